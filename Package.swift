@@ -1,0 +1,36 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+/// One library per concern, one thin executable per tool.
+let package = Package(
+    name: "nestvm",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "vmrun", targets: ["vmrun"]),
+        .executable(name: "vmproc", targets: ["vmproc"]),
+        .executable(name: "vmnet", targets: ["vmnet"]),
+        .executable(name: "vmswitch", targets: ["vmswitch"]),
+        .executable(name: "netnat", targets: ["netnat"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
+        .package(url: "https://github.com/groue/GRDB.swift", exact: "7.10.0"),
+    ],
+    targets: [
+        .target(name: "NestRecords"),
+        .target(name: "NestStore", dependencies: ["NestRecords", .product(name: "GRDB", package: "GRDB.swift")]),
+        .target(
+            name: "NestTool",
+            dependencies: ["NestRecords", "NestStore", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+        ),
+        .executableTarget(name: "vmrun", dependencies: ["NestTool"]),
+        .executableTarget(name: "vmproc", dependencies: ["NestTool"]),
+        .executableTarget(name: "vmnet", dependencies: ["NestTool"]),
+        .executableTarget(name: "vmswitch", dependencies: ["NestTool"]),
+        .executableTarget(name: "netnat", dependencies: ["NestTool"]),
+        .testTarget(name: "NestRecordsTests", dependencies: ["NestRecords"]),
+        .testTarget(name: "NestStoreTests", dependencies: ["NestStore"]),
+        .testTarget(name: "NestToolTests", dependencies: ["NestTool"], resources: [.copy("Golden")]),
+    ],
+    swiftLanguageModes: [.v6]
+)

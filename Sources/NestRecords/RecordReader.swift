@@ -1,0 +1,92 @@
+/// What is wrong with one line of a record stream.
+public enum RecordInputError: Error, Equatable, Sendable {
+    /// The line is not valid JSON.
+    case malformed(line: Int, JSONSyntaxError)
+    /// The line is JSON but not an object.
+    case notAnObject(line: Int)
+    /// The record has no `Kind`, or one this tool does not know.
+    case unknownKind(line: Int, kind: String?)
+    /// The record lacks the keys that say which object it is.
+    case missingIdentity(line: Int, kind: String, keys: [String])
+
+    /// The 1-based line number of the offending input.
+    public var line: Int {
+        switch self {
+        case .malformed(let line, _), .notAnObject(let line), .unknownKind(let line, _),
+            .missingIdentity(let line, _, _):
+            return line
+        }
+    }
+
+    /// The message for the user, naming the line and what to do.
+    public var message: String {
+        switch self {
+        case .malformed(let line, let syntax):
+            return "stdin line \(line): not a JSON record: \(syntax.message) at column \(syntax.column)"
+        case .notAnObject(let line):
+            return "stdin line \(line): a record must be a JSON object ({...})"
+        case .unknownKind(let line, let kind?):
+            return "stdin line \(line): unknown record Kind \"\(kind)\"; pipe records made by the nestvm tools"
+        case .unknownKind(let line, nil):
+            return "stdin line \(line): the record has no \"Kind\" key; pipe records made by the nestvm tools"
+        case .missingIdentity(let line, let kind, let keys):
+            let names = keys.map { "\"\($0)\"" }.joined(separator: " or ")
+            return "stdin line \(line): the \(kind) record has no \(names) to say which object it is"
+        }
+    }
+}
+
+/// Every `Kind` a record may carry; a record of another kind is an input error.
+public enum RecordKind: String, CaseIterable, Sendable {
+    case virtualMachine = "VirtualMachine"
+    case vmProcessor = "VMProcessor"
+    case vmMemory = "VMMemory"
+    case vmNetworkAdapter = "VMNetworkAdapter"
+    case vmSwitch = "VMSwitch"
+    case netNat = "NetNat"
+    case netNatStaticMapping = "NetNatStaticMapping"
+    case netAdapter = "NetAdapter"
+    case netIPAddress = "NetIPAddress"
+    case nestedFinding = "NestedFinding"
+    case plannedChange = "PlannedChange"
+
+    /// The keys of which at least one must be present for the record to name its object.
+    public var identityKeys: [String] {
+        switch self {
+        case .virtualMachine, .vmProcessor, .vmMemory, .nestedFinding, .plannedChange: return ["VMName", "VMId"]
+        case .vmNetworkAdapter, .vmSwitch, .netNat, .netAdapter: return ["Name", "Id"]
+        case .netNatStaticMapping: return ["StaticMappingID"]
+        case .netIPAddress: return ["IPAddress"]
+        }
+    }
+}
+
+/// A record read from the stream, with where it came from.
+public struct InputRecord: Sendable {
+    /// The 1-based line number in the input.
+    public var line: Int
+    /// The record's kind.
+    public var kind: RecordKind
+    /// The record itself.
+    public var record: Record
+}
+
+/// Splits JSON Lines input into records, checking each for shape, kind and identity.
+public enum RecordReader {
+    /// Parses one line (1-based `number`), or returns `nil` for a blank line.
+    public static func parse(line text: String, number: Int) throws(RecordInputError) -> InputRecord? {
+        if text.allSatisfy({ $0 == " " || $0 == "\t" || $0 == "\r" }) { return nil }
+        let value: JSONValue
+        do { value = try JSONParser.parse(text) } catch { throw .malformed(line: number, error) }
+        guard case .object(let record) = value else { throw .notAnObject(line: number) }
+        guard let name = record.kind, let kind = RecordKind(rawValue: name) else {
+            throw .unknownKind(line: number, kind: record.kind)
+        }
+        let present = kind.identityKeys.contains { key in
+            guard let value = record[key] else { return false }
+            return value != .null && value != .string("")
+        }
+        guard present else { throw .missingIdentity(line: number, kind: name, keys: kind.identityKeys) }
+        return InputRecord(line: number, kind: kind, record: record)
+    }
+}

@@ -1,0 +1,159 @@
+import NestRecords
+import GRDB
+
+/// What stops a VM from hosting nested VMs, and what would fix it.
+///
+/// The checks follow Hyper-V's documented requirements ("Enable nested virtualization": the VM Off while the
+/// flag changes, configuration version 8.0 or later, virtualization extensions exposed, no dynamic memory, MAC
+/// address spoofing for nested guests' networking), plus one of nestvm's own: the VM's startup memory must hold
+/// its nested VMs' startup memory and the hypervisor inside it.
+public enum NestedCheck {
+    /// Memory the L1 hypervisor itself is counted to need on top of its nested VMs' startup memory.
+    public static let hypervisorReserveBytes: Int64 = 512 << 20
+
+    /// One step of a fix, in the order Hyper-V's Enable-NestedVm script applies them.
+    enum Step: Int, Comparable {
+        case removeSavedState, turnOff, updateVersion, exposeExtensions, disableDynamicMemory, macSpoofing, raiseMemory
+        static func < (a: Step, b: Step) -> Bool { a.rawValue < b.rawValue }
+    }
+
+    struct Finding {
+        var check: String
+        var severity: String
+        var message: String
+        var step: Step
+        var property: String
+        var current: JSONValue
+        var wanted: JSONValue
+        var command: String
+        var adapterId: String?
+    }
+
+    /// The findings for one VM.
+    static func findings(for vm: VMRow, on host: Host, _ db: Database) throws -> [Finding] {
+        var found: [Finding] = []
+        let name = vm.name + host.hostFlag
+        let needsProcessorChange = !vm.exposeVirtualizationExtensions || vm.configurationVersion < .minimumForNesting || vm.dynamicMemoryEnabled
+        if needsProcessorChange, vm.state == .saved {
+            found.append(Finding(
+                check: "SavedState", severity: "Error",
+                message: "This VM has been saved; its settings cannot change until the saved state is removed.",
+                step: .removeSavedState, property: "State", current: "Saved", wanted: "Off",
+                command: "vmrun remove-saved-state \(name)"))
+        } else if needsProcessorChange, vm.state != .off {
+            found.append(Finding(
+                check: "NotOff", severity: "Error",
+                message: "This VM is \(vm.state.rawValue); virtualization extensions and memory change only while it is Off.",
+                step: .turnOff, property: "State", current: .string(vm.state.rawValue), wanted: "Off",
+                command: "vmrun stop \(name)"))
+        }
+        if vm.configurationVersion < .minimumForNesting {
+            found.append(Finding(
+                check: "ConfigurationVersion", severity: "Error",
+                message: "Configuration version \(vm.version) is too old; nested virtualization needs \(ConfigurationVersion.minimumForNesting) or later.",
+                step: .updateVersion, property: "Version", current: .string(vm.version),
+                wanted: .string(ConfigurationVersion.default.description), command: "vmrun update-version \(name)"))
+        }
+        if !vm.exposeVirtualizationExtensions {
+            found.append(Finding(
+                check: "ExposeVirtualizationExtensions", severity: "Error",
+                message: "This VM is not configured to expose virtualization extensions.",
+                step: .exposeExtensions, property: "ExposeVirtualizationExtensions", current: false, wanted: true,
+                command: "vmproc set \(name) --expose-virtualization-extensions true"))
+        }
+        if vm.dynamicMemoryEnabled {
+            found.append(Finding(
+                check: "DynamicMemory", severity: "Error",
+                message: "The VM has Dynamic Memory enabled; its memory cannot change while a hypervisor runs in it.",
+                step: .disableDynamicMemory, property: "DynamicMemoryEnabled", current: true, wanted: false,
+                command: "vmrun set \(name) --dynamic-memory-enabled false"))
+        }
+        let adapters = try AdapterRow.filter(Column("vmId") == vm.id && Column("switchId") != nil && Column("macAddressSpoofing") == false)
+            .order(Column("position")).fetchAll(db)
+        for adapter in adapters {
+            found.append(Finding(
+                check: "MacAddressSpoofing", severity: "Warning",
+                message: "Mac Address Spoofing isn't enabled on adapter '\(adapter.name)' (nested guests won't have network).",
+                step: .macSpoofing, property: "MacAddressSpoofing", current: "Off", wanted: "On",
+                command: "vmnet set \(name) --name '\(adapter.name)' --mac-address-spoofing on", adapterId: adapter.id))
+        }
+        let nestedStartup = try Int64.fetchOne(db, sql: "SELECT coalesce(sum(memoryStartup), 0) FROM vm WHERE host = ?", arguments: [vm.id]) ?? 0
+        if nestedStartup > 0 {
+            let needed = nestedStartup + hypervisorReserveBytes
+            if vm.memoryStartup < needed {
+                found.append(Finding(
+                    check: "Memory", severity: "Error",
+                    message: "Startup memory \(ByteSize.format(vm.memoryStartup)) cannot hold its nested VMs' startup memory (\(ByteSize.format(nestedStartup))) and the hypervisor's own \(ByteSize.format(hypervisorReserveBytes)).",
+                    step: .raiseMemory, property: "MemoryStartup", current: .int(vm.memoryStartup), wanted: .int(needed),
+                    command: "vmrun set \(name) --memory-startup-bytes \(ByteSize.format(needed))"))
+            }
+        }
+        return found
+    }
+
+    static func findingRecord(_ finding: Finding, vm: VMRow, on host: Host) -> Record {
+        Record([
+            ("Kind", "NestedFinding"), ("ComputerName", .string(host.computerName)), ("VMName", .string(vm.name)),
+            ("VMId", .string(vm.id)), ("Check", .string(finding.check)), ("Severity", .string(finding.severity)),
+            ("Message", .string(finding.message)), ("Property", .string(finding.property)),
+            ("CurrentValue", finding.current), ("Fix", .string(finding.command)),
+        ])
+    }
+
+    static func plannedRecord(_ finding: Finding, vm: VMRow, on host: Host) -> Record {
+        Record([
+            ("Kind", "PlannedChange"), ("ComputerName", .string(host.computerName)), ("VMName", .string(vm.name)),
+            ("VMId", .string(vm.id)), ("Check", .string(finding.check)), ("Property", .string(finding.property)),
+            ("CurrentValue", finding.current), ("NewValue", finding.wanted), ("Command", .string(finding.command)),
+        ])
+    }
+
+    /// Applies one finding's fix inside the caller's transaction.
+    static func apply(_ finding: Finding, to vm: inout VMRow, _ db: Database) throws {
+        switch finding.step {
+        case .removeSavedState, .turnOff: vm.state = .off
+        case .updateVersion: vm.version = ConfigurationVersion.default.description
+        case .exposeExtensions: vm.exposeVirtualizationExtensions = true
+        case .disableDynamicMemory: vm.dynamicMemoryEnabled = false
+        case .raiseMemory:
+            if case .int(let bytes) = finding.wanted {
+                vm.memoryStartup = bytes
+                vm.memoryMaximum = max(vm.memoryMaximum, bytes)
+            }
+        case .macSpoofing:
+            try db.execute(sql: "UPDATE vmNetworkAdapter SET macAddressSpoofing = 1 WHERE id = ?", arguments: [finding.adapterId])
+        }
+    }
+}
+
+extension Inventory {
+    /// `NestedFinding` records for each problem that stops the selected VMs (all by default) from hosting nested
+    /// VMs. No records means every VM checked is ready.
+    public func nestedFindings(host path: String?, selectors: [VMSelector]) throws(NestError) -> [Record] {
+        try store.read { db in
+            let host = try Host.resolve(path, in: db).host
+            let rows = selectors.isEmpty
+                ? try VMRow.filter(Column("host") == host.key).order(Column("name")).fetchAll(db)
+                : try selectors.map { try $0.fetch(on: host, db) }
+            return try rows.flatMap { vm in
+                try NestedCheck.findings(for: vm, on: host, db).map { NestedCheck.findingRecord($0, vm: vm, on: host) }
+            }
+        }
+    }
+
+    /// The `PlannedChange` records that would make the VM ready to host nested VMs, applied when `apply` is true
+    /// (all in one transaction: the checks are made again against what is stored at that moment).
+    public func enableNested(host path: String?, _ selector: VMSelector, apply: Bool) throws(NestError) -> [Record] {
+        let body = { (db: Database) throws -> [Record] in
+            let host = try apply ? Host.resolveForChange(path, in: db) : Host.resolve(path, in: db).host
+            var vm = try selector.fetch(on: host, db)
+            let plan = try NestedCheck.findings(for: vm, on: host, db).sorted { $0.step < $1.step }
+            if apply {
+                for finding in plan { try NestedCheck.apply(finding, to: &vm, db) }
+                try vm.update(db)
+            }
+            return plan.map { NestedCheck.plannedRecord($0, vm: vm, on: host) }
+        }
+        return apply ? try store.write(body) : try store.read(body)
+    }
+}

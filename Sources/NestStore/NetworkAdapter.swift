@@ -1,0 +1,185 @@
+import NestRecords
+import GRDB
+
+/// A VM's network adapter as stored.
+public struct AdapterRow: Codable, FetchableRecord, PersistableRecord, Sendable {
+    public static let databaseTableName = "vmNetworkAdapter"
+
+    public var id: String
+    public var host: String
+    public var vmId: String
+    public var name: String
+    public var macAddress: String
+    public var dynamicMacAddressEnabled: Bool
+    public var switchId: String?
+    public var macAddressSpoofing: Bool
+    public var dhcpGuard: Bool
+    public var routerGuard: Bool
+    public var position: Int
+
+    /// Synthetic network adapters a VM may have.
+    static let maximumPerVM = 8
+
+    /// The `VMNetworkAdapter` record (Get-VMNetworkAdapter).
+    func record(on host: Host, vmName: String, switchName: String?) -> Record {
+        Record([
+            ("Kind", "VMNetworkAdapter"), ("ComputerName", .string(host.computerName)), ("Name", .string(name)),
+            ("Id", .string(id)), ("VMName", .string(vmName)), ("VMId", .string(vmId)),
+            ("IsManagementOs", false), ("SwitchName", switchName.map(JSONValue.string) ?? .null),
+            ("SwitchId", switchId.map(JSONValue.string) ?? .null), ("Connected", .bool(switchId != nil)),
+            ("MacAddress", .string(macAddress)), ("DynamicMacAddressEnabled", .bool(dynamicMacAddressEnabled)),
+            ("MacAddressSpoofing", .string(macAddressSpoofing ? "On" : "Off")),
+            ("DhcpGuard", .string(dhcpGuard ? "On" : "Off")), ("RouterGuard", .string(routerGuard ? "On" : "Off")),
+            ("Status", .array(["Ok"])), ("IPAddresses", .array([])),
+        ])
+    }
+
+    /// Adds an adapter to `vm`, and inside the VM the host adapter the guest sees for it ("Ethernet").
+    static func add(to vm: inout VMRow, name: String, switchId: String?, staticMac: String?, on host: Host, _ db: Database) throws -> AdapterRow {
+        if vm.generation == 1 {
+            try vm.requireOff(toChange: "Network Adapter", host: host)
+        }
+        let count = try Int.fetchOne(db, sql: "SELECT count(*) FROM vmNetworkAdapter WHERE vmId = ?", arguments: [vm.id]) ?? 0
+        guard count < maximumPerVM else {
+            throw NestError(.adapterLimit, "VM '\(vm.name)' already has \(maximumPerVM) network adapters, the most a VM can have; remove one first", target: vm.name)
+        }
+        let mac = try staticMac.map { try MacPool.checkStatic($0, on: host, db) } ?? MacPool.next(on: host, db)
+        let adapter = AdapterRow(
+            id: Inventory.newId(), host: host.key, vmId: vm.id, name: name, macAddress: mac.description,
+            dynamicMacAddressEnabled: staticMac == nil, switchId: switchId, macAddressSpoofing: false, dhcpGuard: false,
+            routerGuard: false, position: count)
+        try adapter.insert(db)
+        try NetAdapterRow.addGuestAdapter(for: adapter, insideVM: vm, db)
+        return adapter
+    }
+}
+
+/// How a command names VM adapters: every adapter of a VM (optionally by adapter name), or one by `Id`.
+public enum AdapterSelector: Sendable, Equatable {
+    case vm(VMSelector, adapterName: String?)
+    case id(String)
+}
+
+/// Changes to VM adapters (Set-VMNetworkAdapter); `nil` leaves a setting alone.
+public struct AdapterChanges: Sendable {
+    public var macAddressSpoofing: Bool?
+    public var dhcpGuard: Bool?
+    public var routerGuard: Bool?
+    public var staticMacAddress: String?
+    public var dynamicMacAddress = false
+
+    public init() {}
+}
+
+extension Inventory {
+    func adapters(_ selector: AdapterSelector, on host: Host, _ db: Database) throws -> [(AdapterRow, VMRow)] {
+        switch selector {
+        case .id(let id):
+            guard let adapter = try AdapterRow.filter(Column("host") == host.key && Column("id") == id.lowercased()).fetchOne(db),
+                let vm = try VMRow.fetchOne(db, key: adapter.vmId)
+            else {
+                throw NestError(.objectNotFound, "no network adapter with Id \(id) on \(host.computerName); `vmnet get\(host.hostFlag)` lists them", target: id)
+            }
+            return [(adapter, vm)]
+        case .vm(let vmSelector, let adapterName):
+            let vm = try vmSelector.fetch(on: host, db)
+            var request = AdapterRow.filter(Column("vmId") == vm.id)
+            if let adapterName { request = request.filter(Column("name") == adapterName) }
+            let rows = try request.order(Column("position")).fetchAll(db)
+            if rows.isEmpty, let adapterName {
+                throw NestError(.objectNotFound, "VM '\(vm.name)' has no network adapter named '\(adapterName)'; `vmnet get \(vm.name)\(host.hostFlag)` lists its adapters", target: vm.name)
+            }
+            return rows.map { ($0, vm) }
+        }
+    }
+
+    func adapterRecord(_ adapter: AdapterRow, vm: VMRow, on host: Host, _ db: Database) throws -> Record {
+        let switchName = try adapter.switchId.flatMap { try String.fetchOne(db, sql: "SELECT name FROM vmSwitch WHERE id = ?", arguments: [$0]) }
+        return adapter.record(on: host, vmName: vm.name, switchName: switchName)
+    }
+
+    /// Adds a network adapter to a VM (Add-VMNetworkAdapter), connected to a switch when one is named.
+    public func addAdapter(host path: String?, _ vmSelector: VMSelector, name: String, switchName: String?, staticMac: String?) throws(NestError) -> Record {
+        try store.write { db in
+            let host = try Host.resolveForChange(path, in: db)
+            var vm = try vmSelector.fetch(on: host, db)
+            let switchId = try switchName.map { try SwitchRow.fetch(named: $0, on: host, db).id }
+            let adapter = try AdapterRow.add(to: &vm, name: name, switchId: switchId, staticMac: staticMac, on: host, db)
+            return try adapterRecord(adapter, vm: vm, on: host, db)
+        }
+    }
+
+    /// VM adapters (Get-VMNetworkAdapter): all on the host, or those selected; `switchName` filters.
+    public func adapterRecords(host path: String?, selectors: [AdapterSelector], switchName: String? = nil) throws(NestError) -> [Record] {
+        try store.read { db in
+            let host = try Host.resolve(path, in: db).host
+            var pairs: [(AdapterRow, VMRow)] = []
+            if selectors.isEmpty {
+                for vm in try VMRow.filter(Column("host") == host.key).order(Column("name")).fetchAll(db) {
+                    pairs += try adapters(.vm(.id(vm.id), adapterName: nil), on: host, db)
+                }
+            } else {
+                for selector in selectors { pairs += try adapters(selector, on: host, db) }
+            }
+            var records = try pairs.map { try adapterRecord($0.0, vm: $0.1, on: host, db) }
+            if let switchName { records = records.filter { $0.string("SwitchName")?.lowercased() == switchName.lowercased() } }
+            return records
+        }
+    }
+
+    /// Changes VM adapters (Set-VMNetworkAdapter). A MAC address changes only while the VM is Off.
+    public func setAdapters(host path: String?, _ selector: AdapterSelector, _ changes: AdapterChanges) throws(NestError) -> [Record] {
+        try store.write { db in
+            let host = try Host.resolveForChange(path, in: db)
+            return try adapters(selector, on: host, db).map { pair in
+                var (adapter, vm) = pair
+                if changes.staticMacAddress != nil || changes.dynamicMacAddress {
+                    try vm.requireOff(toChange: "Network Adapter", host: host)
+                }
+                if let text = changes.staticMacAddress {
+                    adapter.macAddress = try MacPool.checkStatic(text, on: host, excluding: adapter.id, db).description
+                    adapter.dynamicMacAddressEnabled = false
+                } else if changes.dynamicMacAddress, !adapter.dynamicMacAddressEnabled {
+                    adapter.macAddress = try MacPool.next(on: host, db).description
+                    adapter.dynamicMacAddressEnabled = true
+                }
+                if let value = changes.macAddressSpoofing { adapter.macAddressSpoofing = value }
+                if let value = changes.dhcpGuard { adapter.dhcpGuard = value }
+                if let value = changes.routerGuard { adapter.routerGuard = value }
+                try adapter.update(db)
+                try db.execute(sql: "UPDATE netAdapter SET macAddress = ? WHERE vmAdapterId = ?", arguments: [adapter.macAddress, adapter.id])
+                vm = try VMRow.fetchOne(db, key: vm.id) ?? vm
+                return try adapterRecord(adapter, vm: vm, on: host, db)
+            }
+        }
+    }
+
+    /// Connects VM adapters to a switch (Connect-VMNetworkAdapter), or disconnects them with `nil`.
+    public func connectAdapters(host path: String?, _ selector: AdapterSelector, switchName: String?) throws(NestError) -> [Record] {
+        try store.write { db in
+            let host = try Host.resolveForChange(path, in: db)
+            let switchId = try switchName.map { try SwitchRow.fetch(named: $0, on: host, db).id }
+            return try adapters(selector, on: host, db).map { pair in
+                var (adapter, vm) = pair
+                adapter.switchId = switchId
+                try adapter.update(db)
+                vm = try VMRow.fetchOne(db, key: vm.id) ?? vm
+                return try adapterRecord(adapter, vm: vm, on: host, db)
+            }
+        }
+    }
+
+    /// Removes VM adapters (Remove-VMNetworkAdapter); a generation 1 VM must be Off.
+    public func removeAdapters(host path: String?, _ selector: AdapterSelector) throws(NestError) -> [Record] {
+        try store.write { db in
+            let host = try Host.resolveForChange(path, in: db)
+            return try adapters(selector, on: host, db).map { pair in
+                let (adapter, vm) = pair
+                if vm.generation == 1 { try vm.requireOff(toChange: "Network Adapter", host: host) }
+                let record = try adapterRecord(adapter, vm: vm, on: host, db)
+                try adapter.delete(db)
+                return record
+            }
+        }
+    }
+}

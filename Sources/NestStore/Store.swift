@@ -1,0 +1,98 @@
+import NestRecords
+import Foundation
+import GRDB
+
+/// The state store: one SQLite database in the state directory holding every host's inventory.
+///
+/// Every check-then-change runs in one `BEGIN IMMEDIATE` transaction, so two processes never both pass a check
+/// and then both write; waiting writers retry for `busyTimeout` seconds before giving up with `StoreBusy`.
+public final class Store: Sendable {
+    /// The database file's name inside the state directory.
+    public static let databaseName = "nestvm.sqlite"
+
+    let queue: DatabaseQueue
+
+    /// The state directory.
+    public let directory: String
+
+    /// Opens (creating and migrating when needed) the store in `directory`, which is created with mode 0700.
+    /// With `readOnly`, nothing is created or migrated: the store must exist already (shell completion uses this,
+    /// so a TAB never leaves files behind).
+    public init(directory: String, busyTimeout: Double = 10, readOnly: Bool = false) throws(NestError) {
+        self.directory = directory
+        do {
+            var config = Configuration()
+            config.readonly = readOnly
+            if readOnly {
+                guard FileManager.default.fileExists(atPath: directory + "/" + Self.databaseName) else {
+                    throw NestError(.storeUnavailable, "no state store in \(directory)")
+                }
+            } else {
+                try Self.makeDirectory(directory)
+                config.journalMode = .wal
+            }
+            config.busyMode = .timeout(busyTimeout)
+            config.foreignKeysEnabled = true
+            config.prepareDatabase { db in
+                try db.execute(sql: "PRAGMA synchronous = NORMAL")
+            }
+            queue = try DatabaseQueue(path: directory + "/" + Self.databaseName, configuration: config)
+            if !readOnly { try Schema.migrator.migrate(queue) }
+        } catch let error as NestError {
+            throw error
+        } catch {
+            throw Self.translate(error, action: "open the state store in \(directory)")
+        }
+    }
+
+    /// Runs `body` in one immediate write transaction: all of it commits, or none of it does.
+    public func write<T>(_ body: (Database) throws -> T) throws(NestError) -> T {
+        do {
+            return try queue.writeWithoutTransaction { db in
+                var result: T?
+                try db.inTransaction(.immediate) {
+                    result = try body(db)
+                    return .commit
+                }
+                return result!
+            }
+        } catch let error as NestError {
+            throw error
+        } catch {
+            throw Self.translate(error, action: "write the state store")
+        }
+    }
+
+    /// Runs `body` on a consistent snapshot of the store.
+    public func read<T>(_ body: (Database) throws -> T) throws(NestError) -> T {
+        do {
+            return try queue.read(body)
+        } catch let error as NestError {
+            throw error
+        } catch {
+            throw Self.translate(error, action: "read the state store")
+        }
+    }
+
+    static func translate(_ error: any Error, action: String) -> NestError {
+        if let db = error as? DatabaseError, db.resultCode == .SQLITE_BUSY || db.resultCode == .SQLITE_LOCKED {
+            return NestError(.storeBusy, "could not \(action): another nestvm command held it past the busy timeout; try again")
+        }
+        if let db = error as? DatabaseError {
+            return NestError(.storeUnavailable, "could not \(action): \(db.message ?? db.description)")
+        }
+        return NestError(.storeUnavailable, "could not \(action): \(error)")
+    }
+
+    static func makeDirectory(_ path: String) throws {
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) {
+            guard isDirectory.boolValue else {
+                throw NestError(.storeUnavailable, "state directory \(path) exists but is not a directory")
+            }
+            return
+        }
+        try FileManager.default.createDirectory(
+            atPath: path, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+    }
+}

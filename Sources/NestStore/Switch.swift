@@ -1,0 +1,148 @@
+import NestRecords
+import GRDB
+
+/// Hyper-V's switch types. External needs a physical adapter to bind, which nestvm does not manage yet.
+public enum SwitchType: String, Sendable, CaseIterable, Codable {
+    case `private` = "Private"
+    case `internal` = "Internal"
+    case external = "External"
+}
+
+/// A virtual switch as stored.
+public struct SwitchRow: Codable, FetchableRecord, PersistableRecord, Sendable {
+    public static let databaseTableName = "vmSwitch"
+
+    public var id: String
+    public var host: String
+    public var name: String
+    public var switchType: SwitchType
+    public var notes: String
+
+    /// The name of the host adapter an internal switch creates.
+    public var hostAdapterName: String { "vEthernet (\(name))" }
+
+    /// The `VMSwitch` record (Get-VMSwitch).
+    public func record(on host: Host) -> Record {
+        Record([
+            ("Kind", "VMSwitch"), ("ComputerName", .string(host.computerName)), ("Name", .string(name)),
+            ("Id", .string(id)), ("SwitchType", .string(switchType.rawValue)),
+            ("AllowManagementOS", .bool(switchType == .internal)), ("NetAdapterInterfaceDescription", .null),
+            ("Notes", .string(notes)),
+        ])
+    }
+
+    static func fetch(named name: String, on host: Host, _ db: Database) throws -> SwitchRow {
+        guard let row = try SwitchRow.filter(Column("host") == host.key && Column("name") == name).fetchOne(db) else {
+            throw NestError(.objectNotFound, "no switch '\(name)' on \(host.computerName); `vmswitch get\(host.hostFlag)` lists them, `vmswitch new \(name) --switch-type internal\(host.hostFlag)` creates it", target: name)
+        }
+        return row
+    }
+
+    static func fetch(id: String, on host: Host, _ db: Database) throws -> SwitchRow {
+        guard let row = try SwitchRow.filter(Column("host") == host.key && Column("id") == id.lowercased()).fetchOne(db) else {
+            throw NestError(.objectNotFound, "no switch with Id \(id) on \(host.computerName)", target: id)
+        }
+        return row
+    }
+
+    static func refuseExternal(_ name: String) -> NestError {
+        NestError(
+            .switchTypeNotAvailable,
+            "External switches are not available yet: nestvm does not bind physical adapters; use --switch-type internal with a NAT (netnat new) to reach the outside",
+            target: name)
+    }
+}
+
+/// How a command names a switch: by name or by a record's `Id`.
+public enum NamedSelector: Sendable, Equatable {
+    case name(String)
+    case id(String)
+}
+
+extension Inventory {
+    /// Creates a switch (New-VMSwitch). An internal one also creates its host adapter `vEthernet (NAME)`.
+    public func newSwitch(host path: String?, name: String, type: SwitchType, notes: String) throws(NestError) -> Record {
+        try ObjectName.validate(name, kind: "switch")
+        if type == .external { throw SwitchRow.refuseExternal(name) }
+        return try store.write { db in
+            let host = try Host.resolveForChange(path, in: db)
+            if let existing = try SwitchRow.filter(Column("host") == host.key && Column("name") == name).fetchOne(db) {
+                throw NestError(.nameInUse, "a switch named '\(existing.name)' already exists on \(host.computerName); choose another name", target: name)
+            }
+            let row = SwitchRow(id: Self.newId(), host: host.key, name: name, switchType: type, notes: notes)
+            try row.insert(db)
+            if type == .internal { try NetAdapterRow.addSwitchAdapter(for: row, on: host, db) }
+            return row.record(on: host)
+        }
+    }
+
+    /// Switches on a host (Get-VMSwitch), all or those selected, optionally of some types only.
+    public func switches(host path: String?, selectors: [NamedSelector] = [], types: [SwitchType] = []) throws(NestError) -> [Record] {
+        try store.read { db in
+            let host = try Host.resolve(path, in: db).host
+            var rows: [SwitchRow]
+            if selectors.isEmpty {
+                rows = try SwitchRow.filter(Column("host") == host.key).order(Column("name")).fetchAll(db)
+            } else {
+                rows = try selectors.map { selector in
+                    switch selector {
+                    case .name(let name): return try SwitchRow.fetch(named: name, on: host, db)
+                    case .id(let id): return try SwitchRow.fetch(id: id, on: host, db)
+                    }
+                }
+            }
+            if !types.isEmpty { rows = rows.filter { types.contains($0.switchType) } }
+            return rows.map { $0.record(on: host) }
+        }
+    }
+
+    /// Changes a switch (Set-VMSwitch): its type between Internal and Private (adding or removing the host
+    /// adapter, and with it that adapter's IP addresses), and its notes.
+    public func setSwitch(host path: String?, _ selector: NamedSelector, type: SwitchType?, notes: String?) throws(NestError) -> Record {
+        try store.write { db in
+            let host = try Host.resolveForChange(path, in: db)
+            var row: SwitchRow
+            switch selector {
+            case .name(let name): row = try SwitchRow.fetch(named: name, on: host, db)
+            case .id(let id): row = try SwitchRow.fetch(id: id, on: host, db)
+            }
+            if let type, type != row.switchType {
+                if type == .external { throw SwitchRow.refuseExternal(row.name) }
+                if type == .internal {
+                    try NetAdapterRow.addSwitchAdapter(for: row, on: host, db)
+                } else {
+                    try db.execute(sql: "DELETE FROM netAdapter WHERE switchId = ?", arguments: [row.id])
+                }
+                row.switchType = type
+            }
+            if let notes { row.notes = notes }
+            try row.update(db)
+            return row.record(on: host)
+        }
+    }
+
+    /// Removes a switch (Remove-VMSwitch). VM adapters still connected keep it unless `force`, which
+    /// disconnects them; the host adapter and its IP addresses go with it.
+    public func removeSwitch(host path: String?, _ selector: NamedSelector, force: Bool) throws(NestError) -> Record {
+        try store.write { db in
+            let host = try Host.resolveForChange(path, in: db)
+            let row: SwitchRow
+            switch selector {
+            case .name(let name): row = try SwitchRow.fetch(named: name, on: host, db)
+            case .id(let id): row = try SwitchRow.fetch(id: id, on: host, db)
+            }
+            let connected = try String.fetchAll(
+                db, sql: "SELECT DISTINCT vm.name FROM vmNetworkAdapter a JOIN vm ON vm.id = a.vmId WHERE a.switchId = ? ORDER BY vm.name",
+                arguments: [row.id])
+            if !connected.isEmpty, !force {
+                throw NestError(
+                    .switchHasConnections,
+                    "switch '\(row.name)' has adapters connected (VMs: \(connected.joined(separator: ", "))); pass --force to disconnect them and remove it",
+                    target: row.name)
+            }
+            try db.execute(sql: "UPDATE vmNetworkAdapter SET switchId = NULL WHERE switchId = ?", arguments: [row.id])
+            try row.delete(db)
+            return row.record(on: host)
+        }
+    }
+}

@@ -1,0 +1,135 @@
+import NestRecords
+import GRDB
+
+/// The run states a VM can be in (Hyper-V's `VMState` values that matter here).
+public enum VMState: String, Sendable, CaseIterable, Codable {
+    case off = "Off"
+    case running = "Running"
+    case saved = "Saved"
+    case paused = "Paused"
+}
+
+/// One VM as stored: its settings, its processor and its memory.
+public struct VMRow: Codable, FetchableRecord, PersistableRecord, Sendable {
+    public static let databaseTableName = "vm"
+
+    public var id: String
+    public var host: String
+    public var name: String
+    public var state: VMState
+    public var generation: Int
+    public var version: String
+    public var notes: String
+    public var image: String?
+    public var creationTime: String
+    public var memoryStartup: Int64
+    public var memoryMinimum: Int64
+    public var memoryMaximum: Int64
+    public var dynamicMemoryEnabled: Bool
+    public var processorCount: Int
+    public var exposeVirtualizationExtensions: Bool
+    public var processorMaximum: Int
+    public var processorReserve: Int
+    public var relativeWeight: Int
+    public var compatibilityForMigrationEnabled: Bool
+    public var hwThreadCountPerCore: Int
+
+    /// The configuration version as a value (stored versions are always valid).
+    var configurationVersion: ConfigurationVersion {
+        ConfigurationVersion(version) ?? .default
+    }
+
+    /// The `VirtualMachine` record (Get-VM).
+    public func record(on host: Host) -> Record {
+        Record([
+            ("Kind", "VirtualMachine"), ("ComputerName", .string(host.computerName)),
+            ("VMName", .string(name)), ("VMId", .string(id)), ("State", .string(state.rawValue)),
+            ("Status", "Operating normally"), ("Generation", .int(Int64(generation))), ("Version", .string(version)),
+            ("ProcessorCount", .int(Int64(processorCount))), ("MemoryStartup", .int(memoryStartup)),
+            ("MemoryAssigned", .int(state == .off || state == .saved ? 0 : memoryStartup)),
+            ("DynamicMemoryEnabled", .bool(dynamicMemoryEnabled)), ("Uptime", "00:00:00"),
+            ("Image", image.map(JSONValue.string) ?? .null), ("Notes", .string(notes)),
+            ("CreationTime", .string(creationTime)),
+        ])
+    }
+
+    /// The `VMProcessor` record (Get-VMProcessor).
+    public func processorRecord(on host: Host) -> Record {
+        Record([
+            ("Kind", "VMProcessor"), ("ComputerName", .string(host.computerName)),
+            ("VMName", .string(name)), ("VMId", .string(id)), ("Count", .int(Int64(processorCount))),
+            ("ExposeVirtualizationExtensions", .bool(exposeVirtualizationExtensions)),
+            ("Maximum", .int(Int64(processorMaximum))), ("Reserve", .int(Int64(processorReserve))),
+            ("RelativeWeight", .int(Int64(relativeWeight))),
+            ("CompatibilityForMigrationEnabled", .bool(compatibilityForMigrationEnabled)),
+            ("HwThreadCountPerCore", .int(Int64(hwThreadCountPerCore))),
+        ])
+    }
+
+    /// The `VMMemory` record (Get-VMMemory).
+    public func memoryRecord(on host: Host) -> Record {
+        Record([
+            ("Kind", "VMMemory"), ("ComputerName", .string(host.computerName)),
+            ("VMName", .string(name)), ("VMId", .string(id)),
+            ("DynamicMemoryEnabled", .bool(dynamicMemoryEnabled)), ("Startup", .int(memoryStartup)),
+            ("Minimum", .int(memoryMinimum)), ("Maximum", .int(memoryMaximum)),
+        ])
+    }
+
+    /// Fails unless the VM is Off: the message names the operation, the state and the fix.
+    func requireOff(toChange what: String, host: Host) throws {
+        guard state != .off else { return }
+        let fix = state == .saved
+            ? "remove its saved state first: vmrun remove-saved-state \(name)\(host.hostFlag)"
+            : "stop the VM first: vmrun stop \(name)\(host.hostFlag)"
+        throw NestError(
+            state == .saved ? .vmHasSavedState : .vmNotOff,
+            "Failed to modify device '\(what)': the virtual machine must be Off (state: \(state.rawValue)); \(fix)",
+            target: name)
+    }
+}
+
+extension Host {
+    /// ` --host NAME` for commands suggested in messages, empty on L0.
+    var hostFlag: String { level == 0 ? "" : " --host \(computerName)" }
+}
+
+/// A VM with the host it lives on, as the changing operations return it.
+public struct HostedVM: Sendable {
+    /// The host.
+    public var host: Host
+    /// The VM as stored after the change.
+    public var row: VMRow
+
+    /// The `VirtualMachine` record.
+    public var record: Record { row.record(on: host) }
+    /// The `VMProcessor` record.
+    public var processorRecord: Record { row.processorRecord(on: host) }
+}
+
+/// How a command names a VM: by name or by id (a record's `VMId`).
+public enum VMSelector: Sendable, Equatable {
+    case name(String)
+    case id(String)
+}
+
+extension VMSelector {
+    func fetch(on host: Host, _ db: Database) throws -> VMRow {
+        let found: VMRow?
+        switch self {
+        case .name(let name): found = try VMRow.filter(Column("host") == host.key && Column("name") == name).fetchOne(db)
+        case .id(let id): found = try VMRow.filter(Column("host") == host.key && Column("id") == id.lowercased()).fetchOne(db)
+        }
+        guard let found else {
+            let shown: String
+            switch self {
+            case .name(let name): shown = name
+            case .id(let id): shown = id
+            }
+            throw NestError(
+                .objectNotFound,
+                "no VM '\(shown)' on \(host.computerName); `vmrun get\(host.hostFlag)` lists the VMs there", target: shown)
+        }
+        return found
+    }
+}

@@ -1,0 +1,128 @@
+import ArgumentParser
+import NestRecords
+import NestStore
+
+/// One run of a tool: the inventory, where records go, and the failures so far.
+///
+/// Failures of single objects are reported as `tool: TARGET: message [Category]` and do not stop the others
+/// (unless `--stop-on-error`); the exit status is that of the first failure.
+public final class Session {
+    /// The tool's name, for diagnostics.
+    public let tool: String
+    /// The global options in force.
+    public let global: GlobalOptions
+    /// Whether to stop at the first failure.
+    public var stopOnError = false
+    /// The exit status so far.
+    public private(set) var status: ExitStatus = .success
+    private var openedInventory: Inventory?
+
+    struct Stop: Error {}
+
+    /// A session for `tool` with these options.
+    public init(tool: String, global: GlobalOptions) {
+        self.tool = tool
+        self.global = global
+    }
+
+    /// The inventory, opening the store on first use.
+    public func inventory() throws(NestError) -> Inventory {
+        if let openedInventory { return openedInventory }
+        let inventory = Inventory(store: try Store(directory: global.resolvedStateDirectory))
+        openedInventory = inventory
+        return inventory
+    }
+
+    /// Reports one failure and records its exit status.
+    public func report(_ error: NestError) {
+        let target = error.target.map { "\($0): " } ?? ""
+        Stream.err("\(tool): \(target)\(error.message) [\(error.category.rawValue)]\n")
+        if status == .success { status = error.category.exitStatus }
+    }
+
+    /// Runs `body` for one object, reporting a failure instead of throwing it.
+    public func attempt(_ body: () throws -> Void) throws {
+        do {
+            try body()
+        } catch let error as NestError {
+            report(error)
+            if stopOnError { throw Stop() }
+        }
+    }
+
+    /// Runs a tool's command: `body` does the work; failures become diagnostics and the exit status.
+    public static func run(tool: String, global: GlobalOptions, change: ChangeOptions? = nil, _ body: (Session) throws -> Void) throws {
+        Stream.ignoreSigpipe()
+        let session = Session(tool: tool, global: global)
+        session.stopOnError = change?.stopOnError ?? false
+        do {
+            try body(session)
+        } catch let error as NestError {
+            session.report(error)
+        } catch is Stop {
+        }
+        if session.status != .success { throw ExitCode(session.status.rawValue) }
+    }
+
+    /// The objects a command acts on: the names given, else the records piped to stdin (bound by property name),
+    /// else — when `allIfNone` — `nil`, meaning every object; otherwise a usage error.
+    ///
+    /// `body` runs once per target, in input order, as each record arrives; a malformed record is reported with its
+    /// line number and skipped.
+    public func forEachTarget<S>(
+        names: [String], what: String, allIfNone: Bool,
+        fromName: (String) -> S, bind: (InputRecord) throws(NestError) -> S,
+        _ body: (S?, _ host: String?) throws -> Void
+    ) throws {
+        if !names.isEmpty {
+            for name in names { try attempt { try body(fromName(name), global.hostPath) } }
+            return
+        }
+        if Environment.stdinIsPiped {
+            var number = 0
+            while let line = readLine(strippingNewline: true) {
+                number += 1
+                try attempt {
+                    guard let input = try Self.parse(line, number) else { return }
+                    let host = try recordHost(input)
+                    try body(try bind(input), host)
+                }
+            }
+            return
+        }
+        if allIfNone {
+            try attempt { try body(nil, global.hostPath) }
+            return
+        }
+        throw ValidationError("name the \(what) to act on, or pipe records into \(tool)")
+    }
+
+    /// Like `forEachTarget`, for commands that must be told their objects: by name or piped records.
+    public func forEachRequiredTarget<S>(
+        names: [String], what: String,
+        fromName: (String) -> S, bind: (InputRecord) throws(NestError) -> S,
+        _ body: (S, _ host: String?) throws -> Void
+    ) throws {
+        try forEachTarget(names: names, what: what, allIfNone: false, fromName: fromName, bind: bind) { selector, host in
+            if let selector { try body(selector, host) }
+        }
+    }
+
+    static func parse(_ line: String, _ number: Int) throws(NestError) -> InputRecord? {
+        do {
+            return try RecordReader.parse(line: line, number: number)
+        } catch {
+            throw NestError(.invalidRecord, error.message)
+        }
+    }
+
+    /// The host a piped record acts on: its `ComputerName`; it must agree with `--host` when both are given.
+    func recordHost(_ input: InputRecord) throws(NestError) -> String? {
+        guard let computer = input.record.string("ComputerName"), !computer.isEmpty else { return global.hostPath }
+        let fromRecord = computer.lowercased() == "localhost" ? nil : computer
+        if let flag = global.hostPath, (flag.lowercased() == "localhost" ? nil : flag)?.lowercased() != fromRecord?.lowercased() {
+            throw NestError(.invalidRecord, "stdin line \(input.line): the record is from host '\(computer)' but --host says '\(flag)'; drop one of them")
+        }
+        return fromRecord
+    }
+}

@@ -1,0 +1,30 @@
+import ArgumentParser
+import NestStore
+import NestTool
+
+extension VMRun {
+    /// `vmrun get` (Get-VM).
+    struct Get: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List VMs (Get-VM): all, those named, or those piped in.")
+
+        @OptionGroup var global: GlobalOptions
+        @OptionGroup var output: OutputOptions
+
+        @Argument(help: "VM names (default: every VM on the host).", completion: Completions.vmNames())
+        var names: [String] = []
+
+        @Option(help: ArgumentHelp("Only VMs in this state: off, running, saved or paused (repeatable).", valueName: "state"))
+        var state: [VMState] = []
+
+        func run() throws {
+            try Session.run(tool: "vmrun", global: global) { session in
+                let emitter = Emitter(options: output, view: Views.virtualMachine)
+                defer { emitter.finish() }
+                try session.forEachTarget(names: names, what: "VMs", allIfNone: true, fromName: VMSelector.name, bind: Binding.vm) { selector, host in
+                    let (found, rows) = try session.inventory().vms(host: host, selectors: selector.map { [$0] } ?? [], states: state)
+                    rows.forEach { emitter.emit($0.record(on: found)) }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,27 @@
+import ArgumentParser
+import NestStore
+import NestTool
+
+extension VMRun {
+    /// `vmrun memory` (Get-VMMemory).
+    struct Memory: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Show VMs' memory settings (Get-VMMemory); change them with vmrun set.")
+
+        @OptionGroup var global: GlobalOptions
+        @OptionGroup var output: OutputOptions
+
+        @Argument(help: "VM names (default: every VM, or those piped in).", completion: Completions.vmNames())
+        var names: [String] = []
+
+        func run() throws {
+            try Session.run(tool: "vmrun", global: global) { session in
+                let emitter = Emitter(options: output, view: Views.vmMemory)
+                defer { emitter.finish() }
+                try session.forEachTarget(names: names, what: "VMs", allIfNone: true, fromName: VMSelector.name, bind: Binding.vm) { selector, host in
+                    let (found, rows) = try session.inventory().vms(host: host, selectors: selector.map { [$0] } ?? [])
+                    rows.forEach { emitter.emit($0.memoryRecord(on: found)) }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,76 @@
+import ArgumentParser
+import NestStore
+import NestTool
+
+extension VMRun {
+    /// `vmrun remove` (Remove-VM).
+    struct Remove: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Remove VMs (Remove-VM).",
+            discussion: "Only a VM that is Off, or Saved with --force, can be removed. A VM that hosts nested objects is removed with them only with --force.")
+
+        @OptionGroup var global: GlobalOptions
+        @OptionGroup var change: ChangeOptions
+
+        @Argument(help: "VM names (default: the VMs piped in).", completion: Completions.vmNames())
+        var names: [String] = []
+
+        @Flag(help: "Discard a saved state, and remove nested objects with the VM.")
+        var force = false
+
+        func run() throws {
+            try Session.run(tool: "vmrun", global: global, change: change) { session in
+                let emitter = Emitter()
+                try session.forEachRequiredTarget(names: names, what: "VMs", fromName: VMSelector.name, bind: Binding.vm) { selector, host in
+                    let inventory = try session.inventory()
+                    let removed = try inventory.removeVM(host: host, selector, force: force)
+                    if change.passthru { emitter.emit(removed.record) }
+                }
+            }
+        }
+    }
+
+    /// `vmrun remove-saved-state` (Remove-VMSavedState).
+    struct RemoveSavedState: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Discard Saved VMs' saved state, leaving them Off (Remove-VMSavedState).")
+
+        @OptionGroup var global: GlobalOptions
+        @OptionGroup var change: ChangeOptions
+
+        @Argument(help: "VM names (default: the VMs piped in).", completion: Completions.vmNames())
+        var names: [String] = []
+
+        func run() throws {
+            try Session.run(tool: "vmrun", global: global, change: change) { session in
+                let emitter = Emitter()
+                try session.forEachRequiredTarget(names: names, what: "VMs", fromName: VMSelector.name, bind: Binding.vm) { selector, host in
+                    let inventory = try session.inventory()
+                    let changed = try inventory.removeSavedState(host: host, selector)
+                    if change.passthru { emitter.emit(changed.record) }
+                }
+            }
+        }
+    }
+
+    /// `vmrun update-version` (Update-VMVersion).
+    struct UpdateVersion: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Upgrade VMs' configuration version to the newest, 12.0 (Update-VMVersion); the VM must be Off.")
+
+        @OptionGroup var global: GlobalOptions
+        @OptionGroup var change: ChangeOptions
+
+        @Argument(help: "VM names (default: the VMs piped in).", completion: Completions.vmNames())
+        var names: [String] = []
+
+        func run() throws {
+            try Session.run(tool: "vmrun", global: global, change: change) { session in
+                let emitter = Emitter()
+                try session.forEachRequiredTarget(names: names, what: "VMs", fromName: VMSelector.name, bind: Binding.vm) { selector, host in
+                    let inventory = try session.inventory()
+                    let changed = try inventory.updateVersion(host: host, selector)
+                    if change.passthru { emitter.emit(changed.record) }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,56 @@
+import ArgumentParser
+import NestStore
+import NestTool
+
+extension VMRun {
+    /// `vmrun set` (Set-VM, Set-VMMemory).
+    struct Set: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Change VMs' memory and notes (Set-VM, Set-VMMemory).",
+            discussion: "Memory changes only while the VM is Off. With dynamic memory, minimum ≤ startup ≤ maximum.")
+
+        @OptionGroup var global: GlobalOptions
+        @OptionGroup var change: ChangeOptions
+
+        @Argument(help: "VM names (default: the VMs piped in).", completion: Completions.vmNames())
+        var names: [String] = []
+
+        @Option(name: [.customLong("memory-startup-bytes"), .customLong("memory")], help: ArgumentHelp("Startup memory, e.g. 2G.", valueName: "size"))
+        var memoryStartupBytes: BytesArgument?
+
+        @Option(name: .customLong("memory-minimum-bytes"), help: ArgumentHelp("Minimum memory under dynamic memory.", valueName: "size"))
+        var memoryMinimumBytes: BytesArgument?
+
+        @Option(name: .customLong("memory-maximum-bytes"), help: ArgumentHelp("Maximum memory under dynamic memory.", valueName: "size"))
+        var memoryMaximumBytes: BytesArgument?
+
+        @Option(name: .customLong("dynamic-memory-enabled"), help: ArgumentHelp("Turn dynamic memory on or off.", valueName: "true|false"))
+        var dynamicMemoryEnabled: BoolArgument?
+
+        @Option(help: "Free-form notes.")
+        var notes: String?
+
+        func validate() throws {
+            if memoryStartupBytes == nil, memoryMinimumBytes == nil, memoryMaximumBytes == nil, dynamicMemoryEnabled == nil, notes == nil {
+                throw ValidationError("say what to change, e.g. --memory-startup-bytes 2G or --notes TEXT")
+            }
+        }
+
+        func run() throws {
+            var changes = VMChanges()
+            changes.memoryStartupBytes = memoryStartupBytes?.bytes
+            changes.memoryMinimumBytes = memoryMinimumBytes?.bytes
+            changes.memoryMaximumBytes = memoryMaximumBytes?.bytes
+            changes.dynamicMemoryEnabled = dynamicMemoryEnabled?.value
+            changes.notes = notes
+            try Session.run(tool: "vmrun", global: global, change: change) { session in
+                let emitter = Emitter()
+                try session.forEachRequiredTarget(names: names, what: "VMs", fromName: VMSelector.name, bind: Binding.vm) { selector, host in
+                    let inventory = try session.inventory()
+                    let changed = try inventory.setVM(host: host, selector, changes)
+                    if change.passthru { emitter.emit(changed.record) }
+                }
+            }
+        }
+    }
+}
