@@ -21,7 +21,7 @@ public struct AdapterRow: Codable, FetchableRecord, PersistableRecord, Sendable 
     static let maximumPerVM = 8
 
     /// The `VMNetworkAdapter` record (Get-VMNetworkAdapter).
-    func record(on host: Host, vmName: String, switchName: String?) -> Record {
+    func record(on host: Host, vmName: String, switchName: String?, ipAddresses: [String]) -> Record {
         Record([
             ("Kind", "VMNetworkAdapter"), ("ComputerName", .string(host.computerName)), ("Name", .string(name)),
             ("Id", .string(id)), ("VMName", .string(vmName)), ("VMId", .string(vmId)),
@@ -30,7 +30,7 @@ public struct AdapterRow: Codable, FetchableRecord, PersistableRecord, Sendable 
             ("MacAddress", .string(macAddress)), ("DynamicMacAddressEnabled", .bool(dynamicMacAddressEnabled)),
             ("MacAddressSpoofing", .string(macAddressSpoofing ? "On" : "Off")),
             ("DhcpGuard", .string(dhcpGuard ? "On" : "Off")), ("RouterGuard", .string(routerGuard ? "On" : "Off")),
-            ("Status", .array(["Ok"])), ("IPAddresses", .array([])),
+            ("Status", .array(["Ok"])), ("IPAddresses", .array(ipAddresses.map(JSONValue.string))),
         ])
     }
 
@@ -95,7 +95,11 @@ extension Inventory {
 
     func adapterRecord(_ adapter: AdapterRow, vm: VMRow, on host: Host, _ db: Database) throws -> Record {
         let switchName = try adapter.switchId.flatMap { try String.fetchOne(db, sql: "SELECT name FROM vmSwitch WHERE id = ?", arguments: [$0]) }
-        return adapter.record(on: host, vmName: vm.name, switchName: switchName)
+        // The addresses the guest gave the adapter it sees for this one, inside the VM's own inventory.
+        let addresses = try String.fetchAll(
+            db, sql: "SELECT ip.address FROM netIPAddress ip JOIN netAdapter n ON n.id = ip.netAdapterId WHERE n.vmAdapterId = ?",
+            arguments: [adapter.id])
+        return adapter.record(on: host, vmName: vm.name, switchName: switchName, ipAddresses: addresses)
     }
 
     /// Adds a network adapter to a VM (Add-VMNetworkAdapter), connected to a switch when one is named.

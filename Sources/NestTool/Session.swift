@@ -64,18 +64,17 @@ public final class Session {
         if session.status != .success { throw ExitCode(session.status.rawValue) }
     }
 
-    /// The objects a command acts on: the names given, else the records piped to stdin (bound by property name),
+    /// The objects a command acts on: those given on the command line, else the records piped to stdin (bound by property name),
     /// else — when `allIfNone` — `nil`, meaning every object; otherwise a usage error.
     ///
     /// `body` runs once per target, in input order, as each record arrives; a malformed record is reported with its
     /// line number and skipped.
     public func forEachTarget<S>(
-        names: [String], what: String, allIfNone: Bool,
-        fromName: (String) -> S, bind: (InputRecord) throws(NestError) -> S,
+        given: [S], what: String, allIfNone: Bool, bind: (InputRecord) throws(NestError) -> S,
         _ body: (S?, _ host: String?) throws -> Void
     ) throws {
-        if !names.isEmpty {
-            for name in names { try attempt { try body(fromName(name), global.hostPath) } }
+        if !given.isEmpty {
+            for selector in given { try attempt { try body(selector, global.hostPath) } }
             return
         }
         if Environment.stdinIsPiped {
@@ -99,11 +98,10 @@ public final class Session {
 
     /// Like `forEachTarget`, for commands that must be told their objects: by name or piped records.
     public func forEachRequiredTarget<S>(
-        names: [String], what: String,
-        fromName: (String) -> S, bind: (InputRecord) throws(NestError) -> S,
+        given: [S], what: String, bind: (InputRecord) throws(NestError) -> S,
         _ body: (S, _ host: String?) throws -> Void
     ) throws {
-        try forEachTarget(names: names, what: what, allIfNone: false, fromName: fromName, bind: bind) { selector, host in
+        try forEachTarget(given: given, what: what, allIfNone: false, bind: bind) { selector, host in
             if let selector { try body(selector, host) }
         }
     }

@@ -17,7 +17,7 @@ extension VMRun {
             try Session.run(tool: "vmrun", global: global) { session in
                 let emitter = Emitter(options: output, view: Views.vmMemory)
                 defer { emitter.finish() }
-                try session.forEachTarget(names: names, what: "VMs", allIfNone: true, fromName: VMSelector.name, bind: Binding.vm) { selector, host in
+                try session.forEachTarget(given: names.map(VMSelector.name), what: "VMs", allIfNone: true, bind: Binding.vm) { selector, host in
                     let (found, rows) = try session.inventory().vms(host: host, selectors: selector.map { [$0] } ?? [])
                     rows.forEach { emitter.emit($0.memoryRecord(on: found)) }
                 }

@@ -21,7 +21,7 @@ extension VMRun {
         func run() throws {
             try Session.run(tool: "vmrun", global: global, change: change) { session in
                 let emitter = Emitter()
-                try session.forEachRequiredTarget(names: names, what: "VMs", fromName: VMSelector.name, bind: Binding.vm) { selector, host in
+                try session.forEachRequiredTarget(given: names.map(VMSelector.name), what: "VMs", bind: Binding.vm) { selector, host in
                     let inventory = try session.inventory()
                     let removed = try inventory.removeVM(host: host, selector, force: force)
                     if change.passthru { emitter.emit(removed.record) }
@@ -43,7 +43,7 @@ extension VMRun {
         func run() throws {
             try Session.run(tool: "vmrun", global: global, change: change) { session in
                 let emitter = Emitter()
-                try session.forEachRequiredTarget(names: names, what: "VMs", fromName: VMSelector.name, bind: Binding.vm) { selector, host in
+                try session.forEachRequiredTarget(given: names.map(VMSelector.name), what: "VMs", bind: Binding.vm) { selector, host in
                     let inventory = try session.inventory()
                     let changed = try inventory.removeSavedState(host: host, selector)
                     if change.passthru { emitter.emit(changed.record) }
@@ -65,7 +65,7 @@ extension VMRun {
         func run() throws {
             try Session.run(tool: "vmrun", global: global, change: change) { session in
                 let emitter = Emitter()
-                try session.forEachRequiredTarget(names: names, what: "VMs", fromName: VMSelector.name, bind: Binding.vm) { selector, host in
+                try session.forEachRequiredTarget(given: names.map(VMSelector.name), what: "VMs", bind: Binding.vm) { selector, host in
                     let inventory = try session.inventory()
                     let changed = try inventory.updateVersion(host: host, selector)
                     if change.passthru { emitter.emit(changed.record) }

@@ -45,7 +45,7 @@ extension VMRun {
             changes.notes = notes
             try Session.run(tool: "vmrun", global: global, change: change) { session in
                 let emitter = Emitter()
-                try session.forEachRequiredTarget(names: names, what: "VMs", fromName: VMSelector.name, bind: Binding.vm) { selector, host in
+                try session.forEachRequiredTarget(given: names.map(VMSelector.name), what: "VMs", bind: Binding.vm) { selector, host in
                     let inventory = try session.inventory()
                     let changed = try inventory.setVM(host: host, selector, changes)
                     if change.passthru { emitter.emit(changed.record) }

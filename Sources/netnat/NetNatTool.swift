@@ -1,0 +1,16 @@
+import ArgumentParser
+import NestTool
+
+/// netnat: NATs between an internal prefix and the host (New/Get/Remove-NetNat, *-NetNatStaticMapping).
+@main
+struct NetNatTool: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "netnat",
+        abstract: "Create, list and remove NATs and their static port mappings.",
+        discussion: """
+            Hyper-V's WinNAT is limited to one NAT network per host; netnat keeps that rule unless --allow-multiple, \
+            and never lets internal prefixes overlap.
+            """,
+        subcommands: [New.self, Get.self, Remove.self, Mapping.self]
+    )
+}

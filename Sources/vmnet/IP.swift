@@ -1,0 +1,104 @@
+import ArgumentParser
+import NestStore
+import NestTool
+
+extension VMNet {
+    /// `vmnet ip` (New/Get/Remove-NetIPAddress).
+    struct IP: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "ip",
+            abstract: "IPv4 addresses of the host's adapters (New/Get/Remove-NetIPAddress).",
+            subcommands: [Add.self, Get.self, Remove.self])
+
+        /// `vmnet ip add` (New-NetIPAddress).
+        struct Add: ParsableCommand {
+            static let configuration = CommandConfiguration(
+                abstract: "Give host adapters an IPv4 address (New-NetIPAddress).",
+                discussion: "The address must be a host address of its subnet, new on this host, and its subnet must not overlap another adapter's. Adapters come from --interface-alias, --interface-index or piped NetAdapter records.")
+
+            @OptionGroup var global: GlobalOptions
+            @OptionGroup var change: ChangeOptions
+
+            @Option(name: .customLong("ip-address"), help: ArgumentHelp("The address, e.g. 192.168.100.1.", valueName: "address"))
+            var ipAddress: String
+
+            @Option(name: .customLong("prefix-length"), help: "The subnet's prefix length, e.g. 24.")
+            var prefixLength: Int
+
+            @Option(name: .customLong("interface-alias"), help: ArgumentHelp("The adapter's name (default: the adapters piped in).", valueName: "adapter"), completion: Completions.netAdapterNames)
+            var interfaceAlias: String?
+
+            @Option(name: .customLong("interface-index"), help: "The adapter's ifIndex.")
+            var interfaceIndex: Int?
+
+            @Option(name: .customLong("default-gateway"), help: ArgumentHelp("A default gateway inside the subnet.", valueName: "address"))
+            var defaultGateway: String?
+
+            @Option(name: .customLong("address-family"), help: "IPv4 (the only family supported).")
+            var addressFamily = "IPv4"
+
+            func validate() throws {
+                if addressFamily.lowercased() != "ipv4" { throw ValidationError("only --address-family IPv4 is supported") }
+                if interfaceAlias != nil, interfaceIndex != nil { throw ValidationError("give --interface-alias or --interface-index, not both") }
+            }
+
+            func run() throws {
+                try Session.run(tool: "vmnet", global: global, change: change) { session in
+                    let emitter = Emitter()
+                    let named: [NetAdapterSelector] = interfaceAlias.map { [.alias($0)] } ?? interfaceIndex.map { [.index($0)] } ?? []
+                    try session.forEachRequiredTarget(given: named, what: "adapters", bind: Binding.netAdapter) { selector, host in
+                        let record = try session.inventory().addIPAddress(host: host, selector, address: ipAddress, prefixLength: prefixLength, defaultGateway: defaultGateway)
+                        if change.passthru { emitter.emit(record) }
+                    }
+                }
+            }
+        }
+
+        /// `vmnet ip get` (Get-NetIPAddress).
+        struct Get: ParsableCommand {
+            static let configuration = CommandConfiguration(abstract: "List host IPv4 addresses (Get-NetIPAddress).")
+
+            @OptionGroup var global: GlobalOptions
+            @OptionGroup var output: OutputOptions
+
+            @Argument(help: "Addresses (default: all).", completion: Completions.ipAddresses)
+            var addresses: [String] = []
+
+            @Option(name: .customLong("interface-alias"), help: ArgumentHelp("Only this adapter's addresses.", valueName: "adapter"), completion: Completions.netAdapterNames)
+            var interfaceAlias: String?
+
+            func run() throws {
+                try Session.run(tool: "vmnet", global: global) { session in
+                    let emitter = Emitter(options: output, view: Views.netIPAddress)
+                    defer { emitter.finish() }
+                    let records = try session.inventory().ipAddressRecords(host: global.hostPath, adapter: interfaceAlias.map(NetAdapterSelector.alias), addresses: addresses)
+                    records.forEach(emitter.emit)
+                }
+            }
+        }
+
+        /// `vmnet ip remove` (Remove-NetIPAddress).
+        struct Remove: ParsableCommand {
+            static let configuration = CommandConfiguration(abstract: "Remove host IPv4 addresses (Remove-NetIPAddress).")
+
+            @OptionGroup var global: GlobalOptions
+            @OptionGroup var change: ChangeOptions
+
+            @Argument(help: "Addresses (default: the NetIPAddress records piped in).", completion: Completions.ipAddresses)
+            var addresses: [String] = []
+
+            @Option(name: .customLong("ip-address"), help: ArgumentHelp("An address to remove (repeatable).", valueName: "address"), completion: Completions.ipAddresses)
+            var ipAddressOptions: [String] = []
+
+            func run() throws {
+                try Session.run(tool: "vmnet", global: global, change: change) { session in
+                    let emitter = Emitter()
+                    try session.forEachRequiredTarget(given: addresses + ipAddressOptions, what: "addresses", bind: Binding.ipAddress) { address, host in
+                        let record = try session.inventory().removeIPAddress(host: host, address: address)
+                        if change.passthru { emitter.emit(record) }
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,65 @@
+import ArgumentParser
+import NestStore
+import NestTool
+
+extension VMNet {
+    /// `vmnet remove` (Remove-VMNetworkAdapter).
+    struct Remove: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Remove VMs' network adapters (Remove-VMNetworkAdapter); a generation 1 VM must be Off.")
+
+        @OptionGroup var global: GlobalOptions
+        @OptionGroup var change: ChangeOptions
+        @OptionGroup var targets: AdapterTargets
+
+        func run() throws {
+            try Session.run(tool: "vmnet", global: global, change: change) { session in
+                let emitter = Emitter()
+                try targets.forEach(session) { selector, host in
+                    let records = try session.inventory().removeAdapters(host: host, selector)
+                    if change.passthru { records.forEach(emitter.emit) }
+                }
+            }
+        }
+    }
+
+    /// `vmnet connect` (Connect-VMNetworkAdapter).
+    struct Connect: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Connect VMs' network adapters to a switch (Connect-VMNetworkAdapter).")
+
+        @OptionGroup var global: GlobalOptions
+        @OptionGroup var change: ChangeOptions
+        @OptionGroup var targets: AdapterTargets
+
+        @Option(name: .customLong("switch-name"), help: "The switch.", completion: Completions.switchNames)
+        var switchName: String
+
+        func run() throws {
+            try Session.run(tool: "vmnet", global: global, change: change) { session in
+                let emitter = Emitter()
+                try targets.forEach(session) { selector, host in
+                    let records = try session.inventory().connectAdapters(host: host, selector, switchName: switchName)
+                    if change.passthru { records.forEach(emitter.emit) }
+                }
+            }
+        }
+    }
+
+    /// `vmnet disconnect` (Disconnect-VMNetworkAdapter).
+    struct Disconnect: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Disconnect VMs' network adapters from their switch (Disconnect-VMNetworkAdapter).")
+
+        @OptionGroup var global: GlobalOptions
+        @OptionGroup var change: ChangeOptions
+        @OptionGroup var targets: AdapterTargets
+
+        func run() throws {
+            try Session.run(tool: "vmnet", global: global, change: change) { session in
+                let emitter = Emitter()
+                try targets.forEach(session) { selector, host in
+                    let records = try session.inventory().connectAdapters(host: host, selector, switchName: nil)
+                    if change.passthru { records.forEach(emitter.emit) }
+                }
+            }
+        }
+    }
+}

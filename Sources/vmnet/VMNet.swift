@@ -1,0 +1,39 @@
+import ArgumentParser
+import NestStore
+import NestTool
+
+/// vmnet: VMs' network adapters, the host's adapters, and their IP addresses.
+@main
+struct VMNet: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "vmnet",
+        abstract: "Manage VMs' network adapters, host adapters and host IP addresses.",
+        discussion: """
+            Nested VMs reach the network through two switches only when MAC address spoofing is on for the L1 \
+            VM's adapter: vmnet get --vm-name lab1 | vmnet set --mac-address-spoofing on
+            """,
+        subcommands: [Get.self, Add.self, Set.self, Remove.self, Connect.self, Disconnect.self, Adapter.self, IP.self]
+    )
+}
+
+/// Which adapters of the named VMs a command means.
+struct AdapterTargets: ParsableArguments {
+    @Argument(help: "VM names (default: the adapters or VMs piped in).", completion: Completions.vmNames())
+    var vmNames: [String] = []
+
+    @Option(name: .customLong("vm-name"), help: ArgumentHelp("A VM whose adapters to act on (repeatable; same as the positional names).", valueName: "vm"), completion: Completions.vmNames())
+    var vmNameOptions: [String] = []
+
+    @Option(name: .customLong("name"), help: ArgumentHelp("Only the adapters with this name.", valueName: "adapter"))
+    var adapterName: String?
+
+    var allNames: [String] { vmNames + vmNameOptions }
+
+    func fromName(_ vm: String) -> AdapterSelector { .vm(.name(vm), adapterName: adapterName) }
+
+    /// Runs `body` for the adapters selected by name or by piped records.
+    func forEach(_ session: Session, _ body: (AdapterSelector, String?) throws -> Void) throws {
+        try session.forEachRequiredTarget(
+            given: allNames.map(fromName), what: "VMs or adapters", bind: Binding.adapter(adapterName: adapterName), body)
+    }
+}

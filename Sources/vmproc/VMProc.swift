@@ -1,0 +1,17 @@
+import ArgumentParser
+import NestTool
+
+/// vmproc: VMs' virtual processors, and whether they can host nested VMs (Get/Set-VMProcessor).
+@main
+struct VMProc: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "vmproc",
+        abstract: "Show and change VMs' processors, and make VMs ready to host nested VMs.",
+        discussion: """
+            ExposeVirtualizationExtensions lets a hypervisor run inside the VM. It changes only while the VM is Off \
+            and needs configuration version 8.0 or later. `vmproc check` lists what stops a VM from hosting \
+            nested VMs; `vmproc enable-nested` fixes it.
+            """,
+        subcommands: [Get.self, Set.self, Check.self, EnableNested.self]
+    )
+}

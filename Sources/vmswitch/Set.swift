@@ -1,0 +1,64 @@
+import ArgumentParser
+import NestStore
+import NestTool
+
+extension VMSwitchTool {
+    /// `vmswitch set` (Set-VMSwitch).
+    struct Set: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Change switches (Set-VMSwitch).",
+            discussion: "Turning an internal switch private removes its host adapter and that adapter's IP addresses.")
+
+        @OptionGroup var global: GlobalOptions
+        @OptionGroup var change: ChangeOptions
+
+        @Argument(help: "Switch names (default: the switches piped in).", completion: Completions.switchNames)
+        var names: [String] = []
+
+        @Option(name: [.customLong("switch-type"), .customLong("type")], help: "internal or private.")
+        var switchType: SwitchType?
+
+        @Option(help: "Free-form notes.")
+        var notes: String?
+
+        func validate() throws {
+            if switchType == nil, notes == nil { throw ValidationError("say what to change: --switch-type or --notes") }
+        }
+
+        func run() throws {
+            try Session.run(tool: "vmswitch", global: global, change: change) { session in
+                let emitter = Emitter()
+                try session.forEachRequiredTarget(given: names.map(NamedSelector.name), what: "switches", bind: Binding.vmSwitch) { selector, host in
+                    let record = try session.inventory().setSwitch(host: host, selector, type: switchType, notes: notes)
+                    if change.passthru { emitter.emit(record) }
+                }
+            }
+        }
+    }
+
+    /// `vmswitch remove` (Remove-VMSwitch).
+    struct Remove: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Remove switches (Remove-VMSwitch).",
+            discussion: "A switch with VM adapters connected is removed only with --force, which disconnects them.")
+
+        @OptionGroup var global: GlobalOptions
+        @OptionGroup var change: ChangeOptions
+
+        @Argument(help: "Switch names (default: the switches piped in).", completion: Completions.switchNames)
+        var names: [String] = []
+
+        @Flag(help: "Disconnect connected adapters and remove the switch anyway.")
+        var force = false
+
+        func run() throws {
+            try Session.run(tool: "vmswitch", global: global, change: change) { session in
+                let emitter = Emitter()
+                try session.forEachRequiredTarget(given: names.map(NamedSelector.name), what: "switches", bind: Binding.vmSwitch) { selector, host in
+                    let record = try session.inventory().removeSwitch(host: host, selector, force: force)
+                    if change.passthru { emitter.emit(record) }
+                }
+            }
+        }
+    }
+}

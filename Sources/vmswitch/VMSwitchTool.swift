@@ -1,0 +1,17 @@
+import ArgumentParser
+import NestTool
+
+/// vmswitch: virtual switches (New/Get/Set/Remove-VMSwitch).
+@main
+struct VMSwitchTool: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "vmswitch",
+        abstract: "Create, list, change and remove virtual switches.",
+        discussion: """
+            Internal switches connect VMs with each other and with the host, through the host adapter \
+            `vEthernet (NAME)` each one creates; private switches connect VMs only. External switches are not \
+            available yet.
+            """,
+        subcommands: [New.self, Get.self, Set.self, Remove.self]
+    )
+}
