@@ -70,7 +70,8 @@ public struct JSONParser {
         if index < bytes.count, bytes[index] == UInt8(ascii: "}") { index += 1; return .object(record) }
         while true {
             skipSpace()
-            guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { throw error("expected a key in quotes") }
+            guard index < bytes.count else { throw error("unterminated object") }
+            guard bytes[index] == UInt8(ascii: "\"") else { throw error("expected a key in quotes") }
             let key = try string()
             skipSpace()
             guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { throw error("expected ':' after key") }
@@ -96,6 +97,7 @@ public struct JSONParser {
         if index < bytes.count, bytes[index] == UInt8(ascii: "]") { index += 1; return .array(items) }
         while true {
             skipSpace()
+            guard index < bytes.count else { throw error("unterminated array") }
             items.append(try value())
             skipSpace()
             guard index < bytes.count else { throw error("unterminated array") }

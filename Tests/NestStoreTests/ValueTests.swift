@@ -1,0 +1,69 @@
+import Testing
+@testable import NestStore
+
+@Suite("Values users type")
+struct ValueTests {
+    static let sizeCases: [(String, Int64)] = [
+        ("2G", 2_147_483_648), ("2GB", 2_147_483_648), ("256M", 268_435_456), ("512MiB", 536_870_912),
+        ("1073741824", 1_073_741_824), ("4k", 4096), ("1T", 1_099_511_627_776), (" 8G ", 8_589_934_592),
+    ]
+
+    @Test("Sizes are binary multiples, as PowerShell's 2GB is", arguments: sizeCases)
+    func sizes(text: String, bytes: Int64) {
+        #expect(ByteSize.parse(text) == bytes)
+    }
+
+    @Test("Things that are not sizes are refused", arguments: ["", "G", "-1G", "1.5G", "2X", "99999999999T"])
+    func notSizes(text: String) {
+        #expect(ByteSize.parse(text) == nil)
+    }
+
+    @Test("Sizes print in the shortest exact unit")
+    func formatSizes() {
+        #expect(ByteSize.format(2 << 30) == "2G")
+        #expect(ByteSize.format(768 << 20) == "768M")
+        #expect(ByteSize.format(1000) == "1000")
+    }
+
+    @Test("Names: a letter first, then letters, digits, '.', '-', '_'; at most 64", arguments: [
+        ("lab1", nil), ("a.b-c_d", nil), (String(repeating: "a", count: 64), nil),
+        ("1lab", ErrorCategory.invalidName), ("", .invalidName), ("lab 1", .invalidName), ("lab/1", .invalidName),
+        ("läb", .invalidName), (String(repeating: "a", count: 65), .invalidName),
+    ])
+    func names(name: String, expected: ErrorCategory?) {
+        #expect(category { try ObjectName.validate(name, kind: "VM") } == expected)
+    }
+
+    @Test("Configuration versions: only supported ones parse")
+    func versions() {
+        #expect(ConfigurationVersion("8.0") == ConfigurationVersion(major: 8, minor: 0))
+        #expect(ConfigurationVersion("9.3")?.description == "9.3")
+        #expect(ConfigurationVersion("8") == ConfigurationVersion(major: 8, minor: 0))
+        #expect(ConfigurationVersion("8.4") == nil)
+        #expect(ConfigurationVersion("x") == nil)
+        #expect(ConfigurationVersion("7.1")! < .minimumForNesting)
+    }
+
+    @Test("MAC addresses in any common spelling; multicast detected")
+    func macs() {
+        #expect(MacAddress("00-15-5D-0A-0B-0C")?.description == "00155D0A0B0C")
+        #expect(MacAddress("00:15:5d:0a:0b:0c")?.description == "00155D0A0B0C")
+        #expect(MacAddress("00155D0A0B0") == nil)
+        #expect(MacAddress("01005E000001")?.isMulticast == true)
+    }
+
+    @Test("IPv4 prefixes: host bits refused, overlap and containment")
+    func prefixes() throws {
+        let p24 = try IPv4Prefix.parse("192.168.100.0/24").get()
+        #expect(p24.broadcast.description == "192.168.100.255")
+        #expect(p24.contains(IPv4Address("192.168.100.7")!))
+        #expect(!p24.contains(IPv4Address("192.168.101.7")!))
+        #expect(p24.overlaps(try IPv4Prefix.parse("192.168.0.0/16").get()))
+        #expect(!p24.overlaps(try IPv4Prefix.parse("192.168.101.0/24").get()))
+        #expect(throws: NestError.self) { try IPv4Prefix.parse("192.168.100.1/24").get() }
+        #expect(throws: NestError.self) { try IPv4Prefix.parse("192.168.100.0/33").get() }
+        #expect(throws: NestError.self) { try IPv4Prefix.parse("192.168.100.0").get() }
+        #expect(IPv4Address("010.1.1.1") == nil)
+        #expect(IPv4Address("256.1.1.1") == nil)
+    }
+}
