@@ -30,7 +30,7 @@ let package = Package(
         .executableTarget(name: "netnat", dependencies: ["NestTool"]),
         .testTarget(name: "NestRecordsTests", dependencies: ["NestRecords"]),
         .testTarget(name: "NestStoreTests", dependencies: ["NestStore"]),
-        .testTarget(name: "NestToolTests", dependencies: ["NestTool"], resources: [.copy("Golden")]),
+        .testTarget(name: "NestToolTests", dependencies: ["NestTool"], exclude: ["Golden"]),
     ],
     swiftLanguageModes: [.v6]
 )

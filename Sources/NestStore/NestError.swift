@@ -48,6 +48,7 @@ public enum ErrorCategory: String, Sendable, CaseIterable {
     case storeBusy = "StoreBusy"
     case storeUnavailable = "StoreUnavailable"
     case confirmationRequired = "ConfirmationRequired"
+    case missingTarget = "MissingTarget"
 
     /// The exit status a failure of this category ends the command with.
     public var exitStatus: ExitStatus {
@@ -55,7 +56,7 @@ public enum ErrorCategory: String, Sendable, CaseIterable {
         case .invalidRecord: return .dataError
         case .storeBusy: return .temporaryFailure
         case .storeUnavailable, .switchTypeNotAvailable: return .unavailable
-        case .confirmationRequired: return .usage
+        case .confirmationRequired, .missingTarget: return .usage
         default: return .failure
         }
     }

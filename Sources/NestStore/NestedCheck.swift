@@ -75,7 +75,7 @@ public enum NestedCheck {
                 check: "MacAddressSpoofing", severity: "Warning",
                 message: "Mac Address Spoofing isn't enabled on adapter '\(adapter.name)' (nested guests won't have network).",
                 step: .macSpoofing, property: "MacAddressSpoofing", current: "Off", wanted: "On",
-                command: "vmnet set \(name) --name '\(adapter.name)' --mac-address-spoofing on", adapterId: adapter.id))
+                command: "vmnet set \(name) --adapter-name '\(adapter.name)' --mac-address-spoofing on", adapterId: adapter.id))
         }
         let nestedStartup = try Int64.fetchOne(db, sql: "SELECT coalesce(sum(memoryStartup), 0) FROM vm WHERE host = ?", arguments: [vm.id]) ?? 0
         if nestedStartup > 0 {

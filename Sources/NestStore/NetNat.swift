@@ -92,12 +92,14 @@ extension Inventory {
     /// network per host") unless `allowMultiple`, and never two NATs with overlapping internal prefixes.
     public func newNat(host path: String?, name: String, internalPrefix: String, externalPrefix: String?, allowMultiple: Bool) throws(NestError) -> Record {
         try ObjectName.validate(name, kind: "NAT")
-        let prefix = try IPv4Prefix.parse(internalPrefix).get()
+        let prefix = try IPv4Prefix.parse(internalPrefix).mapError { NestError($0.category, $0.message, target: name) }.get()
         guard (1...30).contains(prefix.length) else {
             throw NestError(.invalidAddress, "internal prefix \(prefix) leaves no room for hosts; use a prefix length of 1 to 30", target: name)
         }
         var external: IPv4Prefix?
-        if let externalPrefix { external = try IPv4Prefix.parse(externalPrefix).get() }
+        if let externalPrefix {
+            external = try IPv4Prefix.parse(externalPrefix).mapError { NestError($0.category, $0.message, target: name) }.get()
+        }
         if let external, external.overlaps(prefix) {
             throw NestError(.prefixOverlap, "external prefix \(external) overlaps internal prefix \(prefix); WinNAT requires them apart", target: name)
         }

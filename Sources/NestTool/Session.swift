@@ -93,7 +93,7 @@ public final class Session {
             try attempt { try body(nil, global.hostPath) }
             return
         }
-        throw ValidationError("name the \(what) to act on, or pipe records into \(tool)")
+        throw NestError(.missingTarget, "name the \(what) to act on, or pipe their records into \(tool)")
     }
 
     /// Like `forEachTarget`, for commands that must be told their objects: by name or piped records.

@@ -18,7 +18,7 @@ extension VMNet {
         @Option(name: .customLong("vm-name"), help: ArgumentHelp("A VM to add the adapter to (repeatable).", valueName: "vm"), completion: Completions.vmNames())
         var vmNameOptions: [String] = []
 
-        @Option(help: ArgumentHelp("The adapter's name.", valueName: "adapter"))
+        @Option(name: [.customLong("adapter-name"), .customLong("name")], help: ArgumentHelp("The new adapter's name.", valueName: "adapter"))
         var name = "Network Adapter"
 
         @Option(name: .customLong("switch-name"), help: "Connect it to this switch.", completion: Completions.switchNames)

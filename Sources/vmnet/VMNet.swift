@@ -24,7 +24,7 @@ struct AdapterTargets: ParsableArguments {
     @Option(name: .customLong("vm-name"), help: ArgumentHelp("A VM whose adapters to act on (repeatable; same as the positional names).", valueName: "vm"), completion: Completions.vmNames())
     var vmNameOptions: [String] = []
 
-    @Option(name: .customLong("name"), help: ArgumentHelp("Only the adapters with this name.", valueName: "adapter"))
+    @Option(name: .customLong("adapter-name"), help: ArgumentHelp("Only the adapters with this name (Hyper-V's -Name).", valueName: "adapter"))
     var adapterName: String?
 
     var allNames: [String] { vmNames + vmNameOptions }

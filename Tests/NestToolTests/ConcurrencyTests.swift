@@ -1,0 +1,58 @@
+import Foundation
+import Testing
+
+/// Several processes changing the same and different objects at once, as cron jobs would: every check-then-change
+/// is one transaction, so no update is lost and no rule is broken.
+@Suite("Concurrent writers")
+struct ConcurrencyTests {
+    static let workers = 6
+
+    /// Runs `command(worker)` in `workers` shells started together, and waits for all.
+    func together(_ runner: ToolRunner, _ command: @Sendable (Int) -> String) throws -> [ToolRunner.Result] {
+        let results = ResultsBox(count: Self.workers)
+        DispatchQueue.concurrentPerform(iterations: Self.workers) { worker in
+            results.set(worker, try? runner.run(command(worker)))
+        }
+        return try results.values.map { try #require($0) }
+    }
+
+    @Test("No update is lost: each worker's VMs, adapters and settings are all there")
+    func noLostUpdates() throws {
+        let runner = try ToolRunner()
+        _ = try runner.run("vmrun new shared --generation 2 >/dev/null && vmswitch new sw --type private >/dev/null")
+        let results = try together(runner) { w in
+            "for i in 1 2 3 4 5; do vmrun new w\(w)-$i >/dev/null || exit 1; done; vmnet add shared --adapter-name a\(w) --switch-name sw || exit 1; vmproc set w\(w)-1 --count \(w + 1)"
+        }
+        #expect(results.allSatisfy { $0.status == 0 }, "\(results.map(\.stderr))")
+        #expect(try runner.run("vmrun get --name | grep -c '^w'").stdout == "\(Self.workers * 5)\n")
+        let macs = try runner.run("vmnet get shared | jq -r .MacAddress | sort -u | wc -l").stdout
+        #expect(macs == "\(Self.workers)\n", "every adapter kept its own dynamic MAC")
+        for w in 0..<Self.workers {
+            #expect(try runner.run("vmproc get w\(w)-1 | jq .Count").stdout == "\(w + 1)\n")
+        }
+    }
+
+    @Test("No rule is broken: one name, one NAT per host, 8 adapters per VM, whoever comes first")
+    func rulesHold() throws {
+        let runner = try ToolRunner()
+        _ = try runner.run("vmrun new target --generation 2 >/dev/null")
+        let names = try together(runner) { _ in "vmrun new same >/dev/null" }
+        #expect(names.filter { $0.status == 0 }.count == 1)
+        #expect(names.filter { $0.stderr.contains("[NameInUse]") }.count == Self.workers - 1)
+        let nats = try together(runner) { w in "netnat new nat\(w) --internal-prefix 10.\(w).0.0/16 >/dev/null" }
+        #expect(nats.filter { $0.status == 0 }.count == 1)
+        #expect(try runner.run("netnat get --name | wc -l").stdout == "1\n")
+        let adapters = try together(runner) { _ in "for i in 1 2; do vmnet add target; done" }
+        #expect(adapters.allSatisfy { $0.status == 0 || $0.stderr.contains("[AdapterLimit]") })
+        #expect(try runner.run("vmnet get target --name | wc -l").stdout == "8\n")
+    }
+}
+
+/// A fixed-size box the concurrent workers write their results into.
+final class ResultsBox: @unchecked Sendable {
+    private let lock = NSLock()
+    private var storage: [ToolRunner.Result?]
+    init(count: Int) { storage = Array(repeating: nil, count: count) }
+    func set(_ index: Int, _ value: ToolRunner.Result?) { lock.withLock { storage[index] = value } }
+    var values: [ToolRunner.Result?] { lock.withLock { storage } }
+}

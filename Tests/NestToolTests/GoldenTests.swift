@@ -1,0 +1,69 @@
+import Foundation
+import Testing
+
+/// Transcript tests: each `Golden/NAME.cmds` holds shell commands, one per line; running them against a fresh
+/// state directory must print exactly `Golden/NAME.golden` — stdout as is, stderr lines marked `2>`, and every
+/// exit status. Ids and times are replaced by stable placeholders in order of appearance.
+///
+/// After a deliberate change of output: `NESTVM_UPDATE_GOLDEN=1 make test` rewrites the files; review the diff.
+@Suite("Golden transcripts of the tools")
+struct GoldenTests {
+    static let directory = ToolRunner.packageRoot + "/Tests/NestToolTests/Golden"
+
+    static var scenarios: [String] {
+        ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? [])
+            .filter { $0.hasSuffix(".cmds") }.map { String($0.dropLast(5)) }.sorted()
+    }
+
+    @Test("Transcript matches", arguments: scenarios)
+    func transcript(name: String) throws {
+        let commands = try String(contentsOfFile: "\(Self.directory)/\(name).cmds", encoding: .utf8)
+        let runner = try ToolRunner()
+        var transcript = ""
+        for line in commands.split(separator: "\n", omittingEmptySubsequences: false) {
+            if line.hasPrefix("#") || line.trimmingCharacters(in: .whitespaces).isEmpty {
+                transcript += line + "\n"
+                continue
+            }
+            let result = try runner.run(String(line))
+            transcript += "$ \(line)\n"
+            transcript += result.stdout
+            for errLine in result.stderr.split(separator: "\n") { transcript += "2> \(errLine)\n" }
+            transcript += "=> \(result.status)\n"
+        }
+        let normalized = Self.normalize(transcript, stateDirectory: runner.stateDirectory)
+        let goldenPath = "\(Self.directory)/\(name).golden"
+        if ProcessInfo.processInfo.environment["NESTVM_UPDATE_GOLDEN"] == "1" {
+            try normalized.write(toFile: goldenPath, atomically: true, encoding: .utf8)
+            return
+        }
+        let golden = try String(contentsOfFile: goldenPath, encoding: .utf8)
+        if normalized != golden {
+            let got = normalized.split(separator: "\n", omittingEmptySubsequences: false)
+            let want = golden.split(separator: "\n", omittingEmptySubsequences: false)
+            let index = Array(zip(got, want)).firstIndex { $0 != $1 } ?? min(got.count, want.count)
+            Issue.record("\(name).golden differs at line \(index + 1):\n  want: \(index < want.count ? want[index] : "<end>")\n  got:  \(index < got.count ? got[index] : "<end>")")
+        }
+    }
+
+    /// Replaces UUIDs with `<id-N>`, ISO times with `<time>`, and the state directory with `$NESTVM_HOME`.
+    static func normalize(_ text: String, stateDirectory: String) -> String {
+        var result = text.replacingOccurrences(of: stateDirectory, with: "$NESTVM_HOME")
+        var ids: [String: Int] = [:]
+        let uuid = try! NSRegularExpression(pattern: "[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
+        let time = try! NSRegularExpression(pattern: "\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}Z")
+        var output = ""
+        var cursor = result.startIndex
+        for match in uuid.matches(in: result, range: NSRange(result.startIndex..., in: result)) {
+            let range = Range(match.range, in: result)!
+            let id = result[range].lowercased()
+            let number = ids[id] ?? (ids.count + 1)
+            ids[id] = number
+            output += result[cursor..<range.lowerBound] + "<id-\(number)>"
+            cursor = range.upperBound
+        }
+        output += result[cursor...]
+        result = time.stringByReplacingMatches(in: output, range: NSRange(output.startIndex..., in: output), withTemplate: "<time>")
+        return result
+    }
+}

@@ -1,0 +1,62 @@
+import Foundation
+import Testing
+
+/// Runs the built tools as a user would, in a fresh state directory.
+struct ToolRunner {
+    /// Where the built executables are: `NESTVM_BIN`, else the package's debug build folder.
+    static let binDirectory: String = {
+        if let bin = ProcessInfo.processInfo.environment["NESTVM_BIN"], !bin.isEmpty { return bin }
+        return packageRoot + "/.build/debug"
+    }()
+
+    /// The package's root folder, found from this file's path.
+    static let packageRoot: String = {
+        var url = URL(fileURLWithPath: #filePath)
+        for _ in 0..<3 { url.deleteLastPathComponent() }
+        return url.path
+    }()
+
+    /// The state directory this runner's commands use.
+    let stateDirectory: String
+
+    init() throws {
+        stateDirectory = FileManager.default.temporaryDirectory.appendingPathComponent("nestvm-tool-\(UUID().uuidString)").path
+    }
+
+    struct Result {
+        var stdout: String
+        var stderr: String
+        var status: Int32
+    }
+
+    /// Runs `command` with bash (pipefail on), the tools first on PATH, stdin from /dev/null.
+    func run(_ command: String, environment extra: [String: String] = [:]) throws -> Result {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/bash")
+        process.arguments = ["-o", "pipefail", "-c", command]
+        var environment = ProcessInfo.processInfo.environment
+        environment["PATH"] = Self.binDirectory + ":" + (environment["PATH"] ?? "/usr/bin:/bin")
+        environment["NESTVM_HOME"] = stateDirectory
+        environment.removeValue(forKey: "NESTVM_HOST")
+        environment["COLUMNS"] = "200"
+        for (key, value) in extra { environment[key] = value }
+        process.environment = environment
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        // Read both pipes to the end before waiting, so a full pipe cannot stall the child.
+        let group = DispatchGroup()
+        nonisolated(unsafe) var errData = Data()
+        group.enter()
+        DispatchQueue.global().async {
+            errData = err.fileHandleForReading.readDataToEndOfFile()
+            group.leave()
+        }
+        let outData = out.fileHandleForReading.readDataToEndOfFile()
+        group.wait()
+        process.waitUntilExit()
+        return Result(stdout: String(decoding: outData, as: UTF8.self), stderr: String(decoding: errData, as: UTF8.self), status: process.terminationStatus)
+    }
+}
