@@ -62,6 +62,9 @@ public struct ChangeOptions: ParsableArguments {
     @Flag(name: .customLong("stop-on-error"), help: "Stop at the first object that fails instead of going on with the rest.")
     public var stopOnError = false
 
+    @Option(name: .long, help: ArgumentHelp("Format of what --passthru prints: json, table, list or tsv (default: table on a terminal, else json).", valueName: "format"))
+    public var format: OutputFormat?
+
     public init() {}
 }
 

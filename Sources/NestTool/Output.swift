@@ -38,19 +38,23 @@ public final class Emitter {
     let namesOnly: Bool
     var gathered: [Record] = []
 
-    /// An emitter for `options`, with `view` as the table's curated columns.
-    public init(options: OutputOptions, view: [Column]) {
-        let format = options.format ?? (Environment.isTerminal(1) ? .table : .json)
-        let fields = options.fieldList
+    /// An emitter in `format` (by default a table on a terminal, else JSON Lines), with `view` as the table's
+    /// curated columns unless `fields` names the keys to show.
+    public init(format: OutputFormat?, fields: [String]? = nil, showsHeadings: Bool = true, namesOnly: Bool = false, view: [Column]) {
+        let format = format ?? (Environment.isTerminal(1) ? .table : .json)
         let columns = fields.map { keys in keys.map { Column($0) } } ?? view
-        formatter = RecordFormatter(format: format, columns: columns, fields: fields, showsHeadings: !options.noHeadings)
-        namesOnly = options.namesOnly
+        formatter = RecordFormatter(format: format, columns: columns, fields: fields, showsHeadings: showsHeadings)
+        self.namesOnly = namesOnly
     }
 
-    /// An emitter that writes JSON Lines whatever stdout is (for `--passthru` and plans).
-    public init(json: Void = ()) {
-        formatter = RecordFormatter(format: .json, columns: [], fields: nil, showsHeadings: false)
-        namesOnly = false
+    /// An emitter for the output options of a listing command.
+    public convenience init(options: OutputOptions, view: [Column]) {
+        self.init(format: options.format, fields: options.fieldList, showsHeadings: !options.noHeadings, namesOnly: options.namesOnly, view: view)
+    }
+
+    /// An emitter for what `--passthru` prints.
+    public convenience init(passthru change: ChangeOptions, view: [Column]) {
+        self.init(format: change.format, view: view)
     }
 
     /// Prints or gathers one record.

@@ -80,7 +80,8 @@ extension NetNatTool {
 
             func run() throws {
                 try Session.run(tool: "netnat", global: global, change: change) { session in
-                    let emitter = Emitter()
+                    let emitter = Emitter(passthru: change, view: Views.netNatStaticMapping)
+                    defer { emitter.finish() }
                     try session.forEachRequiredTarget(given: ids, what: "mappings", bind: Binding.mapping) { id, host in
                         let record = try session.inventory().removeMapping(host: host, id: id)
                         if change.passthru { emitter.emit(record) }

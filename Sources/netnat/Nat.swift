@@ -73,7 +73,8 @@ extension NetNatTool {
 
         func run() throws {
             try Session.run(tool: "netnat", global: global, change: change) { session in
-                let emitter = Emitter()
+                let emitter = Emitter(passthru: change, view: Views.netNat)
+                defer { emitter.finish() }
                 let inventory = try session.inventory()
                 var given = names.map(NamedSelector.name)
                 if all {

@@ -10,7 +10,7 @@ struct NetNatTool: ParsableCommand {
         discussion: """
             Hyper-V's WinNAT is limited to one NAT network per host; netnat keeps that rule unless --allow-multiple, \
             and never lets internal prefixes overlap.
-            """,
+            """ + "\n\n" + Help.exitStatuses,
         subcommands: [New.self, Get.self, Remove.self, Mapping.self]
     )
 }

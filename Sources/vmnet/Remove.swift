@@ -13,7 +13,8 @@ extension VMNet {
 
         func run() throws {
             try Session.run(tool: "vmnet", global: global, change: change) { session in
-                let emitter = Emitter()
+                let emitter = Emitter(passthru: change, view: Views.vmNetworkAdapter)
+                defer { emitter.finish() }
                 try targets.forEach(session) { selector, host in
                     let records = try session.inventory().removeAdapters(host: host, selector)
                     if change.passthru { records.forEach(emitter.emit) }
@@ -35,7 +36,8 @@ extension VMNet {
 
         func run() throws {
             try Session.run(tool: "vmnet", global: global, change: change) { session in
-                let emitter = Emitter()
+                let emitter = Emitter(passthru: change, view: Views.vmNetworkAdapter)
+                defer { emitter.finish() }
                 try targets.forEach(session) { selector, host in
                     let records = try session.inventory().connectAdapters(host: host, selector, switchName: switchName)
                     if change.passthru { records.forEach(emitter.emit) }
@@ -54,7 +56,8 @@ extension VMNet {
 
         func run() throws {
             try Session.run(tool: "vmnet", global: global, change: change) { session in
-                let emitter = Emitter()
+                let emitter = Emitter(passthru: change, view: Views.vmNetworkAdapter)
+                defer { emitter.finish() }
                 try targets.forEach(session) { selector, host in
                     let records = try session.inventory().connectAdapters(host: host, selector, switchName: nil)
                     if change.passthru { records.forEach(emitter.emit) }

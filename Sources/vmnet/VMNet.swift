@@ -11,7 +11,7 @@ struct VMNet: ParsableCommand {
         discussion: """
             Nested VMs reach the network through two switches only when MAC address spoofing is on for the L1 \
             VM's adapter: vmnet get --vm-name lab1 | vmnet set --mac-address-spoofing on
-            """,
+            """ + "\n\n" + Help.exitStatuses,
         subcommands: [Get.self, Add.self, Set.self, Remove.self, Connect.self, Disconnect.self, Adapter.self, IP.self]
     )
 }

@@ -29,7 +29,8 @@ extension VMProc {
 
         func run() throws {
             try Session.run(tool: "vmproc", global: global, change: change) { session in
-                let emitter = Emitter()
+                let emitter = Emitter(passthru: change, view: Views.plannedChange)
+                defer { emitter.finish() }
                 try session.forEachRequiredTarget(given: names.map(VMSelector.name), what: "VMs", bind: Binding.vm) { selector, host in
                     let inventory = try session.inventory()
                     let plan = try inventory.enableNested(host: host, selector, apply: false)

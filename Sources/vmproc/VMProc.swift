@@ -11,7 +11,7 @@ struct VMProc: ParsableCommand {
             ExposeVirtualizationExtensions lets a hypervisor run inside the VM. It changes only while the VM is Off \
             and needs configuration version 8.0 or later. `vmproc check` lists what stops a VM from hosting \
             nested VMs; `vmproc enable-nested` fixes it.
-            """,
+            """ + "\n\n" + Help.exitStatuses,
         subcommands: [Get.self, Set.self, Check.self, EnableNested.self]
     )
 }

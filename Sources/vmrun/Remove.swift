@@ -20,7 +20,8 @@ extension VMRun {
 
         func run() throws {
             try Session.run(tool: "vmrun", global: global, change: change) { session in
-                let emitter = Emitter()
+                let emitter = Emitter(passthru: change, view: Views.virtualMachine)
+                defer { emitter.finish() }
                 try session.forEachRequiredTarget(given: names.map(VMSelector.name), what: "VMs", bind: Binding.vm) { selector, host in
                     let inventory = try session.inventory()
                     let removed = try inventory.removeVM(host: host, selector, force: force)
@@ -42,7 +43,8 @@ extension VMRun {
 
         func run() throws {
             try Session.run(tool: "vmrun", global: global, change: change) { session in
-                let emitter = Emitter()
+                let emitter = Emitter(passthru: change, view: Views.virtualMachine)
+                defer { emitter.finish() }
                 try session.forEachRequiredTarget(given: names.map(VMSelector.name), what: "VMs", bind: Binding.vm) { selector, host in
                     let inventory = try session.inventory()
                     let changed = try inventory.removeSavedState(host: host, selector)
@@ -64,7 +66,8 @@ extension VMRun {
 
         func run() throws {
             try Session.run(tool: "vmrun", global: global, change: change) { session in
-                let emitter = Emitter()
+                let emitter = Emitter(passthru: change, view: Views.virtualMachine)
+                defer { emitter.finish() }
                 try session.forEachRequiredTarget(given: names.map(VMSelector.name), what: "VMs", bind: Binding.vm) { selector, host in
                     let inventory = try session.inventory()
                     let changed = try inventory.updateVersion(host: host, selector)

@@ -44,7 +44,8 @@ extension VMRun {
             changes.dynamicMemoryEnabled = dynamicMemoryEnabled?.value
             changes.notes = notes
             try Session.run(tool: "vmrun", global: global, change: change) { session in
-                let emitter = Emitter()
+                let emitter = Emitter(passthru: change, view: Views.virtualMachine)
+                defer { emitter.finish() }
                 try session.forEachRequiredTarget(given: names.map(VMSelector.name), what: "VMs", bind: Binding.vm) { selector, host in
                     let inventory = try session.inventory()
                     let changed = try inventory.setVM(host: host, selector, changes)

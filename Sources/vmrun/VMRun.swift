@@ -10,7 +10,7 @@ struct VMRun: ParsableCommand {
         discussion: """
             Records go to stdout as JSON Lines (a table on a terminal); pipe them into vmproc, vmnet or another \
             vmrun command. See nestvm(7) for the levels, the record format and the exit statuses.
-            """,
+            """ + "\n\n" + Help.exitStatuses,
         subcommands: [New.self, Get.self, Set.self, Memory.self, Remove.self, RemoveSavedState.self, UpdateVersion.self]
     )
 }

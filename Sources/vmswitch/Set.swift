@@ -27,7 +27,8 @@ extension VMSwitchTool {
 
         func run() throws {
             try Session.run(tool: "vmswitch", global: global, change: change) { session in
-                let emitter = Emitter()
+                let emitter = Emitter(passthru: change, view: Views.vmSwitch)
+                defer { emitter.finish() }
                 try session.forEachRequiredTarget(given: names.map(NamedSelector.name), what: "switches", bind: Binding.vmSwitch) { selector, host in
                     let record = try session.inventory().setSwitch(host: host, selector, type: switchType, notes: notes)
                     if change.passthru { emitter.emit(record) }
@@ -53,7 +54,8 @@ extension VMSwitchTool {
 
         func run() throws {
             try Session.run(tool: "vmswitch", global: global, change: change) { session in
-                let emitter = Emitter()
+                let emitter = Emitter(passthru: change, view: Views.vmSwitch)
+                defer { emitter.finish() }
                 try session.forEachRequiredTarget(given: names.map(NamedSelector.name), what: "switches", bind: Binding.vmSwitch) { selector, host in
                     let record = try session.inventory().removeSwitch(host: host, selector, force: force)
                     if change.passthru { emitter.emit(record) }

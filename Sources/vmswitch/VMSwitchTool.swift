@@ -11,7 +11,7 @@ struct VMSwitchTool: ParsableCommand {
             Internal switches connect VMs with each other and with the host, through the host adapter \
             `vEthernet (NAME)` each one creates; private switches connect VMs only. External switches are not \
             available yet.
-            """,
+            """ + "\n\n" + Help.exitStatuses,
         subcommands: [New.self, Get.self, Set.self, Remove.self]
     )
 }

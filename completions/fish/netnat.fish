@@ -27,7 +27,7 @@ function __netnat_parse_tokens -S
         case 'get'
             __netnat_parse_subcommand -r 1 'state-dir=' 'host=' 'format=' 'o/fields=' 'no-headings' 'name' 'h/help'
         case 'remove'
-            __netnat_parse_subcommand -r 1 'state-dir=' 'host=' 'passthru' 'stop-on-error' 'all' 'h/help'
+            __netnat_parse_subcommand -r 1 'state-dir=' 'host=' 'passthru' 'stop-on-error' 'format=' 'all' 'h/help'
         case 'mapping'
             __netnat_parse_subcommand 0 'h/help'
             switch $unparsed_tokens[1]
@@ -36,7 +36,7 @@ function __netnat_parse_tokens -S
             case 'get'
                 __netnat_parse_subcommand -r 1 'state-dir=' 'host=' 'format=' 'o/fields=' 'no-headings' 'name' 'nat-name=' 'h/help'
             case 'remove'
-                __netnat_parse_subcommand -r 1 'state-dir=' 'host=' 'passthru' 'stop-on-error' 'h/help'
+                __netnat_parse_subcommand -r 1 'state-dir=' 'host=' 'passthru' 'stop-on-error' 'format=' 'h/help'
             end
         case 'help'
             __netnat_parse_subcommand -r 1 
@@ -121,6 +121,7 @@ complete -c 'netnat' -n '__netnat_should_offer_completions_for_flags_or_options 
 complete -c 'netnat' -n '__netnat_should_offer_completions_for_flags_or_options "netnat remove" computer-name host' -l 'host' -l 'computer-name' -d 'Act inside this VM\'s inventory (a VM running a hypervisor), or lab1/nested1 for deeper levels (default: $NESTVM_HOST, else localhost).' -rfka '(__netnat_custom_completion ---completion remove -- --host (count (__netnat_tokens -pc)) (__netnat_tokens -tC))'
 complete -c 'netnat' -n '__netnat_should_offer_completions_for_flags_or_options "netnat remove" passthru' -l 'passthru' -d 'Print the changed objects as records, so a pipeline can go on.'
 complete -c 'netnat' -n '__netnat_should_offer_completions_for_flags_or_options "netnat remove" stop-on-error' -l 'stop-on-error' -d 'Stop at the first object that fails instead of going on with the rest.'
+complete -c 'netnat' -n '__netnat_should_offer_completions_for_flags_or_options "netnat remove" format' -l 'format' -d 'Format of what --passthru prints: json, table, list or tsv (default: table on a terminal, else json).' -rfka 'json table list tsv'
 complete -c 'netnat' -n '__netnat_should_offer_completions_for_positional "netnat remove" -ge 1' -fka '(__netnat_custom_completion ---completion remove -- positional@0 (count (__netnat_tokens -pc)) (__netnat_tokens -tC))'
 complete -c 'netnat' -n '__netnat_should_offer_completions_for_flags_or_options "netnat remove" all' -l 'all' -d 'Remove every NAT on the host.'
 complete -c 'netnat' -n '__netnat_should_offer_completions_for_flags_or_options "netnat remove" h help' -s 'h' -l 'help' -d 'Show help information.'
@@ -153,4 +154,5 @@ complete -c 'netnat' -n '__netnat_should_offer_completions_for_flags_or_options 
 complete -c 'netnat' -n '__netnat_should_offer_completions_for_flags_or_options "netnat mapping remove" computer-name host' -l 'host' -l 'computer-name' -d 'Act inside this VM\'s inventory (a VM running a hypervisor), or lab1/nested1 for deeper levels (default: $NESTVM_HOST, else localhost).' -rfka '(__netnat_custom_completion ---completion mapping remove -- --host (count (__netnat_tokens -pc)) (__netnat_tokens -tC))'
 complete -c 'netnat' -n '__netnat_should_offer_completions_for_flags_or_options "netnat mapping remove" passthru' -l 'passthru' -d 'Print the changed objects as records, so a pipeline can go on.'
 complete -c 'netnat' -n '__netnat_should_offer_completions_for_flags_or_options "netnat mapping remove" stop-on-error' -l 'stop-on-error' -d 'Stop at the first object that fails instead of going on with the rest.'
+complete -c 'netnat' -n '__netnat_should_offer_completions_for_flags_or_options "netnat mapping remove" format' -l 'format' -d 'Format of what --passthru prints: json, table, list or tsv (default: table on a terminal, else json).' -rfka 'json table list tsv'
 complete -c 'netnat' -n '__netnat_should_offer_completions_for_flags_or_options "netnat mapping remove" h help' -s 'h' -l 'help' -d 'Show help information.'

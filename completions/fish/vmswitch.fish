@@ -27,9 +27,9 @@ function __vmswitch_parse_tokens -S
         case 'get'
             __vmswitch_parse_subcommand -r 1 'state-dir=' 'host=' 'format=' 'o/fields=' 'no-headings' 'name' 'switch-type=+' 'h/help'
         case 'set'
-            __vmswitch_parse_subcommand -r 1 'state-dir=' 'host=' 'passthru' 'stop-on-error' 'switch-type=' 'notes=' 'h/help'
+            __vmswitch_parse_subcommand -r 1 'state-dir=' 'host=' 'passthru' 'stop-on-error' 'format=' 'switch-type=' 'notes=' 'h/help'
         case 'remove'
-            __vmswitch_parse_subcommand -r 1 'state-dir=' 'host=' 'passthru' 'stop-on-error' 'force' 'h/help'
+            __vmswitch_parse_subcommand -r 1 'state-dir=' 'host=' 'passthru' 'stop-on-error' 'format=' 'force' 'h/help'
         case 'help'
             __vmswitch_parse_subcommand -r 1 
         end
@@ -114,6 +114,7 @@ complete -c 'vmswitch' -n '__vmswitch_should_offer_completions_for_flags_or_opti
 complete -c 'vmswitch' -n '__vmswitch_should_offer_completions_for_flags_or_options "vmswitch set" computer-name host' -l 'host' -l 'computer-name' -d 'Act inside this VM\'s inventory (a VM running a hypervisor), or lab1/nested1 for deeper levels (default: $NESTVM_HOST, else localhost).' -rfka '(__vmswitch_custom_completion ---completion set -- --host (count (__vmswitch_tokens -pc)) (__vmswitch_tokens -tC))'
 complete -c 'vmswitch' -n '__vmswitch_should_offer_completions_for_flags_or_options "vmswitch set" passthru' -l 'passthru' -d 'Print the changed objects as records, so a pipeline can go on.'
 complete -c 'vmswitch' -n '__vmswitch_should_offer_completions_for_flags_or_options "vmswitch set" stop-on-error' -l 'stop-on-error' -d 'Stop at the first object that fails instead of going on with the rest.'
+complete -c 'vmswitch' -n '__vmswitch_should_offer_completions_for_flags_or_options "vmswitch set" format' -l 'format' -d 'Format of what --passthru prints: json, table, list or tsv (default: table on a terminal, else json).' -rfka 'json table list tsv'
 complete -c 'vmswitch' -n '__vmswitch_should_offer_completions_for_positional "vmswitch set" -ge 1' -fka '(__vmswitch_custom_completion ---completion set -- positional@0 (count (__vmswitch_tokens -pc)) (__vmswitch_tokens -tC))'
 complete -c 'vmswitch' -n '__vmswitch_should_offer_completions_for_flags_or_options "vmswitch set" switch-type type' -l 'switch-type' -l 'type' -d 'internal or private.' -rfka 'private internal external'
 complete -c 'vmswitch' -n '__vmswitch_should_offer_completions_for_flags_or_options "vmswitch set" notes' -l 'notes' -d 'Free-form notes.' -rfka ''
@@ -122,6 +123,7 @@ complete -c 'vmswitch' -n '__vmswitch_should_offer_completions_for_flags_or_opti
 complete -c 'vmswitch' -n '__vmswitch_should_offer_completions_for_flags_or_options "vmswitch remove" computer-name host' -l 'host' -l 'computer-name' -d 'Act inside this VM\'s inventory (a VM running a hypervisor), or lab1/nested1 for deeper levels (default: $NESTVM_HOST, else localhost).' -rfka '(__vmswitch_custom_completion ---completion remove -- --host (count (__vmswitch_tokens -pc)) (__vmswitch_tokens -tC))'
 complete -c 'vmswitch' -n '__vmswitch_should_offer_completions_for_flags_or_options "vmswitch remove" passthru' -l 'passthru' -d 'Print the changed objects as records, so a pipeline can go on.'
 complete -c 'vmswitch' -n '__vmswitch_should_offer_completions_for_flags_or_options "vmswitch remove" stop-on-error' -l 'stop-on-error' -d 'Stop at the first object that fails instead of going on with the rest.'
+complete -c 'vmswitch' -n '__vmswitch_should_offer_completions_for_flags_or_options "vmswitch remove" format' -l 'format' -d 'Format of what --passthru prints: json, table, list or tsv (default: table on a terminal, else json).' -rfka 'json table list tsv'
 complete -c 'vmswitch' -n '__vmswitch_should_offer_completions_for_positional "vmswitch remove" -ge 1' -fka '(__vmswitch_custom_completion ---completion remove -- positional@0 (count (__vmswitch_tokens -pc)) (__vmswitch_tokens -tC))'
 complete -c 'vmswitch' -n '__vmswitch_should_offer_completions_for_flags_or_options "vmswitch remove" force' -l 'force' -d 'Disconnect connected adapters and remove the switch anyway.'
 complete -c 'vmswitch' -n '__vmswitch_should_offer_completions_for_flags_or_options "vmswitch remove" h help' -s 'h' -l 'help' -d 'Show help information.'

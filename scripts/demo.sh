@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# The README tour: Hyper-V's nested-virtualization setup as nestvm pipelines, in a fresh temporary state directory.
+set -euo pipefail
+bin="${NESTVM_BIN:?set NESTVM_BIN to the folder with the built tools}"
+export PATH="$bin:$PATH"
+NESTVM_HOME="$(mktemp -d)/nestvm"
+export NESTVM_HOME
+trap 'rm -rf "$(dirname "$NESTVM_HOME")"' EXIT
+
+step() {
+  printf '\n\033[1m$ %s\033[0m\n' "$1"
+  bash -o pipefail -c "$1"
+}
+
+echo "nestvm tour — state directory: $NESTVM_HOME"
+step "vmrun new lab1 --memory-startup-bytes 2G --processor-count 2 --format table"
+step "vmswitch new VmNAT --switch-type internal --format table"
+step "vmproc check lab1 --format table || true"
+step "vmproc set lab1 --expose-virtualization-extensions true"
+step "vmnet add lab1 --switch-name VmNAT"
+step "vmnet get --vm-name lab1 | vmnet set --mac-address-spoofing on --passthru | jq -c '{VMName, Name, MacAddress, MacAddressSpoofing}'"
+step "netnat new LocalNAT --internal-ip-interface-address-prefix 192.168.100.0/24 --format table"
+step "vmnet adapter get 'vEthernet (VmNAT)' | vmnet ip add --ip-address 192.168.100.1 --prefix-length 24 --passthru --format table"
+step "vmrun new --host lab1 nested1 --memory-startup-bytes 256M --format table"
+step "vmnet adapter get --host lab1 Ethernet | vmnet ip add --ip-address 192.168.100.2 --prefix-length 24 --default-gateway 192.168.100.1"
+step "vmrun get | vmproc get | jq -r 'select(.ExposeVirtualizationExtensions) | .VMName'"
+step "vmproc check lab1 && echo 'lab1 can host nested VMs'"
+step "vmnet get --format table"
+step "vmrun get --host lab1 --format table"
+echo
+echo "Rules are enforced as Hyper-V documents them:"
+step "netnat new Second --internal-ip-interface-address-prefix 10.0.0.0/24 || true"
+step "vmrun new old --version 7.0 >/dev/null && vmproc set old --expose-virtualization-extensions true || true"
+step "vmproc check old --format table || true"
+step "vmproc enable-nested old --dry-run --format table"
