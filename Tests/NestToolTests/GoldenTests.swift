@@ -48,22 +48,16 @@ struct GoldenTests {
 
     /// Replaces UUIDs with `<id-N>`, ISO times with `<time>`, and the state directory with `$NESTVM_HOME`.
     static func normalize(_ text: String, stateDirectory: String) -> String {
-        var result = text.replacingOccurrences(of: stateDirectory, with: "$NESTVM_HOME")
         var ids: [String: Int] = [:]
-        let uuid = try! NSRegularExpression(pattern: "[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
-        let time = try! NSRegularExpression(pattern: "\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}Z")
-        var output = ""
-        var cursor = result.startIndex
-        for match in uuid.matches(in: result, range: NSRange(result.startIndex..., in: result)) {
-            let range = Range(match.range, in: result)!
-            let id = result[range].lowercased()
-            let number = ids[id] ?? (ids.count + 1)
-            ids[id] = number
-            output += result[cursor..<range.lowerBound] + "<id-\(number)>"
-            cursor = range.upperBound
-        }
-        output += result[cursor...]
-        result = time.stringByReplacingMatches(in: output, range: NSRange(output.startIndex..., in: output), withTemplate: "<time>")
-        return result
+        let uuid = /[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}/
+        let time = /\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z/
+        return text.replacingOccurrences(of: stateDirectory, with: "$NESTVM_HOME")
+            .replacing(uuid) { match in
+                let id = match.output.lowercased()
+                let number = ids[id] ?? (ids.count + 1)
+                ids[id] = number
+                return "<id-\(number)>"
+            }
+            .replacing(time, with: "<time>")
     }
 }
