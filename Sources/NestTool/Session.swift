@@ -124,3 +124,22 @@ public final class Session {
         return fromRecord
     }
 }
+
+extension Session {
+    /// Runs a changing command: `body` changes each target (from `given`, else from piped records) and returns the
+    /// changed objects, which `--passthru` prints in `view`.
+    public static func change<S>(
+        tool: String, global: GlobalOptions, change: ChangeOptions, given: [S], what: String,
+        bind: (InputRecord) throws(NestError) -> S, view: [Column],
+        _ body: (Inventory, S, _ host: String?) throws -> [Record]
+    ) throws {
+        try run(tool: tool, global: global, change: change) { session in
+            let emitter = Emitter(passthru: change, view: view)
+            defer { emitter.finish() }
+            try session.forEachRequiredTarget(given: given, what: what, bind: bind) { selector, host in
+                let changed = try body(try session.inventory(), selector, host)
+                if change.passthru { changed.forEach(emitter.emit) }
+            }
+        }
+    }
+}

@@ -79,13 +79,11 @@ extension NetNatTool {
             var ids: [Int64] = []
 
             func run() throws {
-                try Session.run(tool: "netnat", global: global, change: change) { session in
-                    let emitter = Emitter(passthru: change, view: Views.netNatStaticMapping)
-                    defer { emitter.finish() }
-                    try session.forEachRequiredTarget(given: ids, what: "mappings", bind: Binding.mapping) { id, host in
-                        let record = try session.inventory().removeMapping(host: host, id: id)
-                        if change.passthru { emitter.emit(record) }
-                    }
+                try Session.change(
+                    tool: "netnat", global: global, change: change, given: ids, what: "mappings",
+                    bind: Binding.mapping, view: Views.netNatStaticMapping
+                ) { inventory, id, host in
+                    [try inventory.removeMapping(host: host, id: id)]
                 }
             }
         }

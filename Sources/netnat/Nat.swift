@@ -72,19 +72,20 @@ extension NetNatTool {
         }
 
         func run() throws {
-            try Session.run(tool: "netnat", global: global, change: change) { session in
-                let emitter = Emitter(passthru: change, view: Views.netNat)
-                defer { emitter.finish() }
-                let inventory = try session.inventory()
-                var given = names.map(NamedSelector.name)
-                if all {
-                    given = try inventory.natRecords(host: global.hostPath).compactMap { $0.string("Id") }.map(NamedSelector.id)
-                    if given.isEmpty { return }
+            var given = names.map(NamedSelector.name)
+            if all {
+                var every: [NamedSelector] = []
+                try Session.run(tool: "netnat", global: global) { session in
+                    every = try session.inventory().natRecords(host: global.hostPath).compactMap { $0.string("Id") }.map(NamedSelector.id)
                 }
-                try session.forEachRequiredTarget(given: given, what: "NATs (or pass --all)", bind: Binding.nat) { selector, host in
-                    let record = try inventory.removeNat(host: host, selector)
-                    if change.passthru { emitter.emit(record) }
-                }
+                if every.isEmpty { return }
+                given = every
+            }
+            try Session.change(
+                tool: "netnat", global: global, change: change, given: given, what: "NATs (or pass --all)",
+                bind: Binding.nat, view: Views.netNat
+            ) { inventory, selector, host in
+                [try inventory.removeNat(host: host, selector)]
             }
         }
     }

@@ -28,13 +28,11 @@ extension VMNet {
         var staticMacAddress: String?
 
         func run() throws {
-            try Session.run(tool: "vmnet", global: global, change: change) { session in
-                let emitter = Emitter(passthru: change, view: Views.vmNetworkAdapter)
-                defer { emitter.finish() }
-                try session.forEachRequiredTarget(given: (vmNames + vmNameOptions).map(VMSelector.name), what: "VMs", bind: Binding.vm) { selector, host in
-                    let record = try session.inventory().addAdapter(host: host, selector, name: name, switchName: switchName, staticMac: staticMacAddress)
-                    if change.passthru { emitter.emit(record) }
-                }
+            try Session.change(
+                tool: "vmnet", global: global, change: change, given: (vmNames + vmNameOptions).map(VMSelector.name), what: "VMs",
+                bind: Binding.vm, view: Views.vmNetworkAdapter
+            ) { inventory, selector, host in
+                [try inventory.addAdapter(host: host, selector, name: name, switchName: switchName, staticMac: staticMacAddress)]
             }
         }
     }

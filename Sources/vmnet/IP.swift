@@ -43,14 +43,12 @@ extension VMNet {
             }
 
             func run() throws {
-                try Session.run(tool: "vmnet", global: global, change: change) { session in
-                    let emitter = Emitter(passthru: change, view: Views.netIPAddress)
-                    defer { emitter.finish() }
-                    let named: [NetAdapterSelector] = interfaceAlias.map { [.alias($0)] } ?? interfaceIndex.map { [.index($0)] } ?? []
-                    try session.forEachRequiredTarget(given: named, what: "adapters", bind: Binding.netAdapter) { selector, host in
-                        let record = try session.inventory().addIPAddress(host: host, selector, address: ipAddress, prefixLength: prefixLength, defaultGateway: defaultGateway)
-                        if change.passthru { emitter.emit(record) }
-                    }
+                let named: [NetAdapterSelector] = interfaceAlias.map { [.alias($0)] } ?? interfaceIndex.map { [.index($0)] } ?? []
+                try Session.change(
+                    tool: "vmnet", global: global, change: change, given: named, what: "adapters",
+                    bind: Binding.netAdapter, view: Views.netIPAddress
+                ) { inventory, selector, host in
+                    [try inventory.addIPAddress(host: host, selector, address: ipAddress, prefixLength: prefixLength, defaultGateway: defaultGateway)]
                 }
             }
         }
@@ -92,13 +90,11 @@ extension VMNet {
             var ipAddressOptions: [String] = []
 
             func run() throws {
-                try Session.run(tool: "vmnet", global: global, change: change) { session in
-                    let emitter = Emitter(passthru: change, view: Views.netIPAddress)
-                    defer { emitter.finish() }
-                    try session.forEachRequiredTarget(given: addresses + ipAddressOptions, what: "addresses", bind: Binding.ipAddress) { address, host in
-                        let record = try session.inventory().removeIPAddress(host: host, address: address)
-                        if change.passthru { emitter.emit(record) }
-                    }
+                try Session.change(
+                    tool: "vmnet", global: global, change: change, given: addresses + ipAddressOptions, what: "addresses",
+                    bind: Binding.ipAddress, view: Views.netIPAddress
+                ) { inventory, address, host in
+                    [try inventory.removeIPAddress(host: host, address: address)]
                 }
             }
         }

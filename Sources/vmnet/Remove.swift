@@ -12,13 +12,8 @@ extension VMNet {
         @OptionGroup var targets: AdapterTargets
 
         func run() throws {
-            try Session.run(tool: "vmnet", global: global, change: change) { session in
-                let emitter = Emitter(passthru: change, view: Views.vmNetworkAdapter)
-                defer { emitter.finish() }
-                try targets.forEach(session) { selector, host in
-                    let records = try session.inventory().removeAdapters(host: host, selector)
-                    if change.passthru { records.forEach(emitter.emit) }
-                }
+            try targets.change(global, change) { inventory, selector, host in
+                try inventory.removeAdapters(host: host, selector)
             }
         }
     }
@@ -35,13 +30,8 @@ extension VMNet {
         var switchName: String
 
         func run() throws {
-            try Session.run(tool: "vmnet", global: global, change: change) { session in
-                let emitter = Emitter(passthru: change, view: Views.vmNetworkAdapter)
-                defer { emitter.finish() }
-                try targets.forEach(session) { selector, host in
-                    let records = try session.inventory().connectAdapters(host: host, selector, switchName: switchName)
-                    if change.passthru { records.forEach(emitter.emit) }
-                }
+            try targets.change(global, change) { inventory, selector, host in
+                try inventory.connectAdapters(host: host, selector, switchName: switchName)
             }
         }
     }
@@ -55,13 +45,8 @@ extension VMNet {
         @OptionGroup var targets: AdapterTargets
 
         func run() throws {
-            try Session.run(tool: "vmnet", global: global, change: change) { session in
-                let emitter = Emitter(passthru: change, view: Views.vmNetworkAdapter)
-                defer { emitter.finish() }
-                try targets.forEach(session) { selector, host in
-                    let records = try session.inventory().connectAdapters(host: host, selector, switchName: nil)
-                    if change.passthru { records.forEach(emitter.emit) }
-                }
+            try targets.change(global, change) { inventory, selector, host in
+                try inventory.connectAdapters(host: host, selector, switchName: nil)
             }
         }
     }

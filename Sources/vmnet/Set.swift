@@ -44,13 +44,8 @@ extension VMNet {
             changes.routerGuard = routerGuard?.isOn
             changes.staticMacAddress = staticMacAddress
             changes.dynamicMacAddress = dynamicMacAddress
-            try Session.run(tool: "vmnet", global: global, change: change) { session in
-                let emitter = Emitter(passthru: change, view: Views.vmNetworkAdapter)
-                defer { emitter.finish() }
-                try targets.forEach(session) { selector, host in
-                    let records = try session.inventory().setAdapters(host: host, selector, changes)
-                    if change.passthru { records.forEach(emitter.emit) }
-                }
+            try targets.change(global, change) { inventory, selector, host in
+                try inventory.setAdapters(host: host, selector, changes)
             }
         }
     }

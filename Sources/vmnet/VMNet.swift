@@ -1,4 +1,5 @@
 import ArgumentParser
+import NestRecords
 import NestStore
 import NestTool
 
@@ -31,9 +32,13 @@ struct AdapterTargets: ParsableArguments {
 
     func fromName(_ vm: String) -> AdapterSelector { .vm(.name(vm), adapterName: adapterName) }
 
-    /// Runs `body` for the adapters selected by name or by piped records.
-    func forEach(_ session: Session, _ body: (AdapterSelector, String?) throws -> Void) throws {
-        try session.forEachRequiredTarget(
-            given: allNames.map(fromName), what: "VMs or adapters", bind: Binding.adapter(adapterName: adapterName), body)
+    /// Runs a changing command over the adapters selected by name or by piped records.
+    func change(
+        _ global: GlobalOptions, _ change: ChangeOptions,
+        _ body: (Inventory, AdapterSelector, _ host: String?) throws -> [Record]
+    ) throws {
+        try Session.change(
+            tool: "vmnet", global: global, change: change, given: allNames.map(fromName), what: "VMs or adapters",
+            bind: Binding.adapter(adapterName: adapterName), view: Views.vmNetworkAdapter, body)
     }
 }

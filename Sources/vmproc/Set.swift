@@ -54,13 +54,11 @@ extension VMProc {
 
         func run() throws {
             let changes = self.changes
-            try Session.run(tool: "vmproc", global: global, change: change) { session in
-                let emitter = Emitter(passthru: change, view: Views.vmProcessor)
-                defer { emitter.finish() }
-                try session.forEachRequiredTarget(given: names.map(VMSelector.name), what: "VMs", bind: Binding.vm) { selector, host in
-                    let changed = try session.inventory().setProcessor(host: host, selector, changes)
-                    if change.passthru { emitter.emit(changed.processorRecord) }
-                }
+            try Session.change(
+                tool: "vmproc", global: global, change: change, given: names.map(VMSelector.name), what: "VMs",
+                bind: Binding.vm, view: Views.vmProcessor
+            ) { inventory, selector, host in
+                [try inventory.setProcessor(host: host, selector, changes).processorRecord]
             }
         }
     }

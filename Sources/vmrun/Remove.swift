@@ -19,14 +19,11 @@ extension VMRun {
         var force = false
 
         func run() throws {
-            try Session.run(tool: "vmrun", global: global, change: change) { session in
-                let emitter = Emitter(passthru: change, view: Views.virtualMachine)
-                defer { emitter.finish() }
-                try session.forEachRequiredTarget(given: names.map(VMSelector.name), what: "VMs", bind: Binding.vm) { selector, host in
-                    let inventory = try session.inventory()
-                    let removed = try inventory.removeVM(host: host, selector, force: force)
-                    if change.passthru { emitter.emit(removed.record) }
-                }
+            try Session.change(
+                tool: "vmrun", global: global, change: change, given: names.map(VMSelector.name), what: "VMs",
+                bind: Binding.vm, view: Views.virtualMachine
+            ) { inventory, selector, host in
+                [try inventory.removeVM(host: host, selector, force: force).record]
             }
         }
     }
@@ -42,14 +39,11 @@ extension VMRun {
         var names: [String] = []
 
         func run() throws {
-            try Session.run(tool: "vmrun", global: global, change: change) { session in
-                let emitter = Emitter(passthru: change, view: Views.virtualMachine)
-                defer { emitter.finish() }
-                try session.forEachRequiredTarget(given: names.map(VMSelector.name), what: "VMs", bind: Binding.vm) { selector, host in
-                    let inventory = try session.inventory()
-                    let changed = try inventory.removeSavedState(host: host, selector)
-                    if change.passthru { emitter.emit(changed.record) }
-                }
+            try Session.change(
+                tool: "vmrun", global: global, change: change, given: names.map(VMSelector.name), what: "VMs",
+                bind: Binding.vm, view: Views.virtualMachine
+            ) { inventory, selector, host in
+                [try inventory.removeSavedState(host: host, selector).record]
             }
         }
     }
@@ -65,14 +59,11 @@ extension VMRun {
         var names: [String] = []
 
         func run() throws {
-            try Session.run(tool: "vmrun", global: global, change: change) { session in
-                let emitter = Emitter(passthru: change, view: Views.virtualMachine)
-                defer { emitter.finish() }
-                try session.forEachRequiredTarget(given: names.map(VMSelector.name), what: "VMs", bind: Binding.vm) { selector, host in
-                    let inventory = try session.inventory()
-                    let changed = try inventory.updateVersion(host: host, selector)
-                    if change.passthru { emitter.emit(changed.record) }
-                }
+            try Session.change(
+                tool: "vmrun", global: global, change: change, given: names.map(VMSelector.name), what: "VMs",
+                bind: Binding.vm, view: Views.virtualMachine
+            ) { inventory, selector, host in
+                [try inventory.updateVersion(host: host, selector).record]
             }
         }
     }

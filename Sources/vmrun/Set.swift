@@ -43,14 +43,11 @@ extension VMRun {
             changes.memoryMaximumBytes = memoryMaximumBytes?.bytes
             changes.dynamicMemoryEnabled = dynamicMemoryEnabled?.value
             changes.notes = notes
-            try Session.run(tool: "vmrun", global: global, change: change) { session in
-                let emitter = Emitter(passthru: change, view: Views.virtualMachine)
-                defer { emitter.finish() }
-                try session.forEachRequiredTarget(given: names.map(VMSelector.name), what: "VMs", bind: Binding.vm) { selector, host in
-                    let inventory = try session.inventory()
-                    let changed = try inventory.setVM(host: host, selector, changes)
-                    if change.passthru { emitter.emit(changed.record) }
-                }
+            try Session.change(
+                tool: "vmrun", global: global, change: change, given: names.map(VMSelector.name), what: "VMs",
+                bind: Binding.vm, view: Views.virtualMachine
+            ) { inventory, selector, host in
+                [try inventory.setVM(host: host, selector, changes).record]
             }
         }
     }

@@ -26,13 +26,11 @@ extension VMSwitchTool {
         }
 
         func run() throws {
-            try Session.run(tool: "vmswitch", global: global, change: change) { session in
-                let emitter = Emitter(passthru: change, view: Views.vmSwitch)
-                defer { emitter.finish() }
-                try session.forEachRequiredTarget(given: names.map(NamedSelector.name), what: "switches", bind: Binding.vmSwitch) { selector, host in
-                    let record = try session.inventory().setSwitch(host: host, selector, type: switchType, notes: notes)
-                    if change.passthru { emitter.emit(record) }
-                }
+            try Session.change(
+                tool: "vmswitch", global: global, change: change, given: names.map(NamedSelector.name), what: "switches",
+                bind: Binding.vmSwitch, view: Views.vmSwitch
+            ) { inventory, selector, host in
+                [try inventory.setSwitch(host: host, selector, type: switchType, notes: notes)]
             }
         }
     }
@@ -53,13 +51,11 @@ extension VMSwitchTool {
         var force = false
 
         func run() throws {
-            try Session.run(tool: "vmswitch", global: global, change: change) { session in
-                let emitter = Emitter(passthru: change, view: Views.vmSwitch)
-                defer { emitter.finish() }
-                try session.forEachRequiredTarget(given: names.map(NamedSelector.name), what: "switches", bind: Binding.vmSwitch) { selector, host in
-                    let record = try session.inventory().removeSwitch(host: host, selector, force: force)
-                    if change.passthru { emitter.emit(record) }
-                }
+            try Session.change(
+                tool: "vmswitch", global: global, change: change, given: names.map(NamedSelector.name), what: "switches",
+                bind: Binding.vmSwitch, view: Views.vmSwitch
+            ) { inventory, selector, host in
+                [try inventory.removeSwitch(host: host, selector, force: force)]
             }
         }
     }
