@@ -1,0 +1,111 @@
+/// Operand access: registers by size, effective addresses, and memory through paging and EPT.
+extension CPU {
+    /// The effective linear address of a memory operand (RIP-relative uses the next instruction's address, which
+    /// `rip` already holds while an instruction executes).
+    @inline(__always)
+    func effectiveAddress(_ i: Instruction) -> UInt64 {
+        var address = UInt64(bitPattern: i.displacement)
+        if i.base == Instruction.ripBase {
+            address &+= rip
+        } else if i.base != Instruction.noRegister {
+            address &+= gpr[Int(i.base)]
+        }
+        if i.index != Instruction.noRegister { address &+= gpr[Int(i.index)] << UInt64(i.scale) }
+        if i.addressSize == 4 { address &= 0xFFFF_FFFF }
+        if i.segment != Instruction.noSegment { address &+= segments[Int(i.segment)].base }
+        return address
+    }
+
+    /// Reads `size` bytes at a linear address.
+    @inline(__always)
+    func read(_ linear: UInt64, _ size: Int) throws(Event) -> UInt64 {
+        if linear & 0xFFF &+ UInt64(size) > 0x1000 { return try readSplit(linear, size) }
+        return memory.read(try translate(linear, .read), size: size)
+    }
+
+    /// Writes the low `size` bytes of `value` at a linear address.
+    @inline(__always)
+    func write(_ linear: UInt64, _ size: Int, _ value: UInt64) throws(Event) {
+        if linear & 0xFFF &+ UInt64(size) > 0x1000 { return try writeSplit(linear, size, value) }
+        memory.write(try translate(linear, .write), size: size, value)
+    }
+
+
+    func readSplit(_ linear: UInt64, _ size: Int) throws(Event) -> UInt64 {
+        var value: UInt64 = 0
+        for k in 0..<size {
+            value |= memory.read(try translate(linear &+ UInt64(k), .read), size: 1) << (8 * UInt64(k))
+        }
+        return value
+    }
+
+
+    func writeSplit(_ linear: UInt64, _ size: Int, _ value: UInt64) throws(Event) {
+        // Translate both pages before writing either, so a fault leaves memory unchanged.
+        _ = try translate(linear, .write)
+        _ = try translate(linear &+ UInt64(size - 1), .write)
+        for k in 0..<size {
+            memory.write(try translate(linear &+ UInt64(k), .write), size: 1, value >> (8 * UInt64(k)))
+        }
+    }
+
+    /// A general-purpose register read at an operand size (1 uses AH–BH for 4–7 without REX).
+    @inline(__always)
+    func register(_ r: UInt8, _ size: Int, rex: UInt8) -> UInt64 {
+        switch size {
+        case 8: return gpr[Int(r)]
+        case 4: return gpr[Int(r)] & 0xFFFF_FFFF
+        case 2: return gpr[Int(r)] & 0xFFFF
+        default:
+            if rex == 0 && r >= 4 && r < 8 { return (gpr[Int(r - 4)] >> 8) & 0xFF }
+            return gpr[Int(r)] & 0xFF
+        }
+    }
+
+    /// A general-purpose register write at an operand size: 32-bit writes zero the upper half, 8- and 16-bit
+    /// writes keep the rest.
+    @inline(__always)
+    func setRegister(_ r: UInt8, _ size: Int, _ value: UInt64, rex: UInt8) {
+        switch size {
+        case 8: gpr[Int(r)] = value
+        case 4: gpr[Int(r)] = value & 0xFFFF_FFFF
+        case 2: gpr[Int(r)] = (gpr[Int(r)] & ~0xFFFF) | (value & 0xFFFF)
+        default:
+            if rex == 0 && r >= 4 && r < 8 {
+                gpr[Int(r - 4)] = (gpr[Int(r - 4)] & ~0xFF00) | ((value & 0xFF) << 8)
+            } else {
+                gpr[Int(r)] = (gpr[Int(r)] & ~0xFF) | (value & 0xFF)
+            }
+        }
+    }
+
+    /// The ModRM r/m operand.
+    @inline(__always)
+    func readRM(_ i: Instruction, _ size: Int) throws(Event) -> UInt64 {
+        if i.mod == 3 { return register(i.rm, size, rex: i.rex) }
+        return try read(effectiveAddress(i), size)
+    }
+
+    /// Writes the ModRM r/m operand.
+    @inline(__always)
+    func writeRM(_ i: Instruction, _ size: Int, _ value: UInt64) throws(Event) {
+        if i.mod == 3 { return setRegister(i.rm, size, value, rex: i.rex) }
+        try write(effectiveAddress(i), size, value)
+    }
+
+    /// Pushes a value of `size` bytes on the stack.
+    @inline(__always)
+    func push(_ value: UInt64, _ size: Int = 8) throws(Event) {
+        let rsp = gpr[Reg.rsp] &- UInt64(size)
+        try write(rsp, size, value)
+        gpr[Reg.rsp] = rsp
+    }
+
+    /// Pops a value of `size` bytes off the stack.
+    @inline(__always)
+    func pop(_ size: Int = 8) throws(Event) -> UInt64 {
+        let value = try read(gpr[Reg.rsp], size)
+        gpr[Reg.rsp] &+= UInt64(size)
+        return value
+    }
+}

@@ -1,0 +1,153 @@
+/// A software Intel x86-64 processor that runs guest code the way VMX non-root hardware does.
+///
+/// `run` executes instructions under `controls` until something exits — an instruction the controls (or the
+/// architecture) make exit, an exception in the exception bitmap, a triple fault, the preemption timer, or the
+/// instruction budget — and returns the VM exit, with reason, qualification, lengths and addresses as the SDM
+/// defines them. The caller plays the root-mode hypervisor. Time is the count of retired instructions: it drives
+/// the TSC and the preemption timer, so two runs of the same guest are identical.
+public final class CPU {
+    /// The memory the guest runs in (host-physical addresses).
+    public let memory: PhysicalMemory
+    /// The 16 general-purpose registers.
+    public let gpr: UnsafeMutablePointer<UInt64>
+    /// The XMM registers, two 64-bit halves each (low first).
+    public let xmm: UnsafeMutablePointer<UInt64>
+    /// The instruction pointer.
+    public var rip: UInt64 = 0
+    /// RFLAGS bits that are not computed lazily (and all of them when materialized).
+    var flagBits: UInt64 = Flag.reserved1
+    var lazy = LazyFlags()
+    /// ES, CS, SS, DS, FS, GS.
+    public let segments: UnsafeMutablePointer<Segment>
+    public var ldtr = Segment(attributes: 0x82)
+    public var tr = Segment(attributes: 0x8B)
+    public var gdtrBase: UInt64 = 0, gdtrLimit: UInt32 = 0xFFFF
+    public var idtrBase: UInt64 = 0, idtrLimit: UInt32 = 0xFFFF
+    public var cr0: UInt64 = CR0.pe | CR0.et | CR0.ne
+    public var cr2: UInt64 = 0
+    public var cr3: UInt64 = 0
+    public var cr4: UInt64 = 0
+    /// CR8: the task-priority register (bits 3:0).
+    public var cr8: UInt64 = 0
+    public var efer: UInt64 = 0
+    /// DR0–DR7.
+    public var dr: [UInt64] = [0, 0, 0, 0, 0, 0, 0xFFFF0FF0, 0x400]
+    public var mxcsr: UInt32 = 0x1F80
+    /// Model-specific registers kept as plain values.
+    public var star: UInt64 = 0, lstar: UInt64 = 0, cstar: UInt64 = 0, sfmask: UInt64 = 0
+    public var kernelGSBase: UInt64 = 0, tscAux: UInt64 = 0, pat: UInt64 = 0x0007_0406_0007_0406
+    public var sysenterCS: UInt64 = 0, sysenterESP: UInt64 = 0, sysenterEIP: UInt64 = 0
+    public var apicBase: UInt64 = 0xFEE0_0900
+    public var featureControl: UInt64 = 0
+    /// What the guest sees of CPUID and the MSRs the processor does not implement itself. `nil` for CPUID means
+    /// every CPUID exits (as it does in VMX non-root operation anyway).
+    public var msrHandler: MSRHandler = MSRHandler()
+
+    /// Instructions retired since the processor was made: the clock.
+    public internal(set) var instructionsRetired: UInt64 = 0
+    /// Added to `instructionsRetired` to give the TSC the guest reads (before any TSC offset).
+    public var tscBase: UInt64 = 0
+    /// The state of the deterministic RDRAND source.
+    public var randomState: UInt64 = 0x9E37_79B9_7F4A_7C15
+
+    /// The controls in force.
+    public var controls = ExecutionControls() {
+        didSet { controlsChanged() }
+    }
+
+    /// Blocking by STI or MOV SS: interrupts are not recognised before the next instruction completes.
+    public var interruptShadow = false
+    /// An external interrupt the platform raises (vector), recognised when RFLAGS.IF = 1 and no shadow blocks it.
+    public var pendingExternalInterrupt: UInt8? = nil
+    /// An event to inject at the next `run` (VM-entry interruption information, SDM "Event Injection").
+    public var pendingInjection: InjectedEvent? = nil
+    /// The processor executed HLT and waits for an interrupt (activity state HLT).
+    public var isHalted = false
+    /// Counts cache and TLB hits and misses when true.
+    public var collectsStatistics = false
+    /// Hit and miss counters.
+    public var statistics = Statistics()
+
+    var tlb: TLB
+    var decodeCache: DecodeCache
+    /// The preemption timer's remaining value and the retired count at which it next decrements.
+    var preemptionDeadline: UInt64 = .max
+
+    /// A processor over `memory`, in 64-bit mode with flat segments, paging off, at RIP 0.
+    public init(memory: PhysicalMemory) {
+        self.memory = memory
+        gpr = .allocate(capacity: 16)
+        gpr.initialize(repeating: 0, count: 16)
+        xmm = .allocate(capacity: 32)
+        xmm.initialize(repeating: 0, count: 32)
+        segments = .allocate(capacity: 6)
+        segments.initialize(repeating: Segment(selector: 0x10, base: 0, limit: 0xFFFF_FFFF, attributes: 0xC093), count: 6)
+        segments[SegmentRegister.cs.rawValue] = Segment(selector: 0x08, base: 0, limit: 0xFFFF_FFFF, attributes: 0xA09B)
+        tlb = TLB()
+        decodeCache = DecodeCache()
+        efer = EFER.lme | EFER.lma | EFER.nxe
+        cr4 = CR4.pae | CR4.osfxsr | CR4.osxmmexcpt
+    }
+
+    deinit {
+        gpr.deallocate()
+        xmm.deallocate()
+        segments.deallocate()
+    }
+
+    /// The current privilege level (CS.DPL in 64-bit mode).
+    public var cpl: Int { segments[SegmentRegister.cs.rawValue].dpl }
+
+    /// Whether paging translates linear addresses.
+    public var isPaging: Bool { cr0 & CR0.pg != 0 }
+
+    /// A segment register.
+    public func segment(_ register: SegmentRegister) -> Segment { segments[register.rawValue] }
+
+    /// Sets a segment register's selector and hidden part.
+    public func setSegment(_ register: SegmentRegister, _ value: Segment) { segments[register.rawValue] = value }
+
+    /// Cache and TLB statistics.
+    public struct Statistics: Sendable, Equatable {
+        public var decodeHits: UInt64 = 0
+        public var decodeMisses: UInt64 = 0
+        public var tlbHits: UInt64 = 0
+        public var tlbMisses: UInt64 = 0
+    }
+
+    func controlsChanged() {
+        tlb.selectContext(vpid: controls.has(secondary: ExecutionControls.Secondary.enableVPID) ? controls.vpid : 0,
+                          eptPointer: controls.has(secondary: ExecutionControls.Secondary.enableEPT) ? controls.eptPointer : 0)
+    }
+}
+
+/// An event injected at VM entry (SDM vol. 3, "Event Injection").
+public struct InjectedEvent: Equatable, Sendable {
+    /// Interruption types.
+    public enum Kind: UInt8, Sendable {
+        case externalInterrupt = 0, nmi = 2, hardwareException = 3, softwareInterrupt = 4
+        case privilegedSoftwareException = 5, softwareException = 6
+    }
+    public var vector: UInt8
+    public var kind: Kind
+    public var errorCode: UInt32?
+    /// For software interrupts and exceptions: the length of the instruction that raised it.
+    public var instructionLength: UInt8 = 0
+
+    public init(vector: UInt8, kind: Kind, errorCode: UInt32? = nil, instructionLength: UInt8 = 0) {
+        self.vector = vector
+        self.kind = kind
+        self.errorCode = errorCode
+        self.instructionLength = instructionLength
+    }
+}
+
+/// What RDMSR/WRMSR of MSRs the processor does not implement itself see. The machine layer installs one that
+/// follows the VM's settings (the VMX capability MSRs, for example).
+public struct MSRHandler: Sendable {
+    /// Returns the value, or `nil` for #GP.
+    public var read: @Sendable (UInt32) -> UInt64? = { _ in nil }
+    /// Returns false for #GP.
+    public var write: @Sendable (UInt32, UInt64) -> Bool = { _, _ in false }
+    public init() {}
+}

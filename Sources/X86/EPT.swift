@@ -1,0 +1,88 @@
+/// Extended page tables (SDM vol. 3, "EPT Translation Mechanism"): a 4-level walk with read/write/execute
+/// permissions, memory types, 2 MiB and 1 GiB pages and accessed/dirty flags, reporting EPT violations
+/// (exit 48, with the qualification bits of "Exit Qualification for EPT Violations") apart from EPT
+/// misconfigurations (exit 49). Several hierarchies compose: each one's table accesses and results are
+/// guest-physical addresses of the next.
+extension CPU {
+    /// EPT violation qualification bits.
+    public enum EPTQualification {
+        public static let read: UInt64 = 1 << 0, write: UInt64 = 1 << 1, fetch: UInt64 = 1 << 2
+        public static let readable: UInt64 = 1 << 3, writable: UInt64 = 1 << 4, executable: UInt64 = 1 << 5
+        public static let linearValid: UInt64 = 1 << 7, translatedAccess: UInt64 = 1 << 8
+    }
+
+
+    func eptTranslate(_ physical: UInt64, _ access: Access, linear: UInt64, pagingStructure: Bool) throws(Event) -> UInt64 {
+        var pointers = [controls.eptPointer]
+        pointers += controls.outerEPTPointers
+        return try eptTranslate(physical, access, linear: linear, pagingStructure: pagingStructure, pointers: pointers[...], level: 0)
+    }
+
+    func eptTranslate(
+        _ physical: UInt64, _ access: Access, linear: UInt64, pagingStructure: Bool, pointers: ArraySlice<UInt64>, level: Int
+    ) throws(Event) -> UInt64 {
+        guard let eptp = pointers.first else { return physical }
+        let outer = pointers.dropFirst()
+        // The table address of this hierarchy is a physical address of the next one out.
+        func tableHost(_ address: UInt64, _ tableAccess: Access) throws(Event) -> UInt64 {
+            try eptTranslate(address, tableAccess, linear: linear, pagingStructure: pagingStructure, pointers: outer, level: level + 1)
+        }
+        let accessedDirty = eptp & 0x40 != 0
+        var table = eptp & 0x000F_FFFF_FFFF_F000
+        var permissions: UInt64 = 7
+        var depth = 4
+        var entry: UInt64 = 0
+        var entryHost: UInt64 = 0
+        var pageShift: UInt64 = 12
+        func misconfiguration() -> Event {
+            var exit = VMExit(reason: ExitReason.eptMisconfig)
+            exit.guestPhysicalAddress = physical
+            exit.eptLevel = level
+            return .exit(exit)
+        }
+        while true {
+            let shift = UInt64(12 + 9 * (depth - 1))
+            entryHost = try tableHost(table | ((physical >> shift) & 0x1FF) << 3, accessedDirty ? .write : .read)
+            entry = memory.read(entryHost, size: 8)
+            let rwx = entry & 7
+            if rwx == 0 {
+                permissions = 0
+                break
+            }
+            // Write without read is a misconfiguration (execute-only is supported and allowed).
+            if rwx & 3 == 2 { throw misconfiguration() }
+            let isLeaf = depth == 1 || (entry & 0x80 != 0 && depth <= 3)
+            if entry & 0x80 != 0 && depth == 4 { throw misconfiguration() }
+            if isLeaf {
+                let memoryType = (entry >> 3) & 7
+                if memoryType == 2 || memoryType == 3 || memoryType == 7 { throw misconfiguration() }
+                if depth > 1 {
+                    pageShift = shift
+                    if entry & ((1 << shift) - 1) & ~0xFFF != 0 { throw misconfiguration() }
+                }
+            } else if entry & 0x78 != 0 {
+                throw misconfiguration()  // bits 6:3 are reserved in non-leaf entries
+            }
+            permissions &= rwx
+            if accessedDirty, entry & 0x100 == 0 { entry |= 0x100; memory.write(entryHost, size: 8, entry) }
+            if isLeaf { break }
+            table = entry & 0x000F_FFFF_FFFF_F000
+            depth -= 1
+        }
+        let needed: UInt64 = access == .read ? 1 : (access == .write ? 2 : 4)
+        guard permissions & needed != 0 else {
+            var exit = VMExit(reason: ExitReason.eptViolation)
+            exit.qualification = (access == .read ? EPTQualification.read : 0) | (access == .write ? EPTQualification.write : 0)
+                | (access == .execute ? EPTQualification.fetch : 0) | permissions << 3 | EPTQualification.linearValid
+                | (pagingStructure ? 0 : EPTQualification.translatedAccess)
+            exit.guestPhysicalAddress = physical
+            exit.guestLinearAddress = linear
+            exit.eptLevel = level
+            throw .exit(exit)
+        }
+        if accessedDirty, access == .write, entry & 0x200 == 0 { memory.write(entryHost, size: 8, entry | 0x200) }
+        let frame = entry & 0x000F_FFFF_FFFF_F000 & ~((1 << pageShift) - 1)
+        let next = frame | (physical & ((1 << pageShift) - 1))
+        return try eptTranslate(next, access, linear: linear, pagingStructure: pagingStructure, pointers: outer, level: level + 1)
+    }
+}

@@ -1,0 +1,122 @@
+/// Linear-address translation (SDM vol. 3, "Paging"): 4-level and 5-level paging with 4 KiB, 2 MiB and 1 GiB
+/// pages, accessed and dirty flags, NX, U/S, R/W with CR0.WP, SMEP, global pages and PCIDs.
+extension CPU {
+    /// Page-fault error-code bits.
+    public enum PageFaultCode {
+        public static let present: UInt32 = 1 << 0, write: UInt32 = 1 << 1, user: UInt32 = 1 << 2
+        public static let reserved: UInt32 = 1 << 3, instructionFetch: UInt32 = 1 << 4
+    }
+
+    /// Translates a linear address for `access`, through the TLB when it can.
+    @inline(__always)
+    func translate(_ linear: UInt64, _ access: Access) throws(Event) -> UInt64 {
+        guard isPaging else {
+            return try physicalToHost(linear, access, linear: linear, pagingStructure: false)
+        }
+        let user = cpl == 3
+        let tag = TLB.tag(linear, user: user, pcid: cr4 & CR4.pcide != 0 ? cr3 & 0xFFF : 0)
+        if let host = tlb.lookup(linear, access, tag: tag) {
+            if collectsStatistics { statistics.tlbHits &+= 1 }
+            return host | (linear & 0xFFF)
+        }
+        if collectsStatistics { statistics.tlbMisses &+= 1 }
+        let (host, global) = try walk(linear, access, user: user)
+        tlb.fill(linear, access, tag: tag, host: host, global: global)
+        return host | (linear & 0xFFF)
+    }
+
+    /// Walks the paging structures, setting accessed and dirty flags, and checks the access rights.
+
+    func walk(_ linear: UInt64, _ access: Access, user: Bool) throws(Event) -> (host: UInt64, global: Bool) {
+        let levels = cr4 & CR4.la57 != 0 ? 5 : 4
+        let canonicalBits: UInt64 = levels == 5 ? 57 : 48
+        let high = Int64(bitPattern: linear) >> Int64(canonicalBits - 1)
+        guard high == 0 || high == -1 else {
+            throw .fault(.generalProtection(0))
+        }
+        let nxe = efer & EFER.nxe != 0
+        let write = access == .write, fetch = access == .execute
+        var code: UInt32 = (write ? PageFaultCode.write : 0) | (user ? PageFaultCode.user : 0)
+            | (fetch && (nxe || cr4 & CR4.smep != 0) ? PageFaultCode.instructionFetch : 0)
+        var table = cr3 & 0x000F_FFFF_FFFF_F000
+        var writable = true, userOK = true, executable = true
+        var level = levels
+        var entryAddress: UInt64 = 0
+        var entry: UInt64 = 0
+        var entryHost: UInt64 = 0
+        var pageSize: UInt64 = 12
+        // Bits 51:M are reserved with M = 52 here; NX is reserved without EFER.NXE.
+        let reservedHigh: UInt64 = nxe ? 0 : 1 << 63
+        while true {
+            let shift = UInt64(12 + 9 * (level - 1))
+            entryAddress = table | ((linear >> shift) & 0x1FF) << 3
+            entryHost = try physicalToHost(entryAddress, .read, linear: linear, pagingStructure: true)
+            entry = memory.read(entryHost, size: 8)
+            guard entry & 1 != 0 else {
+                throw .fault(Fault(Vector.pf, errorCode: code, address: linear))
+            }
+            var reserved = entry & reservedHigh
+            let isLeaf: Bool
+            if level == 1 {
+                isLeaf = true
+            } else if entry & 0x80 != 0 {
+                if level >= 4 { reserved |= 0x80 }
+                // The frame of a large page must be aligned (bits 12 .. size-1, except PAT at bit 12).
+                let alignMask: UInt64 = ((1 << shift) - 1) & ~0x1FFF
+                reserved |= entry & alignMask
+                isLeaf = true
+                pageSize = shift
+            } else {
+                isLeaf = false
+            }
+            if reserved != 0 {
+                throw .fault(Fault(Vector.pf, errorCode: code | PageFaultCode.present | PageFaultCode.reserved, address: linear))
+            }
+            writable = writable && entry & 2 != 0
+            userOK = userOK && entry & 4 != 0
+            executable = executable && (entry >> 63 == 0 || !nxe)
+            if isLeaf { break }
+            if entry & 0x20 == 0 { memory.write(entryHost, size: 8, entry | 0x20) }
+            table = entry & 0x000F_FFFF_FFFF_F000
+            level -= 1
+        }
+        // Access rights (SDM "Access Rights").
+        code |= PageFaultCode.present
+        if user && !userOK {
+            throw .fault(Fault(Vector.pf, errorCode: code, address: linear))
+        }
+        if write && !writable && (user || cr0 & CR0.wp != 0) {
+            throw .fault(Fault(Vector.pf, errorCode: code, address: linear))
+        }
+        if fetch && (!executable || (!user && userOK && cr4 & CR4.smep != 0)) {
+            throw .fault(Fault(Vector.pf, errorCode: code, address: linear))
+        }
+        var updated = entry | 0x20
+        if write { updated |= 0x40 }
+        if updated != entry { memory.write(entryHost, size: 8, updated) }
+        let frameMask: UInt64 = 0x000F_FFFF_FFFF_F000 & ~((1 << pageSize) - 1)
+        let physical = (entry & frameMask) | (linear & ((1 << pageSize) - 1) & ~0xFFF)
+        let global = entry & 0x100 != 0 && cr4 & CR4.pge != 0
+        let host = try physicalToHost(physical, access, linear: linear, pagingStructure: false)
+        return (host, global)
+    }
+
+    /// Guest-physical → host-physical: through EPT when it is on, else the identity.
+    @inline(__always)
+    func physicalToHost(_ physical: UInt64, _ access: Access, linear: UInt64, pagingStructure: Bool) throws(Event) -> UInt64 {
+        guard controls.has(secondary: ExecutionControls.Secondary.enableEPT) else { return physical }
+        return try eptTranslate(physical, access, linear: linear, pagingStructure: pagingStructure)
+    }
+
+    /// Flushes translations as a MOV to CR3 does: all non-global ones (of the new PCID when PCIDs are on).
+    func flushForCR3Write(_ value: UInt64) {
+        if cr4 & CR4.pcide != 0 {
+            if value >> 63 == 0 { tlb.flushActive(keepGlobal: true, pcid: value & 0xFFF) }
+        } else {
+            tlb.flushActive(keepGlobal: true)
+        }
+    }
+
+    /// Flushes every translation of the active context (CR0.PG/WP and CR4 paging bit changes).
+    func flushAllTranslations() { tlb.flushActive(keepGlobal: false) }
+}

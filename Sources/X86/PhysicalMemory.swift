@@ -1,0 +1,88 @@
+/// The memory the processor runs in: one contiguous block addressed by host-physical address.
+///
+/// Reads outside it return all ones and writes are dropped, as on a bus where nothing answers. Every store
+/// through `write` to a page that holds decoded code bumps that page's generation, which invalidates the
+/// decoded instructions cached for it (self-modifying code stays correct).
+public final class PhysicalMemory {
+    /// The size in bytes.
+    public let size: Int
+    /// The bytes.
+    public let bytes: UnsafeMutableRawPointer
+    /// Per 4 KiB page: the page holds decoded instructions.
+    let codePage: UnsafeMutablePointer<Bool>
+    /// Per 4 KiB page: changed whenever a page with decoded instructions is written.
+    let generation: UnsafeMutablePointer<UInt32>
+    /// The number of 4 KiB pages.
+    public let pageCount: Int
+
+    /// Zeroed memory of `size` bytes (rounded up to a whole page).
+    public init(size: Int) {
+        let pages = (size + 4095) / 4096
+        self.size = pages * 4096
+        pageCount = pages
+        bytes = UnsafeMutableRawPointer.allocate(byteCount: max(self.size, 1), alignment: 4096)
+        bytes.initializeMemory(as: UInt8.self, repeating: 0, count: max(self.size, 1))
+        codePage = .allocate(capacity: max(pages, 1))
+        codePage.initialize(repeating: false, count: max(pages, 1))
+        generation = .allocate(capacity: max(pages, 1))
+        generation.initialize(repeating: 0, count: max(pages, 1))
+    }
+
+    deinit {
+        bytes.deallocate()
+        codePage.deallocate()
+        generation.deallocate()
+    }
+
+    /// Whether `count` bytes at `address` lie inside memory.
+    public func contains(_ address: UInt64, count: Int) -> Bool {
+        address < UInt64(size) && UInt64(size) - address >= UInt64(count)
+    }
+
+    /// Reads a little-endian value of `size` bytes (1, 2, 4 or 8).
+    public func read(_ address: UInt64, size: Int) -> UInt64 {
+        guard contains(address, count: size) else { return size == 8 ? ~0 : (1 << (size * 8)) - 1 }
+        let p = bytes + Int(address)
+        switch size {
+        case 1: return UInt64(p.load(as: UInt8.self))
+        case 2: return UInt64(UInt16(littleEndian: p.loadUnaligned(as: UInt16.self)))
+        case 4: return UInt64(UInt32(littleEndian: p.loadUnaligned(as: UInt32.self)))
+        default: return UInt64(littleEndian: p.loadUnaligned(as: UInt64.self))
+        }
+    }
+
+    /// Writes the low `size` bytes of `value`, little-endian.
+    public func write(_ address: UInt64, size: Int, _ value: UInt64) {
+        guard contains(address, count: size) else { return }
+        noteWrite(address, size: size)
+        let p = bytes + Int(address)
+        switch size {
+        case 1: p.storeBytes(of: UInt8(truncatingIfNeeded: value), as: UInt8.self)
+        case 2: p.storeBytes(of: UInt16(truncatingIfNeeded: value).littleEndian, toByteOffset: 0, as: UInt16.self)
+        case 4: p.storeBytes(of: UInt32(truncatingIfNeeded: value).littleEndian, toByteOffset: 0, as: UInt32.self)
+        default: p.storeBytes(of: value.littleEndian, toByteOffset: 0, as: UInt64.self)
+        }
+    }
+
+    /// Marks pages touched by a store, so decoded code on them is decoded again.
+    func noteWrite(_ address: UInt64, size: Int) {
+        let first = Int(address >> 12), last = Int((address + UInt64(size) - 1) >> 12)
+        if codePage[first] { generation[first] &+= 1; codePage[first] = false }
+        if last != first, last < pageCount, codePage[last] { generation[last] &+= 1; codePage[last] = false }
+    }
+
+    /// Copies `data` into memory at `address` (loading images); decoded code there is dropped. Returns false,
+    /// changing nothing, when the data does not fit.
+    @discardableResult
+    public func load(_ data: [UInt8], at address: UInt64) -> Bool {
+        guard contains(address, count: data.count) else { return false }
+        data.withUnsafeBytes { (bytes + Int(address)).copyMemory(from: $0.baseAddress!, byteCount: data.count) }
+        var page = Int(address >> 12)
+        while page <= Int((address + UInt64(max(data.count, 1)) - 1) >> 12) {
+            generation[page] &+= 1
+            codePage[page] = false
+            page += 1
+        }
+        return true
+    }
+}

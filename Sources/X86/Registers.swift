@@ -1,0 +1,94 @@
+/// General-purpose register numbers, as ModRM and REX encode them.
+public enum Reg {
+    public static let rax = 0, rcx = 1, rdx = 2, rbx = 3, rsp = 4, rbp = 5, rsi = 6, rdi = 7
+    public static let r8 = 8, r9 = 9, r10 = 10, r11 = 11, r12 = 12, r13 = 13, r14 = 14, r15 = 15
+}
+
+/// RFLAGS bits (SDM vol. 1, "EFLAGS Register").
+public enum Flag {
+    public static let cf: UInt64 = 1 << 0
+    public static let reserved1: UInt64 = 1 << 1
+    public static let pf: UInt64 = 1 << 2
+    public static let af: UInt64 = 1 << 4
+    public static let zf: UInt64 = 1 << 6
+    public static let sf: UInt64 = 1 << 7
+    public static let tf: UInt64 = 1 << 8
+    public static let `if`: UInt64 = 1 << 9
+    public static let df: UInt64 = 1 << 10
+    public static let of: UInt64 = 1 << 11
+    public static let iopl: UInt64 = 3 << 12
+    public static let nt: UInt64 = 1 << 14
+    public static let rf: UInt64 = 1 << 16
+    public static let vm: UInt64 = 1 << 17
+    public static let ac: UInt64 = 1 << 18
+    public static let vif: UInt64 = 1 << 19
+    public static let vip: UInt64 = 1 << 20
+    public static let id: UInt64 = 1 << 21
+    /// The six status flags arithmetic sets.
+    public static let arithmetic: UInt64 = cf | pf | af | zf | sf | of
+    /// The bits POPF and IRET may change in 64-bit mode at CPL 0.
+    public static let writable: UInt64 = arithmetic | tf | `if` | df | iopl | nt | rf | ac | id
+}
+
+/// A segment register: its selector and the hidden descriptor cache.
+public struct Segment: Equatable, Sendable {
+    public var selector: UInt16
+    public var base: UInt64
+    public var limit: UInt32
+    /// Access rights in the VMCS format: type 3:0, S 4, DPL 6:5, P 7, AVL 12, L 13, D/B 14, G 15, unusable 16.
+    public var attributes: UInt32
+
+    public init(selector: UInt16 = 0, base: UInt64 = 0, limit: UInt32 = 0xFFFF, attributes: UInt32 = 0x93) {
+        self.selector = selector
+        self.base = base
+        self.limit = limit
+        self.attributes = attributes
+    }
+
+    /// The 64-bit code segment flag.
+    public var isLong: Bool { attributes & (1 << 13) != 0 }
+    /// The default operand size flag.
+    public var isDefault32: Bool { attributes & (1 << 14) != 0 }
+    /// The descriptor privilege level.
+    public var dpl: Int { Int(attributes >> 5) & 3 }
+}
+
+/// Segment register numbers, as instructions encode them.
+public enum SegmentRegister: Int, Sendable {
+    case es = 0, cs, ss, ds, fs, gs
+}
+
+/// Control register bits used by the processor.
+public enum CR0 {
+    public static let pe: UInt64 = 1 << 0, mp: UInt64 = 1 << 1, em: UInt64 = 1 << 2, ts: UInt64 = 1 << 3
+    public static let et: UInt64 = 1 << 4, ne: UInt64 = 1 << 5, wp: UInt64 = 1 << 16, am: UInt64 = 1 << 18
+    public static let nw: UInt64 = 1 << 29, cd: UInt64 = 1 << 30, pg: UInt64 = 1 << 31
+}
+
+/// CR4 bits used by the processor.
+public enum CR4 {
+    public static let pse: UInt64 = 1 << 4, pae: UInt64 = 1 << 5, pge: UInt64 = 1 << 7
+    public static let osfxsr: UInt64 = 1 << 9, osxmmexcpt: UInt64 = 1 << 10, la57: UInt64 = 1 << 12
+    public static let vmxe: UInt64 = 1 << 13, fsgsbase: UInt64 = 1 << 16, pcide: UInt64 = 1 << 17
+    public static let smep: UInt64 = 1 << 20, smap: UInt64 = 1 << 21
+}
+
+/// IA32_EFER bits.
+public enum EFER {
+    public static let sce: UInt64 = 1 << 0, lme: UInt64 = 1 << 8, lma: UInt64 = 1 << 10, nxe: UInt64 = 1 << 11
+}
+
+/// Model-specific register numbers the processor implements itself.
+public enum MSR {
+    public static let tsc: UInt32 = 0x10
+    public static let apicBase: UInt32 = 0x1B
+    public static let featureControl: UInt32 = 0x3A
+    public static let tscAdjust: UInt32 = 0x3B
+    public static let sysenterCS: UInt32 = 0x174, sysenterESP: UInt32 = 0x175, sysenterEIP: UInt32 = 0x176
+    public static let pat: UInt32 = 0x277
+    public static let efer: UInt32 = 0xC000_0080
+    public static let star: UInt32 = 0xC000_0081, lstar: UInt32 = 0xC000_0082, cstar: UInt32 = 0xC000_0083
+    public static let sfmask: UInt32 = 0xC000_0084
+    public static let fsBase: UInt32 = 0xC000_0100, gsBase: UInt32 = 0xC000_0101, kernelGSBase: UInt32 = 0xC000_0102
+    public static let tscAux: UInt32 = 0xC000_0103
+}
