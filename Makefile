@@ -7,7 +7,7 @@ TOOLS       := vmrun vmproc vmnet vmswitch netnat
 # Debian packages the build, the tests and the demo need (SQLite for GRDB; jq for the pipelines).
 APT_PACKAGES := libsqlite3-dev sqlite3 jq
 
-.PHONY: all deps build debug test demo bench install completions man clean
+.PHONY: all deps build debug test test-long demo bench install completions man clean
 
 all: build
 
@@ -28,6 +28,11 @@ debug: deps
 
 test: debug
 	NESTVM_BIN="$$($(SWIFT) build --show-bin-path)" $(SWIFT) test --parallel --num-workers 2
+
+# The long differential run of the processor against the real CPU (not part of `make test`).
+test-long: debug
+	NESTVM_DIFFERENTIAL_COUNT=$${NESTVM_DIFFERENTIAL_COUNT:-200000} NESTVM_DIFFERENTIAL_SEED=$${NESTVM_DIFFERENTIAL_SEED:-$$(date +%s)} \
+	  $(SWIFT) test --filter Differential
 
 demo: build
 	NESTVM_BIN="$$($(SWIFT) build -c release --show-bin-path)" bash scripts/demo.sh

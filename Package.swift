@@ -18,6 +18,7 @@ let package = Package(
     ],
     targets: [
         .target(name: "NestRecords"),
+        .target(name: "X86NativeHarness"),
         .target(name: "X86", swiftSettings: [.unsafeFlags(["-Ounchecked", "-wmo"], .when(configuration: .release))]),
         .target(name: "NestStore", dependencies: ["NestRecords", .product(name: "GRDB", package: "GRDB.swift")]),
         .target(
@@ -30,7 +31,7 @@ let package = Package(
         .executableTarget(name: "vmswitch", dependencies: ["NestTool", "NestStore", "NestRecords"]),
         .executableTarget(name: "netnat", dependencies: ["NestTool", "NestStore", "NestRecords"]),
         .testTarget(name: "NestRecordsTests", dependencies: ["NestRecords"]),
-        .testTarget(name: "X86Tests", dependencies: ["X86"]),
+        .testTarget(name: "X86Tests", dependencies: ["X86", "X86NativeHarness"]),
         .testTarget(name: "NestStoreTests", dependencies: ["NestStore"]),
         .testTarget(name: "NestToolTests", dependencies: ["NestTool"], exclude: ["Golden"]),
     ],

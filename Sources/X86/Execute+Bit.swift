@@ -21,12 +21,12 @@ extension CPU {
             if i.opcode != 0xBA {
                 address = address &+ UInt64(bitPattern: (offset >> Int64(bits == 64 ? 6 : (bits == 32 ? 5 : 4))) * Int64(size))
             }
-            let bit = UInt64(offset) & (bits - 1)
+            let bit = UInt64(bitPattern: offset) & (bits - 1)
             let value = try read(address, size)
             flagBits = (flagBits & ~Flag.cf) | ((value >> bit) & 1 != 0 ? Flag.cf : 0)
             if op != 0 { try write(address, size, Self.applyBit(op, value, bit)) }
         } else {
-            let bit = UInt64(offset) & (bits - 1)
+            let bit = UInt64(bitPattern: offset) & (bits - 1)
             let value = register(i.rm, size, rex: i.rex)
             flagBits = (flagBits & ~Flag.cf) | ((value >> bit) & 1 != 0 ? Flag.cf : 0)
             if op != 0 { setRegister(i.rm, size, Self.applyBit(op, value, bit), rex: i.rex) }

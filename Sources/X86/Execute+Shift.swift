@@ -12,7 +12,9 @@ extension CPU {
         }
         let count = countSource & (size == 8 ? 0x3F : 0x1F)
         if count == 0 {
-            _ = try readRM(i, size)  // the operand is still accessed
+            // The operand is still accessed, and a 32-bit register destination is written (zero-extended).
+            let value = try readRM(i, size)
+            if size == 4 && !i.isMemory { setRegister(i.rm, 4, value, rex: i.rex) }
             return
         }
         let address = i.isMemory ? effectiveAddress(i) : 0
@@ -88,7 +90,10 @@ extension CPU {
         let count = (i.opcode == 0xA4 || i.opcode == 0xAC ? i.immediate : gpr[Reg.rcx]) & (size == 8 ? 0x3F : 0x1F)
         let address = i.isMemory ? effectiveAddress(i) : 0
         let dst = i.isMemory ? try read(address, size) : register(i.rm, size, rex: i.rex)
-        if count == 0 { return }
+        if count == 0 {
+            if size == 4 && !i.isMemory { setRegister(i.rm, 4, dst, rex: i.rex) }  // still written, zero-extended
+            return
+        }
         let src = register(i.reg, size, rex: i.rex)
         let left = i.opcode <= 0xA5
         var result: UInt64, carry: Bool
