@@ -167,6 +167,18 @@ extension CPU {
                 let db = [b.0 & 0xFFFF_FFFF, b.0 >> 32, b.1 & 0xFFFF_FFFF, b.1 >> 32]
                 setXMM(i.reg, (da[Int(order & 3)] | da[Int(order >> 2 & 3)] << 32, db[Int(order >> 4 & 3)] | db[Int(order >> 6 & 3)] << 32))
             }
+        case 0xC4:
+            guard p66 else { throw .fault(.invalidOpcode) }  // PINSRW
+            let word = try readRM(i, 2) & 0xFFFF
+            var v = xmmValue(i.reg)
+            let lane = i.immediate & 7, shift = (lane & 3) * 16
+            if lane < 4 { v.0 = (v.0 & ~(0xFFFF << shift)) | word << shift } else { v.1 = (v.1 & ~(0xFFFF << shift)) | word << shift }
+            setXMM(i.reg, v)
+        case 0xC5:
+            guard p66, !i.isMemory else { throw .fault(.invalidOpcode) }  // PEXTRW
+            let v = xmmValue(i.rm)
+            let lane = i.immediate & 7
+            setRegister(i.reg, 4, ((lane < 4 ? v.0 : v.1) >> ((lane & 3) * 16)) & 0xFFFF, rex: i.rex)
         case 0xD7:
             guard p66, !i.isMemory else { throw .fault(.invalidOpcode) }
             let v = xmmValue(i.rm)
