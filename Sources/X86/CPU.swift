@@ -95,6 +95,12 @@ public final class CPU {
         segments.deallocate()
     }
 
+    /// MAXPHYADDR: physical-address width in bits (CPUID.80000008H:EAX[7:0]); higher address bits in paging and
+    /// EPT entries are reserved.
+    public static let physicalAddressBits: UInt64 = 46
+    /// The reserved bits 51:MAXPHYADDR of paging-structure and EPT entries.
+    static let reservedPhysicalBits: UInt64 = ((1 << 52) - 1) & ~((1 << physicalAddressBits) - 1)
+
     /// The current privilege level (CS.DPL in 64-bit mode).
     public var cpl: Int { segments[SegmentRegister.cs.rawValue].dpl }
 

@@ -49,8 +49,9 @@ extension CPU {
                 permissions = 0
                 break
             }
-            // Write without read is a misconfiguration (execute-only is supported and allowed).
-            if rwx & 3 == 2 { throw misconfiguration() }
+            // Write without read is a misconfiguration (execute-only is supported and allowed); so are reserved
+            // physical-address bits.
+            if rwx & 3 == 2 || entry & Self.reservedPhysicalBits != 0 { throw misconfiguration() }
             let isLeaf = depth == 1 || (entry & 0x80 != 0 && depth <= 3)
             if entry & 0x80 != 0 && depth == 4 { throw misconfiguration() }
             if isLeaf {

@@ -45,8 +45,8 @@ extension CPU {
         var entry: UInt64 = 0
         var entryHost: UInt64 = 0
         var pageSize: UInt64 = 12
-        // Bits 51:M are reserved with M = 52 here; NX is reserved without EFER.NXE.
-        let reservedHigh: UInt64 = nxe ? 0 : 1 << 63
+        // Bits 51:MAXPHYADDR are reserved; so is NX without EFER.NXE.
+        let reservedHigh: UInt64 = Self.reservedPhysicalBits | (nxe ? 0 : 1 << 63)
         while true {
             let shift = UInt64(12 + 9 * (level - 1))
             entryAddress = table | ((linear >> shift) & 0x1FF) << 3

@@ -10,6 +10,9 @@ extension CPU {
     /// Runs guest code until a VM exit or until `maxInstructions` more instructions have retired.
     public func run(maxInstructions: UInt64 = .max) -> RunOutcome {
         let limit = maxInstructions == .max ? UInt64.max : instructionsRetired &+ maxInstructions
+        // Events delivered without retiring anything (a handler that faults again, forever) count against the
+        // budget too, so `run` always returns.
+        var eventBudget = maxInstructions
         armPreemptionTimer()
         if let event = pendingInjection {
             pendingInjection = nil
@@ -45,6 +48,8 @@ extension CPU {
                 case .fault(let fault):
                     rip = start
                     if let exit = deliverException(fault) { return .exit(exit) }
+                    if eventBudget == 0 { return .instructionLimit }
+                    eventBudget -= 1
                 }
             }
         }
@@ -201,14 +206,19 @@ extension CPU {
         var frame: [UInt64] = [UInt64(oldSS), oldRSP, oldFlags, UInt64(oldCS), returnRIP]
         if let errorCode, kind == .hardwareException, Vector.hasErrorCode(vector) { frame.append(UInt64(errorCode)) }
         var rsp = newRSP
-        let pushAsSupervisor = newCPL < cpl
+        // The frame is written with the new privilege (a supervisor stack may be a supervisor page).
         let savedCS = segments[SegmentRegister.cs.rawValue]
-        if pushAsSupervisor { segments[SegmentRegister.cs.rawValue] = codeSegment }
-        defer { if pushAsSupervisor { segments[SegmentRegister.cs.rawValue] = savedCS } }
-        for value in frame {
-            rsp &-= 8
-            try write(rsp, 8, value)
+        segments[SegmentRegister.cs.rawValue] = codeSegment
+        do {
+            for value in frame {
+                rsp &-= 8
+                try write(rsp, 8, value)
+            }
+        } catch {
+            segments[SegmentRegister.cs.rawValue] = savedCS
+            throw error
         }
+        let pushAsSupervisor = newCPL < Int(savedCS.dpl)
         if pushAsSupervisor { segments[SegmentRegister.ss.rawValue] = Segment(selector: UInt16(newCPL), base: 0, limit: 0xFFFF_FFFF, attributes: 0xC093 | UInt32(newCPL) << 5) }
         segments[SegmentRegister.cs.rawValue] = codeSegment
         segments[SegmentRegister.cs.rawValue].selector = (selector & ~3) | UInt16(newCPL)

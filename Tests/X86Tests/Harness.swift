@@ -46,6 +46,7 @@ final class TestMachine {
         cpu.idtrBase = 0x3000
         cpu.idtrLimit = 0xFFF
         cpu.tr = Segment(selector: 0x28, base: 0x6000, limit: 0x67, attributes: 0x8B)
+        memory.write(0x6000 + 4, size: 8, 0x7C000)  // RSP0
         memory.write(0x6000 + 0x24, size: 8, 0x70000)  // IST1
     }
 }
