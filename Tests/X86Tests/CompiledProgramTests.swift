@@ -1,0 +1,102 @@
+import Foundation
+import Testing
+@testable import X86
+
+/// Freestanding C programs compiled by the test (gcc and clang, -O0 and -O2) run to completion on the processor
+/// and print exactly what the same source prints when compiled natively.
+@Suite("Compiled programs")
+struct CompiledProgramTests {
+    static let source = ToolRunnerPaths.packageRoot + "/share/guests/workload/workload.c"
+
+    static func compilers() -> [String] {
+        ["gcc", "clang"].filter { compiler in
+            (try? run("/bin/sh", ["-c", "command -v \(compiler)"]).status) == 0
+        }
+    }
+
+    @discardableResult
+    static func run(_ tool: String, _ arguments: [String]) throws -> (status: Int32, output: String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: tool)
+        process.arguments = arguments
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        try process.run()
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+    }
+
+    /// Runs an ELF guest: OUT to 0x3F8 is its console, OUT to 0xF4 its exit status.
+    static func runGuest(_ image: ELFImage, memory: PhysicalMemory) throws -> (console: String, status: Int, instructions: UInt64) {
+        try image.load(into: memory)
+        let cpu = CPU(memory: memory)
+        cpu.controls.primary = ExecutionControls.Primary.unconditionalIOExiting | ExecutionControls.Primary.hltExiting
+        cpu.controls.exceptionBitmap = 0xFFFF_FFFF
+        cpu.rip = image.entry
+        cpu.gpr[Reg.rsp] = UInt64(memory.size) - 0x1000
+        var console: [UInt8] = []
+        while true {
+            switch cpu.run(maxInstructions: 2_000_000_000) {
+            case .instructionLimit: return (String(decoding: console, as: UTF8.self), -1, cpu.instructionsRetired)
+            case .exit(let exit):
+                guard exit.reason == ExitReason.ioInstruction else {
+                    let detail = "exit \(exit.reasonName) info \(String(exit.interruptionInfo, radix: 16)) at rip \(String(cpu.rip, radix: 16))"
+                    return (String(decoding: console, as: UTF8.self) + detail, -Int(exit.reason) - 1000, cpu.instructionsRetired)
+                }
+                let port = exit.qualification >> 16
+                if port == 0xF4 { return (String(decoding: console, as: UTF8.self), Int(cpu.gpr[Reg.rax] & 0xFF), cpu.instructionsRetired) }
+                if port == 0x3F8 { console.append(UInt8(truncatingIfNeeded: cpu.gpr[Reg.rax])) }
+                cpu.rip &+= UInt64(exit.instructionLength)
+            }
+        }
+    }
+
+    @Test("The workload prints what it prints natively", arguments: ["-O0", "-O2"])
+    func workload(optimization: String) throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("nestvm-programs-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let compilers = Self.compilers()
+        try #require(!compilers.isEmpty, "no C compiler")
+        for compiler in compilers {
+            let tool = "/usr/bin/env"
+            let native = "\(directory)/native-\(compiler)", guest = "\(directory)/guest-\(compiler).elf"
+            let built = try Self.run(tool, [compiler, optimization, "-DNATIVE", "-o", native, Self.source])
+            try #require(built.status == 0, "\(built.output)")
+            let guestBuilt = try Self.run(tool, [compiler, optimization] + GuestBuild.flags + ["-o", guest, Self.source])
+            try #require(guestBuilt.status == 0, "\(guestBuilt.output)")
+            let expected = try Self.run(native, []).output
+            let image = try ELFImage(Array(try Data(contentsOf: URL(fileURLWithPath: guest))))
+            let result = try Self.runGuest(image, memory: PhysicalMemory(size: 4 << 20))
+            #expect(result.status == 0, "\(compiler) \(optimization)")
+            #expect(result.console == expected, "\(compiler) \(optimization)")
+            #expect(expected.contains("bytecode 00000000008a043a"))
+        }
+    }
+
+    @Test("ELF errors: not ELF, wrong class, segment outside memory")
+    func elfErrors() throws {
+        #expect(throws: ELFError.notELF) { try ELFImage([UInt8](repeating: 0, count: 64)) }
+        var header = [UInt8](repeating: 0, count: 64)
+        header[0...3] = [0x7F, 0x45, 0x4C, 0x46]
+        header[4] = 1
+        #expect(throws: ELFError.not64BitLittleEndian) { try ELFImage(header) }
+    }
+}
+
+/// How guests are compiled: freestanding, static, linked at 1 MiB, no red zone (interrupts may use the stack).
+enum GuestBuild {
+    static let flags = ["-ffreestanding", "-fno-pic", "-fno-pie", "-no-pie", "-nostdlib", "-static", "-fno-stack-protector",
+                        "-mno-red-zone", "-fno-asynchronous-unwind-tables", "-Wl,-Ttext=0x100000", "-Wl,--build-id=none", "-Wl,-e,_start"]
+}
+
+/// The package root, for tests that read files from the tree.
+enum ToolRunnerPaths {
+    static let packageRoot: String = {
+        var url = URL(fileURLWithPath: #filePath)
+        for _ in 0..<3 { url.deleteLastPathComponent() }
+        return url.path
+    }()
+}
