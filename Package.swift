@@ -25,6 +25,7 @@ let package = Package(
             name: "NestTool",
             dependencies: ["NestRecords", "NestStore", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
+        .executableTarget(name: "x86bench", dependencies: ["X86"], swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]),
         .executableTarget(name: "vmrun", dependencies: ["NestTool", "NestStore", "NestRecords"]),
         .executableTarget(name: "vmproc", dependencies: ["NestTool", "NestStore", "NestRecords"]),
         .executableTarget(name: "vmnet", dependencies: ["NestTool", "NestStore", "NestRecords"]),
