@@ -122,6 +122,7 @@ public final class CPU {
     }
 
     func controlsChanged() {
+        invalidateFetchWindow()
         tlb.selectContext(vpid: controls.has(secondary: ExecutionControls.Secondary.enableVPID) ? controls.vpid : 0,
                           eptPointer: controls.has(secondary: ExecutionControls.Secondary.enableEPT) ? controls.eptPointer : 0)
     }

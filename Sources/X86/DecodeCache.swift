@@ -1,60 +1,83 @@
-/// Decoded instructions cached by the host-physical address of their first byte.
+/// Decoded instructions kept per physical code page, indexed by offset, plus a fetch window: the translation
+/// of the current code page and its decoded array, so fetching while RIP stays on one page costs a compare and
+/// a load.
 ///
-/// Each entry remembers the generation of its page; a store to a page that holds decoded code bumps the
-/// generation (see `PhysicalMemory`), so stale entries are never used and self-modifying code runs correctly.
-/// Instructions that cross a page boundary are decoded every time.
-
+/// Each page's array remembers the page's generation; a store to a page that holds decoded code bumps the
+/// generation (see `PhysicalMemory`), so stale entries are dropped before use and self-modifying code runs
+/// correctly. Instructions that cross a page boundary are decoded every time.
 struct DecodeCache {
-    static let size = 1 << 15
-    let keys: UnsafeMutablePointer<UInt64>
-    let generations: UnsafeMutablePointer<UInt32>
-    let instructions: UnsafeMutablePointer<Instruction>
+    /// Decoded arrays by physical page number (4096 entries each; `length == 0` means not decoded).
+    var pages: [Int: UnsafeMutablePointer<Instruction>] = [:]
+    /// The generation each page's array was decoded under.
+    var pageGenerations: [Int: UInt32] = [:]
 
-    init() {
-        keys = .allocate(capacity: Self.size)
-        keys.initialize(repeating: .max, count: Self.size)
-        generations = .allocate(capacity: Self.size)
-        generations.initialize(repeating: 0, count: Self.size)
-        instructions = .allocate(capacity: Self.size)
-        instructions.initialize(repeating: Instruction(), count: Self.size)
+    /// The fetch window: linear page of RIP (or `invalidPage`), its host page, the CS attributes it was
+    /// translated under, and the decoded array.
+    var windowLinearPage: UInt64 = DecodeCache.invalidPage
+    var windowHostPage: UInt64 = 0
+    var windowCodeSegment: UInt32 = 0
+    var windowPage = 0
+    var windowInstructions: UnsafeMutablePointer<Instruction>? = nil
+    static let invalidPage: UInt64 = 1
+
+    /// The decoded array for physical page `page`, emptied if the page changed since it was filled.
+    mutating func instructions(forPage page: Int, generation: UInt32) -> UnsafeMutablePointer<Instruction> {
+        if let existing = pages[page] {
+            if pageGenerations[page] != generation {
+                existing.update(repeating: Instruction(), count: 4096)
+                pageGenerations[page] = generation
+            }
+            return existing
+        }
+        let array = UnsafeMutablePointer<Instruction>.allocate(capacity: 4096)
+        array.initialize(repeating: Instruction(), count: 4096)
+        pages[page] = array
+        pageGenerations[page] = generation
+        return array
     }
-
-    @inline(__always)
-    static func slot(_ host: UInt64) -> Int { Int((host ^ (host >> 15)) & UInt64(size - 1)) }
 }
 
 extension CPU {
-    /// The instruction at RIP: from the cache, or decoded (and cached when it lies within one page).
+    /// The instruction at RIP, decoded once per page generation.
     @inline(__always)
     func fetch() throws(Event) -> Instruction {
-        let host = try translate(rip, .execute)
-        let page = Int(host >> 12)
-        if page < memory.pageCount {
-            let slot = DecodeCache.slot(host)
-            if decodeCache.keys[slot] == host && decodeCache.generations[slot] == memory.generation[page] {
+        // A store to the page clears its code flag (and bumps its generation), so the flag says the decoded
+        // entries are still good.
+        if rip & ~0xFFF == decodeCache.windowLinearPage,
+            segments[SegmentRegister.cs.rawValue].attributes == decodeCache.windowCodeSegment,
+            memory.codePage[decodeCache.windowPage],
+            let array = decodeCache.windowInstructions
+        {
+            let entry = array + Int(rip & 0xFFF)
+            if entry.pointee.length != 0 {
                 if collectsStatistics { statistics.decodeHits &+= 1 }
-                return decodeCache.instructions[slot]
+                return entry.pointee
             }
         }
-        return try fetchSlow(host)
+        return try fetchSlow()
     }
 
-
-    func fetchSlow(_ host: UInt64) throws(Event) -> Instruction {
+    func fetchSlow() throws(Event) -> Instruction {
         if collectsStatistics { statistics.decodeMisses &+= 1 }
-        let inPage = Int(0x1000 - (host & 0xFFF))
+        let host = try translate(rip, .execute)
         let page = Int(host >> 12)
-        if page < memory.pageCount && inPage >= 15 {
-            switch Decoder.decode(memory.bytes + Int(host), available: 15) {
-            case .success(let inst):
-                let slot = DecodeCache.slot(host)
-                decodeCache.keys[slot] = host
-                decodeCache.generations[slot] = memory.generation[page]
-                decodeCache.instructions[slot] = inst
-                memory.codePage[page] = true
-                return inst
-            case .failure(let failure):
-                throw .fault(failure == .tooLong ? .generalProtection(0) : .invalidOpcode)
+        let inPage = Int(0x1000 - (host & 0xFFF))
+        if page < memory.pageCount {
+            let array = decodeCache.instructions(forPage: page, generation: memory.generation[page])
+            memory.codePage[page] = true
+            decodeCache.windowLinearPage = rip & ~0xFFF
+            decodeCache.windowHostPage = host & ~0xFFF
+            decodeCache.windowCodeSegment = segments[SegmentRegister.cs.rawValue].attributes
+            decodeCache.windowPage = page
+            decodeCache.windowInstructions = array
+            if inPage >= 15 {
+                switch Decoder.decode(memory.bytes + Int(host), available: 15) {
+                case .success(let inst):
+                    array[Int(host & 0xFFF)] = inst
+                    return inst
+                case .failure(let failure):
+                    throw .fault(failure == .tooLong ? .generalProtection(0) : .invalidOpcode)
+                }
             }
         }
         // Near the end of a page (or outside memory): gather bytes one by one; the next page is only touched if
@@ -76,8 +99,16 @@ extension CPU {
         }
     }
 
+    /// Forgets the fetch window (translations may have changed).
+    @inline(__always)
+    func invalidateFetchWindow() { decodeCache.windowLinearPage = DecodeCache.invalidPage }
+
     /// Drops every cached decoding (after the caller changed memory behind the processor's back).
     public func invalidateDecodedInstructions() {
-        decodeCache.keys.update(repeating: .max, count: DecodeCache.size)
+        for (page, array) in decodeCache.pages {
+            array.update(repeating: Instruction(), count: 4096)
+            decodeCache.pageGenerations[page] = memory.generation[page]
+        }
+        invalidateFetchWindow()
     }
 }

@@ -94,23 +94,23 @@ public enum Decoder {
                     if base == 5 && inst.mod == 0 {
                         inst.base = Instruction.noRegister
                         guard let d = readSigned(bytes, &i, limit, 4) else { return .failure(.needMoreBytes) }
-                        inst.displacement = d
+                        inst.displacement32 = Int32(truncatingIfNeeded: d)
                     } else {
                         inst.base = base | (rexB ? 8 : 0)
                     }
                 } else if rmLow == 5 && inst.mod == 0 {
                     inst.base = Instruction.ripBase
                     guard let d = readSigned(bytes, &i, limit, 4) else { return .failure(.needMoreBytes) }
-                    inst.displacement = d
+                    inst.displacement32 = Int32(truncatingIfNeeded: d)
                 } else {
                     inst.base = rmLow | (rexB ? 8 : 0)
                 }
                 if inst.mod == 1 {
                     guard let d = readSigned(bytes, &i, limit, 1) else { return .failure(.needMoreBytes) }
-                    inst.displacement = d
+                    inst.displacement32 = Int32(truncatingIfNeeded: d)
                 } else if inst.mod == 2 {
                     guard let d = readSigned(bytes, &i, limit, 4) else { return .failure(.needMoreBytes) }
-                    inst.displacement = d
+                    inst.displacement32 = Int32(truncatingIfNeeded: d)
                 }
             }
         }
@@ -130,7 +130,7 @@ public enum Decoder {
                 return .failure(.needMoreBytes)
             }
             inst.immediate = size
-            inst.immediate2 = level
+            inst.immediate2 = UInt16(level)
         default: break
         }
         // MOV r8, imm8 (B0–B7) takes one byte; the V rows of B8–BF take the operand size.

@@ -103,7 +103,7 @@ extension CPU {
     /// C8: ENTER.
     func executeENTER(_ i: Instruction) throws(Event) {
         let size = Int(i.operandSize)
-        let level = i.immediate2 & 31
+        let level = UInt64(i.immediate2) & 31
         try push(gpr[Reg.rbp], size)
         let frame = gpr[Reg.rsp]
         if level > 0 {

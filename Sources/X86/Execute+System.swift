@@ -324,7 +324,7 @@ extension CPU {
                 exit.qualification = address
                 throw .exit(exit)
             }
-            tlb.flushPage(address)
+            flushPage(address)
         default: throw .fault(.invalidOpcode)
         }
     }

@@ -1,5 +1,12 @@
 /// One decoded instruction: everything execution needs, so handlers never look at bytes again.
 public struct Instruction: Sendable {
+    // Laid out widest first so the struct packs into 32 bytes: it is copied for every instruction executed.
+    /// The immediate (sign- or zero-extended as the form defines), or a relative branch displacement.
+    public var immediate: UInt64 = 0
+    /// Memory displacement (at most 32 bits in every encoding; sign-extended when used).
+    public var displacement32: Int32 = 0
+    /// A second immediate (ENTER's nesting level).
+    public var immediate2: UInt16 = 0
     /// `map << 8 | opcode`: map 0 one-byte, 1 `0F`, 2 `0F 38`, 3 `0F 3A`.
     public var op: UInt16 = 0
     /// Length in bytes, prefixes included.
@@ -30,12 +37,9 @@ public struct Instruction: Sendable {
     public var hasOperandSizePrefix = false
     /// Whether LOCK was present.
     public var hasLock = false
-    /// Memory displacement.
-    public var displacement: Int64 = 0
-    /// The immediate (sign- or zero-extended as the form defines), or a relative branch displacement.
-    public var immediate: UInt64 = 0
-    /// A second immediate (ENTER's nesting level).
-    public var immediate2: UInt64 = 0
+
+    /// The displacement sign-extended to 64 bits.
+    @inline(__always) public var displacement: Int64 { Int64(displacement32) }
 
     public static let noRegister: UInt8 = 0xFF
     public static let ripBase: UInt8 = 0xFE

@@ -110,6 +110,7 @@ extension CPU {
 
     /// Flushes translations as a MOV to CR3 does: all non-global ones (of the new PCID when PCIDs are on).
     func flushForCR3Write(_ value: UInt64) {
+        invalidateFetchWindow()
         if cr4 & CR4.pcide != 0 {
             if value >> 63 == 0 { tlb.flushActive(keepGlobal: true, pcid: value & 0xFFF) }
         } else {
@@ -118,5 +119,14 @@ extension CPU {
     }
 
     /// Flushes every translation of the active context (CR0.PG/WP and CR4 paging bit changes).
-    func flushAllTranslations() { tlb.flushActive(keepGlobal: false) }
+    func flushAllTranslations() {
+        invalidateFetchWindow()
+        tlb.flushActive(keepGlobal: false)
+    }
+
+    /// Drops the translations of one linear page (INVLPG).
+    func flushPage(_ linear: UInt64) {
+        invalidateFetchWindow()
+        tlb.flushPage(linear)
+    }
 }

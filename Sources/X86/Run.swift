@@ -27,21 +27,29 @@ extension CPU {
             }
             if let exit = recognizeInterrupts() { return .exit(exit) }
             if isHalted { return .exit(VMExit(reason: ExitReason.hlt, instructionLength: 1)) }
-            let start = rip
-            let shadowBefore = interruptShadow
+            // With nothing that could interrupt (no pending interrupt, no interrupt window to watch), run
+            // instructions back to back up to the next deadline; otherwise one at a time.
+            let quiet = pendingExternalInterrupt == nil && !controls.has(primary: ExecutionControls.Primary.interruptWindowExiting)
+            let stop = quiet ? min(limit, preemptionDeadline) : instructionsRetired &+ 1
+            var start = rip
             do {
-                let inst = try fetch()
-                rip = start &+ UInt64(inst.length)
-                try execute(inst)
-                instructionsRetired &+= 1
-                if shadowBefore { interruptShadow = false }
+                while instructionsRetired < stop {
+                    start = rip
+                    let shadowBefore = interruptShadow
+                    let inst = try fetch()
+                    rip = start &+ UInt64(inst.length)
+                    try execute(inst)
+                    instructionsRetired &+= 1
+                    if shadowBefore { interruptShadow = false }
+                    if isHalted { break }
+                }
             } catch {
                 switch error {
                 case .exit(var exit):
                     // Fault-like exits leave RIP at the instruction; the length says how long it was.
                     rip = start
                     if exit.reason == ExitReason.hlt { isHalted = false }
-                    if exit.instructionLength == 0, let length = try? fetch().length, causesInstructionLength(exit.reason) {
+                    if exit.instructionLength == 0, causesInstructionLength(exit.reason), let length = try? fetch().length {
                         exit.instructionLength = UInt32(length)
                     }
                     return .exit(exit)
