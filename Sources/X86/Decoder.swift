@@ -146,6 +146,7 @@ public enum Decoder {
         }
         if i > 15 { return .failure(.tooLong) }
         inst.length = UInt8(i)
+        inst.fast = FastForm.classify(inst)
         return .success(inst)
     }
 

@@ -38,7 +38,7 @@ extension CPU {
                     let shadowBefore = interruptShadow
                     let inst = try fetch()
                     rip = start &+ UInt64(inst.length)
-                    try execute(inst)
+                    try executeFast(inst)
                     instructionsRetired &+= 1
                     if shadowBefore { interruptShadow = false }
                     if isHalted { break }
