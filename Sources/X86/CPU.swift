@@ -63,10 +63,18 @@ public final class CPU {
     public var pendingInjection: InjectedEvent? = nil
     /// The processor executed HLT and waits for an interrupt (activity state HLT).
     public var isHalted = false
-    /// Counts cache and TLB hits and misses when true.
+    /// Counts TLB hits and misses when true (decode misses are always counted).
     public var collectsStatistics = false
-    /// Hit and miss counters.
-    public var statistics = Statistics()
+    /// TLB counters, kept when `collectsStatistics` is on.
+    var tlbStatistics = (hits: UInt64(0), misses: UInt64(0))
+    /// Instructions decoded (every fetch that was not served from decoded instructions).
+    var decodeMisses: UInt64 = 0
+
+    /// Hit and miss counters: a fetch served from decoded instructions is a decode hit.
+    public var statistics: Statistics {
+        Statistics(decodeHits: instructionsRetired > decodeMisses ? instructionsRetired - decodeMisses : 0, decodeMisses: decodeMisses,
+                   tlbHits: tlbStatistics.hits, tlbMisses: tlbStatistics.misses)
+    }
 
     var tlb: TLB
     var decodeCache: DecodeCache

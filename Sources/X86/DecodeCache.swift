@@ -11,12 +11,11 @@ struct DecodeCache {
     /// The generation each page's array was decoded under.
     var pageGenerations: [Int: UInt32] = [:]
 
-    /// The fetch window: linear page of RIP (or `invalidPage`), its host page, the CS attributes it was
-    /// translated under, and the decoded array.
+    /// The fetch window: linear page of RIP (or `invalidPage`), its host page, the page's code flag, and the
+    /// decoded array. It is dropped whenever translations or CS change, so using it needs no other check.
     var windowLinearPage: UInt64 = DecodeCache.invalidPage
     var windowHostPage: UInt64 = 0
-    var windowCodeSegment: UInt32 = 0
-    var windowPage = 0
+    var windowCodeFlag: UnsafeMutablePointer<Bool>? = nil
     var windowInstructions: UnsafeMutablePointer<Instruction>? = nil
     static let invalidPage: UInt64 = 1
 
@@ -43,22 +42,15 @@ extension CPU {
     func fetch() throws(Event) -> Instruction {
         // A store to the page clears its code flag (and bumps its generation), so the flag says the decoded
         // entries are still good.
-        if rip & ~0xFFF == decodeCache.windowLinearPage,
-            segments[SegmentRegister.cs.rawValue].attributes == decodeCache.windowCodeSegment,
-            memory.codePage[decodeCache.windowPage],
-            let array = decodeCache.windowInstructions
-        {
-            let entry = array + Int(rip & 0xFFF)
-            if entry.pointee.length != 0 {
-                if collectsStatistics { statistics.decodeHits &+= 1 }
-                return entry.pointee
-            }
+        if rip & ~0xFFF == decodeCache.windowLinearPage, decodeCache.windowCodeFlag.unsafelyUnwrapped.pointee {
+            let entry = decodeCache.windowInstructions.unsafelyUnwrapped + Int(rip & 0xFFF)
+            if entry.pointee.length != 0 { return entry.pointee }
         }
         return try fetchSlow()
     }
 
     func fetchSlow() throws(Event) -> Instruction {
-        if collectsStatistics { statistics.decodeMisses &+= 1 }
+        decodeMisses &+= 1
         let host = try translate(rip, .execute)
         let page = Int(host >> 12)
         let inPage = Int(0x1000 - (host & 0xFFF))
@@ -67,8 +59,7 @@ extension CPU {
             memory.codePage[page] = true
             decodeCache.windowLinearPage = rip & ~0xFFF
             decodeCache.windowHostPage = host & ~0xFFF
-            decodeCache.windowCodeSegment = segments[SegmentRegister.cs.rawValue].attributes
-            decodeCache.windowPage = page
+            decodeCache.windowCodeFlag = memory.codePage + page
             decodeCache.windowInstructions = array
             if inPage >= 15 {
                 switch Decoder.decode(memory.bytes + Int(host), available: 15) {

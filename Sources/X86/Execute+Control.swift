@@ -42,6 +42,7 @@ extension CPU {
         rflags = (rflags & ~writable) | (newFlags & writable)
         segments[SegmentRegister.cs.rawValue] = codeSegment
         segments[SegmentRegister.cs.rawValue].selector = newCS
+        invalidateFetchWindow()
         segments[SegmentRegister.ss.rawValue].selector = newSS
         segments[SegmentRegister.ss.rawValue].attributes = (segments[SegmentRegister.ss.rawValue].attributes & ~(3 << 5)) | UInt32(returnCPL) << 5
         gpr[Reg.rsp] = newRSP
@@ -57,6 +58,7 @@ extension CPU {
         guard Int(selector & 3) == cpl else { throw .fault(.generalProtection(UInt32(selector & 0xFFFC))) }
         gpr[Reg.rsp] &+= UInt64(2 * size) &+ (i.opcode == 0xCA ? i.immediate : 0)
         segments[SegmentRegister.cs.rawValue] = codeSegment
+        invalidateFetchWindow()
         rip = target
     }
 
@@ -73,6 +75,7 @@ extension CPU {
         }
         segments[SegmentRegister.cs.rawValue] = codeSegment
         segments[SegmentRegister.cs.rawValue].selector = (selector & ~3) | UInt16(cpl)
+        invalidateFetchWindow()
         rip = offset
     }
 
@@ -140,6 +143,7 @@ extension CPU {
         gpr[Reg.r11] = rflags & ~Flag.rf
         let selector = UInt16(truncatingIfNeeded: star >> 32) & 0xFFFC
         segments[SegmentRegister.cs.rawValue] = Segment(selector: selector, base: 0, limit: 0xFFFF_FFFF, attributes: 0xA09B)
+        invalidateFetchWindow()
         segments[SegmentRegister.ss.rawValue] = Segment(selector: selector &+ 8, base: 0, limit: 0xFFFF_FFFF, attributes: 0xC093)
         rflags = rflags & ~sfmask & ~Flag.rf
         rip = lstar
@@ -155,6 +159,7 @@ extension CPU {
         let high = Int64(bitPattern: target) >> 47
         guard high == 0 || high == -1 else { throw .fault(.generalProtection(0)) }
         segments[SegmentRegister.cs.rawValue] = Segment(selector: (to64 ? base &+ 16 : base) | 3, base: 0, limit: 0xFFFF_FFFF, attributes: to64 ? 0xA0FB : 0xC0FB)
+        invalidateFetchWindow()
         segments[SegmentRegister.ss.rawValue] = Segment(selector: (base &+ 8) | 3, base: 0, limit: 0xFFFF_FFFF, attributes: 0xC0F3)
         rflags = (gpr[Reg.r11] & Flag.writable) | Flag.reserved1
         rip = target

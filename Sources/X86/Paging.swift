@@ -16,10 +16,10 @@ extension CPU {
         let user = cpl == 3
         let tag = TLB.tag(linear, user: user, pcid: cr4 & CR4.pcide != 0 ? cr3 & 0xFFF : 0)
         if let host = tlb.lookup(linear, access, tag: tag) {
-            if collectsStatistics { statistics.tlbHits &+= 1 }
+            if collectsStatistics { tlbStatistics.hits &+= 1 }
             return host | (linear & 0xFFF)
         }
-        if collectsStatistics { statistics.tlbMisses &+= 1 }
+        if collectsStatistics { tlbStatistics.misses &+= 1 }
         let (host, global) = try walk(linear, access, user: user)
         tlb.fill(linear, access, tag: tag, host: host, global: global)
         return host | (linear & 0xFFF)

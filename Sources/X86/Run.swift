@@ -14,6 +14,7 @@ extension CPU {
         // budget too, so `run` always returns.
         var eventBudget = maxInstructions
         armPreemptionTimer()
+        invalidateFetchWindow()  // CS, memory or translations may have been changed by the caller
         if let event = pendingInjection {
             pendingInjection = nil
             if let exit = inject(event) { return .exit(exit) }
@@ -230,6 +231,7 @@ extension CPU {
         if pushAsSupervisor { segments[SegmentRegister.ss.rawValue] = Segment(selector: UInt16(newCPL), base: 0, limit: 0xFFFF_FFFF, attributes: 0xC093 | UInt32(newCPL) << 5) }
         segments[SegmentRegister.cs.rawValue] = codeSegment
         segments[SegmentRegister.cs.rawValue].selector = (selector & ~3) | UInt16(newCPL)
+        invalidateFetchWindow()
         gpr[Reg.rsp] = rsp
         rip = target
         var flags = oldFlags & ~(Flag.tf | Flag.nt | Flag.rf | Flag.vm)
