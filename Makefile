@@ -5,7 +5,7 @@ DESTDIR     ?=
 SWIFT       ?= swift
 TOOLS       := vmrun vmproc vmnet vmswitch netnat
 # Debian packages the build, the tests and the demo need (SQLite for GRDB; jq for the pipelines).
-APT_PACKAGES := libsqlite3-dev sqlite3 jq
+APT_PACKAGES := libsqlite3-dev sqlite3 jq gcc
 
 .PHONY: all deps build debug test test-long demo bench install completions man clean
 
@@ -37,7 +37,18 @@ test-long: debug
 demo: build
 	NESTVM_BIN="$$($(SWIFT) build -c release --show-bin-path)" bash scripts/demo.sh
 
-bench: build
+# Freestanding guests for the processor benchmark, built with the system C compiler.
+GUEST_CFLAGS := -O2 -ffreestanding -fno-pic -fno-pie -no-pie -nostdlib -static -fno-stack-protector -mno-red-zone \
+	-fno-asynchronous-unwind-tables -Wl,-Ttext=0x100000 -Wl,--build-id=none -Wl,-e,_start
+
+.build/guests/bench.elf: share/guests/workload/workload.c
+	mkdir -p .build/guests
+	cc $(GUEST_CFLAGS) -DROUNDS=40 -o $@ $<
+
+bench: build .build/guests/bench.elf
+	@echo "== processor (x86bench)"
+	"$$($(SWIFT) build -c release --show-bin-path)/x86bench" .build/guests/bench.elf
+	@echo "== management plane"
 	NESTVM_BIN="$$($(SWIFT) build -c release --show-bin-path)" bash scripts/bench.sh
 
 install: build

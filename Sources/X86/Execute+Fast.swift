@@ -90,7 +90,10 @@ extension CPU {
             if i.index != Instruction.noRegister { address &+= gpr[Int(i.index)] << UInt64(i.scale) }
             gpr[Int(i.reg)] = address & mask
         case FastForm.jcc:
-            if condition(UInt8(truncatingIfNeeded: i.op) & 0xF) { rip &+= i.immediate }
+            let cc = UInt8(truncatingIfNeeded: i.op) & 0xF
+            // JE/JNE are the most frequent: ZF alone.
+            let taken = cc >> 1 == 2 ? zeroFlag != (cc & 1 == 1) : condition(cc)
+            if taken { rip &+= i.immediate }
         case FastForm.incDec:
             let value = gpr[Int(i.rm)] & mask
             let increment = i.reg & 7 == 0

@@ -81,12 +81,12 @@ extension CPU {
     }
 
     /// ZF.
-    var zeroFlag: Bool {
+    @inline(__always) var zeroFlag: Bool {
         lazy.kind == .materialized ? flagBits & Flag.zf != 0 : lazy.result & Self.mask(lazy.bits) == 0
     }
 
     /// SF.
-    var signFlag: Bool {
+    @inline(__always) var signFlag: Bool {
         lazy.kind == .materialized ? flagBits & Flag.sf != 0 : lazy.result & Self.sign(lazy.bits) != 0
     }
 

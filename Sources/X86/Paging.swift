@@ -124,6 +124,24 @@ extension CPU {
         tlb.flushActive(keepGlobal: false)
     }
 
+    /// INVEPT for the nested engine: single-context (the translations derived from `eptPointer`) or all-context
+    /// (`nil`) (SDM "INVEPT—Invalidate Translations Derived from EPT").
+    public func invalidateEPT(_ eptPointer: UInt64?) {
+        invalidateFetchWindow()
+        tlb.flush(eptPointer: eptPointer)
+    }
+
+    /// INVVPID for the nested engine: one linear address of a VPID, a whole VPID, or every VPID (`nil`)
+    /// (SDM "INVVPID—Invalidate Translations Based on VPID"). Only the active context holds per-address entries.
+    public func invalidateVPID(_ vpid: UInt16?, address: UInt64? = nil) {
+        invalidateFetchWindow()
+        if let address, vpid == (controls.has(secondary: ExecutionControls.Secondary.enableVPID) ? controls.vpid : 0) {
+            tlb.flushPage(address)
+        } else if address == nil {
+            tlb.flush(vpid: vpid)
+        }
+    }
+
     /// Drops the translations of one linear page (INVLPG).
     func flushPage(_ linear: UInt64) {
         invalidateFetchWindow()

@@ -206,4 +206,28 @@ struct EPTTests {
         m.run(Self.access(.read))
         #expect(m.cpu.gpr[Reg.rax] == 1)
     }
+
+    @Test("INVEPT through invalidateEPT drops stale guest-physical translations; INVVPID of one address drops one page")
+    func invalidation() {
+        var (m, ept) = Self.machine()
+        var tables = PageTables(m)
+        for page in stride(from: UInt64(0), to: 0x90000, by: 0x1000) { tables.map(page, to: page, flags: 3) }
+        tables.map(0x200000, to: 0x200000, flags: 3)
+        for page in stride(from: UInt64(0x100000), to: tables.next, by: 0x1000) { ept.map(page, to: page, leaf: 7 | Self.WB) }
+        ept.map(0x200000, to: 0x210000, leaf: 7 | Self.WB)
+        m.memory.write(0x210000, size: 8, 1)
+        m.memory.write(0x220000, size: 8, 2)
+        m.cpu.gpr[Reg.rsi] = 0x200000
+        m.run(Self.access(.read))
+        ept.map(0x200000, to: 0x220000, leaf: 7 | Self.WB)
+        m.run(Self.access(.read))
+        #expect(m.cpu.gpr[Reg.rax] == 1, "still the cached translation")
+        m.cpu.invalidateEPT(m.cpu.controls.eptPointer)
+        m.run(Self.access(.read))
+        #expect(m.cpu.gpr[Reg.rax] == 2)
+        ept.map(0x200000, to: 0x210000, leaf: 7 | Self.WB)
+        m.cpu.invalidateVPID(0, address: 0x200000)
+        m.run(Self.access(.read))
+        #expect(m.cpu.gpr[Reg.rax] == 1)
+    }
 }
