@@ -16,9 +16,19 @@ extension CPU {
         return address
     }
 
+    /// Alignment checking (SDM "Alignment Check Exception (#AC)"): with CR0.AM, RFLAGS.AC and CPL 3, a misaligned
+    /// data access raises #AC(0).
+    @inline(__always)
+    func checkAlignment(_ linear: UInt64, _ size: Int) throws(Event) {
+        if cr0 & CR0.am != 0, linear & UInt64(size - 1) != 0, rflags & Flag.ac != 0, cpl == 3 {
+            throw .fault(Fault(Vector.ac, errorCode: 0))
+        }
+    }
+
     /// Reads `size` bytes at a linear address.
     @inline(__always)
     func read(_ linear: UInt64, _ size: Int) throws(Event) -> UInt64 {
+        try checkAlignment(linear, size)
         if linear & 0xFFF &+ UInt64(size) > 0x1000 { return try readSplit(linear, size) }
         return memory.read(try translate(linear, .read), size: size)
     }
@@ -26,6 +36,7 @@ extension CPU {
     /// Writes the low `size` bytes of `value` at a linear address.
     @inline(__always)
     func write(_ linear: UInt64, _ size: Int, _ value: UInt64) throws(Event) {
+        try checkAlignment(linear, size)
         if linear & 0xFFF &+ UInt64(size) > 0x1000 { return try writeSplit(linear, size, value) }
         memory.write(try translate(linear, .write), size: size, value)
     }
@@ -93,10 +104,18 @@ extension CPU {
         try write(effectiveAddress(i), size, value)
     }
 
+    /// A stack address must be canonical, else #SS(0) (SDM "Stack Fault Exception (#SS)").
+    @inline(__always)
+    func checkStackAddress(_ linear: UInt64) throws(Event) {
+        let high = Int64(bitPattern: linear) >> 47
+        if high != 0 && high != -1 && cr4 & CR4.la57 == 0 { throw .fault(Fault(Vector.ss, errorCode: 0)) }
+    }
+
     /// Pushes a value of `size` bytes on the stack.
     @inline(__always)
     func push(_ value: UInt64, _ size: Int = 8) throws(Event) {
         let rsp = gpr[Reg.rsp] &- UInt64(size)
+        try checkStackAddress(rsp)
         try write(rsp, size, value)
         gpr[Reg.rsp] = rsp
     }
@@ -104,6 +123,7 @@ extension CPU {
     /// Pops a value of `size` bytes off the stack.
     @inline(__always)
     func pop(_ size: Int = 8) throws(Event) -> UInt64 {
+        try checkStackAddress(gpr[Reg.rsp])
         let value = try read(gpr[Reg.rsp], size)
         gpr[Reg.rsp] &+= UInt64(size)
         return value

@@ -31,17 +31,21 @@ extension CPU {
             // With nothing that could interrupt (no pending interrupt, no interrupt window to watch), run
             // instructions back to back up to the next deadline; otherwise one at a time.
             let quiet = pendingExternalInterrupt == nil && !controls.has(primary: ExecutionControls.Primary.interruptWindowExiting)
+                && flagBits & Flag.tf == 0
             let stop = quiet ? min(limit, preemptionDeadline) : instructionsRetired &+ 1
             var start = rip
+            var stepped = false
             do {
                 while instructionsRetired < stop {
                     start = rip
                     let shadowBefore = interruptShadow
+                    let singleStep = flagBits & Flag.tf != 0
                     let inst = try fetch()
                     rip = start &+ UInt64(inst.length)
                     try executeFast(inst)
                     instructionsRetired &+= 1
                     if shadowBefore { interruptShadow = false }
+                    if singleStep { stepped = true; break }
                     if isHalted { break }
                 }
             } catch {
@@ -61,7 +65,16 @@ extension CPU {
                     eventBudget -= 1
                 }
             }
+            if stepped, let exit = singleStepTrap() { return .exit(exit) }
         }
+    }
+
+    /// A single-step trap after an instruction that began with RFLAGS.TF set: #DB with DR6.BS, delivered with
+    /// RIP at the next instruction (SDM "Single-Step Exception Condition").
+    func singleStepTrap() -> VMExit? {
+        dr[6] |= 1 << 14
+        if let exit = exceptionExit(Fault(Vector.db), kind: .hardwareException) { return exit }
+        return deliver(vector: Vector.db, kind: .hardwareException, errorCode: nil, instructionLength: 0)
     }
 
     /// Exits caused by executing an instruction report its length.
