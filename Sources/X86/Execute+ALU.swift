@@ -47,15 +47,7 @@ extension CPU {
         let bits = UInt64(size * 8)
         switch i.opcode & 7 {
         case 0, 1:  // E, G
-            let src = register(i.reg, size, rex: i.rex)
-            if i.mod == 3 {
-                let r = alu(op, register(i.rm, size, rex: i.rex), src, bits: bits)
-                if op != 7 { setRegister(i.rm, size, r, rex: i.rex) }
-            } else {
-                let address = effectiveAddress(i)
-                let r = alu(op, try read(address, size), src, bits: bits)
-                if op != 7 { try write(address, size, r) }
-            }
+            try aluIntoRM(op, i, size: size, source: register(i.reg, size, rex: i.rex))
         case 2, 3:  // G, E
             let r = alu(op, register(i.reg, size, rex: i.rex), try readRM(i, size), bits: bits)
             if op != 7 { setRegister(i.reg, size, r, rex: i.rex) }
@@ -68,16 +60,20 @@ extension CPU {
     /// 80, 81, 83: group 1 with an immediate.
     @inline(__always)
     func executeGroup1(_ i: Instruction) throws(Event) {
-        let op = i.reg & 7
         let size = i.opcode == 0x80 ? 1 : Int(i.operandSize)
+        try aluIntoRM(i.reg & 7, i, size: size, source: i.immediate & Self.mask(UInt64(size * 8)))
+    }
+
+    /// `r/m ← r/m op source`: a register, or a memory read-modify-write (CMP only reads).
+    @inline(__always)
+    func aluIntoRM(_ op: UInt8, _ i: Instruction, size: Int, source: UInt64) throws(Event) {
         let bits = UInt64(size * 8)
-        let src = i.immediate & Self.mask(bits)
         if i.mod == 3 {
-            let r = alu(op, register(i.rm, size, rex: i.rex), src, bits: bits)
+            let r = alu(op, register(i.rm, size, rex: i.rex), source, bits: bits)
             if op != 7 { setRegister(i.rm, size, r, rex: i.rex) }
         } else {
             let address = effectiveAddress(i)
-            let r = alu(op, try read(address, size), src, bits: bits)
+            let r = alu(op, try read(address, size), source, bits: bits)
             if op != 7 { try write(address, size, r) }
         }
     }

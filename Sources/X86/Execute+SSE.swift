@@ -1,6 +1,6 @@
 /// SSE and SSE2 moves and integer operations: the forms compilers emit for copies, zeroing, comparisons and
 /// string scans (SDM vol. 2: MOVUPS … PXOR, PCMPEQB, PMOVMSKB, PSHUFD, PUNPCK…, PADD…/PSUB…, shifts), and
-/// FXSAVE/FXRSTOR. Floating-point arithmetic is not implemented and raises #UD.
+/// FXSAVE/FXRSTOR. Floating-point arithmetic (ADDPS, MULSD …) is outside this set and raises #UD.
 extension CPU {
     /// An XMM register as (low, high).
     @inline(__always)
