@@ -127,6 +127,13 @@ public final class CPU {
         public var decodeMisses: UInt64 = 0
         public var tlbHits: UInt64 = 0
         public var tlbMisses: UInt64 = 0
+
+        public init(decodeHits: UInt64 = 0, decodeMisses: UInt64 = 0, tlbHits: UInt64 = 0, tlbMisses: UInt64 = 0) {
+            self.decodeHits = decodeHits
+            self.decodeMisses = decodeMisses
+            self.tlbHits = tlbHits
+            self.tlbMisses = tlbMisses
+        }
     }
 
     func controlsChanged() {

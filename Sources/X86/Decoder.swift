@@ -146,7 +146,7 @@ public enum Decoder {
         }
         if i > 15 { return .failure(.tooLong) }
         inst.length = UInt8(i)
-        inst.fast = FastForm.classify(inst)
+        inst.fast = FastForm.classify(inst).rawValue
         return .success(inst)
     }
 

@@ -39,6 +39,27 @@ extension CPU {
         }
     }
 
+    /// ALU operation `op` for the fast forms: ADD, OR, AND, SUB, XOR, CMP inline; ADC and SBB through `alu`.
+    @inline(__always)
+    func fastALU(_ op: UInt8, _ dst: UInt64, _ src: UInt64, bits: UInt64, mask: UInt64) -> UInt64 {
+        switch op {
+        case 0:
+            let r = (dst &+ src) & mask
+            lazy.kind = .add; lazy.destination = dst; lazy.source = src; lazy.result = r; lazy.bits = bits; lazy.carryIn = 0
+            return r
+        case 5, 7:
+            let r = (dst &- src) & mask
+            lazy.kind = .sub; lazy.destination = dst; lazy.source = src; lazy.result = r; lazy.bits = bits; lazy.carryIn = 0
+            return r
+        case 1, 4, 6:
+            let r = op == 1 ? dst | src : (op == 4 ? dst & src : dst ^ src)
+            lazy.kind = .logic; lazy.result = r; lazy.bits = bits
+            return r
+        default:
+            return alu(op, dst, src, bits: bits)
+        }
+    }
+
     /// 00–3D: the six forms of each ALU operation.
     @inline(__always)
     func executeALUForm(_ i: Instruction) throws(Event) {

@@ -1,29 +1,37 @@
 /// Specialised forms of the most frequent instructions, chosen at decode time and executed inline by the run
 /// loop: no operand-size switch, no second dispatch. Everything else, and every form with prefixes that change
 /// meaning (LOCK, REP, 16-bit operands, byte registers), goes through `execute`.
-enum FastForm {
-    static let none: UInt8 = 0
-    static let aluRegisterToRM: UInt8 = 1  // 01, 09 … 39 with a register operand: rm ← rm op reg
-    static let aluRMToRegister: UInt8 = 2  // 03, 0B … 3B with a register operand: reg ← reg op rm
-    static let aluImmediate: UInt8 = 3  // 81, 83 with a register operand
-    static let moveRegister: UInt8 = 4  // 89, 8B register to register
-    static let load: UInt8 = 5  // 8B from memory
-    static let store: UInt8 = 6  // 89 to memory
-    static let lea: UInt8 = 7
-    static let jcc: UInt8 = 8
-    static let incDec: UInt8 = 9  // FF /0, /1 on a register
-    static let push: UInt8 = 10
-    static let pop: UInt8 = 11
-    static let call: UInt8 = 12
-    static let ret: UInt8 = 13
-    static let jump: UInt8 = 14
-    static let moveImmediate: UInt8 = 15  // B8–BF
-    static let test: UInt8 = 16  // 85 register, register
-    static let aluLoad: UInt8 = 17  // 03 … 3B from memory
-    static let loadZeroExtendByte: UInt8 = 18  // 0F B6 from memory
+enum FastForm: UInt8 {
+    case none = 0
+    case aluRegisterToRM = 1  // 01, 09 … 39 with a register operand: rm ← rm op reg
+    case aluRMToRegister = 2  // 03, 0B … 3B with a register operand: reg ← reg op rm
+    case aluImmediate = 3  // 81, 83 with a register operand
+    case moveRegister = 4  // 89, 8B register to register
+    case load = 5  // 8B from memory
+    case store = 6  // 89 to memory
+    case lea = 7
+    case jcc = 8
+    case incDec = 9  // FF /0, /1 on a register
+    case push = 10
+    case pop = 11
+    case call = 12
+    case ret = 13
+    case jump = 14
+    case moveImmediate = 15  // B8–BF
+    case test = 16  // 85 register, register
+    case aluLoad = 17  // 03 … 3B from memory
+    case loadZeroExtendByte = 18  // 0F B6 from memory
+    case storeByte = 19  // 88 to memory
+    case moveSignExtend32 = 20  // 63 with REX.W
+    case shiftImmediate = 21  // C1 /4, /5, /7 on a register
+    case multiply = 22  // 0F AF
+    case nop = 23  // 90, 0F 1F
+    case zeroExtendByteRegister = 24  // 0F B6 from a register
+    case aluAccumulator = 25  // 05, 0D … 3D
+    case signExtendAccumulator = 26  // 98 (CWDE, CDQE)
 
     /// The specialised form of a decoded instruction.
-    static func classify(_ i: Instruction) -> UInt8 {
+    static func classify(_ i: Instruction) -> FastForm {
         guard !i.hasLock, i.repeatPrefix == 0, i.addressSize == 8 else { return none }
         let wide = i.operandSize == 4 || i.operandSize == 8
         let op = i.op
@@ -36,6 +44,9 @@ enum FastForm {
         case 0xE9, 0xEB: return i.operandSize == 8 ? jump : none
         case 0xB8...0xBF: return wide ? moveImmediate : none
         case 0x8D: return wide && i.isMemory ? lea : none
+        case 0x88: return i.isMemory ? storeByte : none
+        case 0x90: return i.rex & 1 == 0 ? nop : none
+        case 0x11F: return nop
         default: break
         }
         guard wide else { return none }
@@ -47,8 +58,14 @@ enum FastForm {
         case 0x8B: return i.mod == 3 ? moveRegister : load
         case 0x85: return i.mod == 3 ? test : none
         case 0xFF: return i.mod == 3 && i.reg & 7 < 2 ? incDec : none
-        case 0x1B6: return i.isMemory ? loadZeroExtendByte : none
-        default: return none
+        case 0x1B6: return i.isMemory ? loadZeroExtendByte : zeroExtendByteRegister
+        case 0x63: return i.operandSize == 8 ? moveSignExtend32 : none
+        case 0xC1: return i.mod == 3 && [4, 5, 7].contains(i.reg & 7) ? shiftImmediate : none
+        case 0x1AF: return multiply
+        case 0x98: return signExtendAccumulator
+        default:
+            if op < 0x40, op & 7 == 5 { return aluAccumulator }
+            return none
         }
     }
 }
@@ -60,64 +77,85 @@ extension CPU {
         let wide = i.operandSize == 8
         let mask: UInt64 = wide ? ~0 : 0xFFFF_FFFF
         let bits: UInt64 = wide ? 64 : 32
-        switch i.fast {
-        case FastForm.aluRegisterToRM:
+        switch FastForm(rawValue: i.fast) ?? .none {
+        case .aluRegisterToRM:
             let op = UInt8(truncatingIfNeeded: i.op >> 3) & 7
-            let r = alu(op, gpr[Int(i.rm)] & mask, gpr[Int(i.reg)] & mask, bits: bits)
+            let r = fastALU(op, gpr[Int(i.rm)] & mask, gpr[Int(i.reg)] & mask, bits: bits, mask: mask)
             if op != 7 { gpr[Int(i.rm)] = r }
-        case FastForm.aluRMToRegister:
+        case .aluRMToRegister:
             let op = UInt8(truncatingIfNeeded: i.op >> 3) & 7
-            let r = alu(op, gpr[Int(i.reg)] & mask, gpr[Int(i.rm)] & mask, bits: bits)
+            let r = fastALU(op, gpr[Int(i.reg)] & mask, gpr[Int(i.rm)] & mask, bits: bits, mask: mask)
             if op != 7 { gpr[Int(i.reg)] = r }
-        case FastForm.aluLoad:
+        case .aluLoad:
             let op = UInt8(truncatingIfNeeded: i.op >> 3) & 7
             let value = try read(effectiveAddress(i), Int(i.operandSize))
-            let r = alu(op, gpr[Int(i.reg)] & mask, value, bits: bits)
+            let r = fastALU(op, gpr[Int(i.reg)] & mask, value, bits: bits, mask: mask)
             if op != 7 { gpr[Int(i.reg)] = r }
-        case FastForm.aluImmediate:
+        case .aluImmediate:
             let op = i.reg & 7
-            let r = alu(op, gpr[Int(i.rm)] & mask, i.immediate & mask, bits: bits)
+            let r = fastALU(op, gpr[Int(i.rm)] & mask, i.immediate & mask, bits: bits, mask: mask)
             if op != 7 { gpr[Int(i.rm)] = r }
-        case FastForm.moveRegister:
+        case .moveRegister:
             if i.op == 0x89 { gpr[Int(i.rm)] = gpr[Int(i.reg)] & mask } else { gpr[Int(i.reg)] = gpr[Int(i.rm)] & mask }
-        case FastForm.load:
+        case .load:
             gpr[Int(i.reg)] = try read(effectiveAddress(i), Int(i.operandSize))
-        case FastForm.store:
+        case .store:
             try write(effectiveAddress(i), Int(i.operandSize), gpr[Int(i.reg)])
-        case FastForm.lea:
+        case .lea:
             var address = UInt64(bitPattern: i.displacement)
             if i.base == Instruction.ripBase { address &+= rip } else if i.base != Instruction.noRegister { address &+= gpr[Int(i.base)] }
             if i.index != Instruction.noRegister { address &+= gpr[Int(i.index)] << UInt64(i.scale) }
             gpr[Int(i.reg)] = address & mask
-        case FastForm.jcc:
+        case .jcc:
             let cc = UInt8(truncatingIfNeeded: i.op) & 0xF
             // JE/JNE are the most frequent: ZF alone.
             let taken = cc >> 1 == 2 ? zeroFlag != (cc & 1 == 1) : condition(cc)
             if taken { rip &+= i.immediate }
-        case FastForm.incDec:
+        case .incDec:
             let value = gpr[Int(i.rm)] & mask
             let increment = i.reg & 7 == 0
             let r = (increment ? value &+ 1 : value &- 1) & mask
             setIncDecFlags(value, r, bits: bits, increment: increment)
             gpr[Int(i.rm)] = r
-        case FastForm.push:
+        case .push:
             try push(gpr[Int(i.rm)])
-        case FastForm.pop:
+        case .pop:
             let value = try pop()
             gpr[Int(i.rm)] = value
-        case FastForm.call:
+        case .call:
             try push(rip)
             rip &+= i.immediate
-        case FastForm.ret:
+        case .ret:
             rip = try pop()
-        case FastForm.jump:
+        case .jump:
             rip &+= i.immediate
-        case FastForm.moveImmediate:
+        case .moveImmediate:
             gpr[Int(i.rm)] = i.immediate & mask
-        case FastForm.test:
+        case .test:
             setLogicFlags(gpr[Int(i.rm)] & gpr[Int(i.reg)] & mask, bits: bits)
-        case FastForm.loadZeroExtendByte:
+        case .loadZeroExtendByte:
             gpr[Int(i.reg)] = try read(effectiveAddress(i), 1) & mask
+        case .storeByte:
+            try write(effectiveAddress(i), 1, register(i.reg, 1, rex: i.rex))
+        case .moveSignExtend32:
+            let value = i.isMemory ? try read(effectiveAddress(i), 4) : gpr[Int(i.rm)]
+            gpr[Int(i.reg)] = UInt64(bitPattern: Int64(Int32(truncatingIfNeeded: value)))
+        case .shiftImmediate:
+            let count = i.immediate & (wide ? 0x3F : 0x1F)
+            let value = gpr[Int(i.rm)] & mask
+            gpr[Int(i.rm)] = count == 0 ? value : shiftOrRotate(i.reg & 7, value, count: count, bits: bits)
+        case .multiply:
+            try executeIMULImmediate(i)
+        case .nop:
+            break
+        case .zeroExtendByteRegister:
+            gpr[Int(i.reg)] = register(i.rm, 1, rex: i.rex)
+        case .aluAccumulator:
+            let op = UInt8(truncatingIfNeeded: i.op >> 3) & 7
+            let r = fastALU(op, gpr[Reg.rax] & mask, i.immediate & mask, bits: bits, mask: mask)
+            if op != 7 { gpr[Reg.rax] = r }
+        case .signExtendAccumulator:
+            gpr[Reg.rax] = wide ? UInt64(bitPattern: Int64(Int32(truncatingIfNeeded: gpr[Reg.rax]))) : UInt64(UInt32(bitPattern: Int32(Int16(truncatingIfNeeded: gpr[Reg.rax]))))
         default:
             try execute(i)
         }
