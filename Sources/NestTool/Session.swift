@@ -28,7 +28,8 @@ public final class Session {
     /// The inventory, opening the store on first use.
     public func inventory() throws(NestError) -> Inventory {
         if let openedInventory { return openedInventory }
-        let inventory = Inventory(store: try Store(directory: global.resolvedStateDirectory))
+        let timeout = Environment.value("NESTVM_BUSY_TIMEOUT").flatMap(Double.init) ?? 10
+        let inventory = Inventory(store: try Store(directory: global.resolvedStateDirectory, busyTimeout: max(0, timeout)))
         openedInventory = inventory
         return inventory
     }

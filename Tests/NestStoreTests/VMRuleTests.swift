@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import NestStore
 
@@ -101,6 +102,33 @@ struct VMRuleTests {
         _ = try inventory.newVM(host: nil, spec)
         #expect(category { _ = try inventory.newVM(host: nil, NewVMSpec(name: "b") .with(switchName: "nope")) } == .objectNotFound)
         #expect(try inventory.vms(host: nil).rows.map(\.name) == ["a"])
+    }
+}
+
+@Suite("State store")
+struct StoreTests {
+    @Test("A damaged database is refused with what to do, and left as it is")
+    func damaged() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("nestvm-damaged-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let file = directory + "/" + Store.databaseName
+        try Data("not a database at all, just text".utf8).write(to: URL(fileURLWithPath: file))
+        do {
+            _ = try Store(directory: directory)
+            Issue.record("opened a damaged store")
+        } catch {
+            #expect(error.category == .storeUnavailable)
+            #expect(error.message.contains("is damaged") && error.message.contains("move it aside"))
+        }
+        #expect(try Data(contentsOf: URL(fileURLWithPath: file)) == Data("not a database at all, just text".utf8))
+    }
+
+    @Test("The state directory is created with mode 0700")
+    func mode() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("nestvm-mode-\(UUID().uuidString)/state").path
+        _ = try Store(directory: directory)
+        let attributes = try FileManager.default.attributesOfItem(atPath: directory)
+        #expect((attributes[.posixPermissions] as? NSNumber)?.intValue == 0o700)
     }
 }
 

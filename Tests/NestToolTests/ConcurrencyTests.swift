@@ -46,6 +46,19 @@ struct ConcurrencyTests {
         #expect(adapters.allSatisfy { $0.status == 0 || $0.stderr.contains("[AdapterLimit]") })
         #expect(try runner.run("vmnet get target --name | wc -l").stdout == "8\n")
     }
+
+    @Test("A store held busy past NESTVM_BUSY_TIMEOUT exits 75 with StoreBusy, and nothing is written")
+    func busyStore() throws {
+        let runner = try ToolRunner()
+        _ = try runner.run("vmrun new first > /dev/null")
+        // Another process holds the write lock for two seconds.
+        let holder = "import sqlite3, time; c = sqlite3.connect('\(runner.stateDirectory)/nestvm.sqlite', isolation_level=None); c.execute('BEGIN IMMEDIATE'); time.sleep(2)"
+        let result = try runner.run("python3 -c \"\(holder)\" & sleep 0.5; vmrun new second; status=$?; wait; exit $status",
+                                    environment: ["NESTVM_BUSY_TIMEOUT": "0.2"])
+        #expect(result.status == 75)
+        #expect(result.stderr.contains("[StoreBusy]"))
+        #expect(try runner.run("vmrun get --name").stdout == "first\n")
+    }
 }
 
 /// A fixed-size box the concurrent workers write their results into.
