@@ -9,7 +9,6 @@
 #include <string.h>
 #include <sys/mman.h>
 
-#define DATA_ADDRESS 0x200000ULL
 #define DATA_SIZE 8192
 
 static uint8_t *stub_page;
@@ -18,11 +17,15 @@ static sigjmp_buf fault_jump;
 
 static void on_fault(int sig) { siglongjmp(fault_jump, sig); }
 
+// Candidate addresses, all inside the emulated test machine's 4 MiB and clear of its code and stack.
+static const uint64_t candidates[] = {0x200000, 0x240000, 0x280000, 0x2C0000, 0x300000, 0x340000, 0x180000, 0x1C0000};
+
 uint64_t x86_native_data_address(void) {
-    if (data_address == 0) {
-        void *p = mmap((void *)DATA_ADDRESS, DATA_SIZE, PROT_READ | PROT_WRITE,
-                       MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
-        if (p == (void *)DATA_ADDRESS) data_address = DATA_ADDRESS;
+    for (size_t k = 0; data_address == 0 && k < sizeof candidates / sizeof candidates[0]; k++) {
+        void *want = (void *)candidates[k];
+        void *p = mmap(want, DATA_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+        if (p == want) data_address = candidates[k];
+        else if (p != MAP_FAILED) munmap(p, DATA_SIZE);  // an older kernel may place it elsewhere
     }
     return data_address;
 }
