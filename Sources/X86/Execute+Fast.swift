@@ -71,93 +71,105 @@ enum FastForm: UInt8 {
 }
 
 extension CPU {
-    /// Executes `i`, inline for the specialised forms.
-    @inline(__always)
-    func executeFast(_ i: Instruction) throws(Event) {
-        let wide = i.operandSize == 8
-        let mask: UInt64 = wide ? ~0 : 0xFFFF_FFFF
-        let bits: UInt64 = wide ? 64 : 32
-        switch FastForm(rawValue: i.fast) ?? .none {
-        case .aluRegisterToRM:
-            let op = UInt8(truncatingIfNeeded: i.op >> 3) & 7
-            let r = fastALU(op, gpr[Int(i.rm)] & mask, gpr[Int(i.reg)] & mask, bits: bits, mask: mask)
-            if op != 7 { gpr[Int(i.rm)] = r }
-        case .aluRMToRegister:
-            let op = UInt8(truncatingIfNeeded: i.op >> 3) & 7
-            let r = fastALU(op, gpr[Int(i.reg)] & mask, gpr[Int(i.rm)] & mask, bits: bits, mask: mask)
-            if op != 7 { gpr[Int(i.reg)] = r }
-        case .aluLoad:
-            let op = UInt8(truncatingIfNeeded: i.op >> 3) & 7
-            let value = try read(effectiveAddress(i), Int(i.operandSize))
-            let r = fastALU(op, gpr[Int(i.reg)] & mask, value, bits: bits, mask: mask)
-            if op != 7 { gpr[Int(i.reg)] = r }
-        case .aluImmediate:
-            let op = i.reg & 7
-            let r = fastALU(op, gpr[Int(i.rm)] & mask, i.immediate & mask, bits: bits, mask: mask)
-            if op != 7 { gpr[Int(i.rm)] = r }
-        case .moveRegister:
-            if i.op == 0x89 { gpr[Int(i.rm)] = gpr[Int(i.reg)] & mask } else { gpr[Int(i.reg)] = gpr[Int(i.rm)] & mask }
-        case .load:
-            gpr[Int(i.reg)] = try read(effectiveAddress(i), Int(i.operandSize))
-        case .store:
-            try write(effectiveAddress(i), Int(i.operandSize), gpr[Int(i.reg)])
-        case .lea:
-            var address = UInt64(bitPattern: i.displacement)
-            if i.base == Instruction.ripBase { address &+= rip } else if i.base != Instruction.noRegister { address &+= gpr[Int(i.base)] }
-            if i.index != Instruction.noRegister { address &+= gpr[Int(i.index)] << UInt64(i.scale) }
-            gpr[Int(i.reg)] = address & mask
-        case .jcc:
-            let cc = UInt8(truncatingIfNeeded: i.op) & 0xF
-            // JE/JNE are the most frequent: ZF alone.
-            let taken = cc >> 1 == 2 ? zeroFlag != (cc & 1 == 1) : condition(cc)
-            if taken { rip &+= i.immediate }
-        case .incDec:
-            let value = gpr[Int(i.rm)] & mask
-            let increment = i.reg & 7 == 0
-            let r = (increment ? value &+ 1 : value &- 1) & mask
-            setIncDecFlags(value, r, bits: bits, increment: increment)
-            gpr[Int(i.rm)] = r
-        case .push:
-            try push(gpr[Int(i.rm)])
-        case .pop:
-            let value = try pop()
-            gpr[Int(i.rm)] = value
-        case .call:
-            try push(rip)
-            rip &+= i.immediate
-        case .ret:
-            rip = try pop()
-        case .jump:
-            rip &+= i.immediate
-        case .moveImmediate:
-            gpr[Int(i.rm)] = i.immediate & mask
-        case .test:
-            setLogicFlags(gpr[Int(i.rm)] & gpr[Int(i.reg)] & mask, bits: bits)
-        case .loadZeroExtendByte:
-            gpr[Int(i.reg)] = try read(effectiveAddress(i), 1) & mask
-        case .storeByte:
-            try write(effectiveAddress(i), 1, register(i.reg, 1, rex: i.rex))
-        case .moveSignExtend32:
-            let value = i.isMemory ? try read(effectiveAddress(i), 4) : gpr[Int(i.rm)]
-            gpr[Int(i.reg)] = UInt64(bitPattern: Int64(Int32(truncatingIfNeeded: value)))
-        case .shiftImmediate:
-            let count = i.immediate & (wide ? 0x3F : 0x1F)
-            let value = gpr[Int(i.rm)] & mask
-            gpr[Int(i.rm)] = count == 0 ? value : shiftOrRotate(i.reg & 7, value, count: count, bits: bits)
-        case .multiply:
-            try executeIMULImmediate(i)
-        case .nop:
-            break
-        case .zeroExtendByteRegister:
-            gpr[Int(i.reg)] = register(i.rm, 1, rex: i.rex)
-        case .aluAccumulator:
-            let op = UInt8(truncatingIfNeeded: i.op >> 3) & 7
-            let r = fastALU(op, gpr[Reg.rax] & mask, i.immediate & mask, bits: bits, mask: mask)
-            if op != 7 { gpr[Reg.rax] = r }
-        case .signExtendAccumulator:
-            gpr[Reg.rax] = wide ? UInt64(bitPattern: Int64(Int32(truncatingIfNeeded: gpr[Reg.rax]))) : UInt64(UInt32(bitPattern: Int32(Int16(truncatingIfNeeded: gpr[Reg.rax]))))
-        default:
-            try execute(i)
+    /// Runs instructions until `stop` have retired, an instruction that began with RFLAGS.TF set has completed
+    /// (`stepped`), or HLT; the specialised forms are executed right here, the rest through `execute`. `start` is
+    /// kept at the address of the instruction being executed, for fault and exit reporting.
+    func runInstructions(until stop: UInt64, start: inout UInt64, stepped: inout Bool) throws(Event) {
+        while instructionsRetired < stop {
+            start = rip
+            let shadowBefore = interruptShadow
+            let singleStep = flagBits & Flag.tf != 0
+            let i = try fetch()
+            rip = start &+ UInt64(i.length)
+            let wide = i.operandSize == 8
+            let mask: UInt64 = wide ? ~0 : 0xFFFF_FFFF
+            let bits: UInt64 = wide ? 64 : 32
+            switch FastForm(rawValue: i.fast) ?? .none {
+            case .aluRegisterToRM:
+                let op = UInt8(truncatingIfNeeded: i.op >> 3) & 7
+                let r = fastALU(op, gpr[Int(i.rm)] & mask, gpr[Int(i.reg)] & mask, bits: bits, mask: mask)
+                if op != 7 { gpr[Int(i.rm)] = r }
+            case .aluRMToRegister:
+                let op = UInt8(truncatingIfNeeded: i.op >> 3) & 7
+                let r = fastALU(op, gpr[Int(i.reg)] & mask, gpr[Int(i.rm)] & mask, bits: bits, mask: mask)
+                if op != 7 { gpr[Int(i.reg)] = r }
+            case .aluLoad:
+                let op = UInt8(truncatingIfNeeded: i.op >> 3) & 7
+                let value = try read(effectiveAddress(i), Int(i.operandSize))
+                let r = fastALU(op, gpr[Int(i.reg)] & mask, value, bits: bits, mask: mask)
+                if op != 7 { gpr[Int(i.reg)] = r }
+            case .aluImmediate:
+                let op = i.reg & 7
+                let r = fastALU(op, gpr[Int(i.rm)] & mask, i.immediate & mask, bits: bits, mask: mask)
+                if op != 7 { gpr[Int(i.rm)] = r }
+            case .moveRegister:
+                if i.op == 0x89 { gpr[Int(i.rm)] = gpr[Int(i.reg)] & mask } else { gpr[Int(i.reg)] = gpr[Int(i.rm)] & mask }
+            case .load:
+                gpr[Int(i.reg)] = try read(effectiveAddress(i), Int(i.operandSize))
+            case .store:
+                try write(effectiveAddress(i), Int(i.operandSize), gpr[Int(i.reg)])
+            case .lea:
+                var address = UInt64(bitPattern: i.displacement)
+                if i.base == Instruction.ripBase { address &+= rip } else if i.base != Instruction.noRegister { address &+= gpr[Int(i.base)] }
+                if i.index != Instruction.noRegister { address &+= gpr[Int(i.index)] << UInt64(i.scale) }
+                gpr[Int(i.reg)] = address & mask
+            case .jcc:
+                let cc = UInt8(truncatingIfNeeded: i.op) & 0xF
+                // JE/JNE are the most frequent: ZF alone.
+                let taken = cc >> 1 == 2 ? zeroFlag != (cc & 1 == 1) : condition(cc)
+                if taken { rip &+= i.immediate }
+            case .incDec:
+                let value = gpr[Int(i.rm)] & mask
+                let increment = i.reg & 7 == 0
+                let r = (increment ? value &+ 1 : value &- 1) & mask
+                setIncDecFlags(value, r, bits: bits, increment: increment)
+                gpr[Int(i.rm)] = r
+            case .push:
+                try push(gpr[Int(i.rm)])
+            case .pop:
+                let value = try pop()
+                gpr[Int(i.rm)] = value
+            case .call:
+                try push(rip)
+                rip &+= i.immediate
+            case .ret:
+                rip = try pop()
+            case .jump:
+                rip &+= i.immediate
+            case .moveImmediate:
+                gpr[Int(i.rm)] = i.immediate & mask
+            case .test:
+                setLogicFlags(gpr[Int(i.rm)] & gpr[Int(i.reg)] & mask, bits: bits)
+            case .loadZeroExtendByte:
+                gpr[Int(i.reg)] = try read(effectiveAddress(i), 1) & mask
+            case .storeByte:
+                try write(effectiveAddress(i), 1, register(i.reg, 1, rex: i.rex))
+            case .moveSignExtend32:
+                let value = i.isMemory ? try read(effectiveAddress(i), 4) : gpr[Int(i.rm)]
+                gpr[Int(i.reg)] = UInt64(bitPattern: Int64(Int32(truncatingIfNeeded: value)))
+            case .shiftImmediate:
+                let count = i.immediate & (wide ? 0x3F : 0x1F)
+                let value = gpr[Int(i.rm)] & mask
+                gpr[Int(i.rm)] = count == 0 ? value : shiftOrRotate(i.reg & 7, value, count: count, bits: bits)
+            case .multiply:
+                try executeIMULImmediate(i)
+            case .nop:
+                break
+            case .zeroExtendByteRegister:
+                gpr[Int(i.reg)] = register(i.rm, 1, rex: i.rex)
+            case .aluAccumulator:
+                let op = UInt8(truncatingIfNeeded: i.op >> 3) & 7
+                let r = fastALU(op, gpr[Reg.rax] & mask, i.immediate & mask, bits: bits, mask: mask)
+                if op != 7 { gpr[Reg.rax] = r }
+            case .signExtendAccumulator:
+                gpr[Reg.rax] = wide ? UInt64(bitPattern: Int64(Int32(truncatingIfNeeded: gpr[Reg.rax]))) : UInt64(UInt32(bitPattern: Int32(Int16(truncatingIfNeeded: gpr[Reg.rax]))))
+            default:
+                try execute(i)
+            }
+            instructionsRetired &+= 1
+            if shadowBefore { interruptShadow = false }
+            if singleStep { stepped = true; return }
+            if isHalted { return }
         }
     }
 }

@@ -36,18 +36,7 @@ extension CPU {
             var start = rip
             var stepped = false
             do {
-                while instructionsRetired < stop {
-                    start = rip
-                    let shadowBefore = interruptShadow
-                    let singleStep = flagBits & Flag.tf != 0
-                    let inst = try fetch()
-                    rip = start &+ UInt64(inst.length)
-                    try executeFast(inst)
-                    instructionsRetired &+= 1
-                    if shadowBefore { interruptShadow = false }
-                    if singleStep { stepped = true; break }
-                    if isHalted { break }
-                }
+                try runInstructions(until: stop, start: &start, stepped: &stepped)
             } catch {
                 switch error {
                 case .exit(var exit):
