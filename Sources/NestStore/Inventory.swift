@@ -12,11 +12,6 @@ public struct Inventory: Sendable {
     /// An inventory over `store`.
     public init(store: Store) { self.store = store }
 
-    /// Resolves a `--host` path to the host it names (an error when it names no VM).
-    public func host(_ path: String?) throws(NestError) -> Host {
-        try store.read { db in try Host.resolve(path, in: db).host }
-    }
-
     static func newId() -> String { UUID().uuidString.lowercased() }
 
     static func timestamp() -> String {

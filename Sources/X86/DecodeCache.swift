@@ -11,10 +11,8 @@ struct DecodeCache {
     /// The generation each page's array was decoded under.
     var pageGenerations: [Int: UInt32] = [:]
 
-    /// The fetch window: linear page of RIP (or `invalidPage`), its host page, the page's code flag, and the
-    /// decoded array. It is dropped whenever translations or CS change, so using it needs no other check.
+    /// The fetch window: linear page of RIP (or `invalidPage`), the page's code flag, and the decoded array. It is dropped whenever translations or CS change, so using it needs no other check.
     var windowLinearPage: UInt64 = DecodeCache.invalidPage
-    var windowHostPage: UInt64 = 0
     var windowCodeFlag: UnsafeMutablePointer<Bool>? = nil
     var windowInstructions: UnsafeMutablePointer<Instruction>? = nil
     static let invalidPage: UInt64 = 1
@@ -58,7 +56,6 @@ extension CPU {
             let array = decodeCache.instructions(forPage: page, generation: memory.generation[page])
             memory.codePage[page] = true
             decodeCache.windowLinearPage = rip & ~0xFFF
-            decodeCache.windowHostPage = host & ~0xFFF
             decodeCache.windowCodeFlag = memory.codePage + page
             decodeCache.windowInstructions = array
             if inPage >= 15 {
