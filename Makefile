@@ -7,7 +7,7 @@ TOOLS       := vmrun vmproc vmnet vmswitch netnat
 # Debian packages the build, the tests and the demo need (SQLite for GRDB; jq for the pipelines).
 APT_PACKAGES := libsqlite3-dev sqlite3 jq gcc
 
-.PHONY: all deps build debug test test-long demo bench install completions man clean
+.PHONY: all deps guests build debug test test-long demo bench install completions man clean
 
 all: build
 
@@ -20,10 +20,10 @@ deps:
 	  $$sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq $$missing; \
 	fi
 
-build: deps
+build: deps guests
 	$(SWIFT) build -c release
 
-debug: deps
+debug: deps guests
 	$(SWIFT) build
 
 test: debug
@@ -37,17 +37,44 @@ test-long: debug
 demo: build
 	NESTVM_BIN="$$($(SWIFT) build -c release --show-bin-path)" bash scripts/demo.sh
 
-# Freestanding guests for the processor benchmark, built with the system C compiler.
-GUEST_CFLAGS := -O2 -ffreestanding -fno-pic -fno-pie -no-pie -nostdlib -static -fno-stack-protector -mno-red-zone \
+# The shipped guests: Embedded Swift (share/guests/lib + share/guests/NAME/main.swift) over a small C and
+# assembly runtime, linked with ld at 1 MiB. Images are build outputs in .build/guests.
+GUEST_DIR     := .build/guests
+GUEST_NAMES   := hello bench
+GUEST_LIB     := $(wildcard share/guests/lib/*.swift)
+GUEST_RUNTIME := $(GUEST_DIR)/start.o $(GUEST_DIR)/runtime.o
+GUEST_SWIFTFLAGS := -enable-experimental-feature Embedded -target x86_64-unknown-none-elf -wmo -Osize -parse-as-library \
+	-import-bridging-header share/guests/runtime/nestvm_guest.h -Xcc -mno-red-zone -Xcc -ffreestanding
+GUEST_RUNTIME_CFLAGS := -target x86_64-unknown-none-elf -ffreestanding -fno-pic -mno-red-zone -fno-stack-protector \
+	-mgeneral-regs-only -O2 -Wall
+
+guests: $(GUEST_NAMES:%=$(GUEST_DIR)/%.elf)
+
+$(GUEST_DIR)/start.o: share/guests/runtime/start.S
+	mkdir -p $(GUEST_DIR)
+	clang -target x86_64-unknown-none-elf -c -o $@ $<
+
+$(GUEST_DIR)/runtime.o: share/guests/runtime/runtime.c share/guests/runtime/nestvm_guest.h
+	mkdir -p $(GUEST_DIR)
+	clang $(GUEST_RUNTIME_CFLAGS) -c -o $@ $<
+
+$(GUEST_DIR)/%.elf: share/guests/%/main.swift $(GUEST_LIB) $(GUEST_RUNTIME) share/guests/guest.ld share/guests/runtime/nestvm_guest.h
+	swiftc $(GUEST_SWIFTFLAGS) -module-name $* $(GUEST_LIB) $< -c -o $(GUEST_DIR)/$*.o
+	ld -static -nostdlib --build-id=none -T share/guests/guest.ld -o $@ $(GUEST_RUNTIME) $(GUEST_DIR)/$*.o
+
+# The C workload of the processor benchmark, built freestanding with the system C compiler.
+WORKLOAD_CFLAGS := -O2 -ffreestanding -fno-pic -fno-pie -no-pie -nostdlib -static -fno-stack-protector -mno-red-zone \
 	-fno-asynchronous-unwind-tables -Wl,-Ttext=0x100000 -Wl,--build-id=none -Wl,-e,_start
 
-.build/guests/bench.elf: share/guests/workload/workload.c
-	mkdir -p .build/guests
-	cc $(GUEST_CFLAGS) -DROUNDS=40 -o $@ $<
+$(GUEST_DIR)/workload.elf: share/guests/workload/workload.c
+	mkdir -p $(GUEST_DIR)
+	cc $(WORKLOAD_CFLAGS) -DROUNDS=40 -o $@ $<
 
-bench: build .build/guests/bench.elf
+bench: build guests $(GUEST_DIR)/workload.elf
 	@echo "== processor (x86bench)"
-	"$$($(SWIFT) build -c release --show-bin-path)/x86bench" .build/guests/bench.elf
+	"$$($(SWIFT) build -c release --show-bin-path)/x86bench" $(GUEST_DIR)/workload.elf
+	@echo "== machine (vmrun)"
+	NESTVM_BIN="$$($(SWIFT) build -c release --show-bin-path)" NESTVM_GUESTS="$(CURDIR)/$(GUEST_DIR)" bash scripts/bench-machine.sh
 	@echo "== management plane"
 	NESTVM_BIN="$$($(SWIFT) build -c release --show-bin-path)" bash scripts/bench.sh
 
@@ -63,7 +90,9 @@ install: build
 	  install -m 0644 completions/fish/$$t.fish "$(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d/$$t.fish"; \
 	  install -m 0644 share/man/man1/$$t.1 "$(DESTDIR)$(PREFIX)/share/man/man1/$$t.1"; \
 	done; \
-	install -m 0644 share/man/man7/nestvm.7 "$(DESTDIR)$(PREFIX)/share/man/man7/nestvm.7"
+	install -m 0644 share/man/man7/nestvm.7 "$(DESTDIR)$(PREFIX)/share/man/man7/nestvm.7"; \
+	install -d "$(DESTDIR)$(PREFIX)/share/nestvm/guests"; \
+	for g in $(GUEST_NAMES); do install -m 0644 $(GUEST_DIR)/$$g.elf "$(DESTDIR)$(PREFIX)/share/nestvm/guests/$$g.elf"; done
 
 # Regenerates the checked-in completion scripts from the tools (a test fails when they drift).
 completions: debug

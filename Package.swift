@@ -20,6 +20,8 @@ let package = Package(
         .target(name: "NestRecords"),
         .target(name: "X86NativeHarness"),
         .target(name: "X86", swiftSettings: [.unsafeFlags(["-Ounchecked", "-wmo"], .when(configuration: .release))]),
+        .target(name: "VMX", dependencies: ["X86"], swiftSettings: [.unsafeFlags(["-wmo"], .when(configuration: .release))]),
+        .target(name: "Machine", dependencies: ["X86", "VMX"], swiftSettings: [.unsafeFlags(["-wmo"], .when(configuration: .release))]),
         .target(name: "NestStore", dependencies: ["NestRecords", .product(name: "GRDB", package: "GRDB.swift")]),
         .target(
             name: "NestTool",
@@ -34,6 +36,7 @@ let package = Package(
         .testTarget(name: "NestRecordsTests", dependencies: ["NestRecords"]),
         .testTarget(name: "X86Tests", dependencies: ["X86", "X86NativeHarness"]),
         .testTarget(name: "NestStoreTests", dependencies: ["NestStore"]),
+        .testTarget(name: "MachineTests", dependencies: ["Machine", "VMX", "X86"]),
         .testTarget(name: "NestToolTests", dependencies: ["NestTool"], exclude: ["Golden"]),
     ],
     swiftLanguageModes: [.v6]

@@ -129,3 +129,19 @@ extension CPU {
         return value
     }
 }
+
+/// Guest memory as the running guest sees it, for a hypervisor emulating an instruction that exited (the
+/// operand of VMXON, VMPTRLD …): linear addresses go through the guest's paging and EPT exactly as the
+/// instruction's own access would, and a failure is the exception (or EPT exit) that access would raise.
+extension CPU {
+    /// Reads `size` bytes (1, 2, 4 or 8) at a guest-linear address.
+    public func readLinear(_ linear: UInt64, size: Int) throws(Event) -> UInt64 {
+        try read(linear, size)
+    }
+
+    /// Writes the low `size` bytes of `value` at a guest-linear address.
+    public func writeLinear(_ linear: UInt64, size: Int, _ value: UInt64) throws(Event) {
+        try write(linear, size, value)
+    }
+
+}

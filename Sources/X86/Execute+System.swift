@@ -64,9 +64,7 @@ extension CPU {
 
     /// Writes CR4 with the SDM's checks (reserved bits, PAE in 64-bit mode, PCIDE needs CR3[11:0] = 0).
     public func writeCR4(_ value: UInt64) throws(Event) {
-        let supported: UInt64 = 0x1 | 0x2 | 0x4 | 0x8 | CR4.pse | CR4.pae | 0x40 | CR4.pge | 0x100 | CR4.osfxsr
-            | CR4.osxmmexcpt | CR4.la57 | CR4.vmxe | CR4.fsgsbase | CR4.pcide | 0x40000 | CR4.smep | CR4.smap
-        if value & ~supported != 0 { throw .fault(.generalProtection(0)) }
+        if value & ~CR4.supported != 0 { throw .fault(.generalProtection(0)) }
         if efer & EFER.lma != 0 && value & CR4.pae == 0 { throw .fault(.generalProtection(0)) }
         if value & CR4.pcide != 0 && cr4 & CR4.pcide == 0 && cr3 & 0xFFF != 0 { throw .fault(.generalProtection(0)) }
         if (value ^ cr4) & (CR4.pge | CR4.pae | CR4.pse | CR4.pcide | CR4.smep | CR4.la57) != 0 { flushAllTranslations() }

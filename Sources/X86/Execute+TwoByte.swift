@@ -183,7 +183,9 @@ extension CPU {
             return .fault(.invalidOpcode)
         }
         var exit = VMExit(reason: reason, instructionLength: UInt32(i.length))
-        exit.qualification = UInt64(bitPattern: i.displacement)
+        // A RIP-relative operand reports base and index invalid; its displacement is given relative to the
+        // next instruction's address already, so base + index·scale + displacement is the address for every form.
+        exit.qualification = UInt64(bitPattern: i.displacement) &+ (i.base == Instruction.ripBase ? rip : 0)
         exit.instructionInfo = instructionInformation(i)
         return .exit(exit)
     }

@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// The memory the processor runs in: one contiguous block addressed by host-physical address.
 ///
 /// Reads outside it return all ones and writes are dropped, as on a bus where nothing answers. Every store
@@ -15,21 +21,23 @@ public final class PhysicalMemory {
     /// The number of 4 KiB pages.
     public let pageCount: Int
 
-    /// Zeroed memory of `size` bytes (rounded up to a whole page).
+    /// Zeroed memory of `size` bytes (rounded up to a whole page). The pages come from an anonymous mapping, so
+    /// memory the guest never touches costs nothing.
     public init(size: Int) {
-        let pages = (size + 4095) / 4096
+        let pages = max((size + 4095) / 4096, 1)
         self.size = pages * 4096
         pageCount = pages
-        bytes = UnsafeMutableRawPointer.allocate(byteCount: max(self.size, 1), alignment: 4096)
-        bytes.initializeMemory(as: UInt8.self, repeating: 0, count: max(self.size, 1))
-        codePage = .allocate(capacity: max(pages, 1))
-        codePage.initialize(repeating: false, count: max(pages, 1))
-        generation = .allocate(capacity: max(pages, 1))
-        generation.initialize(repeating: 0, count: max(pages, 1))
+        let mapping = mmap(nil, self.size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0)
+        guard let mapping, mapping != MAP_FAILED else { fatalError("cannot map \(self.size) bytes of guest memory") }
+        bytes = mapping
+        codePage = .allocate(capacity: pages)
+        codePage.initialize(repeating: false, count: pages)
+        generation = .allocate(capacity: pages)
+        generation.initialize(repeating: 0, count: pages)
     }
 
     deinit {
-        bytes.deallocate()
+        munmap(bytes, size)
         codePage.deallocate()
         generation.deallocate()
     }

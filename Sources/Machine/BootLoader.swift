@@ -1,0 +1,172 @@
+import X86
+
+/// The boot loader: puts an ELF64 image, its modules and command line into guest RAM, builds the identity page
+/// tables, GDT, TSS and IDT, and writes the boot-information block the guest receives in RDI.
+struct BootLoader {
+    let configuration: MachineConfiguration
+    let memory: PhysicalMemory
+
+    /// What the loader produced.
+    struct Result {
+        var entry: UInt64
+        var memoryMap: [(base: UInt64, length: UInt64, type: BootInfoLayout.MemoryType)]
+        var modules: [(address: UInt64, size: UInt64)]
+    }
+
+    /// Loads everything; on an error nothing the guest could run has been produced.
+    func load() throws(MachineError) -> Result {
+        let ram = configuration.memoryBytes
+        let image: ELFImage
+        do { image = try ELFImage(configuration.image) } catch { throw .badImage(Self.describe(error)) }
+        guard !image.segments.isEmpty else { throw .badImage("it has no loadable segments") }
+        var imageEnd = GuestLayout.imageBase
+        for segment in image.segments {
+            let end = segment.physicalAddress.addingReportingOverflow(segment.memorySize)
+            guard segment.physicalAddress >= GuestLayout.imageBase, !end.overflow, end.partialValue <= ram else {
+                throw .imageOutsideMemory(address: segment.physicalAddress, size: segment.memorySize, memoryBytes: ram)
+            }
+            imageEnd = max(imageEnd, end.partialValue)
+        }
+        guard image.segments.contains(where: { (segment: ELFImage.Segment) in
+            segment.physicalAddress <= image.entry && image.entry < segment.physicalAddress + segment.memorySize
+        }) else { throw .badImage("its entry point 0x\(hex(image.entry)) is outside its loadable segments") }
+
+        // Modules follow the image, each on its own page.
+        var modules: [(address: UInt64, size: UInt64)] = []
+        var next = Self.pageAligned(imageEnd)
+        for module in configuration.modules {
+            modules.append((next, UInt64(module.bytes.count)))
+            next = Self.pageAligned(next + UInt64(module.bytes.count))
+        }
+        let modulesEnd = next
+        guard modulesEnd <= ram else { throw .doesNotFit(needed: modulesEnd, memoryBytes: ram) }
+        let namesSize = configuration.modules.reduce(0) { $0 + $1.name.utf8.count + 1 } + configuration.commandLine.utf8.count + 1
+        guard UInt64(namesSize) <= GuestLayout.stringsSize else {
+            throw .unsupportedSettings("the command line and module names take \(namesSize) bytes; the limit is \(GuestLayout.stringsSize)")
+        }
+        guard configuration.modules.count <= 256 else { throw .unsupportedSettings("a machine takes at most 256 modules") }
+        guard configuration.modules.allSatisfy({ $0.name.utf8.count <= 255 && !$0.name.isEmpty }) else {
+            throw .unsupportedSettings("a module name must have 1 to 255 bytes")
+        }
+
+        do { try image.load(into: memory) } catch { throw .badImage(Self.describe(error)) }
+        for (module, placement) in zip(configuration.modules, modules) { memory.load(module.bytes, at: placement.address) }
+
+        var map: [(base: UInt64, length: UInt64, type: BootInfoLayout.MemoryType)] = [
+            (0, 0x1000, .reserved),
+            (0x1000, GuestLayout.stackTop - 0x1000, .bootData),
+            (GuestLayout.stackTop, GuestLayout.imageBase - GuestLayout.stackTop, .reserved),
+            (GuestLayout.imageBase, Self.pageAligned(imageEnd) - GuestLayout.imageBase, .image),
+        ]
+        if modulesEnd > Self.pageAligned(imageEnd) {
+            map.append((Self.pageAligned(imageEnd), modulesEnd - Self.pageAligned(imageEnd), .modules))
+        }
+        if ram > modulesEnd { map.append((modulesEnd, ram - modulesEnd, .usable)) }
+
+        buildPageTables()
+        buildDescriptorTables()
+        writeBootInfo(map: map, modules: modules)
+        // A zero return address below the entry stack, as if `_start` had been called.
+        memory.write(GuestLayout.stackTop - 8, size: 8, 0)
+        return Result(entry: image.entry, memoryMap: map, modules: modules)
+    }
+
+    static func pageAligned(_ value: UInt64) -> UInt64 { (value + 0xFFF) & ~0xFFF }
+
+    static func describe(_ error: ELFError) -> String {
+        switch error {
+        case .notELF: return "it does not start with the ELF magic number"
+        case .not64BitLittleEndian: return "it is not a 64-bit little-endian ELF file"
+        case .notX8664: return "it is not built for x86-64"
+        case .notExecutable: return "it is not an executable (ET_EXEC) file"
+        case .truncated(let what): return "it is truncated (\(what))"
+        case .segmentOutsideMemory(let address, let size): return "segment at 0x\(hex(address)) of \(size) bytes lies outside memory"
+        }
+    }
+
+    /// Identity-maps all of RAM with 2 MiB pages, writable and executable (SDM vol. 3, "4-Level Paging").
+    func buildPageTables() {
+        let pml4 = GuestLayout.pageTables, pdpt = pml4 + 0x1000, firstPD = pdpt + 0x1000
+        let present: UInt64 = 1, writable: UInt64 = 2, largePage: UInt64 = 1 << 7
+        memory.write(pml4, size: 8, pdpt | present | writable)
+        let gigabytes = (configuration.memoryBytes + (1 << 30) - 1) >> 30
+        for g in 0..<gigabytes {
+            let pd = firstPD + g * 0x1000
+            memory.write(pdpt + g * 8, size: 8, pd | present | writable)
+            for e in 0..<UInt64(512) {
+                let address = g << 30 | e << 21
+                guard address < configuration.memoryBytes else { break }
+                memory.write(pd + e * 8, size: 8, address | present | writable | largePage)
+            }
+        }
+    }
+
+    /// The GDT (null, 64-bit code, data, 64-bit TSS), an empty TSS and an IDT of not-present gates.
+    func buildDescriptorTables() {
+        memory.write(GuestLayout.gdt + 0x08, size: 8, 0x00AF_9B00_0000_FFFF)  // code: L, P, DPL 0, execute/read
+        memory.write(GuestLayout.gdt + 0x10, size: 8, 0x00CF_9300_0000_FFFF)  // data: P, DPL 0, read/write
+        let base = GuestLayout.tss, limit: UInt64 = 0x67
+        let low = limit | (base & 0xFFFF) << 16 | (base >> 16 & 0xFF) << 32 | 0x8B << 40 | (base >> 24 & 0xFF) << 56
+        memory.write(GuestLayout.gdt + 0x18, size: 8, low)  // 64-bit TSS (busy), SDM "TSS Descriptor in 64-bit mode"
+        memory.write(GuestLayout.gdt + 0x20, size: 8, base >> 32)
+        memory.write(GuestLayout.tss + 0x66, size: 2, 0x68)  // I/O map base past the limit: no I/O bitmap
+    }
+
+    /// Writes the boot-information block (layout in `BootInfoLayout`, documented in nestvm(7)).
+    func writeBootInfo(map: [(base: UInt64, length: UInt64, type: BootInfoLayout.MemoryType)],
+                       modules: [(address: UInt64, size: UInt64)]) {
+        let info = GuestLayout.bootInfo
+        var cursor = info + UInt64(BootInfoLayout.headerSize)
+        let mapAddress = cursor
+        for entry in map {
+            memory.write(cursor, size: 8, entry.base)
+            memory.write(cursor + 8, size: 8, entry.length)
+            memory.write(cursor + 16, size: 4, UInt64(entry.type.rawValue))
+            cursor += UInt64(BootInfoLayout.memoryMapEntrySize)
+        }
+        var strings = GuestLayout.strings
+        func place(_ text: String) -> (UInt64, UInt64) {
+            let bytes = Array(text.utf8)
+            let address = strings
+            memory.load(bytes + [0], at: address)
+            strings += UInt64(bytes.count + 1)
+            return (address, UInt64(bytes.count))
+        }
+        let commandLine = place(configuration.commandLine)
+        let modulesAddress = cursor
+        for (module, placement) in zip(configuration.modules, modules) {
+            let name = place(module.name)
+            memory.write(cursor, size: 8, placement.address)
+            memory.write(cursor + 8, size: 8, placement.size)
+            memory.write(cursor + 16, size: 8, name.0)
+            memory.write(cursor + 24, size: 4, name.1)
+            cursor += UInt64(BootInfoLayout.moduleEntrySize)
+        }
+        let mailboxes = cursor
+        for cpu in 0..<configuration.processorCount {
+            memory.write(cursor, size: 4, UInt64(cpu))
+            memory.write(cursor + 4, size: 4, UInt64(cpu == 0 ? BootInfoLayout.mailboxRunning : BootInfoLayout.mailboxParked))
+            cursor += UInt64(BootInfoLayout.mailboxSize)
+        }
+        let field = { (offset: Int, size: Int, value: UInt64) in self.memory.write(info + UInt64(offset), size: size, value) }
+        field(BootInfoLayout.magicOffset, 4, UInt64(BootInfoLayout.magic))
+        field(BootInfoLayout.versionOffset, 4, UInt64(BootInfoLayout.version))
+        field(BootInfoLayout.sizeOffset, 4, cursor - info)
+        field(BootInfoLayout.cpuCountOffset, 4, UInt64(configuration.processorCount))
+        field(BootInfoLayout.memoryBytesOffset, 8, configuration.memoryBytes)
+        field(BootInfoLayout.commandLineOffset, 8, commandLine.0)
+        field(BootInfoLayout.commandLineLengthOffset, 4, commandLine.1)
+        field(BootInfoLayout.memoryMapCountOffset, 4, UInt64(map.count))
+        field(BootInfoLayout.memoryMapOffset, 8, mapAddress)
+        field(BootInfoLayout.modulesOffset, 8, modulesAddress)
+        field(BootInfoLayout.moduleCountOffset, 4, UInt64(configuration.modules.count))
+        field(BootInfoLayout.bootCPUOffset, 4, 0)
+        field(BootInfoLayout.mailboxesOffset, 8, mailboxes)
+    }
+
+    /// The address of processor `index`'s mailbox.
+    static func mailbox(_ index: Int, modules: Int, mapEntries: Int) -> UInt64 {
+        GuestLayout.bootInfo + UInt64(BootInfoLayout.headerSize + mapEntries * BootInfoLayout.memoryMapEntrySize
+            + modules * BootInfoLayout.moduleEntrySize + index * BootInfoLayout.mailboxSize)
+    }
+}

@@ -1,0 +1,177 @@
+import VMX
+import X86
+
+/// L0's exit handlers: what the machine does for each VM exit of its guest (SDM vol. 3, "VM Exits", with the
+/// exit qualifications of "Exit Qualification for …" for each reason).
+extension Machine {
+    func handle(_ exit: VMExit, on vcpu: VCPU) {
+        let cpu = vcpu.cpu
+        switch exit.reason {
+        case ExitReason.ioInstruction: handleIO(exit, cpu: cpu)
+        case ExitReason.cpuid:
+            let r = cpuid.query(leaf: UInt32(truncatingIfNeeded: cpu.gpr[Reg.rax]), subleaf: UInt32(truncatingIfNeeded: cpu.gpr[Reg.rcx]),
+                                apicID: vcpu.index)
+            cpu.gpr[Reg.rax] = UInt64(r.eax)
+            cpu.gpr[Reg.rbx] = UInt64(r.ebx)
+            cpu.gpr[Reg.rcx] = UInt64(r.ecx)
+            cpu.gpr[Reg.rdx] = UInt64(r.edx)
+            skip(exit, cpu)
+        case ExitReason.msrRead:
+            let msr = UInt32(truncatingIfNeeded: cpu.gpr[Reg.rcx])
+            guard let value = readMSR(msr, vcpu: vcpu) ?? cpu.readMSR(msr) else { return inject(.generalProtection(0), cpu) }
+            cpu.gpr[Reg.rax] = value & 0xFFFF_FFFF
+            cpu.gpr[Reg.rdx] = value >> 32
+            skip(exit, cpu)
+        case ExitReason.msrWrite:
+            let msr = UInt32(truncatingIfNeeded: cpu.gpr[Reg.rcx])
+            let value = cpu.gpr[Reg.rdx] << 32 | cpu.gpr[Reg.rax] & 0xFFFF_FFFF
+            guard writeMSR(msr, value, vcpu: vcpu) ?? cpu.writeMSR(msr, value) else { return inject(.generalProtection(0), cpu) }
+            skip(exit, cpu)
+        case ExitReason.hlt:
+            skip(exit, cpu)
+            vcpu.isHalted = true
+        case ExitReason.crAccess: handleCRAccess(exit, vcpu: vcpu)
+        case ExitReason.vmon:
+            let result = vcpu.vmx.vmxon(cpu: cpu, exit: exit, featureControl: vcpu.featureControl) { address in
+                address + 4 <= configuration.memoryBytes ? memory.read(address, size: 4) : nil
+            }
+            complete(result, exit, cpu)
+        case ExitReason.vmoff: complete(vcpu.vmx.vmxoff(cpu: cpu), exit, cpu)
+        case ExitReason.vmclear, ExitReason.vmlaunch, ExitReason.vmptrld, ExitReason.vmptrst, ExitReason.vmread,
+            ExitReason.vmresume, ExitReason.vmwrite, ExitReason.invept, ExitReason.invvpid:
+            complete(vcpu.vmx.unemulated(exit.reasonName, cpu: cpu), exit, cpu)
+        case ExitReason.vmcall, ExitReason.xsetbv, ExitReason.vmfunc:
+            // No hypercall interface, no XSAVE, no VM functions: #UD, as on a processor without them.
+            inject(.invalidOpcode, cpu)
+        case ExitReason.invd, ExitReason.wbinvd: skip(exit, cpu)
+        case ExitReason.interruptWindow, ExitReason.preemptionTimer: break
+        case ExitReason.tripleFault: stop = .tripleFault(processor: vcpu.index)
+        case ExitReason.eptViolation:
+            let address = exit.guestPhysicalAddress ?? 0
+            let access = exit.qualification & 4 != 0 ? "fetched from" : (exit.qualification & 2 != 0 ? "wrote to" : "read from")
+            stop = .unsupported("processor \(vcpu.index) \(access) guest-physical 0x\(hex(address)) at RIP 0x\(hex(cpu.rip)), outside the VM's \(configuration.memoryBytes >> 20) MiB of memory and any device")
+        default:
+            stop = .unsupported("processor \(vcpu.index) made a \(exit.reasonName) exit at RIP 0x\(hex(cpu.rip)) that the machine does not handle")
+        }
+    }
+
+    /// Moves RIP past the instruction that exited.
+    func skip(_ exit: VMExit, _ cpu: CPU) { cpu.rip &+= UInt64(exit.instructionLength) }
+
+    /// Injects a hardware exception at the instruction that exited.
+    func inject(_ fault: Fault, _ cpu: CPU) {
+        cpu.pendingInjection = InjectedEvent(vector: fault.vector, kind: .hardwareException, errorCode: fault.errorCode)
+    }
+
+    func complete(_ result: VMXInstructionResult, _ exit: VMExit, _ cpu: CPU) {
+        if case .notEmulated(let name) = result {
+            stop = .unsupported("\(name) at RIP 0x\(hex(cpu.rip)): VMCS instructions need the nested engine, which this machine does not have yet")
+            return
+        }
+        result.complete(on: cpu, instructionLength: exit.instructionLength)
+    }
+
+    /// Port I/O (exit qualification: size 2:0, direction 3, string 4, port 31:16).
+    func handleIO(_ exit: VMExit, cpu: CPU) {
+        let size = Int(exit.qualification & 7) + 1
+        let isIn = exit.qualification & 8 != 0
+        let port = UInt16(truncatingIfNeeded: exit.qualification >> 16)
+        guard exit.qualification & 0x10 == 0 else {
+            stop = .unsupported("string I/O (\(isIn ? "INS" : "OUTS")) on port 0x\(hex(UInt64(port))) at RIP 0x\(hex(cpu.rip)) is not emulated; use IN and OUT")
+            return
+        }
+        if isIn {
+            var value: UInt64 = 0
+            for k in 0..<size { value |= UInt64(readPort(port &+ UInt16(k))) << (8 * UInt64(k)) }
+            switch size {
+            case 1: cpu.gpr[Reg.rax] = cpu.gpr[Reg.rax] & ~0xFF | value
+            case 2: cpu.gpr[Reg.rax] = cpu.gpr[Reg.rax] & ~0xFFFF | value
+            default: cpu.gpr[Reg.rax] = value  // a 32-bit destination zero-extends
+            }
+        } else {
+            let value = cpu.gpr[Reg.rax]
+            if port == PlatformPorts.exit {
+                stop = .guestExit(value & (size == 8 ? .max : (1 << (8 * UInt64(size))) - 1))
+                return
+            }
+            for k in 0..<size { writePort(port &+ UInt16(k), UInt8(truncatingIfNeeded: value >> (8 * UInt64(k)))) }
+        }
+        skip(exit, cpu)
+    }
+
+    /// One byte from the port bus; unclaimed ports float high.
+    func readPort(_ port: UInt16) -> UInt8 {
+        switch port {
+        case PlatformPorts.com1...(PlatformPorts.com1 + 7): return uart.read(port - PlatformPorts.com1)
+        case 0x20, 0x21, 0xA0, 0xA1: return pic.read(port)
+        case 0x40...0x43: return pit.read(port, now: now)
+        case PlatformPorts.power: return isStopRequested ? 1 : 0
+        default: return 0xFF
+        }
+    }
+
+    /// One byte to the port bus; unclaimed ports ignore it.
+    func writePort(_ port: UInt16, _ value: UInt8) {
+        switch port {
+        case PlatformPorts.com1...(PlatformPorts.com1 + 7): uart.write(port - PlatformPorts.com1, value)
+        case 0x20, 0x21, 0xA0, 0xA1: pic.write(port, value)
+        case 0x40...0x43: pit.write(port, value, now: now)
+        default: break
+        }
+    }
+
+    /// MSRs L0 answers itself: IA32_FEATURE_CONTROL and the VMX capability MSRs. Nil: the processor's own, or #GP.
+    func readMSR(_ msr: UInt32, vcpu: VCPU) -> UInt64? {
+        if msr == MSR.featureControl { return vcpu.featureControl }
+        if VMXCapabilities.MSRNumber.range.contains(msr) {
+            // Without exposed virtualization extensions the capability MSRs do not exist: #GP, as on Hyper-V.
+            return configuration.exposeVirtualizationExtensions ? VMXCapabilities.value(of: msr) ?? 0 : nil
+        }
+        return nil
+    }
+
+    /// Writes L0 handles: nil when not L0's MSR, false for #GP.
+    func writeMSR(_ msr: UInt32, _ value: UInt64, vcpu: VCPU) -> Bool? {
+        if msr == MSR.featureControl {
+            // Writable until locked (bit 0); only lock and "VMX outside SMX" exist, and only with VMX exposed.
+            guard vcpu.featureControl & 1 == 0, value & ~0b101 == 0 else { return false }
+            vcpu.featureControl = value
+            return true
+        }
+        if VMXCapabilities.MSRNumber.range.contains(msr) { return false }  // read-only
+        return nil
+    }
+
+    /// MOV to CR4 that changes VMXE (the only bit L0 owns): refused without exposed VMX and while in VMX
+    /// operation when clearing it (CR4_FIXED0), else done as the processor would.
+    func handleCRAccess(_ exit: VMExit, vcpu: VCPU) {
+        let cpu = vcpu.cpu
+        let cr = exit.qualification & 0xF, type = exit.qualification >> 4 & 3, register = Int(exit.qualification >> 8 & 0xF)
+        guard cr == 4, type == 0 else {
+            stop = .unsupported("processor \(vcpu.index) made a CR\(cr) access exit at RIP 0x\(hex(cpu.rip)) that the machine does not handle")
+            return
+        }
+        let value = cpu.gpr[register]
+        let setsVMXE = value & CR4.vmxe != 0
+        if setsVMXE && !configuration.exposeVirtualizationExtensions { return inject(.generalProtection(0), cpu) }
+        if !setsVMXE && vcpu.vmx.isInVMXOperation { return inject(.generalProtection(0), cpu) }
+        do {
+            try cpu.writeCR4(value)
+        } catch {
+            if case .fault(let fault) = error { inject(fault, cpu) }
+            return
+        }
+        cpu.controls.cr4ReadShadow = value & CR4.vmxe
+        skip(exit, cpu)
+    }
+}
+
+/// The machine's own ports (nestvm(7), "Devices").
+public enum PlatformPorts {
+    /// COM1, a 16550A on IRQ 4.
+    public static let com1: UInt16 = 0x3F8
+    /// The exit port: writing v ends the machine with status (v << 1) | 1, as QEMU's isa-debug-exit.
+    public static let exit: UInt16 = 0xF4
+    /// The power port: bit 0 reads 1 once a stop has been requested (`vmrun stop`); the guest should shut down.
+    public static let power: UInt16 = 0xF5
+}

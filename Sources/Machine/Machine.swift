@@ -1,0 +1,217 @@
+import VMX
+import X86
+
+/// One VM as a running machine: guest RAM behind L0's EPT, the platform devices, the boot loader's work, and
+/// one or more processors. The machine is the L0 hypervisor for its guest: guest code runs on `X86` in VMX
+/// non-root operation and every VM exit comes back here (`Machine+Exits.swift`).
+///
+/// Time is the boot processor's retired instructions plus the time every processor spent halted, one nanosecond
+/// per instruction; several processors are interleaved on one thread in fixed slices, so a run is reproducible.
+public final class Machine {
+    public let configuration: MachineConfiguration
+    /// Host memory: guest RAM at host-physical = guest-physical, then L0's EPT tables.
+    public let memory: PhysicalMemory
+    /// The processors; index 0 boots.
+    public let processors: [VCPU]
+    /// COM1.
+    public let uart = UART16550()
+    /// The interrupt controllers and the timer.
+    public let pic = PIC8259()
+    public let pit = PIT8254()
+    /// A stop was requested (the guest reads bit 0 of port 0xF5).
+    public var isStopRequested = false
+    /// Why the machine stopped, once it has.
+    public internal(set) var stop: MachineStop?
+
+    let cpuid: CPUIDView
+    /// Machine time that passed while every processor was halted.
+    var idleTime: UInt64 = 0
+    /// COM1's interrupt line at the last look (IRQs are edge-triggered).
+    var uartLine = false
+    /// Processor mailboxes in the boot information.
+    let mailboxes: UInt64
+    /// Round-robin position among several processors.
+    var nextProcessor = 0
+
+    /// Instructions one processor runs before the next takes over, when several run.
+    public static let slice: UInt64 = 10_000
+
+    /// Builds the machine and loads the image; the boot processor is ready at the image's entry point.
+    public init(_ configuration: MachineConfiguration) throws(MachineError) {
+        let ram = configuration.memoryBytes
+        guard ram >= 32 << 20, ram % (2 << 20) == 0, ram <= MachineConfiguration.maximumMemoryBytes else {
+            throw .unsupportedSettings("a machine needs 32 MiB to \(MachineConfiguration.maximumMemoryBytes >> 30) GiB of memory in 2 MiB steps, not \(ram) bytes")
+        }
+        guard (1...MachineConfiguration.maximumProcessorCount).contains(configuration.processorCount) else {
+            throw .unsupportedSettings("a machine has 1 to \(MachineConfiguration.maximumProcessorCount) processors, not \(configuration.processorCount)")
+        }
+        self.configuration = configuration
+        memory = PhysicalMemory(size: Int(ram + EPT01.tableBytes(memoryBytes: ram)))
+        let loaded = try BootLoader(configuration: configuration, memory: memory).load()
+        let memory = memory
+        let eptPointer = EPT01.build(at: ram, memoryBytes: ram) { memory.write($0, size: 8, $1) }
+        cpuid = CPUIDView(processorCount: configuration.processorCount, exposesVMX: configuration.exposeVirtualizationExtensions)
+        mailboxes = BootLoader.mailbox(0, modules: configuration.modules.count, mapEntries: loaded.memoryMap.count)
+        // Hyper-V without nested virtualization: IA32_FEATURE_CONTROL reads locked with VMX off. With it, the
+        // guest's firmware role is to lock it with VMX on, so it starts unlocked.
+        let featureControl: UInt64 = configuration.exposeVirtualizationExtensions ? 0 : 1
+        processors = (0..<configuration.processorCount).map { index in
+            let cpu = CPU(memory: memory)
+            Self.setBootState(cpu, entry: loaded.entry, eptPointer: eptPointer)
+            return VCPU(index: index, cpu: cpu, featureControl: featureControl)
+        }
+    }
+
+    /// The state every processor starts in (nestvm(7), "Boot protocol"): 64-bit mode, paging on with the
+    /// identity tables, the boot GDT, TSS and IDT, RFLAGS.IF = 0, RDI = the boot information, and L0's controls.
+    static func setBootState(_ cpu: CPU, entry: UInt64, eptPointer: UInt64) {
+        cpu.cr0 = CR0.pe | CR0.mp | CR0.et | CR0.ne | CR0.wp | CR0.pg
+        cpu.cr3 = GuestLayout.pageTables
+        cpu.cr4 = CR4.pae | CR4.pge | CR4.osfxsr | CR4.osxmmexcpt
+        cpu.efer = EFER.sce | EFER.lme | EFER.lma | EFER.nxe
+        cpu.gdtrBase = GuestLayout.gdt
+        cpu.gdtrLimit = 0x27
+        cpu.idtrBase = GuestLayout.idt
+        cpu.idtrLimit = 0xFFF
+        cpu.tr = Segment(selector: GuestLayout.tssSelector, base: GuestLayout.tss, limit: 0x67, attributes: 0x8B)
+        cpu.rflags = Flag.reserved1
+        cpu.rip = entry
+        cpu.gpr[Reg.rsp] = GuestLayout.stackTop - 8
+        cpu.gpr[Reg.rdi] = GuestLayout.bootInfo
+        var controls = ExecutionControls()
+        controls.primary = ExecutionControls.Primary.hltExiting | ExecutionControls.Primary.unconditionalIOExiting
+            | ExecutionControls.Primary.activateSecondary
+        controls.secondary = ExecutionControls.Secondary.enableEPT | ExecutionControls.Secondary.enableRDTSCP
+        controls.eptPointer = eptPointer
+        // CR4.VMXE is L0's: setting it exits, so it can be refused when VMX is not exposed and kept set in VMX
+        // operation.
+        controls.cr4GuestHostMask = CR4.vmxe
+        controls.cr4ReadShadow = 0
+        cpu.controls = controls
+    }
+
+    /// Machine time in nanoseconds (instructions).
+    public var now: UInt64 { processors[0].cpu.instructionsRetired &+ idleTime }
+
+    /// Instructions retired by all processors.
+    public var instructionsRetired: UInt64 { processors.reduce(0) { $0 &+ $1.cpu.instructionsRetired } }
+
+    /// Bytes COM1 transmitted since the last call.
+    public func takeOutput() -> [UInt8] {
+        defer { uart.output.removeAll(keepingCapacity: true) }
+        return uart.output
+    }
+
+    /// What `run` left the machine doing.
+    public enum Status: Equatable, Sendable {
+        /// The budget ran out; call `run` again.
+        case running
+        /// Every processor is halted waiting for an interrupt that only input can bring (COM1).
+        case waitingForInput
+        /// The machine stopped for good.
+        case stopped(MachineStop)
+    }
+
+    /// Runs guest code until about `budget` instructions have retired, the machine waits for input, or it stops.
+    public func run(budget: UInt64) -> Status {
+        if let stop { return .stopped(stop) }
+        let target = instructionsRetired &+ budget
+        while instructionsRetired < target {
+            raiseDeviceInterrupts()
+            startParkedProcessors()
+            if processors.allSatisfy({ $0.isParked || $0.isHalted }) {
+                if let status = idle() { return status }
+                continue
+            }
+            let vcpu = pickProcessor()
+            var limit = min(target - instructionsRetired, processors.count > 1 ? Self.slice : .max)
+            if vcpu.index == 0 {
+                offerInterrupt(to: vcpu)
+                if let deadline = pit.nextInterrupt { limit = min(limit, deadline > now ? deadline - now : 1) }
+            }
+            if case .exit(let exit) = vcpu.cpu.run(maxInstructions: limit) { handle(exit, on: vcpu) }
+            if let stop { return .stopped(stop) }
+        }
+        raiseDeviceInterrupts()
+        return .running
+    }
+
+    /// Turns the machine off at once.
+    public func turnOff() {
+        if stop == nil { stop = .turnedOff }
+    }
+
+    /// The next processor that can run, round robin.
+    func pickProcessor() -> VCPU {
+        while true {
+            let vcpu = processors[nextProcessor]
+            nextProcessor = (nextProcessor + 1) % processors.count
+            if !vcpu.isParked && !vcpu.isHalted { return vcpu }
+        }
+    }
+
+    /// Every processor is halted or parked: wake the boot processor for a pending interrupt, let time pass to
+    /// the next timer interrupt, wait for input, or power off when nothing can ever wake anything.
+    func idle() -> Status? {
+        let boot = processors[0]
+        let wakeable = boot.isHalted && boot.cpu.rflags & Flag.if != 0
+        guard wakeable else {
+            stop = .poweredOff
+            return .stopped(.poweredOff)
+        }
+        if pic.hasInterrupt {
+            offerInterrupt(to: boot)
+            return nil
+        }
+        if let deadline = pit.nextInterrupt {
+            if deadline > now { idleTime &+= deadline - now }
+            raiseDeviceInterrupts()
+            return nil
+        }
+        return .waitingForInput
+    }
+
+    /// Edge-triggered IRQs from the devices: IRQ 0 when the timer's time came, IRQ 4 on a rising COM1 line.
+    func raiseDeviceInterrupts() {
+        while let deadline = pit.nextInterrupt, deadline <= now {
+            pit.fired()
+            pic.raise(0)
+        }
+        let line = uart.interruptLine
+        if line && !uartLine { pic.raise(4) }
+        uartLine = line
+    }
+
+    /// Injects the PIC's interrupt into the boot processor when it can take one (the interrupt-acknowledge
+    /// cycle happens at that moment), else asks for an interrupt-window exit (SDM vol. 3, "Interrupt-Window
+    /// Exiting and Virtual-Interrupt Delivery").
+    func offerInterrupt(to vcpu: VCPU) {
+        let windowExiting = ExecutionControls.Primary.interruptWindowExiting
+        var wantsWindow = false
+        if pic.hasInterrupt {
+            if vcpu.acceptsInterrupt {
+                vcpu.cpu.pendingInjection = InjectedEvent(vector: pic.acknowledge(), kind: .externalInterrupt)
+                vcpu.isHalted = false
+            } else {
+                wantsWindow = true
+            }
+        }
+        if (vcpu.cpu.controls.primary & windowExiting != 0) != wantsWindow {
+            vcpu.cpu.controls.primary ^= windowExiting
+        }
+    }
+
+    /// Starts secondary processors whose mailbox has an entry address (nestvm(7), "Secondary processors").
+    func startParkedProcessors() {
+        for vcpu in processors where vcpu.isParked {
+            let box = mailboxes + UInt64(vcpu.index * BootInfoLayout.mailboxSize)
+            let entry = memory.read(box + 8, size: 8)
+            guard entry != 0 else { continue }
+            vcpu.cpu.rip = entry
+            vcpu.cpu.gpr[Reg.rsp] = memory.read(box + 16, size: 8)
+            vcpu.cpu.gpr[Reg.rdi] = memory.read(box + 24, size: 8)
+            memory.write(box + 4, size: 4, UInt64(BootInfoLayout.mailboxRunning))
+            vcpu.isParked = false
+        }
+    }
+}

@@ -1,0 +1,75 @@
+import X86
+
+/// Everything a machine is built from: the VM's memory and processor settings, the image it boots, and what the
+/// boot loader hands the guest.
+public struct MachineConfiguration: Sendable {
+    /// Guest RAM in bytes (the VM's startup memory): a multiple of 2 MiB, from 32 MiB to `maximumMemoryBytes`.
+    public var memoryBytes: UInt64
+    /// Logical processors (the VM's processor `Count`).
+    public var processorCount: Int
+    /// Hyper-V's `ExposeVirtualizationExtensions`: whether the guest sees VMX.
+    public var exposeVirtualizationExtensions: Bool
+    /// The ELF64 image to boot.
+    public var image: [UInt8]
+    /// The command line passed in the boot information.
+    public var commandLine: String
+    /// Named byte blobs passed in the boot information.
+    public var modules: [BootModule]
+
+    public init(memoryBytes: UInt64, processorCount: Int = 1, exposeVirtualizationExtensions: Bool = false,
+                image: [UInt8], commandLine: String = "", modules: [BootModule] = []) {
+        self.memoryBytes = memoryBytes
+        self.processorCount = processorCount
+        self.exposeVirtualizationExtensions = exposeVirtualizationExtensions
+        self.image = image
+        self.commandLine = commandLine
+        self.modules = modules
+    }
+
+    /// The most guest RAM one machine has (the boot page tables cover it with 2 MiB pages).
+    public static let maximumMemoryBytes: UInt64 = 64 << 30
+    /// The most logical processors (one boot-information mailbox each).
+    public static let maximumProcessorCount = 64
+}
+
+/// A module: a named blob of bytes the boot loader places in guest memory and lists in the boot information.
+public struct BootModule: Sendable, Equatable {
+    /// The module's name (UTF-8, at most 255 bytes).
+    public var name: String
+    /// Its contents.
+    public var bytes: [UInt8]
+
+    public init(name: String, bytes: [UInt8]) {
+        self.name = name
+        self.bytes = bytes
+    }
+}
+
+/// Why a machine could not be built.
+public enum MachineError: Error, Equatable, Sendable, CustomStringConvertible {
+    /// The image is not an ELF64 x86-64 executable (with the parser's reason).
+    case badImage(String)
+    /// A loadable segment lies outside guest RAM or over the boot loader's low memory.
+    case imageOutsideMemory(address: UInt64, size: UInt64, memoryBytes: UInt64)
+    /// The image, modules and command line do not fit in guest RAM.
+    case doesNotFit(needed: UInt64, memoryBytes: UInt64)
+    /// Memory size or processor count outside what a machine supports.
+    case unsupportedSettings(String)
+
+    public var description: String {
+        switch self {
+        case .badImage(let why): return "not a bootable ELF64 x86-64 image: \(why)"
+        case .imageOutsideMemory(let address, let size, let memory):
+            let end = address &+ size
+            if address < GuestLayout.imageBase {
+                return "the image loads at 0x\(hex(address)), below 0x\(hex(GuestLayout.imageBase)) where the boot loader's data lives; link it at 0x100000 or above"
+            }
+            return "the image needs memory up to 0x\(hex(end)) but the VM has \(memory >> 20) MiB; give the VM more memory (vmrun memory NAME --startup SIZE) or use a smaller image"
+        case .doesNotFit(let needed, let memory):
+            return "the image, modules and command line need \(needed >> 20) MiB but the VM has \(memory >> 20) MiB; give the VM more memory"
+        case .unsupportedSettings(let why): return why
+        }
+    }
+}
+
+func hex(_ value: UInt64) -> String { String(value, radix: 16) }

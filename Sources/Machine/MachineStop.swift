@@ -1,0 +1,47 @@
+/// Why a machine stopped running guest code for good.
+public enum MachineStop: Equatable, Sendable {
+    /// The guest wrote `value` to the exit port 0xF4 (QEMU's isa-debug-exit).
+    case guestExit(UInt64)
+    /// Every processor halted with interrupts disabled: nothing can ever run again.
+    case poweredOff
+    /// A processor hit a triple fault (its index); real hardware would reset.
+    case tripleFault(processor: Int)
+    /// The guest did something this machine does not emulate (what, and where).
+    case unsupported(String)
+    /// Turned off from outside (`vmrun stop --turn-off`, or the end of a stop request's grace period).
+    case turnedOff
+
+    /// The exit status `vmrun run` reports (nestvm(7), "Exit statuses of a guest").
+    public var exitStatus: Int32 {
+        switch self {
+        case .guestExit(let value): return Int32(truncatingIfNeeded: (value << 1 | 1) & 0xFF)
+        case .poweredOff: return 0
+        case .tripleFault: return MachineExitStatus.tripleFault
+        case .unsupported: return MachineExitStatus.unsupported
+        case .turnedOff: return MachineExitStatus.turnedOff
+        }
+    }
+
+    /// A sentence saying why, for records and diagnostics.
+    public var reason: String {
+        switch self {
+        case .guestExit(let value): return "the guest wrote \(value) to the exit port"
+        case .poweredOff: return "the guest halted with interrupts disabled"
+        case .tripleFault(let processor): return "triple fault on processor \(processor)"
+        case .unsupported(let what): return what
+        case .turnedOff: return "turned off"
+        }
+    }
+}
+
+/// Exit statuses for the ways a machine ends other than the guest's own exit port (which gives odd statuses).
+public enum MachineExitStatus {
+    /// The machine met something it does not emulate (EX_SOFTWARE).
+    public static let unsupported: Int32 = 70
+    /// A triple fault.
+    public static let tripleFault: Int32 = 98
+    /// `--timeout` or `--max-instructions` ran out (as timeout(1)).
+    public static let timeout: Int32 = 124
+    /// Turned off from outside, or the worker was killed.
+    public static let turnedOff: Int32 = 130
+}

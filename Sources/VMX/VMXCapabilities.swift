@@ -1,0 +1,98 @@
+import X86
+
+/// The VMX features L0 offers a guest hypervisor, and the capability MSRs (0x480–0x491) that report them
+/// (SDM vol. 3, "VMX Capability Reporting Facility"). Every control offered here is one the processor honours,
+/// so an L1 that sets what the MSRs allow gets the behaviour it asked for.
+public enum VMXCapabilities {
+    /// The VMCS revision identifier of nestvm's VMCS layout (bits 30:0 of IA32_VMX_BASIC; bit 31 clear).
+    public static let revisionIdentifier: UInt32 = 0x4E45_5354
+    /// The size of a VMXON or VMCS region in bytes.
+    public static let regionSize: UInt64 = 4096
+
+    /// MSR numbers of the capability MSRs.
+    public enum MSRNumber {
+        public static let basic: UInt32 = 0x480, pinBased: UInt32 = 0x481, procBased: UInt32 = 0x482
+        public static let exit: UInt32 = 0x483, entry: UInt32 = 0x484, misc: UInt32 = 0x485
+        public static let cr0Fixed0: UInt32 = 0x486, cr0Fixed1: UInt32 = 0x487, cr4Fixed0: UInt32 = 0x488
+        public static let cr4Fixed1: UInt32 = 0x489, vmcsEnum: UInt32 = 0x48A, procBased2: UInt32 = 0x48B
+        public static let eptVPIDCap: UInt32 = 0x48C, truePinBased: UInt32 = 0x48D, trueProcBased: UInt32 = 0x48E
+        public static let trueExit: UInt32 = 0x48F, trueEntry: UInt32 = 0x490, vmfunc: UInt32 = 0x491
+        /// The range the capability MSRs occupy.
+        public static let range: ClosedRange<UInt32> = 0x480...0x491
+    }
+
+    typealias Pin = ExecutionControls.PinBased
+    typealias Primary = ExecutionControls.Primary
+    typealias Secondary = ExecutionControls.Secondary
+
+    /// Default-1 controls (the "must be 1" bits of the non-TRUE MSRs, SDM "Default1 Settings").
+    static let pinDefault1: UInt32 = 0x16
+    static let procDefault1: UInt32 = 0x0401_E172
+    static let exitDefault1: UInt32 = 0x0003_6DFF
+    static let entryDefault1: UInt32 = 0x0000_11FF
+
+    /// Pin-based controls offered.
+    static let pinAllowed1: UInt32 = pinDefault1 | Pin.externalInterruptExiting | Pin.nmiExiting | Pin.virtualNMIs
+        | Pin.activatePreemptionTimer
+    /// Primary processor-based controls offered.
+    static let procAllowed1: UInt32 = procDefault1 | Primary.interruptWindowExiting | Primary.useTSCOffsetting
+        | Primary.hltExiting | Primary.invlpgExiting | Primary.mwaitExiting | Primary.rdpmcExiting | Primary.rdtscExiting
+        | Primary.cr3LoadExiting | Primary.cr3StoreExiting | Primary.cr8LoadExiting | Primary.cr8StoreExiting
+        | Primary.nmiWindowExiting | Primary.movDRExiting | Primary.unconditionalIOExiting | Primary.useIOBitmaps
+        | Primary.useMSRBitmaps | Primary.monitorExiting | Primary.pauseExiting | Primary.activateSecondary
+    /// Secondary processor-based controls offered.
+    static let secondaryAllowed1: UInt32 = Secondary.enableEPT | Secondary.descriptorTableExiting | Secondary.enableRDTSCP
+        | Secondary.enableVPID | Secondary.wbinvdExiting | Secondary.rdrandExiting | Secondary.rdseedExiting
+    /// VM-exit controls offered: save debug controls (2), host address-space size (9), acknowledge interrupt on
+    /// exit (15), save/load IA32_PAT (18, 19), save/load IA32_EFER (20, 21), save preemption timer (22).
+    static let exitAllowed1: UInt32 = exitDefault1 | 1 << 2 | 1 << 9 | 1 << 15 | 1 << 18 | 1 << 19 | 1 << 20 | 1 << 21 | 1 << 22
+    /// VM-entry controls offered: load debug controls (2), IA-32e mode guest (9), load IA32_PAT (14), load
+    /// IA32_EFER (15).
+    static let entryAllowed1: UInt32 = entryDefault1 | 1 << 2 | 1 << 9 | 1 << 14 | 1 << 15
+
+    /// CR0 bits that must be 1 in VMX operation (PE, NE, PG) and those allowed to be 1.
+    public static let cr0Fixed0: UInt64 = CR0.pe | CR0.ne | CR0.pg
+    public static let cr0Fixed1: UInt64 = 0xFFFF_FFFF
+    /// CR4 bits that must be 1 in VMX operation (VMXE) and those allowed to be 1 (what MOV to CR4 accepts).
+    public static let cr4Fixed0: UInt64 = CR4.vmxe
+    public static let cr4Fixed1: UInt64 = CR4.supported
+
+    /// A controls MSR: allowed-0 settings in the low half, allowed-1 in the high half.
+    static func controls(mustBeOne: UInt32, mayBeOne: UInt32) -> UInt64 { UInt64(mayBeOne) << 32 | UInt64(mustBeOne) }
+
+    /// The value of a capability MSR, or nil for an MSR outside the range.
+    public static func value(of msr: UInt32) -> UInt64? {
+        switch msr {
+        case MSRNumber.basic:
+            // 30:0 revision, 44:32 region size, 53:50 memory type WB (6), 54 INS/OUTS information, 55 TRUE controls.
+            return UInt64(revisionIdentifier) | regionSize << 32 | 6 << 50 | 1 << 54 | 1 << 55
+        case MSRNumber.pinBased: return controls(mustBeOne: pinDefault1, mayBeOne: pinAllowed1)
+        case MSRNumber.procBased: return controls(mustBeOne: procDefault1, mayBeOne: procAllowed1)
+        case MSRNumber.exit: return controls(mustBeOne: exitDefault1, mayBeOne: exitAllowed1)
+        case MSRNumber.entry: return controls(mustBeOne: entryDefault1, mayBeOne: entryAllowed1)
+        case MSRNumber.misc:
+            // Preemption timer rate 0 (one tick per retired instruction), EFER.LMA stored into the IA-32e-mode-guest
+            // entry control (5), activity state HLT (6), four CR3-target values (24:16), 512 MSR-list entries.
+            return 1 << 5 | 1 << 6 | 4 << 16
+        case MSRNumber.cr0Fixed0: return cr0Fixed0
+        case MSRNumber.cr0Fixed1: return cr0Fixed1
+        case MSRNumber.cr4Fixed0: return cr4Fixed0
+        case MSRNumber.cr4Fixed1: return cr4Fixed1
+        case MSRNumber.vmcsEnum: return 0x17 << 1  // bits 9:1: the highest field index, 0x17
+        case MSRNumber.procBased2: return controls(mustBeOne: 0, mayBeOne: secondaryAllowed1)
+        case MSRNumber.eptVPIDCap:
+            // 4-level walks (6), UC (8) and WB (14) structures, 2M (16) and 1G (17) pages, INVEPT (20), A/D flags
+            // (21), single- and all-context INVEPT (25, 26); INVVPID (32) of types 0–3 (40–43).
+            return 1 << 6 | 1 << 8 | 1 << 14 | 1 << 16 | 1 << 17 | 1 << 20 | 1 << 21 | 1 << 25 | 1 << 26
+                | 1 << 32 | 1 << 40 | 1 << 41 | 1 << 42 | 1 << 43
+        case MSRNumber.truePinBased: return controls(mustBeOne: pinDefault1, mayBeOne: pinAllowed1)
+        case MSRNumber.trueProcBased:
+            // CR3-load and CR3-store exiting may be cleared with the TRUE controls.
+            return controls(mustBeOne: procDefault1 & ~(Primary.cr3LoadExiting | Primary.cr3StoreExiting), mayBeOne: procAllowed1)
+        case MSRNumber.trueExit: return controls(mustBeOne: exitDefault1 & ~(1 << 2), mayBeOne: exitAllowed1)
+        case MSRNumber.trueEntry: return controls(mustBeOne: entryDefault1 & ~(1 << 2), mayBeOne: entryAllowed1)
+        case MSRNumber.vmfunc: return 0
+        default: return nil
+        }
+    }
+}

@@ -1,0 +1,56 @@
+import X86
+
+/// What emulating a VMX instruction for a guest hypervisor comes to (SDM vol. 3, "Conventions" of the VMX
+/// instruction reference: VMsucceed, VMfailInvalid, VMfailValid), or an exception instead.
+public enum VMXInstructionResult: Equatable, Sendable {
+    /// VMsucceed: CF, PF, AF, ZF, SF and OF cleared.
+    case succeeded
+    /// VMfailInvalid (no current VMCS): CF set, the others cleared.
+    case failedInvalid
+    /// VMfailValid with the VM-instruction error number: ZF set, the others cleared.
+    case failedValid(UInt32)
+    /// The instruction raises an exception and does not complete.
+    case fault(Fault)
+    /// The instruction is valid here but this L0 does not emulate it yet; the machine stops rather than guess.
+    case notEmulated(String)
+
+    /// Applies the result to the vCPU that executed the instruction: flags and RIP past the instruction for the
+    /// VMsucceed/VMfail forms, an injected exception (RIP unchanged) for a fault.
+    public func complete(on cpu: CPU, instructionLength: UInt32) {
+        let arithmetic = Flag.cf | Flag.pf | Flag.af | Flag.zf | Flag.sf | Flag.of
+        switch self {
+        case .succeeded: cpu.rflags &= ~arithmetic
+        case .failedInvalid: cpu.rflags = cpu.rflags & ~arithmetic | Flag.cf
+        case .failedValid: cpu.rflags = cpu.rflags & ~arithmetic | Flag.zf
+        case .fault(let fault):
+            cpu.pendingInjection = InjectedEvent(vector: fault.vector, kind: .hardwareException, errorCode: fault.errorCode)
+            return
+        case .notEmulated: return
+        }
+        cpu.rip &+= UInt64(instructionLength)
+    }
+}
+
+/// The memory operand of a VMX instruction that exited, from the exit's instruction information and
+/// qualification (SDM vol. 3, "VM-Exit Instruction-Information Field" for VMCLEAR, VMPTRLD, VMPTRST, VMXON,
+/// XRSTORS and XSAVES; the qualification holds the displacement).
+public enum VMXOperand {
+    /// Whether the instruction's operand is a register (bit 10) rather than memory.
+    public static func isRegister(_ exit: VMExit) -> Bool { exit.instructionInfo & 1 << 10 != 0 }
+
+    /// The guest-linear address of the memory operand: segment base + base + index·scale + displacement, cut to
+    /// the address size.
+    public static func linearAddress(_ exit: VMExit, cpu: CPU) -> UInt64 {
+        let info = exit.instructionInfo
+        var offset = exit.qualification
+        if info & 1 << 27 == 0 { offset &+= cpu.gpr[Int(info >> 23 & 0xF)] }
+        if info & 1 << 22 == 0 { offset &+= cpu.gpr[Int(info >> 18 & 0xF)] << UInt64(info & 3) }
+        switch info >> 7 & 7 {
+        case 0: offset &= 0xFFFF
+        case 1: offset &= 0xFFFF_FFFF
+        default: break
+        }
+        let segment = SegmentRegister(rawValue: Int(info >> 15 & 7)) ?? .ds
+        return cpu.segment(segment).base &+ offset
+    }
+}

@@ -1,0 +1,166 @@
+/* The freestanding runtime nestvm's Swift guests link with: memory functions, an allocator, the symbols the
+   Swift compiler and stack protector expect, and exception and interrupt dispatch (nestvm(7), "Writing
+   guests"). */
+#include "nestvm_guest.h"
+
+/* ---- memory functions ---- */
+void *memset(void *d, int c, size_t n) { unsigned char *p = d; while (n--) *p++ = (unsigned char)c; return d; }
+void *memcpy(void *restrict d, const void *restrict s, size_t n) {
+    unsigned char *p = d; const unsigned char *q = s; while (n--) *p++ = *q++; return d;
+}
+void *memmove(void *d, const void *s, size_t n) {
+    unsigned char *p = d; const unsigned char *q = s;
+    if (p < q) { while (n--) *p++ = *q++; } else { p += n; q += n; while (n--) *--p = *--q; }
+    return d;
+}
+int memcmp(const void *a, const void *b, size_t n) {
+    const unsigned char *p = a, *q = b;
+    for (; n; n--, p++, q++) if (*p != *q) return *p - *q;
+    return 0;
+}
+size_t strlen(const char *s) { size_t n = 0; while (s[n]) n++; return n; }
+
+/* ---- console and exit ---- */
+int putchar(int c) {
+    while (!(nv_inb(0x3F8 + 5) & 0x20)) { }  /* wait for THR empty */
+    nv_outb(0x3F8, (uint8_t)c);
+    return c;
+}
+static void put_string(const char *s) { while (*s) putchar(*s++); }
+static void put_hex(uint64_t v) {
+    put_string("0x");
+    for (int shift = 60; shift >= 0; shift -= 4) putchar("0123456789abcdef"[(v >> shift) & 15]);
+}
+
+_Noreturn void nv_exit(uint32_t value) {
+    nv_outl(0xF4, value);
+    for (;;) { nv_disable_interrupts(); nv_halt(); }
+}
+
+/* ---- randomness for the standard library's hash seeds: fixed, so runs are reproducible ---- */
+void arc4random_buf(void *buffer, size_t n) {
+    static uint64_t state = 0x9E3779B97F4A7C15ULL;
+    unsigned char *p = buffer;
+    while (n--) { state ^= state << 13; state ^= state >> 7; state ^= state << 17; *p++ = (unsigned char)state; }
+}
+
+/* ---- stack protector ---- */
+uintptr_t __stack_chk_guard = 0x595e9fbd94fda766ULL;
+_Noreturn void __stack_chk_fail(void) { put_string("\nguest: stack smashing detected\n"); nv_exit(0x7E); }
+
+/* ---- allocator: power-of-two size classes with free lists, over the largest usable region ---- */
+static uintptr_t heap_next, heap_end;
+static void *free_lists[48];
+
+static void *bump(size_t size, size_t alignment) {
+    uintptr_t p = (heap_next + alignment - 1) & ~(uintptr_t)(alignment - 1);
+    if (p + size > heap_end || p + size < p) return 0;
+    heap_next = p + size;
+    return (void *)p;
+}
+
+/* Each block is preceded by 16 bytes holding its size class, so free() can find its list. */
+static void *allocate(size_t size, size_t alignment) {
+    if (alignment < 16) alignment = 16;
+    unsigned k = 4;
+    while (((size_t)1 << k) < size + 16 + (alignment > 16 ? alignment : 0)) k++;
+    if (k >= 48) return 0;
+    void *block = free_lists[k];
+    if (block) free_lists[k] = *(void **)block; else block = bump((size_t)1 << k, 16);
+    if (!block) return 0;
+    uintptr_t user = ((uintptr_t)block + 16 + alignment - 1) & ~(uintptr_t)(alignment - 1);
+    ((uint64_t *)user)[-1] = k;
+    ((uint64_t *)user)[-2] = user - (uintptr_t)block;
+    return (void *)user;
+}
+
+void *malloc(size_t size) { return allocate(size, 16); }
+void free(void *p) {
+    if (!p) return;
+    unsigned k = (unsigned)((uint64_t *)p)[-1];
+    void *block = (char *)p - ((uint64_t *)p)[-2];
+    *(void **)block = free_lists[k];
+    free_lists[k] = block;
+}
+int posix_memalign(void **out, size_t alignment, size_t size) {
+    void *p = allocate(size, alignment);
+    if (!p) return 12; /* ENOMEM */
+    *out = p;
+    return 0;
+}
+void *nv_alloc_pages(size_t count) {
+    void *p = bump(count * 4096, 4096);
+    if (p) memset(p, 0, count * 4096);
+    return p;
+}
+
+/* ---- descriptor tables: our own GDT, a TSS whose IST1 stack takes every exception and interrupt ---- */
+struct __attribute__((packed)) tss { uint32_t reserved0; uint64_t rsp[3]; uint64_t reserved1; uint64_t ist[7];
+                                     uint64_t reserved2; uint16_t reserved3; uint16_t iomap; };
+static struct tss tss = { .iomap = sizeof(struct tss) };
+static uint64_t gdt[5] = { 0, 0x00AF9B000000FFFFULL, 0x00CF93000000FFFFULL, 0, 0 };
+static uint64_t idt[512];
+static uint8_t ist_stack[16384] __attribute__((aligned(16)));
+static void (*interrupt_handlers[256])(uint8_t);
+extern const uint64_t nv_vector_table[32];
+uint64_t nv_recover_rip;
+uint32_t nv_fault_vector;
+
+static void set_gate(unsigned vector, uint64_t handler) {
+    idt[vector * 2] = (handler & 0xFFFF) | (uint64_t)0x08 << 16 | (uint64_t)1 << 32 /* IST1 */ | (uint64_t)0x8E << 40
+                      | ((handler >> 16) & 0xFFFF) << 48;
+    idt[vector * 2 + 1] = handler >> 32;
+}
+
+struct __attribute__((packed)) table_register { uint16_t limit; uint64_t base; };
+
+void nv_runtime_init(const uint8_t *boot_info) {
+    /* The heap: the largest usable region of the memory map. */
+    const uint8_t *map = (const uint8_t *)*(const uint64_t *)(boot_info + 40);
+    uint32_t entries = *(const uint32_t *)(boot_info + 36);
+    for (uint32_t i = 0; i < entries; i++) {
+        const uint8_t *e = map + i * 24;
+        uint64_t base = *(const uint64_t *)e, length = *(const uint64_t *)(e + 8);
+        if (*(const uint32_t *)(e + 16) == 1 && length > heap_end - heap_next) { heap_next = base; heap_end = base + length; }
+    }
+    tss.ist[0] = (uint64_t)(ist_stack + sizeof ist_stack);
+    uint64_t base = (uint64_t)&tss, limit = sizeof tss - 1;
+    gdt[3] = limit | (base & 0xFFFFFF) << 16 | (uint64_t)0x89 << 40 | ((base >> 24) & 0xFF) << 56;
+    gdt[4] = base >> 32;
+    struct table_register g = { sizeof gdt - 1, (uint64_t)gdt };
+    __asm__ volatile("lgdt %0" : : "m"(g));
+    __asm__ volatile("ltr %w0" : : "r"(0x18));
+    for (unsigned v = 0; v < 32; v++) set_gate(v, nv_vector_table[v]);
+    struct table_register i = { sizeof idt - 1, (uint64_t)idt };
+    __asm__ volatile("lidt %0" : : "m"(i));
+}
+
+/* Called from the stubs for an exception no probe expected: report it and end the machine. */
+void nv_unexpected_exception(const uint64_t *frame) {
+    put_string("\nguest: unexpected exception "); put_hex(frame[0]);
+    put_string(" error "); put_hex(frame[1]);
+    put_string(" at RIP "); put_hex(frame[2]);
+    put_string("\n");
+    nv_exit(0x7F);
+}
+
+/* ---- interrupts 32..47, the PIC's vectors at their power-on bases: save the caller-saved registers, call the handler ---- */
+#define IRQ_STUB(n) \
+    __attribute__((naked)) static void irq_stub_##n(void) { \
+        __asm__ volatile("push %%rax; push %%rcx; push %%rdx; push %%rsi; push %%rdi; push %%r8; push %%r9; push %%r10; push %%r11\n" \
+                         "mov %%rsp, %%rax; and $-16, %%rsp; push %%rax; sub $8, %%rsp\n" \
+                         "mov $" #n ", %%edi; call nv_dispatch_interrupt\n" \
+                         "add $8, %%rsp; pop %%rsp\n" \
+                         "pop %%r11; pop %%r10; pop %%r9; pop %%r8; pop %%rdi; pop %%rsi; pop %%rdx; pop %%rcx; pop %%rax; iretq" ::: "memory"); }
+IRQ_STUB(32) IRQ_STUB(33) IRQ_STUB(34) IRQ_STUB(35) IRQ_STUB(36) IRQ_STUB(37) IRQ_STUB(38) IRQ_STUB(39)
+IRQ_STUB(40) IRQ_STUB(41) IRQ_STUB(42) IRQ_STUB(43) IRQ_STUB(44) IRQ_STUB(45) IRQ_STUB(46) IRQ_STUB(47)
+static void (*const irq_stubs[16])(void) = { irq_stub_32, irq_stub_33, irq_stub_34, irq_stub_35, irq_stub_36, irq_stub_37,
+    irq_stub_38, irq_stub_39, irq_stub_40, irq_stub_41, irq_stub_42, irq_stub_43, irq_stub_44, irq_stub_45, irq_stub_46, irq_stub_47 };
+
+void nv_dispatch_interrupt(uint8_t vector) { if (interrupt_handlers[vector]) interrupt_handlers[vector](vector); }
+
+void nv_set_interrupt_handler(uint8_t vector, void (*handler)(uint8_t)) {
+    if (vector < 32 || vector >= 48) return;
+    interrupt_handlers[vector] = handler;
+    set_gate(vector, (uint64_t)irq_stubs[vector - 32]);
+}

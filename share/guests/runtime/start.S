@@ -1,0 +1,125 @@
+/* Guest entry and the pieces that must be assembly: the exception entry stubs and the probes that run an
+   instruction which may fault (nestvm(7), "Writing guests"). */
+    .section .text.start, "ax"
+    .globl _start
+_start:
+    /* RDI = boot information, RSP = the boot stack as if _start had been called, interrupts off. Calls need
+       RSP 16-byte aligned. */
+    and     $-16, %rsp
+    mov     %rdi, %rbx
+    call    nv_runtime_init
+    mov     %rbx, %rdi
+    call    guest_main
+    mov     %eax, %edi
+    call    nv_exit
+1:  cli
+    hlt
+    jmp     1b
+
+    .text
+/* Exception stubs: push a dummy error code where the processor pushes none, then the vector. */
+    .macro stub vector, has_error
+    .globl nv_vector_\vector
+nv_vector_\vector:
+    .if \has_error == 0
+    pushq   $0
+    .endif
+    pushq   $\vector
+    jmp     nv_exception_common
+    .endm
+
+    stub 0,0;  stub 1,0;  stub 2,0;  stub 3,0;  stub 4,0;  stub 5,0;  stub 6,0;  stub 7,0
+    stub 8,1;  stub 9,0;  stub 10,1; stub 11,1; stub 12,1; stub 13,1; stub 14,1; stub 15,0
+    stub 16,0; stub 17,1; stub 18,0; stub 19,0; stub 20,0; stub 21,1; stub 22,0; stub 23,0
+    stub 24,0; stub 25,0; stub 26,0; stub 27,0; stub 28,0; stub 29,1; stub 30,1; stub 31,0
+
+nv_exception_common:
+    /* Frame: vector, error code, RIP, CS, RFLAGS, RSP, SS. Probes set nv_recover_rip: resume there. */
+    cmpq    $0, nv_recover_rip(%rip)
+    je      2f
+    mov     (%rsp), %rax
+    mov     %eax, nv_fault_vector(%rip)
+    mov     nv_recover_rip(%rip), %rax
+    mov     %rax, 16(%rsp)
+    movq    $0, nv_recover_rip(%rip)
+    add     $16, %rsp
+    iretq
+2:  mov     %rsp, %rdi
+    and     $-16, %rsp
+    call    nv_unexpected_exception
+3:  cli
+    hlt
+    jmp     3b
+
+    .globl nv_vector_table
+    .section .rodata
+nv_vector_table:
+    .irp v, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31
+    .quad nv_vector_\v
+    .endr
+
+    .text
+/* Probes: each returns -1 when the instruction completed, else the exception vector. */
+    .macro probe_begin
+    lea     9f(%rip), %rax
+    mov     %rax, nv_recover_rip(%rip)
+    .endm
+    .macro probe_end
+    movq    $0, nv_recover_rip(%rip)
+    mov     $-1, %eax
+    ret
+9:  mov     nv_fault_vector(%rip), %eax
+    ret
+    .endm
+
+/* int nv_try_rdmsr(uint32_t msr, uint64_t *value) */
+    .globl nv_try_rdmsr
+nv_try_rdmsr:
+    mov     %rsi, %r8
+    probe_begin
+    mov     %edi, %ecx
+    rdmsr
+    shl     $32, %rdx
+    or      %rdx, %rax
+    mov     %rax, (%r8)
+    probe_end
+
+/* int nv_try_wrmsr(uint32_t msr, uint64_t value) */
+    .globl nv_try_wrmsr
+nv_try_wrmsr:
+    probe_begin
+    mov     %edi, %ecx
+    mov     %esi, %eax
+    mov     %rsi, %rdx
+    shr     $32, %rdx
+    wrmsr
+    probe_end
+
+/* int nv_try_write_cr4(uint64_t value) */
+    .globl nv_try_write_cr4
+nv_try_write_cr4:
+    probe_begin
+    mov     %rdi, %cr4
+    probe_end
+
+/* int nv_try_vmxon(const uint64_t *region_pointer, uint64_t *rflags) */
+    .globl nv_try_vmxon
+nv_try_vmxon:
+    mov     %rsi, %r8
+    probe_begin
+    vmxon   (%rdi)
+    pushfq
+    popq    (%r8)
+    probe_end
+
+/* int nv_try_vmxoff(uint64_t *rflags) */
+    .globl nv_try_vmxoff
+nv_try_vmxoff:
+    mov     %rdi, %r8
+    probe_begin
+    vmxoff
+    pushfq
+    popq    (%r8)
+    probe_end
+
+    .section .note.GNU-stack, "", @progbits
