@@ -4,8 +4,8 @@ PREFIX      ?= /usr/local
 DESTDIR     ?=
 SWIFT       ?= swift
 TOOLS       := vmrun vmproc vmnet vmswitch netnat
-# Debian packages the build, the tests and the demo need (SQLite for GRDB; jq for the pipelines).
-APT_PACKAGES := libsqlite3-dev sqlite3 jq gcc
+# Debian packages the build, the tests and the demo need (SQLite for GRDB, readline for the console; jq for the pipelines).
+APT_PACKAGES := libsqlite3-dev libreadline-dev sqlite3 jq gcc
 
 .PHONY: all deps guests build debug test test-long demo bench install completions man clean
 

@@ -27,8 +27,10 @@ let package = Package(
             name: "NestTool",
             dependencies: ["NestRecords", "NestStore", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
+        .target(name: "NestRuntime", dependencies: ["Machine", "NestStore", "CReadline"]),
+        .systemLibrary(name: "CReadline", path: "Sources/CReadline"),
         .executableTarget(name: "x86bench", dependencies: ["X86"], swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]),
-        .executableTarget(name: "vmrun", dependencies: ["NestTool", "NestStore", "NestRecords"]),
+        .executableTarget(name: "vmrun", dependencies: ["NestTool", "NestStore", "NestRecords", "NestRuntime"]),
         .executableTarget(name: "vmproc", dependencies: ["NestTool", "NestStore", "NestRecords"]),
         .executableTarget(name: "vmnet", dependencies: ["NestTool", "NestStore", "NestRecords"]),
         .executableTarget(name: "vmswitch", dependencies: ["NestTool", "NestStore", "NestRecords"]),

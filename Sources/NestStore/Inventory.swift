@@ -29,6 +29,7 @@ public struct NewVMSpec: Sendable {
     public var generation: Int = 1
     public var version: String?
     public var image: String?
+    public var commandLine: String = ""
     public var switchName: String?
     public var notes: String = ""
 
@@ -43,6 +44,9 @@ public struct VMChanges: Sendable {
     public var memoryMaximumBytes: Int64?
     public var dynamicMemoryEnabled: Bool?
     public var notes: String?
+    /// The image to boot (a shipped guest's name or an absolute path) and its command line.
+    public var image: String?
+    public var commandLine: String?
 
     public init() {}
 
@@ -96,7 +100,8 @@ extension Inventory {
                 memoryStartup: spec.memoryStartupBytes, memoryMinimum: min(spec.memoryStartupBytes, 512 << 20),
                 memoryMaximum: max(spec.memoryStartupBytes, MemoryLimits.defaultMaximum), dynamicMemoryEnabled: false,
                 processorCount: spec.processorCount, exposeVirtualizationExtensions: false, processorMaximum: 100,
-                processorReserve: 0, relativeWeight: 100, compatibilityForMigrationEnabled: false, hwThreadCountPerCore: 0)
+                processorReserve: 0, relativeWeight: 100, compatibilityForMigrationEnabled: false, hwThreadCountPerCore: 0,
+                commandLine: spec.commandLine)
             try row.insert(db)
             if let switchName = spec.switchName {
                 let vmSwitch = try SwitchRow.fetch(named: switchName, on: host, db)
@@ -140,6 +145,11 @@ extension Inventory {
                             target: row.name)
                     }
                 }
+            }
+            if changes.image != nil || changes.commandLine != nil {
+                try row.requireOff(toChange: "Image", host: host)
+                if let image = changes.image { row.image = image }
+                if let commandLine = changes.commandLine { row.commandLine = commandLine }
             }
             if let notes = changes.notes { row.notes = notes }
             try row.update(db)

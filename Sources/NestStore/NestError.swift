@@ -9,6 +9,8 @@ public enum ExitStatus: Int32, Sendable {
     case usage = 64
     /// Input records were malformed.
     case dataError = 65
+    /// An input file is missing or unreadable (EX_NOINPUT).
+    case noInput = 66
     /// The feature or resource is not available.
     case unavailable = 69
     /// The state store stayed busy past its timeout: try again.
@@ -49,11 +51,17 @@ public enum ErrorCategory: String, Sendable, CaseIterable {
     case storeUnavailable = "StoreUnavailable"
     case confirmationRequired = "ConfirmationRequired"
     case missingTarget = "MissingTarget"
+    case vmAlreadyRunning = "VMAlreadyRunning"
+    case vmNotRunning = "VMNotRunning"
+    case noImage = "NoImage"
+    case imageNotFound = "ImageNotFound"
+    case badImage = "BadImage"
 
     /// The exit status a failure of this category ends the command with.
     public var exitStatus: ExitStatus {
         switch self {
-        case .invalidRecord: return .dataError
+        case .invalidRecord, .badImage: return .dataError
+        case .imageNotFound: return .noInput
         case .storeBusy: return .temporaryFailure
         case .storeUnavailable, .switchTypeNotAvailable: return .unavailable
         case .confirmationRequired, .missingTarget: return .usage

@@ -97,6 +97,18 @@ enum Schema {
                 );
                 """)
         }
+        migrator.registerMigration("v2: machine") { db in
+            // What a running VM needs beside its settings: the command line its image boots with, the worker that
+            // runs it, and how its last run ended.
+            try db.execute(sql: """
+                ALTER TABLE vm ADD COLUMN commandLine TEXT NOT NULL DEFAULT '';
+                ALTER TABLE vm ADD COLUMN workerPID INTEGER;
+                ALTER TABLE vm ADD COLUMN startedAt TEXT;
+                ALTER TABLE vm ADD COLUMN instructionsRetired INTEGER NOT NULL DEFAULT 0;
+                ALTER TABLE vm ADD COLUMN exitStatus INTEGER;
+                ALTER TABLE vm ADD COLUMN exitReason TEXT;
+                """)
+        }
         return migrator
     }
 }

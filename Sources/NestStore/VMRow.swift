@@ -33,6 +33,17 @@ public struct VMRow: Codable, FetchableRecord, PersistableRecord, Sendable {
     public var relativeWeight: Int
     public var compatibilityForMigrationEnabled: Bool
     public var hwThreadCountPerCore: Int
+    /// The command line the image boots with.
+    public var commandLine: String = ""
+    /// The process running the VM (a worker, or `vmrun run`), while it runs.
+    public var workerPID: Int32?
+    /// When the current run started (ISO 8601), while it runs.
+    public var startedAt: String?
+    /// Instructions the guest has retired in the current or last run (updated about once a second).
+    public var instructionsRetired: Int64 = 0
+    /// The exit status and the reason of the last run.
+    public var exitStatus: Int32?
+    public var exitReason: String?
 
     /// The configuration version as a value (stored versions are always valid).
     var configurationVersion: ConfigurationVersion {
@@ -47,9 +58,12 @@ public struct VMRow: Codable, FetchableRecord, PersistableRecord, Sendable {
             ("Status", "Operating normally"), ("Generation", .int(Int64(generation))), ("Version", .string(version)),
             ("ProcessorCount", .int(Int64(processorCount))), ("MemoryStartup", .int(memoryStartup)),
             ("MemoryAssigned", .int(state == .off || state == .saved ? 0 : memoryStartup)),
-            ("DynamicMemoryEnabled", .bool(dynamicMemoryEnabled)), ("Uptime", "00:00:00"),
-            ("Image", image.map(JSONValue.string) ?? .null), ("Notes", .string(notes)),
-            ("CreationTime", .string(creationTime)),
+            ("DynamicMemoryEnabled", .bool(dynamicMemoryEnabled)), ("Uptime", .string(uptime())),
+            ("InstructionsRetired", .int(instructionsRetired)),
+            ("Image", image.map(JSONValue.string) ?? .null), ("CommandLine", .string(commandLine)),
+            ("WorkerPID", workerPID.map { .int(Int64($0)) } ?? .null),
+            ("ExitStatus", exitStatus.map { .int(Int64($0)) } ?? .null), ("ExitReason", exitReason.map(JSONValue.string) ?? .null),
+            ("Notes", .string(notes)), ("CreationTime", .string(creationTime)),
         ])
     }
 
@@ -100,6 +114,11 @@ public struct HostedVM: Sendable {
     public var host: Host
     /// The VM as stored after the change.
     public var row: VMRow
+
+    public init(host: Host, row: VMRow) {
+        self.host = host
+        self.row = row
+    }
 
     /// The `VirtualMachine` record.
     public var record: Record { row.record(on: host) }

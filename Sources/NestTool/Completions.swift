@@ -8,9 +8,9 @@ import NestStore
 /// on any error (no store, a bad host, a locked database) and never create anything.
 public enum Completions {
     /// VM names on the host the words select (`onHost: false` lists L0's VMs, for `--host` itself).
-    public static func vmNames(onHost: Bool = true) -> CompletionKind {
+    public static func vmNames(onHost: Bool = true, states: [VMState] = []) -> CompletionKind {
         .custom { words, _, prefix in
-            names(words, prefix, onHost: onHost) { inventory, host in try inventory.vms(host: host).rows.map(\.name) }
+            names(words, prefix, onHost: onHost) { inventory, host in try inventory.vms(host: host, states: states).rows.map(\.name) }
         }
     }
 

@@ -30,6 +30,8 @@ public final class Session {
         if let openedInventory { return openedInventory }
         let timeout = Environment.value("NESTVM_BUSY_TIMEOUT").flatMap(Double.init) ?? 10
         let inventory = Inventory(store: try Store(directory: global.resolvedStateDirectory, busyTimeout: max(0, timeout)))
+        // A VM recorded as running whose process is gone (killed) is Off from now on, with the reason recorded.
+        try inventory.recoverLostWorkers()
         openedInventory = inventory
         return inventory
     }

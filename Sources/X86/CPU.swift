@@ -92,12 +92,13 @@ public final class CPU {
         segments.initialize(repeating: Segment(selector: 0x10, base: 0, limit: 0xFFFF_FFFF, attributes: 0xC093), count: 6)
         segments[SegmentRegister.cs.rawValue] = Segment(selector: 0x08, base: 0, limit: 0xFFFF_FFFF, attributes: 0xA09B)
         tlb = TLB()
-        decodeCache = DecodeCache()
+        decodeCache = DecodeCache(pageCount: memory.pageCount)
         efer = EFER.lme | EFER.lma | EFER.nxe
         cr4 = CR4.pae | CR4.osfxsr | CR4.osxmmexcpt
     }
 
     deinit {
+        decodeCache.deallocate()
         gpr.deallocate()
         xmm.deallocate()
         segments.deallocate()

@@ -1,4 +1,5 @@
 import ArgumentParser
+import NestRuntime
 import NestStore
 import NestTool
 
@@ -28,6 +29,9 @@ extension VMRun {
         @Option(help: ArgumentHelp("The guest image: a shipped guest's name or the path of an ELF64 file.", valueName: "image"), completion: .file())
         var image: String?
 
+        @Option(help: ArgumentHelp("The command line the image boots with (in its boot information).", valueName: "text"))
+        var commandLine: String?
+
         @Option(name: .customLong("switch-name"), help: "Add a network adapter connected to this switch.", completion: Completions.switchNames)
         var switchName: String?
 
@@ -41,7 +45,8 @@ extension VMRun {
                 if let processorCount { spec.processorCount = processorCount }
                 if let generation { spec.generation = generation }
                 spec.version = version
-                spec.image = image
+                spec.image = try image.map(GuestImages.normalize)
+                if let commandLine { spec.commandLine = commandLine }
                 spec.switchName = switchName
                 if let notes { spec.notes = notes }
                 let emitter = Emitter(options: output, view: Views.virtualMachine)

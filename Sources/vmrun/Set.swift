@@ -1,4 +1,5 @@
 import ArgumentParser
+import NestRuntime
 import NestStore
 import NestTool
 
@@ -6,8 +7,8 @@ extension VMRun {
     /// `vmrun set` (Set-VM, Set-VMMemory).
     struct Set: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Change VMs' memory and notes (Set-VM, Set-VMMemory).",
-            discussion: "Memory changes only while the VM is Off. With dynamic memory, minimum ≤ startup ≤ maximum.")
+            abstract: "Change VMs' memory, image, command line and notes (Set-VM, Set-VMMemory).",
+            discussion: "Memory, image and command line change only while the VM is Off. With dynamic memory, minimum ≤ startup ≤ maximum.")
 
         @OptionGroup var global: GlobalOptions
         @OptionGroup var change: ChangeOptions
@@ -27,11 +28,18 @@ extension VMRun {
         @Option(name: .customLong("dynamic-memory-enabled"), help: ArgumentHelp("Turn dynamic memory on or off.", valueName: "true|false"))
         var dynamicMemoryEnabled: BoolArgument?
 
+        @Option(help: ArgumentHelp("The guest image: a shipped guest's name or the path of an ELF64 file.", valueName: "image"), completion: .file())
+        var image: String?
+
+        @Option(help: ArgumentHelp("The command line the image boots with.", valueName: "text"))
+        var commandLine: String?
+
         @Option(help: "Free-form notes.")
         var notes: String?
 
         func validate() throws {
-            if memoryStartupBytes == nil, memoryMinimumBytes == nil, memoryMaximumBytes == nil, dynamicMemoryEnabled == nil, notes == nil {
+            if memoryStartupBytes == nil, memoryMinimumBytes == nil, memoryMaximumBytes == nil, dynamicMemoryEnabled == nil, notes == nil,
+               image == nil, commandLine == nil {
                 throw ValidationError("say what to change, e.g. --memory-startup-bytes 2G or --notes TEXT")
             }
         }
@@ -43,11 +51,14 @@ extension VMRun {
             changes.memoryMaximumBytes = memoryMaximumBytes?.bytes
             changes.dynamicMemoryEnabled = dynamicMemoryEnabled?.value
             changes.notes = notes
+            changes.commandLine = commandLine
             try Session.change(
                 tool: "vmrun", global: global, change: change, given: names.map(VMSelector.name), what: "VMs",
                 bind: Binding.vm, view: Views.virtualMachine
             ) { inventory, selector, host in
-                [try inventory.setVM(host: host, selector, changes).record]
+                var changes = changes
+                changes.image = try image.map(GuestImages.normalize)
+                return [try inventory.setVM(host: host, selector, changes).record]
             }
         }
     }

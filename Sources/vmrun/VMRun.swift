@@ -1,16 +1,17 @@
 import ArgumentParser
 import NestTool
 
-/// vmrun: create, list, change and remove VMs (New-VM, Get-VM, Set-VM, Set-VMMemory, Remove-VM).
+/// vmrun: create, run, list, change and remove VMs (New-VM, Start-VM, Stop-VM, Get-VM, Set-VM, Remove-VM …).
 @main
 struct VMRun: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "vmrun",
-        abstract: "Create, list, change and remove virtual machines.",
+        abstract: "Create, run, list, change and remove virtual machines.",
         discussion: """
             Records go to stdout as JSON Lines (a table on a terminal); pipe them into vmproc, vmnet or another \
             vmrun command. See nestvm(7) for the levels, the record format and the exit statuses.
             """ + "\n\n" + Help.exitStatuses,
-        subcommands: [New.self, Get.self, Set.self, Memory.self, Remove.self, RemoveSavedState.self, UpdateVersion.self]
+        subcommands: [New.self, Get.self, Set.self, Memory.self, Start.self, Run.self, Stop.self, Pause.self, Resume.self,
+                      Console.self, Remove.self, RemoveSavedState.self, UpdateVersion.self, Worker.self]
     )
 }

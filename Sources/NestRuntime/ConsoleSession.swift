@@ -1,0 +1,123 @@
+import CReadline
+import Foundation
+import NestStore
+
+/// `vmrun console`: follows a running VM's console log, and sends what is typed to its COM1. On a terminal the
+/// input line is edited with GNU readline (history in the state directory); Ctrl-] detaches. Without a
+/// terminal, stdin's lines are sent as they come. Either way it ends when the VM stops.
+public struct ConsoleSession {
+    let row: VMRow
+    let files: WorkerFiles
+    let historyFile: String
+
+    /// The detach key, Ctrl-] (as telnet and virsh).
+    public static let detachKey: Int32 = 0x1D
+
+    public init(row: VMRow, stateDirectory: String) {
+        self.row = row
+        files = WorkerFiles(directory: stateDirectory, vmId: row.id)
+        historyFile = stateDirectory + "/console_history"
+    }
+
+    /// Runs until the VM stops or the user detaches; returns true when the VM stopped.
+    public func run(interactive: Bool) -> Bool {
+        guard let log = FileHandle(forReadingAtPath: files.consoleLog) else { return !files.isLocked }
+        defer { try? log.close() }
+        // Show what the console printed so far (its last 64 KiB), then follow.
+        let size = (try? log.seekToEnd()) ?? 0
+        try? log.seek(toOffset: size > 65_536 ? size - 65_536 : 0)
+        if interactive { ConsoleReadline.begin(history: historyFile) }
+        defer { if interactive { ConsoleReadline.end(history: historyFile) } }
+        var stdinOpen = true
+        while true {
+            let output = log.availableData
+            if !output.isEmpty {
+                if interactive { ConsoleReadline.printAbove(output) } else { FileHandle.standardOutput.write(output) }
+            }
+            if !files.isLocked {
+                // Whatever the guest printed last, then the end.
+                let rest = log.availableData
+                if !rest.isEmpty { interactive ? ConsoleReadline.printAbove(rest) : FileHandle.standardOutput.write(rest) }
+                return true
+            }
+            if interactive {
+                ConsoleReadline.poll(timeout: 50)
+                for line in ConsoleReadline.takeLines() { send(Array((line + "\n").utf8)) }
+                if ConsoleReadline.detached { return false }
+            } else if stdinOpen {
+                var p = pollfd(fd: 0, events: Int16(POLLIN), revents: 0)
+                if Glibc.poll(&p, 1, 50) > 0 {
+                    var buffer = [UInt8](repeating: 0, count: 4096)
+                    let n = read(0, &buffer, buffer.count)
+                    if n > 0 { send(Array(buffer[0..<n])) } else { stdinOpen = false }
+                }
+            } else {
+                usleep(50_000)
+            }
+        }
+    }
+
+    func send(_ bytes: [UInt8]) {
+        _ = try? ControlChannel.send("input " + ControlChannel.hex(bytes), to: files.controlSocket, vm: row.name)
+    }
+}
+
+/// GNU readline in callback mode, so console output can arrive while a line is being edited.
+enum ConsoleReadline {
+    nonisolated(unsafe) static var lines: [String] = []
+    nonisolated(unsafe) static var detached = false
+
+    static func begin(history: String) {
+        using_history()
+        _ = read_history(history)
+        rl_bind_key(ConsoleSession.detachKey, { _, _ in
+            ConsoleReadline.detached = true
+            return 0
+        })
+        rl_callback_handler_install("", { line in
+            guard let line else {
+                ConsoleReadline.detached = true  // Ctrl-D on an empty line
+                return
+            }
+            let text = String(cString: line)
+            if !text.isEmpty { add_history(line) }
+            ConsoleReadline.lines.append(text)
+            free(line)
+        })
+    }
+
+    static func end(history: String) {
+        rl_callback_handler_remove()
+        _ = write_history(history)
+        _ = history_truncate_file(history, 500)
+        FileHandle.standardError.write(Data("\n".utf8))
+    }
+
+    /// Feeds readline the keys that arrive within `timeout` milliseconds.
+    static func poll(timeout: Int32) {
+        var p = pollfd(fd: 0, events: Int16(POLLIN), revents: 0)
+        if Glibc.poll(&p, 1, timeout) > 0 { rl_callback_read_char() }
+    }
+
+    static func takeLines() -> [String] {
+        defer { lines.removeAll() }
+        return lines
+    }
+
+    /// Prints guest output above the line being edited, then redraws it.
+    static func printAbove(_ data: Data) {
+        let point = nestvm_rl_point()
+        let saved = rl_copy_text(0, nestvm_rl_end())
+        rl_save_prompt()
+        rl_replace_line("", 0)
+        rl_redisplay()
+        FileHandle.standardOutput.write(data)
+        rl_restore_prompt()
+        if let saved {
+            rl_replace_line(saved, 0)
+            free(saved)
+        }
+        nestvm_rl_set_point(point)
+        rl_redisplay()
+    }
+}

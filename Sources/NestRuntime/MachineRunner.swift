@@ -1,0 +1,157 @@
+import Foundation
+import Machine
+import NestStore
+
+/// How a run ended: the exit status `vmrun run` reports and the reason recorded with the VM.
+public struct RunOutcome: Sendable, Equatable {
+    public var exitStatus: Int32
+    public var reason: String
+}
+
+/// Runs one VM's machine to its end in the current process: console output to the VM's log (and to stdout for
+/// `vmrun run`), control requests from its socket, progress to the store about once a second, and the limits
+/// and signals that end a run. Both `vmrun run` and the detached worker of `vmrun start` are this loop.
+public final class MachineRunner {
+    let machine: Machine
+    let inventory: Inventory
+    let vmId: String
+    let vmName: String
+    let control: ControlServer
+    let log: FileHandle
+    let echoToStdout: Bool
+
+    /// The most instructions to run, and the most seconds of wall-clock time (nil: no limit).
+    public var maxInstructions: UInt64?
+    public var timeout: Double?
+
+    var isPaused = false
+    var stopDeadline: Date?
+    /// Instructions per `Machine.run` call: a few milliseconds of guest time between looks at the outside.
+    static let quantum: UInt64 = 2_000_000
+
+    /// A runner for `machine` of VM `row`; truncates the console log and opens the control socket.
+    public init(machine: Machine, row: VMRow, inventory: Inventory, echoToStdout: Bool) throws(NestError) {
+        self.machine = machine
+        self.inventory = inventory
+        vmId = row.id
+        vmName = row.name
+        self.echoToStdout = echoToStdout
+        let files = WorkerFiles(directory: inventory.store.directory, vmId: row.id)
+        try files.prepare()
+        guard FileManager.default.createFile(atPath: files.consoleLog, contents: nil, attributes: [.posixPermissions: 0o600]),
+              let log = FileHandle(forWritingAtPath: files.consoleLog) else {
+            throw NestError(.storeUnavailable, "cannot write the console log \(files.consoleLog)", target: row.name)
+        }
+        self.log = log
+        control = try ControlServer(path: files.controlSocket)
+    }
+
+    /// Runs until the machine stops, a limit is reached, or a signal or request turns it off.
+    public func run() -> RunOutcome {
+        Signals.install()
+        var lastProgress = Date()
+        let started = Date()
+        while true {
+            control.serve(timeout: 0, handle)
+            if let signal = Signals.received {
+                machine.turnOff()
+                flushOutput()
+                return RunOutcome(exitStatus: MachineExitStatus.turnedOff, reason: "turned off by signal \(signal)")
+            }
+            if let stopDeadline, Date() >= stopDeadline { machine.turnOff() }
+            if isPaused {
+                control.serve(timeout: 0.1, handle)
+                continue
+            }
+            var budget = Self.quantum
+            if let maxInstructions {
+                let done = machine.instructionsRetired
+                if done >= maxInstructions {
+                    flushOutput()
+                    return RunOutcome(exitStatus: MachineExitStatus.timeout, reason: "reached --max-instructions \(maxInstructions)")
+                }
+                budget = min(budget, maxInstructions - done)
+            }
+            let status = machine.run(budget: budget)
+            flushOutput()
+            switch status {
+            case .stopped(let stop):
+                return RunOutcome(exitStatus: stop.exitStatus, reason: stop.reason)
+            case .waitingForInput:
+                control.serve(timeout: 0.05, handle)
+            case .running:
+                break
+            }
+            let now = Date()
+            if let timeout, now.timeIntervalSince(started) >= timeout {
+                machine.turnOff()
+                return RunOutcome(exitStatus: MachineExitStatus.timeout, reason: "reached --timeout \(timeout) s")
+            }
+            if now.timeIntervalSince(lastProgress) >= 1 {
+                lastProgress = now
+                try? inventory.recordProgress(vmId: vmId, instructionsRetired: machine.instructionsRetired, paused: false)
+            }
+        }
+    }
+
+    func flushOutput() {
+        let output = machine.takeOutput()
+        guard !output.isEmpty else { return }
+        log.write(Data(output))
+        if echoToStdout { _ = output.withUnsafeBytes { write(1, $0.baseAddress, $0.count) } }
+    }
+
+    /// One control request.
+    func handle(_ request: String) -> String {
+        let parts = request.split(separator: " ", maxSplits: 1)
+        switch parts.first ?? "" {
+        case "status":
+            return "ok \(isPaused ? "Paused" : "Running") \(machine.instructionsRetired)"
+        case "stop":
+            let grace = parts.count > 1 ? Double(parts[1]) ?? 10 : 10
+            machine.isStopRequested = true
+            if stopDeadline == nil { stopDeadline = Date().addingTimeInterval(grace) }
+            isPaused = false
+            return "ok"
+        case "turn-off":
+            machine.turnOff()
+            isPaused = false
+            return "ok"
+        case "pause", "resume":
+            isPaused = parts[0] == "pause"
+            try? inventory.recordProgress(vmId: vmId, instructionsRetired: machine.instructionsRetired, paused: isPaused)
+            return "ok"
+        case "input":
+            guard parts.count > 1, let bytes = ControlChannel.bytes(fromHex: parts[1]) else { return "error input needs hexadecimal bytes" }
+            machine.uart.receive(bytes)
+            return "ok"
+        default:
+            return "error unknown request '\(request)'"
+        }
+    }
+}
+
+/// SIGINT, SIGTERM and SIGHUP end a run: the machine is turned off and the exit recorded.
+enum Signals {
+    nonisolated(unsafe) static var last: Int32 = 0
+
+    static func install() {
+        for signal in [SIGINT, SIGTERM, SIGHUP] {
+            var action = sigaction()
+            action.__sigaction_handler.sa_handler = { Signals.last = $0 }
+            sigemptyset(&action.sa_mask)
+            sigaction(signal, &action, nil)
+        }
+    }
+
+    /// The name of a signal that arrived, if any.
+    static var received: String? {
+        switch last {
+        case 0: return nil
+        case SIGINT: return "SIGINT"
+        case SIGTERM: return "SIGTERM"
+        case SIGHUP: return "SIGHUP"
+        default: return "\(last)"
+        }
+    }
+}

@@ -1,0 +1,137 @@
+import Foundation
+import Machine
+import NestStore
+
+/// Starting, running, stopping and pausing VMs on L0 (Start-VM, Stop-VM, Suspend-VM, Resume-VM). A VM runs in
+/// one process that holds its lock: `vmrun run` itself, or a detached worker that `vmrun start` spawns.
+public struct VMLifecycle {
+    public let inventory: Inventory
+
+    public init(inventory: Inventory) { self.inventory = inventory }
+
+    var directory: String { inventory.store.directory }
+
+    /// The VM `selector` names on L0; VMs inside VMs run under their host's hypervisor, not here.
+    func vm(_ selector: VMSelector, host: String?) throws(NestError) -> VMRow {
+        let (found, rows) = try inventory.vms(host: host, selectors: [selector])
+        guard found.level == 0 else {
+            throw NestError(.invalidArgument, "VM '\(rows[0].name)' lives inside \(found.computerName): it runs under that VM's hypervisor, which nestvm cannot start yet; start VMs on the local host",
+                            target: rows[0].name)
+        }
+        return rows[0]
+    }
+
+    func alreadyRunning(_ row: VMRow) -> NestError {
+        let pid = row.workerPID.map { " (PID \($0))" } ?? ""
+        return NestError(.vmAlreadyRunning, "VM '\(row.name)' is already running\(pid); stop it first: vmrun stop \(row.name)", target: row.name)
+    }
+
+    /// Runs a VM in this process until it ends (`vmrun run`): serial output on stdout.
+    public func runInForeground(_ selector: VMSelector, host: String?, modules: [BootModule],
+                                maxInstructions: UInt64?, timeout: Double?) throws(NestError) -> RunOutcome {
+        let row = try vm(selector, host: host)
+        let files = WorkerFiles(directory: directory, vmId: row.id)
+        guard let lock = try files.acquireLock() else { throw alreadyRunning(row) }
+        defer { close(lock) }
+        let machine = try MachineSettings.machine(for: row, modules: modules)
+        _ = try inventory.beginRun(.id(row.id))
+        let outcome: RunOutcome
+        do {
+            try inventory.recordWorker(vmId: row.id, pid: getpid())
+            let runner = try MachineRunner(machine: machine, row: row, inventory: inventory, echoToStdout: true)
+            runner.maxInstructions = maxInstructions
+            runner.timeout = timeout
+            outcome = runner.run()
+        } catch {
+            try? inventory.finishRun(vmId: row.id, exitStatus: MachineExitStatus.unsupported, reason: error.message, instructionsRetired: nil)
+            throw error
+        }
+        try inventory.finishRun(vmId: row.id, exitStatus: outcome.exitStatus, reason: outcome.reason,
+                                instructionsRetired: machine.instructionsRetired)
+        return outcome
+    }
+
+    /// Starts a VM in a detached worker and returns once its guest runs (`vmrun start`).
+    public func start(_ selector: VMSelector, host: String?, modules: [String]) throws(NestError) -> HostedVM {
+        let row = try vm(selector, host: host)
+        let files = WorkerFiles(directory: directory, vmId: row.id)
+        guard let lock = try files.acquireLock() else { throw alreadyRunning(row) }
+        defer { close(lock) }
+        // Every error a start can meet shows up here, before anything changes.
+        _ = try MachineSettings.machine(for: row, modules: try MachineSettings.modules(modules))
+        _ = try inventory.beginRun(.id(row.id))
+        let reply: String
+        do {
+            reply = try WorkerProcess.spawn(stateDirectory: directory, vmId: row.id, modules: modules, lock: lock, log: files.workerLog)
+        } catch {
+            try? inventory.finishRun(vmId: row.id, exitStatus: MachineExitStatus.unsupported, reason: error.message, instructionsRetired: nil)
+            throw error
+        }
+        guard reply == "ready" else {
+            let why = reply.isEmpty ? "the worker process ended before the guest ran; see \(files.workerLog)" : reply
+            try? inventory.finishRun(vmId: row.id, exitStatus: MachineExitStatus.unsupported, reason: why, instructionsRetired: nil)
+            throw NestError(.storeUnavailable, "VM '\(row.name)' did not start: \(why)", target: row.name)
+        }
+        let (found, rows) = try inventory.vms(host: nil, selectors: [.id(row.id)])
+        return HostedVM(host: found, row: rows[0])
+    }
+
+    /// The body of a detached worker: builds the machine, reports readiness on `readyFD`, runs to the end.
+    public func work(vmId: String, modules: [String], readyFD: Int32) -> Int32 {
+        func ready(_ line: String) {
+            _ = ControlChannel.writeAll(readyFD, Array((line + "\n").utf8))
+            close(readyFD)
+        }
+        let row: VMRow, machine: Machine, runner: MachineRunner
+        do {
+            row = try vm(.id(vmId), host: nil)
+            machine = try MachineSettings.machine(for: row, modules: try MachineSettings.modules(modules))
+            try inventory.recordWorker(vmId: vmId, pid: getpid())
+            runner = try MachineRunner(machine: machine, row: row, inventory: inventory, echoToStdout: false)
+        } catch {
+            try? inventory.finishRun(vmId: vmId, exitStatus: MachineExitStatus.unsupported, reason: error.message, instructionsRetired: nil)
+            ready(error.message)
+            return 1
+        }
+        ready("ready")
+        let outcome = runner.run()
+        try? inventory.finishRun(vmId: vmId, exitStatus: outcome.exitStatus, reason: outcome.reason, instructionsRetired: machine.instructionsRetired)
+        return 0
+    }
+
+    /// Stops a VM (Stop-VM): asks the guest to shut down (port 0xF5) and turns it off after `grace` seconds,
+    /// or at once with `turnOff`. Returns once it is Off. A VM that is already Off is left alone.
+    public func stop(_ selector: VMSelector, host: String?, grace: Double, turnOff: Bool) throws(NestError) -> HostedVM {
+        let row = try vm(selector, host: host)
+        if row.state == .running || row.state == .paused {
+            let files = WorkerFiles(directory: directory, vmId: row.id)
+            do {
+                _ = try ControlChannel.send(turnOff ? "turn-off" : "stop \(grace)", to: files.controlSocket, vm: row.name)
+            } catch {
+                // The worker does not answer: end it by signal (it turns the machine off and records the exit).
+                if let pid = row.workerPID { kill(pid, SIGTERM) }
+            }
+            let deadline = Date().addingTimeInterval((turnOff ? 0 : grace) + 5)
+            while files.isLocked && Date() < deadline { usleep(20_000) }
+            if files.isLocked, let pid = row.workerPID {
+                kill(pid, SIGTERM)
+                let last = Date().addingTimeInterval(5)
+                while files.isLocked && Date() < last { usleep(20_000) }
+            }
+            try inventory.recoverLostWorkers()
+        }
+        let (found, rows) = try inventory.vms(host: nil, selectors: [.id(row.id)])
+        return HostedVM(host: found, row: rows[0])
+    }
+
+    /// Pauses or resumes a running VM (Suspend-VM, Resume-VM).
+    public func setPaused(_ selector: VMSelector, host: String?, _ paused: Bool) throws(NestError) -> HostedVM {
+        let row = try vm(selector, host: host)
+        guard row.state == .running || row.state == .paused else {
+            throw NestError(.vmNotRunning, "VM '\(row.name)' is \(row.state.rawValue); start it first: vmrun start \(row.name)", target: row.name)
+        }
+        _ = try ControlChannel.send(paused ? "pause" : "resume", to: WorkerFiles(directory: directory, vmId: row.id).controlSocket, vm: row.name)
+        let (found, rows) = try inventory.vms(host: nil, selectors: [.id(row.id)])
+        return HostedVM(host: found, row: rows[0])
+    }
+}

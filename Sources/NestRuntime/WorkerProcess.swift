@@ -1,0 +1,41 @@
+import Foundation
+import NestStore
+
+/// Spawning the detached process that runs a VM: `vmrun worker` in a session of its own, holding the VM's lock
+/// (inherited as descriptor 3) and reporting readiness on descriptor 4.
+enum WorkerProcess {
+    /// This program's own executable.
+    static var executable: String {
+        (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+    }
+
+    /// Spawns the worker and waits for its first line: `ready`, or why it could not start.
+    static func spawn(stateDirectory: String, vmId: String, modules: [String], lock: Int32, log: String) throws(NestError) -> String {
+        var fds: [Int32] = [0, 0]
+        guard pipe(&fds) == 0 else { throw NestError(.storeUnavailable, "cannot make a pipe: \(String(cString: strerror(errno)))") }
+        let (readEnd, writeEnd) = (fds[0], fds[1])
+        defer { close(readEnd) }
+
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 2, log, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        posix_spawn_file_actions_adddup2(&actions, lock, 3)
+        posix_spawn_file_actions_adddup2(&actions, writeEnd, 4)
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        posix_spawnattr_setflags(&attributes, Int16(0x80))  // POSIX_SPAWN_SETSID (glibc 2.26): a session of its own
+
+        let arguments = ["vmrun", "worker", "--state-dir", stateDirectory, vmId] + modules.flatMap { ["--module", $0] }
+        var argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
+        defer { argv.forEach { free($0) } }
+        var pid: pid_t = 0
+        let result = posix_spawn(&pid, executable, &actions, &attributes, &argv, environ)
+        close(writeEnd)
+        guard result == 0 else { throw NestError(.storeUnavailable, "cannot start the worker process: \(String(cString: strerror(result)))") }
+        return ControlChannel.readLine(readEnd) ?? ""
+    }
+}

@@ -1,0 +1,43 @@
+import ArgumentParser
+import NestRuntime
+import NestStore
+import NestTool
+
+extension VMRun {
+    /// `vmrun console`: follow a running VM's serial console.
+    struct Console: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Follow a running VM's serial console (COM1) and type to it.",
+            discussion: """
+                Shows what the console printed so far, then follows it. On a terminal, lines you type go to the \
+                guest's COM1, edited with GNU readline and kept in a history; Ctrl-] (or Ctrl-D on an empty \
+                line) detaches and leaves the VM running. Without a terminal, stdin is sent as it comes. Ends \
+                when the VM stops.
+                """)
+
+        @OptionGroup var global: GlobalOptions
+
+        @Argument(help: "The VM's name.", completion: Completions.vmNames(states: [.running, .paused]))
+        var name: String
+
+        func run() throws {
+            try Session.run(tool: "vmrun", global: global) { session in
+                let inventory = try session.inventory()
+                let (_, rows) = try inventory.vms(host: global.hostPath, selectors: [.name(name)])
+                let row = rows[0]
+                guard row.state == .running || row.state == .paused else {
+                    throw NestError(.vmNotRunning, "VM '\(row.name)' is \(row.state.rawValue); start it first: vmrun start \(row.name)", target: row.name)
+                }
+                let interactive = Environment.isTerminal(0) && Environment.isTerminal(1)
+                if interactive { Stream.err("Connected to \(row.name); Ctrl-] detaches.\n") }
+                let stopped = ConsoleSession(row: row, stateDirectory: inventory.store.directory).run(interactive: interactive)
+                if stopped {
+                    let (_, after) = try inventory.vms(host: global.hostPath, selectors: [.id(row.id)])
+                    if interactive || after[0].exitReason != nil {
+                        Stream.err("vmrun: \(row.name): stopped: \(after[0].exitReason ?? "off")\n")
+                    }
+                }
+            }
+        }
+    }
+}

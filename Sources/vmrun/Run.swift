@@ -1,0 +1,73 @@
+import ArgumentParser
+import Machine
+import NestRuntime
+import NestStore
+import NestTool
+
+extension VMRun {
+    /// `vmrun run`: a VM in the foreground.
+    struct Run: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Run a VM in the foreground: its serial console on stdout, its exit status as this command's.",
+            discussion: """
+                The exit status is the guest's: writing v to port 0xF4 gives (v << 1) | 1. Otherwise: 0 the guest \
+                halted with interrupts off, 70 the guest did something the machine does not emulate, 98 triple \
+                fault, 124 --timeout or --max-instructions reached, 130 turned off (vmrun stop, or a signal). \
+                Errors before the guest runs have the usual statuses (65 a bad image, 66 a missing one).
+                """)
+
+        @OptionGroup var global: GlobalOptions
+
+        @Argument(help: "The VM's name.", completion: Completions.vmNames(states: [.off]))
+        var name: String
+
+        @Option(help: ArgumentHelp("Turn the VM off after this many seconds of wall-clock time.", valueName: "seconds"))
+        var timeout: Double?
+
+        @Option(help: ArgumentHelp("Turn the VM off after this many instructions (all processors together).", valueName: "count"))
+        var maxInstructions: UInt64?
+
+        @Option(help: ArgumentHelp("A boot module for the guest: a file, named NAME or after the file (repeatable).", valueName: "NAME=PATH"), completion: .file())
+        var module: [String] = []
+
+        func validate() throws {
+            if let timeout, timeout <= 0 { throw ValidationError("--timeout takes a positive number of seconds") }
+        }
+
+        func run() throws {
+            var outcome: RunOutcome?
+            try Session.run(tool: "vmrun", global: global) { session in
+                let lifecycle = VMLifecycle(inventory: try session.inventory())
+                outcome = try lifecycle.runInForeground(.name(name), host: global.hostPath, modules: try MachineSettings.modules(module),
+                                                        maxInstructions: maxInstructions, timeout: timeout)
+            }
+            guard let outcome else { return }
+            if outcome.exitStatus & 1 == 0 && outcome.exitStatus != 0 {
+                Stream.err("vmrun: \(name): \(outcome.reason) (exit status \(outcome.exitStatus))\n")
+            }
+            if outcome.exitStatus != 0 { throw ExitCode(outcome.exitStatus) }
+        }
+    }
+
+    /// `vmrun worker`: the detached process `vmrun start` spawns (not for direct use).
+    struct Worker: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Run a started VM (spawned by vmrun start; not for direct use).", shouldDisplay: false)
+
+        @OptionGroup var global: GlobalOptions
+
+        @Argument(help: "The VM's id.")
+        var vmId: String
+
+        @Option(help: "A boot module (NAME=PATH).")
+        var module: [String] = []
+
+        func run() throws {
+            var status: Int32 = 0
+            try Session.run(tool: "vmrun", global: global) { session in
+                status = VMLifecycle(inventory: try session.inventory()).work(vmId: vmId, modules: module, readyFD: 4)
+            }
+            if status != 0 { throw ExitCode(status) }
+        }
+    }
+}
