@@ -66,13 +66,13 @@ $(GUEST_DIR)/%.elf: share/guests/%/main.swift $(GUEST_LIB) $(GUEST_RUNTIME) shar
 WORKLOAD_CFLAGS := -O2 -ffreestanding -fno-pic -fno-pie -no-pie -nostdlib -static -fno-stack-protector -mno-red-zone \
 	-fno-asynchronous-unwind-tables -Wl,-Ttext=0x100000 -Wl,--build-id=none -Wl,-e,_start
 
-$(GUEST_DIR)/workload.elf: share/guests/workload/workload.c
-	mkdir -p $(GUEST_DIR)
+.build/bench/workload.elf: share/guests/workload/workload.c
+	mkdir -p .build/bench
 	cc $(WORKLOAD_CFLAGS) -DROUNDS=40 -o $@ $<
 
-bench: build guests $(GUEST_DIR)/workload.elf
+bench: build guests .build/bench/workload.elf
 	@echo "== processor (x86bench)"
-	"$$($(SWIFT) build -c release --show-bin-path)/x86bench" $(GUEST_DIR)/workload.elf
+	"$$($(SWIFT) build -c release --show-bin-path)/x86bench" .build/bench/workload.elf
 	@echo "== machine (vmrun)"
 	NESTVM_BIN="$$($(SWIFT) build -c release --show-bin-path)" NESTVM_GUESTS="$(CURDIR)/$(GUEST_DIR)" bash scripts/bench-machine.sh
 	@echo "== management plane"

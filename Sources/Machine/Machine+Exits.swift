@@ -55,8 +55,13 @@ extension Machine {
         }
     }
 
-    /// Moves RIP past the instruction that exited.
-    func skip(_ exit: VMExit, _ cpu: CPU) { cpu.rip &+= UInt64(exit.instructionLength) }
+    /// Moves RIP past the instruction that exited. Completing it ends any blocking by STI or MOV SS, as the
+    /// instruction itself would have (SDM vol. 3, "Interruptibility State"): `sti; hlt` wakes for the next
+    /// interrupt.
+    func skip(_ exit: VMExit, _ cpu: CPU) {
+        cpu.rip &+= UInt64(exit.instructionLength)
+        cpu.interruptShadow = false
+    }
 
     /// Injects a hardware exception at the instruction that exited.
     func inject(_ fault: Fault, _ cpu: CPU) {

@@ -161,7 +161,9 @@ public final class Machine {
         }
         if pic.hasInterrupt {
             offerInterrupt(to: boot)
-            return nil
+            // Injected: the processor runs again. (Never otherwise for a halted processor with IF set, but a wait
+            // is the safe answer rather than a spin.)
+            return boot.isHalted ? .waitingForInput : nil
         }
         if let deadline = pit.nextInterrupt {
             if deadline > now { idleTime &+= deadline - now }

@@ -64,9 +64,9 @@ public enum MachineError: Error, Equatable, Sendable, CustomStringConvertible {
             if address < GuestLayout.imageBase {
                 return "the image loads at 0x\(hex(address)), below 0x\(hex(GuestLayout.imageBase)) where the boot loader's data lives; link it at 0x100000 or above"
             }
-            return "the image needs memory up to 0x\(hex(end)) but the VM has \(memory >> 20) MiB; give the VM more memory (vmrun memory NAME --startup SIZE) or use a smaller image"
+            return "the image needs memory up to 0x\(hex(end)) but the VM has \(memory >> 20) MiB; give the VM more memory (vmrun set NAME --memory SIZE) or use a smaller image"
         case .doesNotFit(let needed, let memory):
-            return "the image, modules and command line need \(needed >> 20) MiB but the VM has \(memory >> 20) MiB; give the VM more memory"
+            return "the image, modules and command line need \(needed >> 20) MiB but the VM has \(memory >> 20) MiB; give the VM more memory (vmrun set NAME --memory SIZE)"
         case .unsupportedSettings(let why): return why
         }
     }

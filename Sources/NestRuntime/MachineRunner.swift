@@ -26,6 +26,9 @@ public final class MachineRunner {
 
     var isPaused = false
     var stopDeadline: Date?
+    var stopGrace: Double = 0
+    /// Why the machine is being turned off from outside, when it is.
+    var turnOffReason: String?
     /// Instructions per `Machine.run` call: a few milliseconds of guest time between looks at the outside.
     static let quantum: UInt64 = 2_000_000
 
@@ -58,7 +61,10 @@ public final class MachineRunner {
                 flushOutput()
                 return RunOutcome(exitStatus: MachineExitStatus.turnedOff, reason: "turned off by signal \(signal)")
             }
-            if let stopDeadline, Date() >= stopDeadline { machine.turnOff() }
+            if let stopDeadline, Date() >= stopDeadline, turnOffReason == nil {
+                turnOffReason = "turned off: the guest did not shut down within the \(stopGrace) s after the stop request"
+                machine.turnOff()
+            }
             if isPaused {
                 control.serve(timeout: 0.1, handle)
                 continue
@@ -76,7 +82,7 @@ public final class MachineRunner {
             flushOutput()
             switch status {
             case .stopped(let stop):
-                return RunOutcome(exitStatus: stop.exitStatus, reason: stop.reason)
+                return RunOutcome(exitStatus: stop.exitStatus, reason: stop == .turnedOff ? turnOffReason ?? stop.reason : stop.reason)
             case .waitingForInput:
                 control.serve(timeout: 0.05, handle)
             case .running:
@@ -110,10 +116,14 @@ public final class MachineRunner {
         case "stop":
             let grace = parts.count > 1 ? Double(parts[1]) ?? 10 : 10
             machine.isStopRequested = true
-            if stopDeadline == nil { stopDeadline = Date().addingTimeInterval(grace) }
+            if stopDeadline == nil {
+                stopGrace = grace
+                stopDeadline = Date().addingTimeInterval(grace)
+            }
             isPaused = false
             return "ok"
         case "turn-off":
+            if turnOffReason == nil { turnOffReason = "turned off (vmrun stop --turn-off)" }
             machine.turnOff()
             isPaused = false
             return "ok"

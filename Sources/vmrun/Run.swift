@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import Machine
 import NestRuntime
 import NestStore
@@ -63,6 +64,9 @@ extension VMRun {
         var module: [String] = []
 
         func run() throws {
+            // Keep nothing of the starting command's open files but the lock (3) and the readiness pipe (4): a
+            // pipe held open here would keep that command's reader waiting for as long as the VM runs.
+            for fd in Int32(5)..<Int32(1024) { close(fd) }
             var status: Int32 = 0
             try Session.run(tool: "vmrun", global: global) { session in
                 status = VMLifecycle(inventory: try session.inventory()).work(vmId: vmId, modules: module, readyFD: 4)

@@ -9,8 +9,10 @@ public func guestMain(_ bootInfoPointer: UnsafeRawPointer) -> UInt32 {
         print("boot information: missing")
         return 2
     }
-    print("memory: \(info.memoryBytes >> 20) MiB, processors: \(info.processorCount)")
+    print("memory: \(info.memoryBytes >> 20) MiB")
     print("command line: \"\(info.commandLine)\"")
+    let running = nv_start_secondaries(bootInfoPointer.assumingMemoryBound(to: UInt8.self))
+    print("processors running: \(running) of \(info.processorCount)")
     for region in info.memoryMap {
         print("  region \(Console.hex(region.base, digits: 8)) +\(Console.hex(region.length, digits: 8)) \(region.typeName)")
     }

@@ -31,6 +31,8 @@ int nv_try_vmxoff(uint64_t *rflags);
 _Noreturn void nv_exit(uint32_t value);
 /* Memory from the runtime's heap (the largest usable region of the memory map). */
 void *nv_alloc_pages(size_t count);
+/* Starts every secondary processor (each counts itself and halts); returns how many processors run. */
+uint32_t nv_start_secondaries(const uint8_t *boot_info);
 /* An interrupt handler for one of the PIC's vectors 32..47, called on the IST stack with interrupts off. */
 void nv_set_interrupt_handler(uint8_t vector, void (*handler)(uint8_t vector));
 

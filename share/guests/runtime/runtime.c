@@ -164,3 +164,28 @@ void nv_set_interrupt_handler(uint8_t vector, void (*handler)(uint8_t)) {
     interrupt_handlers[vector] = handler;
     set_gate(vector, (uint64_t)irq_stubs[vector - 32]);
 }
+
+/* ---- secondary processors: started through their boot-information mailboxes (nestvm(7)) ---- */
+static volatile uint32_t secondaries_running;
+
+/* A secondary's first code: it was started as if called, with RDI = its index. It counts itself and parks. */
+static void secondary_main(uint64_t index) {
+    (void)index;
+    __atomic_fetch_add(&secondaries_running, 1, __ATOMIC_SEQ_CST);
+    for (;;) { nv_disable_interrupts(); nv_halt(); }
+}
+
+uint32_t nv_start_secondaries(const uint8_t *boot_info) {
+    uint32_t count = *(const uint32_t *)(boot_info + 12);
+    volatile uint8_t *mailboxes = (volatile uint8_t *)*(const uint64_t *)(boot_info + 64);
+    for (uint32_t i = 1; i < count; i++) {
+        uint8_t *stack = nv_alloc_pages(4);
+        if (!stack) break;
+        volatile uint8_t *box = mailboxes + i * 32;
+        *(volatile uint64_t *)(box + 16) = (uint64_t)(stack + 4 * 4096 - 8);  /* as if called */
+        *(volatile uint64_t *)(box + 24) = i;
+        *(volatile uint64_t *)(box + 8) = (uint64_t)secondary_main;           /* last: this starts it */
+    }
+    for (uint64_t spin = 0; spin < 100000000 && secondaries_running + 1 < count; spin++) nv_pause();
+    return secondaries_running + 1;
+}
