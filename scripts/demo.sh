@@ -13,10 +13,22 @@ step() {
 }
 
 echo "nestvm tour — state directory: $NESTVM_HOME"
-step "vmrun new lab1 --memory-startup-bytes 2G --processor-count 2 --format table"
-step "vmswitch new VmNAT --switch-type internal --format table"
+echo
+echo "A VM runs the hello guest: what it sees with ExposeVirtualizationExtensions off, then on."
+step "vmrun new lab1 --memory-startup-bytes 2G --processor-count 2 --image hello --format table"
+step "vmrun run lab1 || echo \"(exit status \$?)\""
 step "vmproc check lab1 --format table || true"
 step "vmproc set lab1 --expose-virtualization-extensions true"
+step "vmrun run lab1 || echo \"(exit status \$?)\""
+step "vmrun get lab1 -o VMName,State,ExitStatus,ExitReason,InstructionsRetired --format list"
+echo
+echo "VMs in the background: start returns once the guest runs; the console follows it until it ends."
+step "vmrun new bench1 --image bench --memory-startup-bytes 64M --command-line rounds=20 >/dev/null && vmrun start bench1 && vmrun get bench1 -o VMName,State,MemoryAssigned --format table"
+step "vmrun console bench1"
+step "vmrun get bench1 -o VMName,State,ExitStatus,ExitReason,InstructionsRetired --format list"
+echo
+echo "The nested network setup from Hyper-V's guides:"
+step "vmswitch new VmNAT --switch-type internal --format table"
 step "vmnet add lab1 --switch-name VmNAT"
 step "vmnet get --vm-name lab1 | vmnet set --mac-address-spoofing on --passthru | jq -c '{VMName, Name, MacAddress, MacAddressSpoofing}'"
 step "netnat new LocalNAT --internal-ip-interface-address-prefix 192.168.100.0/24 --format table"

@@ -1,0 +1,57 @@
+import Foundation
+import Testing
+
+/// Running VMs through the tools: concurrent starts, the console, and what a killed worker leaves behind.
+@Suite("VM lifecycle through vmrun", .serialized)
+struct MachineLifecycleTests {
+    static func json(_ text: String) throws -> [String: Any] {
+        try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
+    }
+
+    @Test("Two shells starting the same VM at once: one wins, the other is told it is already running")
+    func concurrentStart() throws {
+        let runner = try ToolRunner()
+        _ = try runner.run("vmrun new race --image bench --memory 64M --command-line rounds=100000000")
+        for round in 0..<3 {
+            let box = ResultsBox(count: 2)
+            DispatchQueue.concurrentPerform(iterations: 2) { k in box.set(k, try? runner.run("vmrun start race")) }
+            let results = box.values.compactMap { $0 }
+            #expect(results.map(\.status).sorted() == [0, 1], "round \(round)")
+            let loser = results.first { $0.status == 1 }
+            #expect(loser?.stderr.contains("[VMAlreadyRunning]") == true, "round \(round): \(loser?.stderr ?? "")")
+            let state = try Self.json(runner.run("vmrun get race --format json").stdout)
+            #expect(state["State"] as? String == "Running")
+            let stopped = try runner.run("vmrun stop race --turn-off --passthru --format json")
+            #expect(try Self.json(stopped.stdout)["State"] as? String == "Off")
+        }
+    }
+
+    @Test("vmrun console follows the console log until the VM stops, and reports why it stopped")
+    func consoleFollowsUntilStop() throws {
+        let runner = try ToolRunner()
+        _ = try runner.run("vmrun new chatty --image hello --memory 64M")
+        // hello ends at once; the console of a VM that is not running is an error that says what to do.
+        let notRunning = try runner.run("vmrun console chatty")
+        #expect(notRunning.status == 1 && notRunning.stderr.contains("[VMNotRunning]"))
+        _ = try runner.run("vmrun new long --image bench --memory 64M --command-line rounds=100000000")
+        #expect(try runner.run("vmrun start long").status == 0)
+        let followed = try runner.run("( sleep 0.5; vmrun stop long --turn-off ) & vmrun console long; wait")
+        #expect(followed.status == 0)
+        #expect(followed.stderr.contains("vmrun: long: stopped: turned off (vmrun stop --turn-off)"))
+    }
+
+    @Test("vmrun get shows a running VM's uptime, instructions retired and assigned memory")
+    func runningVMRecord() throws {
+        let runner = try ToolRunner()
+        _ = try runner.run("vmrun new busy --image bench --memory 64M --command-line rounds=100000000")
+        _ = try runner.run("vmrun start busy")
+        Thread.sleep(forTimeInterval: 1.5)
+        let record = try Self.json(runner.run("vmrun get busy --format json").stdout)
+        #expect(record["State"] as? String == "Running")
+        #expect((record["InstructionsRetired"] as? Int ?? 0) > 0)
+        #expect(record["MemoryAssigned"] as? Int == 64 << 20)
+        #expect((record["Uptime"] as? String)?.hasPrefix("00:00:0") == true)
+        #expect(record["WorkerPID"] as? Int != nil)
+        _ = try runner.run("vmrun stop busy --turn-off")
+    }
+}
