@@ -62,7 +62,7 @@ public final class MachineRunner {
                 return RunOutcome(exitStatus: MachineExitStatus.turnedOff, reason: "turned off by signal \(signal)")
             }
             if let stopDeadline, Date() >= stopDeadline, turnOffReason == nil {
-                turnOffReason = "turned off: the guest did not shut down within the \(stopGrace) s after the stop request"
+                turnOffReason = "turned off: the guest did not shut down within \(stopGrace) s of the stop request"
                 machine.turnOff()
             }
             if isPaused {

@@ -1,6 +1,7 @@
 /// hello: what a guest sees of the processor it was given. Prints the CPU, the boot information, and each step
 /// a hypervisor takes to enter VMX operation, then exits with 0 when VMX operation worked and 1 when it did not
-/// (statuses 1 and 3 for `vmrun run`).
+/// (statuses 1 and 3 for `vmrun run`). With `echo` on its command line it then answers lines typed on its
+/// console (interrupt-driven COM1 input) until `exit`.
 @_cdecl("guest_main")
 public func guestMain(_ bootInfoPointer: UnsafeRawPointer) -> UInt32 {
     print("hello from a nestvm guest")
@@ -46,7 +47,19 @@ public func guestMain(_ bootInfoPointer: UnsafeRawPointer) -> UInt32 {
     }
     let works = vmx && vmxon == .succeeded
     print(works ? "nested virtualization: available" : "nested virtualization: not available")
+    if info.hasWord("echo") { echo() }
     return works ? 0 : 1
+}
+
+/// With `echo` on the command line: answers each line typed on the console until `exit` (or a stop request).
+func echo() {
+    Console.enableInput()
+    print("echo: type a line ('exit' ends)")
+    while let line = Console.readLine() {
+        if Array(line.utf8) == Array("exit".utf8) { break }  // bytes: String == would pull in Unicode tables
+        print("echo: \(line) (\(line.utf8.count) bytes)")
+    }
+    print("echo: done")
 }
 
 /// FNV-1a over a module's bytes, so a transcript shows its contents arrived intact.

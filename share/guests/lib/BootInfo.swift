@@ -71,6 +71,12 @@ public struct BootInfo {
         return nil
     }
 
+    /// Whether the word `name` is on the command line.
+    public func hasWord(_ name: StaticString) -> Bool {
+        let key = name.withUTF8Buffer { Array($0) }
+        return commandLine.utf8.split(separator: UInt8(ascii: " ")).contains { Array($0) == key }
+    }
+
     /// The memory map, ascending.
     public var memoryMap: [Region] {
         let map = Self.pointer(u64(40))

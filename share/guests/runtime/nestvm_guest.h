@@ -33,6 +33,10 @@ _Noreturn void nv_exit(uint32_t value);
 void *nv_alloc_pages(size_t count);
 /* Starts every secondary processor (each counts itself and halts); returns how many processors run. */
 uint32_t nv_start_secondaries(const uint8_t *boot_info);
+/* Interrupt-driven COM1 input (IRQ 4 through the PIC): enable it, then read bytes; the read waits halted and
+   returns -1 once a stop has been requested (port 0xF5). */
+void nv_serial_enable_input(void);
+int nv_serial_read_byte(void);
 /* An interrupt handler for one of the PIC's vectors 32..47, called on the IST stack with interrupts off. */
 void nv_set_interrupt_handler(uint8_t vector, void (*handler)(uint8_t vector));
 

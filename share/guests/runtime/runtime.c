@@ -189,3 +189,41 @@ uint32_t nv_start_secondaries(const uint8_t *boot_info) {
     for (uint64_t spin = 0; spin < 100000000 && secondaries_running + 1 < count; spin++) nv_pause();
     return secondaries_running + 1;
 }
+
+/* ---- interrupt-driven COM1 input: IRQ 4 through the PIC fills a ring buffer ---- */
+static volatile uint8_t input_ring[1024];
+static volatile uint32_t input_head, input_tail;
+
+static void serial_interrupt(uint8_t vector) {
+    (void)vector;
+    while (nv_inb(0x3F8 + 5) & 1) {
+        uint8_t byte = nv_inb(0x3F8);
+        if (input_head - input_tail < sizeof input_ring) input_ring[input_head++ % sizeof input_ring] = byte;
+    }
+    nv_outb(0x20, 0x20); /* EOI */
+}
+
+void nv_serial_enable_input(void) {
+    /* PICs: vector bases 0x20 and 0x28, cascade on IRQ 2, everything masked but IRQ 4. */
+    nv_outb(0x20, 0x11); nv_outb(0xA0, 0x11);
+    nv_outb(0x21, 0x20); nv_outb(0xA1, 0x28);
+    nv_outb(0x21, 0x04); nv_outb(0xA1, 0x02);
+    nv_outb(0x21, 0x01); nv_outb(0xA1, 0x01);
+    nv_outb(0x21, 0xEF); nv_outb(0xA1, 0xFF);
+    nv_set_interrupt_handler(0x24, serial_interrupt);
+    nv_outb(0x3F8 + 1, 0x01);  /* IER: received data */
+    nv_outb(0x3F8 + 4, 0x0B);  /* MCR: DTR, RTS, OUT2 (the interrupt line) */
+}
+
+int nv_serial_read_byte(void) {
+    for (;;) {
+        nv_disable_interrupts();
+        if (input_tail != input_head) {
+            uint8_t byte = input_ring[input_tail++ % sizeof input_ring];
+            nv_enable_interrupts();
+            return byte;
+        }
+        if (nv_inb(0xF5) & 1) { nv_enable_interrupts(); return -1; }  /* a stop was requested */
+        __asm__ volatile("sti; hlt");  /* STI's shadow: no interrupt is lost between the check and HLT */
+    }
+}
