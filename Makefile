@@ -64,7 +64,7 @@ $(GUEST_DIR)/%.elf: share/guests/%/main.swift $(GUEST_LIB) $(GUEST_RUNTIME) shar
 
 # The C workload of the processor benchmark, built freestanding with the system C compiler.
 WORKLOAD_CFLAGS := -O2 -ffreestanding -fno-pic -fno-pie -no-pie -nostdlib -static -fno-stack-protector -mno-red-zone \
-	-fno-asynchronous-unwind-tables -Wl,-Ttext=0x100000 -Wl,--build-id=none -Wl,-e,_start
+	-fno-asynchronous-unwind-tables -Wl,-Ttext-segment=0x100000 -Wl,--build-id=none -Wl,-e,_start
 
 .build/bench/workload.elf: share/guests/workload/workload.c
 	mkdir -p .build/bench

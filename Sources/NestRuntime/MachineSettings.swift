@@ -26,6 +26,8 @@ public enum MachineSettings {
         } catch {
             switch error {
             case .badImage: throw NestError(.badImage, "image \(row.image ?? "") is \(error.description)", target: row.name)
+            case .imageOutsideMemory(let address, _, _) where address < GuestLayout.imageBase:
+                throw NestError(.badImage, "image \(row.image ?? "") cannot boot: \(error.description)", target: row.name)
             case .imageOutsideMemory, .doesNotFit:
                 throw NestError(.memoryOutOfRange, error.description.replacingOccurrences(of: "vmrun set NAME", with: "vmrun set \(row.name)"), target: row.name)
             case .unsupportedSettings: throw NestError(.invalidArgument, error.description, target: row.name)

@@ -84,7 +84,9 @@ extension CPU {
             let wide = i.operandSize == 8
             let mask: UInt64 = wide ? ~0 : 0xFFFF_FFFF
             let bits: UInt64 = wide ? 64 : 32
-            switch FastForm(rawValue: i.fast) ?? .none {
+            // `fast` only ever holds a FastForm's raw value (set from `classify`), so the conversion needs no
+            // check; the checked initialiser was an out-of-line call per instruction.
+            switch unsafeBitCast(i.fast, to: FastForm.self) {
             case .aluRegisterToRM:
                 let op = UInt8(truncatingIfNeeded: i.op >> 3) & 7
                 let r = fastALU(op, gpr[Int(i.rm)] & mask, gpr[Int(i.reg)] & mask, bits: bits, mask: mask)
