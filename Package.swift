@@ -31,7 +31,7 @@ let package = Package(
         .systemLibrary(name: "CReadline", path: "Sources/CReadline"),
         .executableTarget(name: "x86bench", dependencies: ["X86"], swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]),
         .executableTarget(name: "vmrun", dependencies: ["NestTool", "NestStore", "NestRecords", "NestRuntime"]),
-        .executableTarget(name: "vmproc", dependencies: ["NestTool", "NestStore", "NestRecords"]),
+        .executableTarget(name: "vmproc", dependencies: ["NestTool", "NestStore", "NestRecords", "NestRuntime"]),
         .executableTarget(name: "vmnet", dependencies: ["NestTool", "NestStore", "NestRecords"]),
         .executableTarget(name: "vmswitch", dependencies: ["NestTool", "NestStore", "NestRecords"]),
         .executableTarget(name: "netnat", dependencies: ["NestTool", "NestStore", "NestRecords"]),

@@ -1,16 +1,10 @@
 #!/usr/bin/env bash
 # Machine figures through the tools (make bench): how long `vmrun start` takes to return with the guest running,
 # how long until the guest's first console output, and the bench guest's speed through the whole machine.
-set -euo pipefail
-bin="${NESTVM_BIN:?set NESTVM_BIN to the folder with the built tools}"
-export PATH="$bin:$PATH"
-NESTVM_HOME="$(mktemp -d)/nestvm"
-export NESTVM_HOME
-trap 'rm -rf "$(dirname "$NESTVM_HOME")"' EXIT
+source "$(dirname "$0")/common.sh"
 runs=${RUNS:-5}
 
 now() { date +%s%N; }
-median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 
 vmrun new spin --image bench --memory-startup-bytes 64M --command-line rounds=100000000 >/dev/null
 vmrun new hi --image hello --memory-startup-bytes 64M >/dev/null

@@ -1,15 +1,9 @@
 #!/usr/bin/env bash
 # Management-plane benchmark: a store with 1,000 VMs; `vmproc get` of all and
 # `vmrun get | vmproc set --expose-virtualization-extensions true` over all. Wall times, median of 5 runs.
-set -euo pipefail
-bin="${NESTVM_BIN:?set NESTVM_BIN to the folder with the built tools}"
-export PATH="$bin:$PATH"
-NESTVM_HOME="$(mktemp -d)/nestvm"
-export NESTVM_HOME
-trap 'rm -rf "$(dirname "$NESTVM_HOME")"' EXIT
+source "$(dirname "$0")/common.sh"
 count="${NESTVM_BENCH_VMS:-1000}"
 
-median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 time_ms() {
   local start end
   start=$(date +%s%N)

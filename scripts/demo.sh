@@ -1,11 +1,6 @@
 #!/usr/bin/env bash
 # The README tour: Hyper-V's nested-virtualization setup as nestvm pipelines, in a fresh temporary state directory.
-set -euo pipefail
-bin="${NESTVM_BIN:?set NESTVM_BIN to the folder with the built tools}"
-export PATH="$bin:$PATH"
-NESTVM_HOME="$(mktemp -d)/nestvm"
-export NESTVM_HOME
-trap 'rm -rf "$(dirname "$NESTVM_HOME")"' EXIT
+source "$(dirname "$0")/common.sh"
 
 step() {
   printf '\n\033[1m$ %s\033[0m\n' "$1"

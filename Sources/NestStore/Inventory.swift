@@ -185,7 +185,7 @@ extension Inventory {
     /// Removes a VM (Remove-VM): only when Off, or Saved with `force` (discarding the saved state). A VM whose
     /// own inventory holds objects is removed with them only with `force`.
     public func removeVM(host path: String?, _ selector: VMSelector, force: Bool) throws(NestError) -> HostedVM {
-        try store.write { db in
+        let removed = try store.write { db in
             let host = try Host.resolveForChange(path, in: db)
             let row = try selector.fetch(on: host, db)
             switch row.state {
@@ -207,6 +207,9 @@ extension Inventory {
             try row.delete(db)
             return HostedVM(host: host, row: row)
         }
+        // Its console log and lock go with it (a VM that never ran has none).
+        try? FileManager.default.removeItem(atPath: WorkerFiles(directory: store.directory, vmId: removed.row.id).directory)
+        return removed
     }
 
     /// Deletes everything inside the host keyed `key`, deeper levels first.

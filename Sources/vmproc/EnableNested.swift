@@ -1,4 +1,5 @@
 import ArgumentParser
+import NestRuntime
 import NestStore
 import NestTool
 
@@ -49,6 +50,11 @@ extension VMProc {
                             Stream.err("vmproc: \(vmName): nothing changed\n")
                             return
                         }
+                    }
+                    // Turning the VM off is a real stop of its worker (as the script's Stop-VM); the rest of the
+                    // plan is then applied to the stopped VM in one transaction.
+                    if plan.contains(where: { $0.string("Check") == "NotOff" }) {
+                        _ = try VMLifecycle(inventory: inventory).stop(selector, host: host, grace: 10, turnOff: false)
                     }
                     let applied = try inventory.enableNested(host: host, selector, apply: true)
                     if change.passthru { applied.forEach(emitter.emit) }

@@ -79,14 +79,7 @@ extension VMRun {
         @Argument(help: "VM names (default: the VMs piped in).", completion: Completions.vmNames(states: [.running]))
         var names: [String] = []
 
-        func run() throws {
-            try Session.change(
-                tool: "vmrun", global: global, change: change, given: names.map(VMSelector.name), what: "VMs",
-                bind: Binding.vm, view: Views.virtualMachine
-            ) { inventory, selector, host in
-                [try VMLifecycle(inventory: inventory).setPaused(selector, host: host, true).record]
-            }
-        }
+        func run() throws { try VMRun.setPaused(true, global: global, change: change, names: names) }
     }
 
     /// `vmrun resume` (Resume-VM).
@@ -99,13 +92,16 @@ extension VMRun {
         @Argument(help: "VM names (default: the VMs piped in).", completion: Completions.vmNames(states: [.paused]))
         var names: [String] = []
 
-        func run() throws {
-            try Session.change(
-                tool: "vmrun", global: global, change: change, given: names.map(VMSelector.name), what: "VMs",
-                bind: Binding.vm, view: Views.virtualMachine
-            ) { inventory, selector, host in
-                [try VMLifecycle(inventory: inventory).setPaused(selector, host: host, false).record]
-            }
+        func run() throws { try VMRun.setPaused(false, global: global, change: change, names: names) }
+    }
+
+    /// Pauses or resumes the VMs named or piped in.
+    static func setPaused(_ paused: Bool, global: GlobalOptions, change: ChangeOptions, names: [String]) throws {
+        try Session.change(
+            tool: "vmrun", global: global, change: change, given: names.map(VMSelector.name), what: "VMs",
+            bind: Binding.vm, view: Views.virtualMachine
+        ) { inventory, selector, host in
+            [try VMLifecycle(inventory: inventory).setPaused(selector, host: host, paused).record]
         }
     }
 }
