@@ -179,4 +179,6 @@ public enum PlatformPorts {
     public static let exit: UInt16 = 0xF4
     /// The power port: bit 0 reads 1 once a stop has been requested (`vmrun stop`); the guest should shut down.
     public static let power: UInt16 = 0xF5
+    /// The IRQ a stop request raises (edge), as ACPI's SCI.
+    public static let stopIRQ = 9
 }

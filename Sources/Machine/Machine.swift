@@ -18,8 +18,11 @@ public final class Machine {
     /// The interrupt controllers and the timer.
     public let pic = PIC8259()
     public let pit = PIT8254()
-    /// A stop was requested (the guest reads bit 0 of port 0xF5).
-    public var isStopRequested = false
+    /// A stop was requested: the guest reads bit 0 of port 0xF5 as 1, and IRQ 9 (where ACPI puts its power
+    /// button event) is raised, so a guest waiting halted with that line unmasked wakes to see it.
+    public var isStopRequested = false {
+        didSet { if isStopRequested && !oldValue { pic.raise(PlatformPorts.stopIRQ) } }
+    }
     /// Why the machine stopped, once it has.
     public internal(set) var stop: MachineStop?
 

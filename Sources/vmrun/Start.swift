@@ -38,7 +38,7 @@ extension VMRun {
         static let configuration = CommandConfiguration(
             abstract: "Stop VMs (Stop-VM).",
             discussion: """
-                The guest is asked to shut down (bit 0 of port 0xF5 reads 1) and is turned off when it has not \
+                The guest is asked to shut down (bit 0 of port 0xF5 reads 1, and IRQ 9 is raised) and is turned off when it has not \
                 ended after the grace period. --turn-off turns it off at once. Returns once the VM is Off; a VM \
                 that is already Off is left as it is.
                 """)

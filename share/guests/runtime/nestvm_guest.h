@@ -34,7 +34,7 @@ void *nv_alloc_pages(size_t count);
 /* Starts every secondary processor (each counts itself and halts); returns how many processors run. */
 uint32_t nv_start_secondaries(const uint8_t *boot_info);
 /* Interrupt-driven COM1 input (IRQ 4 through the PIC): enable it, then read bytes; the read waits halted and
-   returns -1 once a stop has been requested (port 0xF5). */
+   returns -1 once a stop has been requested (IRQ 9 wakes it; port 0xF5 says so). */
 void nv_serial_enable_input(void);
 int nv_serial_read_byte(void);
 /* An interrupt handler for one of the PIC's vectors 32..47, called on the IST stack with interrupts off. */

@@ -203,14 +203,22 @@ static void serial_interrupt(uint8_t vector) {
     nv_outb(0x20, 0x20); /* EOI */
 }
 
+/* A stop request (IRQ 9, on the slave PIC): nothing to do but acknowledge; the reader then sees port 0xF5. */
+static void stop_interrupt(uint8_t vector) {
+    (void)vector;
+    nv_outb(0xA0, 0x20);
+    nv_outb(0x20, 0x20);
+}
+
 void nv_serial_enable_input(void) {
-    /* PICs: vector bases 0x20 and 0x28, cascade on IRQ 2, everything masked but IRQ 4. */
+    /* PICs: vector bases 0x20 and 0x28, cascade on IRQ 2; only IRQ 4 (COM1) and IRQ 9 (stop request) unmasked. */
     nv_outb(0x20, 0x11); nv_outb(0xA0, 0x11);
     nv_outb(0x21, 0x20); nv_outb(0xA1, 0x28);
     nv_outb(0x21, 0x04); nv_outb(0xA1, 0x02);
     nv_outb(0x21, 0x01); nv_outb(0xA1, 0x01);
-    nv_outb(0x21, 0xEF); nv_outb(0xA1, 0xFF);
+    nv_outb(0x21, 0xEB); nv_outb(0xA1, 0xFD);
     nv_set_interrupt_handler(0x24, serial_interrupt);
+    nv_set_interrupt_handler(0x29, stop_interrupt);
     nv_outb(0x3F8 + 1, 0x01);  /* IER: received data */
     nv_outb(0x3F8 + 4, 0x0B);  /* MCR: DTR, RTS, OUT2 (the interrupt line) */
 }
