@@ -49,9 +49,11 @@ public final class Machine {
             throw .unsupportedSettings("a machine has 1 to \(MachineConfiguration.maximumProcessorCount) processors, not \(configuration.processorCount)")
         }
         self.configuration = configuration
-        memory = PhysicalMemory(size: Int(ram + EPT01.tableBytes(memoryBytes: ram)))
+        guard let memory = PhysicalMemory(size: Int(ram + EPT01.tableBytes(memoryBytes: ram))) else {
+            throw .unsupportedSettings("this host cannot reserve \(ram >> 20) MiB of address space for the guest; give the VM less memory")
+        }
+        self.memory = memory
         let loaded = try BootLoader(configuration: configuration, memory: memory).load()
-        let memory = memory
         let eptPointer = EPT01.build(at: ram, memoryBytes: ram) { memory.write($0, size: 8, $1) }
         cpuid = CPUIDView(processorCount: configuration.processorCount, exposesVMX: configuration.exposeVirtualizationExtensions)
         mailboxes = BootLoader.mailbox(0, modules: configuration.modules.count, mapEntries: loaded.memoryMap.count)

@@ -92,13 +92,12 @@ public final class CPU {
         segments.initialize(repeating: Segment(selector: 0x10, base: 0, limit: 0xFFFF_FFFF, attributes: 0xC093), count: 6)
         segments[SegmentRegister.cs.rawValue] = Segment(selector: 0x08, base: 0, limit: 0xFFFF_FFFF, attributes: 0xA09B)
         tlb = TLB()
-        decodeCache = DecodeCache(pageCount: memory.pageCount)
+        decodeCache = DecodeCache()
         efer = EFER.lme | EFER.lma | EFER.nxe
         cr4 = CR4.pae | CR4.osfxsr | CR4.osxmmexcpt
     }
 
     deinit {
-        decodeCache.deallocate()
         gpr.deallocate()
         xmm.deallocate()
         segments.deallocate()

@@ -8,7 +8,8 @@ import Darwin
 ///
 /// Reads outside it return all ones and writes are dropped, as on a bus where nothing answers. Every store
 /// through `write` to a page that holds decoded code bumps that page's generation, which invalidates the
-/// decoded instructions cached for it (self-modifying code stays correct).
+/// decoded instructions cached for it (self-modifying code stays correct). The decoded instructions live here,
+/// per physical page, so every processor over this memory shares them (decoding depends on the bytes alone).
 public final class PhysicalMemory {
     /// The size in bytes.
     public let size: Int
@@ -18,28 +19,64 @@ public final class PhysicalMemory {
     let codePage: UnsafeMutablePointer<Bool>
     /// Per 4 KiB page: changed whenever a page with decoded instructions is written.
     let generation: UnsafeMutablePointer<UInt32>
+    /// Per 4 KiB page: its decoded instructions (4096 entries, `length == 0` meaning not decoded), nil until
+    /// code is first fetched from it, and the generation they were decoded under.
+    let decoded: UnsafeMutablePointer<UnsafeMutablePointer<Instruction>?>
+    let decodedGeneration: UnsafeMutablePointer<UInt32>
     /// The number of 4 KiB pages.
     public let pageCount: Int
+    let metadata: UnsafeMutableRawPointer
+    let metadataSize: Int
 
-    /// Zeroed memory of `size` bytes (rounded up to a whole page). The pages come from an anonymous mapping, so
-    /// memory the guest never touches costs nothing.
-    public init(size: Int) {
+    /// Zeroed memory of `size` bytes (rounded up to a whole page), or nil when the host cannot reserve that
+    /// much address space. The bytes and the per-page bookkeeping are anonymous mappings, so memory the guest
+    /// never touches costs nothing.
+    public init?(size: Int) {
         let pages = max((size + 4095) / 4096, 1)
         self.size = pages * 4096
         pageCount = pages
-        let mapping = mmap(nil, self.size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0)
-        guard let mapping, mapping != MAP_FAILED else { fatalError("cannot map \(self.size) bytes of guest memory") }
-        bytes = mapping
-        codePage = .allocate(capacity: pages)
-        codePage.initialize(repeating: false, count: pages)
-        generation = .allocate(capacity: pages)
-        generation.initialize(repeating: 0, count: pages)
+        metadataSize = pages * (MemoryLayout<UnsafeMutablePointer<Instruction>?>.stride + 2 * MemoryLayout<UInt32>.stride + 1)
+        guard let bytes = Self.map(self.size) else { return nil }
+        guard let metadata = Self.map(metadataSize) else {
+            munmap(bytes, self.size)
+            return nil
+        }
+        self.bytes = bytes
+        self.metadata = metadata
+        decoded = metadata.bindMemory(to: UnsafeMutablePointer<Instruction>?.self, capacity: pages)
+        let generations = metadata + pages * MemoryLayout<UnsafeMutablePointer<Instruction>?>.stride
+        generation = generations.bindMemory(to: UInt32.self, capacity: pages)
+        decodedGeneration = (generations + pages * 4).bindMemory(to: UInt32.self, capacity: pages)
+        codePage = (generations + pages * 8).bindMemory(to: Bool.self, capacity: pages)
+    }
+
+    static func map(_ size: Int) -> UnsafeMutableRawPointer? {
+        let mapping = mmap(nil, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0)
+        guard let mapping, mapping != MAP_FAILED else { return nil }
+        return mapping
     }
 
     deinit {
+        for page in 0..<pageCount { decoded[page]?.deallocate() }
         munmap(bytes, size)
-        codePage.deallocate()
-        generation.deallocate()
+        munmap(metadata, metadataSize)
+    }
+
+    /// The decoded instructions of physical page `page`, emptied if the page changed since they were decoded.
+    @inline(__always)
+    func decodedInstructions(page: Int) -> UnsafeMutablePointer<Instruction> {
+        if let existing = decoded[page] {
+            if decodedGeneration[page] != generation[page] {
+                existing.update(repeating: Instruction(), count: 4096)
+                decodedGeneration[page] = generation[page]
+            }
+            return existing
+        }
+        let array = UnsafeMutablePointer<Instruction>.allocate(capacity: 4096)
+        array.initialize(repeating: Instruction(), count: 4096)
+        decoded[page] = array
+        decodedGeneration[page] = generation[page]
+        return array
     }
 
     /// Whether `count` bytes at `address` lie inside memory.

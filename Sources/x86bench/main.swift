@@ -14,8 +14,9 @@ func seconds() -> Double {
     return Double(t.tv_sec) + Double(t.tv_nsec) / 1e9
 }
 
-/// A machine with `size` bytes of memory, identity-mapped with 2 MiB pages, paging on.
-func makeCPU(memory: PhysicalMemory) -> CPU {
+/// A processor over 16 MiB of memory, identity-mapped with 2 MiB pages, paging on.
+func makeCPU() -> CPU {
+    guard let memory = PhysicalMemory(size: 16 << 20) else { print("x86bench: cannot map 16 MiB of guest memory"); exit(1) }
     let cpu = CPU(memory: memory)
     let pml4: UInt64 = 0x1000, pdpt: UInt64 = 0x2000, pd: UInt64 = 0x3000
     memory.write(pml4, size: 8, pdpt | 3)
@@ -58,7 +59,7 @@ func measure(_ name: String, repeat count: Int = quick ? 1 : 3, setup: (CPU) -> 
     var best = Double.infinity
     var instructions: UInt64 = 0
     for _ in 0..<count {
-        let cpu = makeCPU(memory: PhysicalMemory(size: 16 << 20))
+        let cpu = makeCPU()
         setup(cpu)
         let start = seconds()
         let result = runToEnd(cpu)
@@ -69,7 +70,7 @@ func measure(_ name: String, repeat count: Int = quick ? 1 : 3, setup: (CPU) -> 
     }
     var statistics = CPU.Statistics()
     if !quick {
-        let cpu = makeCPU(memory: PhysicalMemory(size: 16 << 20))
+        let cpu = makeCPU()
         setup(cpu)
         cpu.collectsStatistics = true
         _ = runToEnd(cpu)

@@ -69,7 +69,7 @@ struct CompiledProgramTests {
             try #require(guestBuilt.status == 0, "\(guestBuilt.output)")
             let expected = try Self.run(native, []).output
             let image = try ELFImage(Array(try Data(contentsOf: URL(fileURLWithPath: guest))))
-            let result = try Self.runGuest(image, memory: PhysicalMemory(size: 4 << 20))
+            let result = try Self.runGuest(image, memory: PhysicalMemory(size: 4 << 20)!)
             #expect(result.status == 0, "\(compiler) \(optimization)")
             #expect(result.console == expected, "\(compiler) \(optimization)")
             #expect(expected.contains("bytecode 00000000008a043a"))

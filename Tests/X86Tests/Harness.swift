@@ -6,7 +6,7 @@ import Testing
 final class TestMachine {
     static let code: UInt64 = 0x1000
     static let stackTop: UInt64 = 0x80000
-    let memory = PhysicalMemory(size: 4 << 20)
+    let memory = PhysicalMemory(size: 4 << 20)!
     let cpu: CPU
 
     init() {
