@@ -5,8 +5,9 @@ import X86
 /// one or more processors. The machine is the L0 hypervisor for its guest: guest code runs on `X86` in VMX
 /// non-root operation and every VM exit comes back here (`Machine+Exits.swift`).
 ///
-/// Time is the boot processor's retired instructions plus the time every processor spent halted, one nanosecond
-/// per instruction; several processors are interleaved on one thread in fixed slices, so a run is reproducible.
+/// Time is the boot processor's retired instructions plus the time it spent halted (during which the clock follows
+/// the other processors, or skips ahead when all are halted), one nanosecond per instruction; several processors
+/// are interleaved on one thread in fixed slices, so a run is reproducible.
 public final class Machine {
     public let configuration: MachineConfiguration
     /// Host memory: guest RAM at host-physical = guest-physical, then L0's EPT tables.
@@ -27,7 +28,7 @@ public final class Machine {
     public internal(set) var stop: MachineStop?
 
     let cpuid: CPUIDView
-    /// Machine time that passed while every processor was halted.
+    /// Machine time that passed while the boot processor was halted.
     var idleTime: UInt64 = 0
     /// COM1's interrupt line at the last look (IRQs are edge-triggered).
     var uartLine = false
@@ -124,17 +125,21 @@ public final class Machine {
         while instructionsRetired < target {
             raiseDeviceInterrupts()
             startParkedProcessors()
+            // An interrupt wakes a halted boot processor even while others keep running.
+            if processors[0].isHalted && pic.hasInterrupt { offerInterrupt(to: processors[0]) }
             if processors.allSatisfy({ $0.isParked || $0.isHalted }) {
                 if let status = idle() { return status }
                 continue
             }
             let vcpu = pickProcessor()
             var limit = min(target - instructionsRetired, processors.count > 1 ? Self.slice : .max)
-            if vcpu.index == 0 {
-                offerInterrupt(to: vcpu)
-                if let deadline = pit.nextInterrupt { limit = min(limit, deadline > now ? deadline - now : 1) }
-            }
+            if vcpu.index == 0 { offerInterrupt(to: vcpu) }
+            // The clock follows the boot processor, or whichever runs while it is halted.
+            let keepsTime = vcpu.index == 0 || processors[0].isHalted
+            if keepsTime, let deadline = pit.nextInterrupt { limit = min(limit, deadline > now ? deadline - now : 1) }
+            let before = vcpu.cpu.instructionsRetired
             if case .exit(let exit) = vcpu.cpu.run(maxInstructions: limit) { handle(exit, on: vcpu) }
+            if vcpu.index != 0 && processors[0].isHalted { idleTime &+= vcpu.cpu.instructionsRetired &- before }
             if let stop { return .stopped(stop) }
         }
         raiseDeviceInterrupts()

@@ -61,7 +61,7 @@ enum AssembledGuest {
 
 extension Machine {
     /// Runs until the machine stops or waits for input, or `budget` instructions have run.
-    func runToEnd(budget: UInt64 = 500_000_000) -> Machine.Status {
+    func runToEnd(budget: UInt64 = 50_000_000) -> Machine.Status {
         var spent: UInt64 = 0
         while spent < budget {
             let status = run(budget: 10_000_000)

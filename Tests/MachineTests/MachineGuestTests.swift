@@ -67,6 +67,28 @@ import X86
         #expect(m.instructionsRetired < 1000)
     }
 
+    @Test("While the boot processor is halted, time follows the processor that runs: its timer still fires")
+    func timeFollowsRunningProcessor() throws {
+        let m = try Self.machine("mov 64(%rdi), %rbx\n" + AssembledGuest.installGate(vector: 0x20, handler: "tick") + "\n"
+            + AssembledGuest.initializePIC(masterMask: 0xFE) + """
+
+            movq $0x300000, 32+16(%rbx)
+            lea spin(%rip), %rax
+            mov %rax, 32+8(%rbx)
+            mov $0x30, %al; out %al, $0x43
+            mov $0xa9, %al; out %al, $0x40
+            mov $0x04, %al; out %al, $0x40
+            sti
+            1: hlt
+            jmp 1b
+            spin: jmp spin
+            tick: mov $0x33, %al
+            out %al, $0xf4
+            """, processors: 2)
+        #expect(m.runToEnd() == .stopped(.guestExit(0x33)))
+        #expect(m.processors[1].cpu.instructionsRetired > 900_000)
+    }
+
     @Test("COM1 receive interrupts: the guest waits halted until input arrives, then reads it in its IRQ 4 handler")
     func serialInput() throws {
         let m = try Self.machine(AssembledGuest.installGate(vector: 0x24, handler: "received") + "\n"
