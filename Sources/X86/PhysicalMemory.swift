@@ -80,11 +80,13 @@ public final class PhysicalMemory {
     }
 
     /// Whether `count` bytes at `address` lie inside memory.
+    @inline(__always)
     public func contains(_ address: UInt64, count: Int) -> Bool {
         address < UInt64(size) && UInt64(size) - address >= UInt64(count)
     }
 
     /// Reads a little-endian value of `size` bytes (1, 2, 4 or 8).
+    @inline(__always)
     public func read(_ address: UInt64, size: Int) -> UInt64 {
         guard contains(address, count: size) else { return size == 8 ? ~0 : (1 << (size * 8)) - 1 }
         let p = bytes + Int(address)
@@ -97,6 +99,7 @@ public final class PhysicalMemory {
     }
 
     /// Writes the low `size` bytes of `value`, little-endian.
+    @inline(__always)
     public func write(_ address: UInt64, size: Int, _ value: UInt64) {
         guard contains(address, count: size) else { return }
         noteWrite(address, size: size)
@@ -110,6 +113,7 @@ public final class PhysicalMemory {
     }
 
     /// Marks pages touched by a store, so decoded code on them is decoded again.
+    @inline(__always)
     func noteWrite(_ address: UInt64, size: Int) {
         let first = Int(address >> 12), last = Int((address + UInt64(size) - 1) >> 12)
         if codePage[first] { generation[first] &+= 1; codePage[first] = false }
