@@ -45,8 +45,13 @@ struct MachineLifecycleTests {
         let runner = try ToolRunner()
         _ = try runner.run("vmrun new busy --image bench --memory 64M --command-line rounds=100000000")
         _ = try runner.run("vmrun start busy")
-        Thread.sleep(forTimeInterval: 1.5)
-        let record = try Self.json(runner.run("vmrun get busy --format json").stdout)
+        // The worker stores its progress about once a second; give a slow build a few seconds.
+        var record: [String: Any] = [:]
+        for _ in 0..<40 {
+            Thread.sleep(forTimeInterval: 0.25)
+            record = try Self.json(runner.run("vmrun get busy --format json").stdout)
+            if (record["InstructionsRetired"] as? Int ?? 0) > 0 { break }
+        }
         #expect(record["State"] as? String == "Running")
         #expect((record["InstructionsRetired"] as? Int ?? 0) > 0)
         #expect(record["MemoryAssigned"] as? Int == 64 << 20)
