@@ -12,17 +12,16 @@ extension VMRow {
 }
 
 extension Inventory {
-    static func date(from timestamp: String) -> Date? {
+    /// Run start times carry fractions of a second, so Uptime turns over on the second the run began.
+    static func preciseFormatter() -> ISO8601DateFormatter {
         let formatter = ISO8601DateFormatter()
         formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        return formatter.date(from: timestamp) ?? ISO8601DateFormatter().date(from: timestamp)
+        return formatter
     }
 
-    static func preciseTimestamp() -> String {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        return formatter.string(from: Date())
-    }
+    static func date(from timestamp: String) -> Date? { preciseFormatter().date(from: timestamp) }
+
+    static func preciseTimestamp() -> String { preciseFormatter().string(from: Date()) }
 
     /// Marks a VM Running for a run that is about to begin (Start-VM): it must be Off, have no saved state, live on
     /// L0 and have an image. The caller holds the VM's worker lock.
@@ -86,12 +85,13 @@ extension Inventory {
         }
     }
 
-    /// Marks Off every VM recorded as running whose worker no longer holds its lock: the process was killed (or
-    /// crashed) without recording an exit. Returns the names of the VMs recovered.
+    /// Marks Off every L0 VM recorded as running whose worker no longer holds its lock: the process was killed
+    /// (or crashed) without recording an exit. Returns the names of the VMs recovered. (VMs inside VMs run under
+    /// their host's hypervisor, not in a worker of their own.)
     @discardableResult
     public func recoverLostWorkers() throws(NestError) -> [String] {
         let running = try store.read { db in
-            try VMRow.filter(sql: "state IN ('Running', 'Paused')").fetchAll(db)
+            try VMRow.filter(sql: "host = ? AND state IN ('Running', 'Paused')", arguments: [Host.localhost.key]).fetchAll(db)
         }
         var recovered: [String] = []
         for row in running where !WorkerFiles(directory: store.directory, vmId: row.id).isLocked {
