@@ -73,3 +73,10 @@ public enum MachineError: Error, Equatable, Sendable, CustomStringConvertible {
 }
 
 func hex(_ value: UInt64) -> String { String(value, radix: 16) }
+
+/// A size in the largest binary unit that divides it: `128 GiB`, `96 MiB`, `1000 bytes`.
+func describeBytes(_ bytes: UInt64) -> String {
+    if bytes >= 1 << 30 && bytes % (1 << 30) == 0 { return "\(bytes >> 30) GiB" }
+    if bytes >= 1 << 20 && bytes % (1 << 20) == 0 { return "\(bytes >> 20) MiB" }
+    return "\(bytes) bytes"
+}

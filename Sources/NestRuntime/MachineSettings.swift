@@ -24,13 +24,14 @@ public enum MachineSettings {
         do {
             return try Machine(configuration)
         } catch {
+            // The machine's messages name commands with NAME; this is the VM they are about.
+            let message = error.description.replacingOccurrences(of: " NAME ", with: " \(row.name) ")
             switch error {
-            case .badImage: throw NestError(.badImage, "image \(row.image ?? "") is \(error.description)", target: row.name)
+            case .badImage: throw NestError(.badImage, "image \(row.image ?? "") is \(message)", target: row.name)
             case .imageOutsideMemory(let address, _, _) where address < GuestLayout.imageBase:
-                throw NestError(.badImage, "image \(row.image ?? "") cannot boot: \(error.description)", target: row.name)
-            case .imageOutsideMemory, .doesNotFit:
-                throw NestError(.memoryOutOfRange, error.description.replacingOccurrences(of: "vmrun set NAME", with: "vmrun set \(row.name)"), target: row.name)
-            case .unsupportedSettings: throw NestError(.invalidArgument, error.description, target: row.name)
+                throw NestError(.badImage, "image \(row.image ?? "") cannot boot: \(message)", target: row.name)
+            case .imageOutsideMemory, .doesNotFit: throw NestError(.memoryOutOfRange, message, target: row.name)
+            case .unsupportedSettings: throw NestError(.invalidArgument, message, target: row.name)
             }
         }
     }
