@@ -17,7 +17,7 @@ extension VMRun {
         @OptionGroup var global: GlobalOptions
         @OptionGroup var change: ChangeOptions
 
-        @Argument(help: "VM names (default: the VMs piped in).", completion: Completions.vmNames())
+        @Argument(help: "VM names (default: the VMs piped in).", completion: Completions.vmNames(states: [.off]))
         var names: [String] = []
 
         @Option(help: ArgumentHelp("A boot module for the guest: a file, named NAME or after the file (repeatable).", valueName: "NAME=PATH"), completion: .file())
