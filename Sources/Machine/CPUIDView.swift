@@ -3,9 +3,12 @@
 /// only the features the processor implements. VMX (leaf 1, ECX bit 5) follows
 /// `ExposeVirtualizationExtensions`, as on Hyper-V.
 public struct CPUIDView: Sendable {
+    /// Logical processors reported (leaves 1 and 0xB).
     public var processorCount: Int
+    /// CPUID.1:ECX.VMX: the VM's ExposeVirtualizationExtensions.
     public var exposesVMX: Bool
 
+    /// The view of a VM with these settings.
     public init(processorCount: Int, exposesVMX: Bool) {
         self.processorCount = processorCount
         self.exposesVMX = exposesVMX

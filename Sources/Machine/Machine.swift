@@ -9,6 +9,7 @@ import X86
 /// the other processors, or skips ahead when all are halted), one nanosecond per instruction; several processors
 /// are interleaved on one thread in fixed slices, so a run is reproducible.
 public final class Machine {
+    /// What the machine was built from.
     public let configuration: MachineConfiguration
     /// Host memory: guest RAM at host-physical = guest-physical, then L0's EPT tables.
     public let memory: PhysicalMemory
@@ -16,8 +17,9 @@ public final class Machine {
     public let processors: [VCPU]
     /// COM1.
     public let uart = UART16550()
-    /// The interrupt controllers and the timer.
+    /// The interrupt controllers.
     public let pic = PIC8259()
+    /// The timer.
     public let pit = PIT8254()
     /// A stop was requested: the guest reads bit 0 of port 0xF5 as 1, and IRQ 9 (where ACPI puts its power
     /// button event) is raised, so a guest waiting halted with that line unmasked wakes to see it.

@@ -16,6 +16,7 @@ public struct MachineConfiguration: Sendable {
     /// Named byte blobs passed in the boot information.
     public var modules: [BootModule]
 
+    /// A configuration; the defaults are one processor, no VMX, an empty command line and no modules.
     public init(memoryBytes: UInt64, processorCount: Int = 1, exposeVirtualizationExtensions: Bool = false,
                 image: [UInt8], commandLine: String = "", modules: [BootModule] = []) {
         self.memoryBytes = memoryBytes
@@ -39,6 +40,7 @@ public struct BootModule: Sendable, Equatable {
     /// Its contents.
     public var bytes: [UInt8]
 
+    /// A module named `name` holding `bytes`.
     public init(name: String, bytes: [UInt8]) {
         self.name = name
         self.bytes = bytes
@@ -56,6 +58,7 @@ public enum MachineError: Error, Equatable, Sendable, CustomStringConvertible {
     /// Memory size or processor count outside what a machine supports.
     case unsupportedSettings(String)
 
+    /// The sentence for the user: what is wrong and what to do.
     public var description: String {
         switch self {
         case .badImage(let why): return "not a bootable ELF64 x86-64 image: \(why)"

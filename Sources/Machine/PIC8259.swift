@@ -62,6 +62,7 @@ public final class PIC8259 {
     var master = Chip(vectorBase: 0x20)
     var slave = Chip(vectorBase: 0x28)
 
+    /// A pair as at power-on: every line masked.
     public init() {}
 
     /// A rising edge on IRQ `line` (0–15).

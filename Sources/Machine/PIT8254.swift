@@ -23,6 +23,7 @@ public final class PIT8254 {
 
     var channels = [Channel(), Channel(), Channel()]
 
+    /// A timer as at power-on: no channel counting.
     public init() {}
 
     /// Input-clock ticks at machine time `now` (instructions).

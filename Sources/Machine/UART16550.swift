@@ -19,6 +19,7 @@ public final class UART16550 {
     var transmitterEmptyPending = false
     var lineStatusErrors: UInt8 = 0
 
+    /// A UART as at power-on: 8N1, no interrupts enabled, nothing received.
     public init() {}
 
     /// The interrupt line (IRQ 4 on COM1): asserted while an enabled source is pending and OUT2 is set.

@@ -13,6 +13,7 @@ public struct ConsoleSession {
     /// The detach key, Ctrl-] (as telnet and virsh).
     public static let detachKey: Int32 = 0x1D
 
+    /// A console on VM `row`, whose files are in `stateDirectory`.
     public init(row: VMRow, stateDirectory: String) {
         self.row = row
         files = WorkerFiles(directory: stateDirectory, vmId: row.id)

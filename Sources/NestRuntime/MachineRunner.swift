@@ -4,7 +4,9 @@ import NestStore
 
 /// How a run ended: the exit status `vmrun run` reports and the reason recorded with the VM.
 public struct RunOutcome: Sendable, Equatable {
+    /// The status `vmrun run` exits with (nestvm(7), "GUEST EXIT STATUSES").
     public var exitStatus: Int32
+    /// Why the run ended, as recorded in the VM's ExitReason.
     public var reason: String
 }
 

@@ -5,8 +5,10 @@ import NestStore
 /// Starting, running, stopping and pausing VMs on L0 (Start-VM, Stop-VM, Suspend-VM, Resume-VM). A VM runs in
 /// one process that holds its lock: `vmrun run` itself, or a detached worker that `vmrun start` spawns.
 public struct VMLifecycle {
+    /// The inventory the VMs are in (their files are beside its store).
     public let inventory: Inventory
 
+    /// Lifecycle operations on the VMs of `inventory`.
     public init(inventory: Inventory) { self.inventory = inventory }
 
     var directory: String { inventory.store.directory }

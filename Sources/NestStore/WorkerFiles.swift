@@ -15,8 +15,11 @@ public struct WorkerFiles: Sendable {
         directory = stateDirectory + "/vms/" + vmId
     }
 
+    /// What the guest printed on COM1 in its current or last run.
     public var consoleLog: String { directory + "/console.log" }
+    /// The running worker's control socket (ControlChannel).
     public var controlSocket: String { directory + "/control.sock" }
+    /// The file whose `flock` the running process holds.
     public var lock: String { directory + "/lock" }
     /// Diagnostics of a detached worker (its stderr).
     public var workerLog: String { directory + "/worker.log" }

@@ -12,6 +12,7 @@ public struct VMXOperation: Sendable {
     /// The current-VMCS pointer: all ones when there is none.
     public private(set) var currentVMCS: UInt64 = .max
 
+    /// A processor outside VMX operation.
     public init() {}
 
     /// VMX is enabled by IA32_FEATURE_CONTROL: the lock bit (0) and "enable VMX outside SMX" (2) both set.
