@@ -140,8 +140,10 @@ public final class Machine {
             let keepsTime = vcpu.index == 0 || processors[0].isHalted
             if keepsTime, let deadline = pit.nextInterrupt { limit = min(limit, deadline > now ? deadline - now : 1) }
             let before = vcpu.cpu.instructionsRetired
+            vcpu.catchUpTimeStampCounter(now: now)
             if case .exit(let exit) = vcpu.cpu.run(maxInstructions: limit) { handle(exit, on: vcpu) }
             if vcpu.index != 0 && processors[0].isHalted { idleTime &+= vcpu.cpu.instructionsRetired &- before }
+            vcpu.noteTime(now: now)
             if let stop { return .stopped(stop) }
         }
         raiseDeviceInterrupts()

@@ -23,6 +23,24 @@ public final class VCPU {
         isParked = index != 0
     }
 
+    /// Machine time and this processor's retired count when it last stopped running.
+    var lastNow: UInt64 = 0
+    var lastRetired: UInt64 = 0
+
+    /// The TSC counts machine time, not only this processor's instructions: time that passed while it was
+    /// halted, parked or waiting for its slice is added before it runs again (additively, so a TSC the guest
+    /// wrote keeps its offset).
+    func catchUpTimeStampCounter(now: UInt64) {
+        let elapsed = now &- lastNow, ran = cpu.instructionsRetired &- lastRetired
+        if elapsed > ran { cpu.tscBase &+= elapsed - ran }
+        noteTime(now: now)
+    }
+
+    func noteTime(now: UInt64) {
+        lastNow = now
+        lastRetired = cpu.instructionsRetired
+    }
+
     /// Whether an external interrupt would be taken now (RFLAGS.IF set, no STI/MOV SS shadow, nothing queued).
     var acceptsInterrupt: Bool {
         cpu.rflags & Flag.if != 0 && !cpu.interruptShadow && cpu.pendingInjection == nil

@@ -65,6 +65,8 @@ import X86
         // 1193 input ticks at 1.193182 MHz is 999,848 ns; five of them, while the guest sat halted.
         #expect(m.now >= 5 * 999_848 && m.now < 5 * 999_848 + 1000)
         #expect(m.instructionsRetired < 1000)
+        // The TSC counted the halted time too.
+        #expect(m.processors[0].cpu.timeStampCounter >= 5 * 999_848)
     }
 
     @Test("While the boot processor is halted, time follows the processor that runs: its timer still fires")
