@@ -1,25 +1,22 @@
 /// The fetch window: the translation of the current code page and its decoded instructions (kept per physical
 /// page by `PhysicalMemory`), so fetching while RIP stays on one page costs a compare and a load.
 ///
-/// Each page's decoded instructions remember the page's generation; a store to a page that holds decoded code
-/// bumps the generation, so stale entries are dropped before use and self-modifying code runs correctly.
+/// A store drops exactly the decoded instructions whose bytes it overlaps (`PhysicalMemory.noteWrite`), so an
+/// entry with a length is always the decoding of the bytes now in memory, and self-modifying code runs correctly.
 /// Instructions that cross a page boundary are decoded every time.
 struct DecodeCache {
-    /// Linear page of RIP (or `invalidPage`), the page's code flag, and its decoded instructions. It is dropped
+    /// Linear page of RIP (or `invalidPage`) and its physical page's decoded instructions. It is dropped
     /// whenever translations or CS change, so using it needs no other check.
     var windowLinearPage: UInt64 = DecodeCache.invalidPage
-    var windowCodeFlag: UnsafeMutablePointer<Bool>? = nil
     var windowInstructions: UnsafeMutablePointer<Instruction>? = nil
     static let invalidPage: UInt64 = 1
 }
 
 extension CPU {
-    /// The instruction at RIP, decoded once per page generation.
+    /// The instruction at RIP, decoded once for as long as its bytes stay unchanged.
     @inline(__always)
     func fetch() throws(Event) -> Instruction {
-        // A store to the page clears its code flag (and bumps its generation), so the flag says the decoded
-        // entries are still good.
-        if rip & ~0xFFF == decodeCache.windowLinearPage, decodeCache.windowCodeFlag.unsafelyUnwrapped.pointee {
+        if rip & ~0xFFF == decodeCache.windowLinearPage {
             let entry = decodeCache.windowInstructions.unsafelyUnwrapped + Int(rip & 0xFFF)
             if entry.pointee.length != 0 { return entry.pointee }
         }
@@ -32,9 +29,7 @@ extension CPU {
         let inPage = Int(0x1000 - (host & 0xFFF))
         if page < memory.pageCount {
             let array = memory.decodedInstructions(page: page)
-            memory.codePage[page] = true
             decodeCache.windowLinearPage = rip & ~0xFFF
-            decodeCache.windowCodeFlag = memory.codePage + page
             decodeCache.windowInstructions = array
             // RIP moved to another page: its instructions may be decoded already.
             let entry = array[Int(host & 0xFFF)]
@@ -43,7 +38,7 @@ extension CPU {
             if inPage >= 15 {
                 switch Decoder.decode(memory.bytes + Int(host), available: 15) {
                 case .success(let inst):
-                    array[Int(host & 0xFFF)] = inst
+                    memory.cache(inst, page: page, offset: Int(host & 0xFFF))
                     return inst
                 case .failure(let failure):
                     throw .fault(failure == .tooLong ? .generalProtection(0) : .invalidOpcode)
@@ -61,7 +56,7 @@ extension CPU {
                 case .success(let inst):
                     // Kept when it ends on this page: then it depends on no other page's bytes.
                     if page < memory.pageCount && Int(inst.length) <= inPage {
-                        decodeCache.windowInstructions.unsafelyUnwrapped[Int(host & 0xFFF)] = inst
+                        memory.cache(inst, page: page, offset: Int(host & 0xFFF))
                     }
                     return inst
                 case .failure(.needMoreBytes) where available < 15:

@@ -6,23 +6,21 @@ import Darwin
 
 /// The memory the processor runs in: one contiguous block addressed by host-physical address.
 ///
-/// Reads outside it return all ones and writes are dropped, as on a bus where nothing answers. Every store
-/// through `write` to a page that holds decoded code bumps that page's generation, which invalidates the
-/// decoded instructions cached for it (self-modifying code stays correct). The decoded instructions live here,
-/// per physical page, so every processor over this memory shares them (decoding depends on the bytes alone).
+/// Reads outside it return all ones and writes are dropped, as on a bus where nothing answers. The decoded
+/// instructions live here, per physical page, so every processor over this memory shares them (decoding depends
+/// on the bytes alone), and so does self-modifying-code detection: each page with decoded code keeps a bitmap of
+/// the bytes its cached instructions occupy, and a store (`write`, `load`, or `noteWrite` for a bulk copy)
+/// drops exactly the cached instructions whose bytes it overlaps. A store to data beside code on one page costs
+/// a bit test and leaves that code decoded.
 public final class PhysicalMemory {
     /// The size in bytes.
     public let size: Int
-    /// The bytes.
+    /// The bytes. Whoever stores into them directly calls `noteWrite` for the range, so decoded code stays exact.
     public let bytes: UnsafeMutableRawPointer
-    /// Per 4 KiB page: the page holds decoded instructions.
+    /// Per 4 KiB page: some of its bytes belong to cached decoded instructions (the bitmap has bits set).
     let codePage: UnsafeMutablePointer<Bool>
-    /// Per 4 KiB page: changed whenever a page with decoded instructions is written.
-    let generation: UnsafeMutablePointer<UInt32>
-    /// Per 4 KiB page: its decoded instructions (4096 entries, `length == 0` meaning not decoded), nil until
-    /// code is first fetched from it, and the generation they were decoded under.
+    /// Per 4 KiB page: its decoded instructions, nil until code is first fetched from it (`CodePage`).
     let decoded: UnsafeMutablePointer<UnsafeMutablePointer<Instruction>?>
-    let decodedGeneration: UnsafeMutablePointer<UInt32>
     /// The number of 4 KiB pages.
     public let pageCount: Int
     let metadata: UnsafeMutableRawPointer
@@ -35,7 +33,7 @@ public final class PhysicalMemory {
         let pages = max((size + 4095) / 4096, 1)
         self.size = pages * 4096
         pageCount = pages
-        metadataSize = pages * (MemoryLayout<UnsafeMutablePointer<Instruction>?>.stride + 2 * MemoryLayout<UInt32>.stride + 1)
+        metadataSize = pages * (MemoryLayout<UnsafeMutablePointer<Instruction>?>.stride + 1)
         guard let bytes = Self.map(self.size) else { return nil }
         guard let metadata = Self.map(metadataSize) else {
             munmap(bytes, self.size)
@@ -44,10 +42,7 @@ public final class PhysicalMemory {
         self.bytes = bytes
         self.metadata = metadata
         decoded = metadata.bindMemory(to: UnsafeMutablePointer<Instruction>?.self, capacity: pages)
-        let generations = metadata + pages * MemoryLayout<UnsafeMutablePointer<Instruction>?>.stride
-        generation = generations.bindMemory(to: UInt32.self, capacity: pages)
-        decodedGeneration = (generations + pages * 4).bindMemory(to: UInt32.self, capacity: pages)
-        codePage = (generations + pages * 8).bindMemory(to: Bool.self, capacity: pages)
+        codePage = (metadata + pages * MemoryLayout<UnsafeMutablePointer<Instruction>?>.stride).bindMemory(to: Bool.self, capacity: pages)
     }
 
     static func map(_ size: Int) -> UnsafeMutableRawPointer? {
@@ -62,21 +57,49 @@ public final class PhysicalMemory {
         munmap(metadata, metadataSize)
     }
 
-    /// The decoded instructions of physical page `page`, emptied if the page changed since they were decoded.
+    /// A page's decoded-instruction block: 4096 entries, one per byte offset (`length == 0` meaning none), then
+    /// the occupancy bitmap, 64 words of which bit `b` says byte `b` belongs to a cached instruction. A bit may
+    /// stay set after its instruction was dropped (it only costs a look on the next store there); a byte of a
+    /// cached instruction never has its bit clear.
+    enum CodePage {
+        static let entries = 4096
+        static let bitmapWords = 64
+        /// Entries in Instruction strides, the bitmap rounded up to whole entries.
+        static let capacity = entries + (bitmapWords * 8 + MemoryLayout<Instruction>.stride - 1) / MemoryLayout<Instruction>.stride
+
+        @inline(__always)
+        static func bitmap(_ block: UnsafeMutablePointer<Instruction>) -> UnsafeMutablePointer<UInt64> {
+            UnsafeMutableRawPointer(block + entries).assumingMemoryBound(to: UInt64.self)
+        }
+    }
+
+    /// The decoded instructions of physical page `page`, made (all empty) on first use.
     @inline(__always)
     func decodedInstructions(page: Int) -> UnsafeMutablePointer<Instruction> {
-        if let existing = decoded[page] {
-            if decodedGeneration[page] != generation[page] {
-                existing.update(repeating: Instruction(), count: 4096)
-                decodedGeneration[page] = generation[page]
-            }
-            return existing
+        if let existing = decoded[page] { return existing }
+        let block = UnsafeMutablePointer<Instruction>.allocate(capacity: CodePage.capacity)
+        block.initialize(repeating: Instruction(), count: CodePage.entries)
+        UnsafeMutableRawPointer(block + CodePage.entries).initializeMemory(as: UInt64.self, repeating: 0, count: CodePage.bitmapWords)
+        decoded[page] = block
+        return block
+    }
+
+    /// Keeps `instruction`, decoded from the bytes at `offset` of page `page` (it must end on that page), and
+    /// marks its bytes so a store to any of them drops it.
+    @inline(__always)
+    func cache(_ instruction: Instruction, page: Int, offset: Int) {
+        let block = decodedInstructions(page: page)
+        block[offset] = instruction
+        let bitmap = CodePage.bitmap(block)
+        let end = offset + Int(instruction.length)  // at most 4096
+        var byte = offset
+        while byte < end {
+            let word = byte >> 6, bit = byte & 63
+            let count = min(64 - bit, end - byte)
+            bitmap[word] |= (count == 64 ? ~0 : ((1 << UInt64(count)) - 1)) << UInt64(bit)
+            byte += count
         }
-        let array = UnsafeMutablePointer<Instruction>.allocate(capacity: 4096)
-        array.initialize(repeating: Instruction(), count: 4096)
-        decoded[page] = array
-        decodedGeneration[page] = generation[page]
-        return array
+        codePage[page] = true
     }
 
     /// Whether `count` bytes at `address` lie inside memory.
@@ -112,12 +135,53 @@ public final class PhysicalMemory {
         }
     }
 
-    /// Marks pages touched by a store, so decoded code on them is decoded again.
+    /// Drops the cached instructions that overlap the `size` bytes stored at `address` (any size, any span of
+    /// pages). A page without decoded code costs one flag test; one with code, a bitmap test over the range.
     @inline(__always)
-    func noteWrite(_ address: UInt64, size: Int) {
-        let first = Int(address >> 12), last = Int((address + UInt64(size) - 1) >> 12)
-        if codePage[first] { generation[first] &+= 1; codePage[first] = false }
-        if last != first, last < pageCount, codePage[last] { generation[last] &+= 1; codePage[last] = false }
+    public func noteWrite(_ address: UInt64, size: Int) {
+        let first = Int(address >> 12)
+        if size <= 8, address & 0xFFF <= 0x1000 - UInt64(size) {
+            if first < pageCount, codePage[first] { storeToCodePage(first, offset: Int(address & 0xFFF), count: size) }
+            return
+        }
+        noteWriteRange(address, size: size)
+    }
+
+    func noteWriteRange(_ address: UInt64, size: Int) {
+        guard size > 0 else { return }
+        var address = address, remaining = size
+        while remaining > 0 {
+            let page = Int(address >> 12), offset = Int(address & 0xFFF)
+            guard page < pageCount else { return }
+            let count = min(remaining, 4096 - offset)
+            if codePage[page] { storeToCodePage(page, offset: offset, count: count) }
+            address &+= UInt64(count)
+            remaining -= count
+        }
+    }
+
+    /// A store of `count` bytes at `offset` of a page with decoded code: if the bytes overlap cached
+    /// instructions, those (and only those) are dropped. An instruction is at most 15 bytes long, so every one
+    /// that overlaps starts in the 14 bytes before the range or inside it.
+    func storeToCodePage(_ page: Int, offset: Int, count: Int) {
+        guard let block = decoded[page] else { return }
+        let bitmap = CodePage.bitmap(block)
+        let end = offset + count
+        // Is any byte of the range occupied?
+        var occupied = false
+        var byte = offset
+        while byte < end {
+            let word = byte >> 6, bit = byte & 63
+            let run = min(64 - bit, end - byte)
+            let mask: UInt64 = (run == 64 ? ~0 : ((1 << UInt64(run)) - 1)) << UInt64(bit)
+            if bitmap[word] & mask != 0 { occupied = true; bitmap[word] &= ~mask }
+            byte += run
+        }
+        guard occupied else { return }
+        // Every instruction overlapping the range covered one of its bytes, whose bit was set (and is clear now).
+        for start in max(0, offset - 14)..<end where block[start].length != 0 && start + Int(block[start].length) > offset {
+            block[start].length = 0
+        }
     }
 
     /// Copies `data` into memory at `address` (loading images); decoded code there is dropped. Returns false,
@@ -126,12 +190,7 @@ public final class PhysicalMemory {
     public func load(_ data: [UInt8], at address: UInt64) -> Bool {
         guard contains(address, count: data.count) else { return false }
         data.withUnsafeBytes { (bytes + Int(address)).copyMemory(from: $0.baseAddress!, byteCount: data.count) }
-        var page = Int(address >> 12)
-        while page <= Int((address + UInt64(max(data.count, 1)) - 1) >> 12) {
-            generation[page] &+= 1
-            codePage[page] = false
-            page += 1
-        }
+        noteWriteRange(address, size: data.count)
         return true
     }
 }
