@@ -4,10 +4,14 @@ PREFIX      ?= /usr/local
 DESTDIR     ?=
 SWIFT       ?= swift
 TOOLS       := vmrun vmproc vmnet vmswitch netnat
+# Release builds link the Swift runtime and Foundation statically: the installed tools need nothing from the
+# toolchain's directory, and start without the dynamic loader resolving a dozen Swift libraries.
+RELEASE     := -c release --static-swift-stdlib
+RELEASE_BIN  = $$($(SWIFT) build $(RELEASE) --show-bin-path)
 # Debian packages the build, the tests and the demo need (SQLite for GRDB, readline for the console; jq for the pipelines).
 APT_PACKAGES := libsqlite3-dev libreadline-dev sqlite3 jq gcc
 
-.PHONY: all deps guests build debug test test-long demo bench install completions man clean
+.PHONY: all deps guests suite build debug test test-long demo bench install completions man clean
 
 all: build
 
@@ -21,7 +25,7 @@ deps:
 	fi
 
 build: deps guests
-	$(SWIFT) build -c release
+	$(SWIFT) build $(RELEASE)
 
 debug: deps guests
 	$(SWIFT) build
@@ -35,7 +39,7 @@ test-long: debug
 	  $(SWIFT) test --filter Differential
 
 demo: build
-	NESTVM_BIN="$$($(SWIFT) build -c release --show-bin-path)" bash scripts/demo.sh
+	NESTVM_BIN="$(RELEASE_BIN)" bash scripts/demo.sh
 
 # The shipped guests: Embedded Swift (share/guests/lib + share/guests/NAME/main.swift) over a small C and
 # assembly runtime, linked with ld at 1 MiB. Images are build outputs in .build/guests.
@@ -62,24 +66,42 @@ $(GUEST_DIR)/%.elf: share/guests/%/main.swift $(GUEST_LIB) $(GUEST_RUNTIME) shar
 	swiftc $(GUEST_SWIFTFLAGS) -module-name $* $(GUEST_LIB) $< -c -o $(GUEST_DIR)/$*.o
 	ld -static -nostdlib --build-id=none -T share/guests/guest.ld -o $@ $(GUEST_RUNTIME) $(GUEST_DIR)/$*.o
 
-# The C workload of the processor benchmark, built freestanding with the system C compiler.
-WORKLOAD_CFLAGS := -O2 -ffreestanding -fno-pic -fno-pie -no-pie -nostdlib -static -fno-stack-protector -mno-red-zone \
-	-fno-asynchronous-unwind-tables -Wl,-Ttext-segment=0x100000 -Wl,--build-id=none -Wl,-e,_start
+# The processor benchmark suite: small freestanding C programs built as users build them (share/guests/suite,
+# share/guests/workload). Most are linked with -N, which packs .text, .rodata, .data and .bss together, so code
+# and the data it writes share pages as in a small program or a boot loader; `-paged` twins put code and data on
+# separate pages, and `-O0` twins are the unoptimised code of a debug build (stack traffic). ROUNDS sets the work:
+# SUITE_ROUNDS for timing, 1 for counting host instructions under callgrind (the `-quick` images).
+BENCH_DIR       := .build/bench
+SUITE_CFLAGS    := -ffreestanding -fno-pic -fno-pie -no-pie -nostdlib -static -fno-stack-protector -mno-red-zone \
+	-fno-asynchronous-unwind-tables -Wl,--build-id=none -Wl,-e,_start
+ONE_PAGE        := -Wl,-N -Wl,-Ttext=0x100000 -Wl,--no-warn-rwx-segments
+PAGED           := -Wl,-Ttext-segment=0x100000
+SUITE_ROUNDS    ?= 100
+SUITE_PROGRAMS  := dispatch dispatch-paged hashsort hashsort-O0 muldiv strings vector workload workload-onepage
+SUITE_IMAGES    := $(SUITE_PROGRAMS:%=$(BENCH_DIR)/%.elf) $(SUITE_PROGRAMS:%=$(BENCH_DIR)/%-quick.elf)
+suite_source     = $(if $(filter workload%,$(1)),share/guests/workload/workload.c,share/guests/suite/$(firstword $(subst -, ,$(1))).c)
+suite_flags      = $(if $(filter %-O0,$(1)),-O0,-O2) $(if $(filter %-paged workload,$(1)),$(PAGED),$(ONE_PAGE))
 
-.build/bench/workload.elf: share/guests/workload/workload.c
-	mkdir -p .build/bench
-	cc $(WORKLOAD_CFLAGS) -DROUNDS=40 -o $@ $<
+suite: $(SUITE_IMAGES)
+
+$(BENCH_DIR)/%-quick.elf: share/guests/suite/suite.h share/guests/suite/*.c share/guests/workload/workload.c
+	mkdir -p $(BENCH_DIR)
+	cc $(SUITE_CFLAGS) $(call suite_flags,$*) -DROUNDS=1 -o $@ $(call suite_source,$*) -lgcc
+
+$(BENCH_DIR)/%.elf: share/guests/suite/suite.h share/guests/suite/*.c share/guests/workload/workload.c
+	mkdir -p $(BENCH_DIR)
+	cc $(SUITE_CFLAGS) $(call suite_flags,$*) -DROUNDS=$(SUITE_ROUNDS) -o $@ $(call suite_source,$*) -lgcc
 
 bench: build guests .build/bench/workload.elf
 	@echo "== processor (x86bench)"
-	"$$($(SWIFT) build -c release --show-bin-path)/x86bench" .build/bench/workload.elf
+	"$(RELEASE_BIN)/x86bench" .build/bench/workload.elf
 	@echo "== machine (vmrun)"
-	NESTVM_BIN="$$($(SWIFT) build -c release --show-bin-path)" NESTVM_GUESTS="$(CURDIR)/$(GUEST_DIR)" bash scripts/bench-machine.sh
+	NESTVM_BIN="$(RELEASE_BIN)" NESTVM_GUESTS="$(CURDIR)/$(GUEST_DIR)" bash scripts/bench-machine.sh
 	@echo "== management plane"
-	NESTVM_BIN="$$($(SWIFT) build -c release --show-bin-path)" bash scripts/bench.sh
+	NESTVM_BIN="$(RELEASE_BIN)" bash scripts/bench.sh
 
 install: build
-	bin="$$($(SWIFT) build -c release --show-bin-path)"; \
+	bin="$(RELEASE_BIN)"; \
 	install -d "$(DESTDIR)$(PREFIX)/bin" "$(DESTDIR)$(PREFIX)/share/man/man1" "$(DESTDIR)$(PREFIX)/share/man/man7" \
 	  "$(DESTDIR)$(PREFIX)/share/bash-completion/completions" "$(DESTDIR)$(PREFIX)/share/zsh/site-functions" \
 	  "$(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d"; \
@@ -93,6 +115,7 @@ install: build
 	install -m 0644 share/man/man7/nestvm.7 "$(DESTDIR)$(PREFIX)/share/man/man7/nestvm.7"; \
 	install -d "$(DESTDIR)$(PREFIX)/share/nestvm/guests"; \
 	for g in $(GUEST_NAMES); do install -m 0644 $(GUEST_DIR)/$$g.elf "$(DESTDIR)$(PREFIX)/share/nestvm/guests/$$g.elf"; done
+	bash scripts/check-install.sh "$(DESTDIR)$(PREFIX)/bin" $(TOOLS)
 
 # Regenerates the checked-in completion scripts from the tools (a test fails when they drift).
 completions: debug

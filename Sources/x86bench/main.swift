@@ -3,6 +3,8 @@
 // TLB hit rates measured in a separate run. Usage: x86bench [--quick] WORKLOAD.elf
 // --quick runs each once with a shorter loop: for counting host instructions under valgrind --tool=callgrind,
 // which is repeatable where wall-clock time on a shared machine is not.
+// x86bench --run IMAGE.elf runs one guest image once and prints its console output and the instructions it
+// retired; under callgrind with --toggle-collect='*runToEnd*' it gives host instructions per guest instruction.
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -88,9 +90,10 @@ func percent(_ hits: UInt64, _ misses: UInt64) -> String {
 
 var arguments = Array(CommandLine.arguments.dropFirst())
 let quick = arguments.first == "--quick"
-if quick { arguments.removeFirst() }
+let runOnce = arguments.first == "--run"
+if quick || runOnce { arguments.removeFirst() }
 guard arguments.count == 1, let file = fopen(arguments[0], "rb") else {
-    print("usage: x86bench [--quick] WORKLOAD.elf")
+    print("usage: x86bench [--quick | --run] IMAGE.elf")
     exit(64)
 }
 var bytes: [UInt8] = []
@@ -101,6 +104,18 @@ while true {
     bytes += buffer[0..<n]
 }
 fclose(file)
+let image: ELFImage
+do { image = try ELFImage(bytes) } catch { print("not a guest image: \(error)"); exit(65) }
+
+if runOnce {
+    let cpu = makeCPU()
+    do { try image.load(into: cpu.memory) } catch { print("cannot load: \(error)"); exit(65) }
+    cpu.rip = image.entry
+    let result = runToEnd(cpu)
+    print(result.console, terminator: "")
+    print("\(result.instructions) guest instructions")
+    exit(result.ok ? 0 : 1)
+}
 
 // A tight ALU loop: mov ecx, N; top: add rax, rcx; xor rbx, rax; lea rdx, [rbx+rax*2]; sub rdx, 7; dec rcx; jnz top; hlt
 // N is 50,000,000, or 1,000,000 with --quick.
@@ -111,8 +126,6 @@ let alu = measure("tight ALU loop (add, xor, lea, sub, dec, jnz)") { cpu in
     cpu.memory.load(loop, at: 0x100000)
     cpu.rip = 0x100000
 }
-let image: ELFImage
-do { image = try ELFImage(bytes) } catch { print("not a guest image: \(error)"); exit(65) }
 let workload = measure("compiled workload (sort, CRC-32, FNV-1a, bytecode VM)") { cpu in
     do { try image.load(into: cpu.memory) } catch { print("cannot load: \(error)"); exit(65) }
     cpu.rip = image.entry
