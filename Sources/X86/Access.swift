@@ -25,22 +25,69 @@ extension CPU {
         }
     }
 
-    /// Reads `size` bytes at a linear address.
+    /// Reads `size` bytes at a linear address. A TLB hit in guest RAM, within one page, is served right here;
+    /// alignment checks, page-crossing accesses, misses and everything outside RAM take `readSlow`.
     @inline(__always)
     func read(_ linear: UInt64, _ size: Int) throws(Event) -> UInt64 {
+        let offset = linear & 0xFFF
+        if offset &+ UInt64(size) <= 0x1000 {
+            let slot = tlb.slot(linear, .read)
+            if tlb.tags[slot] == translationTag | (linear >> 12) & TLB.pageMask {
+                return memory.readResident(tlb.hosts[slot] & ~0xFFF | offset, size: size)
+            }
+        }
+        return try readSlow(linear, size)
+    }
+
+    /// Writes the low `size` bytes of `value` at a linear address (the fast path as for `read`).
+    @inline(__always)
+    func write(_ linear: UInt64, _ size: Int, _ value: UInt64) throws(Event) {
+        let offset = linear & 0xFFF
+        if offset &+ UInt64(size) <= 0x1000 {
+            let slot = tlb.slot(linear, .write)
+            if tlb.tags[slot] == translationTag | (linear >> 12) & TLB.pageMask {
+                return memory.writeResident(tlb.hosts[slot] & ~0xFFF | offset, size: size, value)
+            }
+        }
+        try writeSlow(linear, size, value)
+    }
+
+    /// Makes sure `size` bytes at `linear` can be written, raising the fault the write would, before a
+    /// read-modify-write changes anything (flags included). Hardware reads such an operand with write intent.
+    @inline(__always)
+    func prepareWrite(_ linear: UInt64, _ size: Int) throws(Event) {
+        if linear & 0xFFF &+ UInt64(size) <= 0x1000, tlb.tags[tlb.slot(linear, .write)] == translationTag | (linear >> 12) & TLB.pageMask {
+            return
+        }
+        try checkAlignment(linear, size)
+        _ = try translate(linear, .write)
+        if linear & 0xFFF &+ UInt64(size) > 0x1000 { _ = try translate(linear &+ UInt64(size - 1), .write) }
+    }
+
+    func readSlow(_ linear: UInt64, _ size: Int) throws(Event) -> UInt64 {
         try checkAlignment(linear, size)
         if linear & 0xFFF &+ UInt64(size) > 0x1000 { return try readSplit(linear, size) }
         return memory.read(try translate(linear, .read), size: size)
     }
 
-    /// Writes the low `size` bytes of `value` at a linear address.
-    @inline(__always)
-    func write(_ linear: UInt64, _ size: Int, _ value: UInt64) throws(Event) {
+    func writeSlow(_ linear: UInt64, _ size: Int, _ value: UInt64) throws(Event) {
         try checkAlignment(linear, size)
         if linear & 0xFFF &+ UInt64(size) > 0x1000 { return try writeSplit(linear, size, value) }
         memory.write(try translate(linear, .write), size: size, value)
     }
 
+    /// Recomputes `translationTag` from CPL, CR0, CR3 and CR4. `runInstructions` calls it on entry and after
+    /// every instruction it does not execute inline, which are the only places those registers change while it
+    /// runs.
+    @inline(__always)
+    func refreshTranslationTag() {
+        let user = cpl == 3
+        if !isPaging || (user && cr0 & CR0.am != 0) {
+            translationTag = TLB.neverMatches
+        } else {
+            translationTag = TLB.tag(0, user: user, pcid: cr4 & CR4.pcide != 0 ? cr3 & 0xFFF : 0)
+        }
+    }
 
     func readSplit(_ linear: UInt64, _ size: Int) throws(Event) -> UInt64 {
         var value: UInt64 = 0
@@ -136,12 +183,12 @@ extension CPU {
 extension CPU {
     /// Reads `size` bytes (1, 2, 4 or 8) at a guest-linear address.
     public func readLinear(_ linear: UInt64, size: Int) throws(Event) -> UInt64 {
-        try read(linear, size)
+        try readSlow(linear, size)
     }
 
     /// Writes the low `size` bytes of `value` at a guest-linear address.
     public func writeLinear(_ linear: UInt64, size: Int, _ value: UInt64) throws(Event) {
-        try write(linear, size, value)
+        try writeSlow(linear, size, value)
     }
 
 }

@@ -77,6 +77,9 @@ public final class CPU {
     }
 
     var tlb: TLB
+    /// The TLB tag bits (valid, user, PCID) of the current context, or `TLB.neverMatches` when data accesses
+    /// must take the slow path (paging off, or alignment checks possible at CPL 3). See `refreshTranslationTag`.
+    var translationTag: UInt64 = TLB.neverMatches
     var decodeCache: DecodeCache
     /// The preemption timer's remaining value and the retired count at which it next decrements.
     var preemptionDeadline: UInt64 = .max

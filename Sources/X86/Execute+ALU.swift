@@ -94,6 +94,7 @@ extension CPU {
             if op != 7 { setRegister(i.rm, size, r, rex: i.rex) }
         } else {
             let address = effectiveAddress(i)
+            if op != 7 { try prepareWrite(address, size) }
             let r = alu(op, try read(address, size), source, bits: bits)
             if op != 7 { try write(address, size, r) }
         }
@@ -205,7 +206,9 @@ extension CPU {
             }
         } else {
             guard high < divisor else { throw .fault(.divideError) }
-            if size == 8 {
+            if size == 8 && high == 0 {
+                (quotient, remainder) = (low / divisor, low % divisor)  // a 64-bit division, not a 128-bit one
+            } else if size == 8 {
                 (quotient, remainder) = divisor.dividingFullWidth((high, low))
             } else {
                 let dividend = (high << bits) | low

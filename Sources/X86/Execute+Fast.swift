@@ -29,39 +29,65 @@ enum FastForm: UInt8 {
     case zeroExtendByteRegister = 24  // 0F B6 from a register
     case aluAccumulator = 25  // 05, 0D … 3D
     case signExtendAccumulator = 26  // 98 (CWDE, CDQE)
+    case aluRegisterToMemory = 27  // 01, 09 … 39 to memory: read-modify-write
+    case aluImmediateToMemory = 28  // 81, 83 to memory
+    case storeImmediate = 29  // C7 /0 to memory
+    case leave = 30  // C9
+    case shiftRegister = 31  // D1, D3 /4, /5, /7 on a register
+    case aluImmediateByte = 32  // 80, register or memory
+    case testImmediate = 33  // F6 /0, F7 /0
+    case testByte = 34  // 84
+    case testMemory = 35  // 85 with memory
+    case group3 = 36  // F7 /2 … /7 (NOT, NEG, MUL, IMUL, DIV, IDIV)
+    case conditionalMove = 37  // 0F 40 … 4F
+    case setByte = 38  // 0F 90 … 9F
+    case extend = 39  // 0F B7, BE, BF
+    case multiplyImmediate = 40  // 69, 6B
 
     /// The specialised form of a decoded instruction.
     static func classify(_ i: Instruction) -> FastForm {
+        let op = i.op
+        // Hint NOPs (0F 1E is also ENDBR64 with F3, a NOP without CET): any prefix but LOCK.
+        if op == 0x11E || op == 0x11F { return i.hasLock ? none : nop }
         guard !i.hasLock, i.repeatPrefix == 0, i.addressSize == 8 else { return none }
         let wide = i.operandSize == 4 || i.operandSize == 8
-        let op = i.op
         switch op {
         case 0x50...0x57: return i.operandSize == 8 ? push : none
         case 0x58...0x5F: return i.operandSize == 8 ? pop : none
         case 0x70...0x7F, 0x180...0x18F: return i.operandSize == 8 ? jcc : none
         case 0xE8: return i.operandSize == 8 ? call : none
         case 0xC3: return i.operandSize == 8 ? ret : none
+        case 0xC9: return i.operandSize == 8 ? leave : none
         case 0xE9, 0xEB: return i.operandSize == 8 ? jump : none
         case 0xB8...0xBF: return wide ? moveImmediate : none
         case 0x8D: return wide && i.isMemory ? lea : none
         case 0x88: return i.isMemory ? storeByte : none
+        case 0x80: return aluImmediateByte
+        case 0x84: return testByte
+        case 0xF6: return i.reg & 7 == 0 ? testImmediate : none
+        case 0x190...0x19F: return setByte
         case 0x90: return i.rex & 1 == 0 ? nop : none
-        case 0x11F: return nop
         default: break
         }
         guard wide else { return none }
-        if op < 0x40, op & 7 == 1, i.mod == 3 { return aluRegisterToRM }
+        if op < 0x40, op & 7 == 1 { return i.mod == 3 ? aluRegisterToRM : aluRegisterToMemory }
         if op < 0x40, op & 7 == 3 { return i.mod == 3 ? aluRMToRegister : aluLoad }
         switch op {
-        case 0x81, 0x83: return i.mod == 3 ? aluImmediate : none
+        case 0x81, 0x83: return i.mod == 3 ? aluImmediate : aluImmediateToMemory
         case 0x89: return i.mod == 3 ? moveRegister : store
         case 0x8B: return i.mod == 3 ? moveRegister : load
-        case 0x85: return i.mod == 3 ? test : none
+        case 0x85: return i.mod == 3 ? test : testMemory
+        case 0xC7: return i.reg & 7 == 0 && i.isMemory ? storeImmediate : none
+        case 0xF7: return i.reg & 7 == 0 ? testImmediate : (i.reg & 7 == 1 ? none : group3)
         case 0xFF: return i.mod == 3 && i.reg & 7 < 2 ? incDec : none
         case 0x1B6: return i.isMemory ? loadZeroExtendByte : zeroExtendByteRegister
+        case 0x1B7, 0x1BE, 0x1BF: return extend
+        case 0x140...0x14F: return conditionalMove
         case 0x63: return i.operandSize == 8 ? moveSignExtend32 : none
         case 0xC1: return i.mod == 3 && [4, 5, 7].contains(i.reg & 7) ? shiftImmediate : none
+        case 0xD1, 0xD3: return i.mod == 3 && [4, 5, 7].contains(i.reg & 7) ? shiftRegister : none
         case 0x1AF: return multiply
+        case 0x69, 0x6B: return multiplyImmediate
         case 0x98: return signExtendAccumulator
         default:
             if op < 0x40, op & 7 == 5 { return aluAccumulator }
@@ -74,11 +100,25 @@ extension CPU {
     /// Runs instructions until `stop` have retired, an instruction that began with RFLAGS.TF set has completed
     /// (`stepped`), or HLT; the specialised forms are executed right here, the rest through `execute`. `start` is
     /// kept at the address of the instruction being executed, for fault and exit reporting.
+    ///
+    /// Only instructions of the general dispatch can set TF, start an interrupt shadow (STI, MOV SS) or halt, so
+    /// the loop checks for those after them alone, and returns: the caller then runs the next instruction on
+    /// its own (TF or a shadow at entry), where the trap and the end of the shadow are handled.
     func runInstructions(until stop: UInt64, start: inout UInt64, stepped: inout Bool) throws(Event) {
+        refreshTranslationTag()
+        if flagBits & Flag.tf != 0 || interruptShadow {
+            let singleStep = flagBits & Flag.tf != 0
+            start = rip
+            let i = try fetch()
+            rip = start &+ UInt64(i.length)
+            try execute(i)
+            instructionsRetired &+= 1
+            interruptShadow = false
+            stepped = singleStep
+            return
+        }
         while instructionsRetired < stop {
             start = rip
-            let shadowBefore = interruptShadow
-            let singleStep = flagBits & Flag.tf != 0
             let i = try fetch()
             rip = start &+ UInt64(i.length)
             let wide = i.operandSize == 8
@@ -116,10 +156,7 @@ extension CPU {
                 if i.index != Instruction.noRegister { address &+= gpr[Int(i.index)] << UInt64(i.scale) }
                 gpr[Int(i.reg)] = address & mask
             case .jcc:
-                let cc = UInt8(truncatingIfNeeded: i.op) & 0xF
-                // JE/JNE are the most frequent: ZF alone.
-                let taken = cc >> 1 == 2 ? zeroFlag != (cc & 1 == 1) : condition(cc)
-                if taken { rip &+= i.immediate }
+                if fastCondition(UInt8(truncatingIfNeeded: i.op) & 0xF) { rip &+= i.immediate }
             case .incDec:
                 let value = gpr[Int(i.rm)] & mask
                 let increment = i.reg & 7 == 0
@@ -165,13 +202,76 @@ extension CPU {
                 if op != 7 { gpr[Reg.rax] = r }
             case .signExtendAccumulator:
                 gpr[Reg.rax] = wide ? UInt64(bitPattern: Int64(Int32(truncatingIfNeeded: gpr[Reg.rax]))) : UInt64(UInt32(bitPattern: Int32(Int16(truncatingIfNeeded: gpr[Reg.rax]))))
+            case .aluRegisterToMemory:
+                let op = UInt8(truncatingIfNeeded: i.op >> 3) & 7
+                let address = effectiveAddress(i)
+                if op != 7 { try prepareWrite(address, Int(i.operandSize)) }
+                let r = fastALU(op, try read(address, Int(i.operandSize)), gpr[Int(i.reg)] & mask, bits: bits, mask: mask)
+                if op != 7 { try write(address, Int(i.operandSize), r) }
+            case .aluImmediateToMemory:
+                let op = i.reg & 7
+                let address = effectiveAddress(i)
+                if op != 7 { try prepareWrite(address, Int(i.operandSize)) }
+                let r = fastALU(op, try read(address, Int(i.operandSize)), i.immediate & mask, bits: bits, mask: mask)
+                if op != 7 { try write(address, Int(i.operandSize), r) }
+            case .storeImmediate:
+                try write(effectiveAddress(i), Int(i.operandSize), i.immediate & mask)
+            case .leave:
+                // RSP ← RBP, then POP RBP; nothing changes if the load faults.
+                let frame = gpr[Reg.rbp]
+                try checkStackAddress(frame)
+                let value = try read(frame, 8)
+                gpr[Reg.rsp] = frame &+ 8
+                gpr[Reg.rbp] = value
+            case .shiftRegister:
+                let count = i.op == 0xD1 ? 1 : gpr[Reg.rcx] & (wide ? 0x3F : 0x1F)
+                let value = gpr[Int(i.rm)] & mask
+                gpr[Int(i.rm)] = count == 0 ? value : shiftOrRotate(i.reg & 7, value, count: count, bits: bits)
+            case .aluImmediateByte:
+                let op = i.reg & 7
+                if i.isMemory {
+                    let address = effectiveAddress(i)
+                    if op != 7 { try prepareWrite(address, 1) }
+                    let r = fastALU(op, try read(address, 1), i.immediate & 0xFF, bits: 8, mask: 0xFF)
+                    if op != 7 { try write(address, 1, r) }
+                } else {
+                    let r = fastALU(op, register(i.rm, 1, rex: i.rex), i.immediate & 0xFF, bits: 8, mask: 0xFF)
+                    if op != 7 { setRegister(i.rm, 1, r, rex: i.rex) }
+                }
+            case .testImmediate:
+                let size = i.op == 0xF6 ? 1 : Int(i.operandSize)
+                let value = i.isMemory ? try read(effectiveAddress(i), size) : register(i.rm, size, rex: i.rex)
+                setLogicFlags(value & i.immediate & Self.mask(UInt64(size * 8)), bits: UInt64(size * 8))
+            case .testByte:
+                let value = i.isMemory ? try read(effectiveAddress(i), 1) : register(i.rm, 1, rex: i.rex)
+                setLogicFlags(value & register(i.reg, 1, rex: i.rex), bits: 8)
+            case .testMemory:
+                setLogicFlags(try read(effectiveAddress(i), Int(i.operandSize)) & gpr[Int(i.reg)] & mask, bits: bits)
+            case .group3:
+                try executeGroup3(i)
+            case .conditionalMove:
+                // The source is read whatever the condition; a 32-bit CMOV zeroes the upper half either way.
+                let value = i.isMemory ? try read(effectiveAddress(i), Int(i.operandSize)) : gpr[Int(i.rm)]
+                gpr[Int(i.reg)] = (fastCondition(UInt8(truncatingIfNeeded: i.op) & 0xF) ? value : gpr[Int(i.reg)]) & mask
+            case .setByte:
+                let value: UInt64 = fastCondition(UInt8(truncatingIfNeeded: i.op) & 0xF) ? 1 : 0
+                if i.isMemory { try write(effectiveAddress(i), 1, value) } else { setRegister(i.rm, 1, value, rex: i.rex) }
+            case .extend:
+                let size = i.op == 0x1BE ? 1 : 2
+                let value = i.isMemory ? try read(effectiveAddress(i), size) : register(i.rm, size, rex: i.rex)
+                let extended = i.op == 0x1B7 ? value : UInt64(bitPattern: Self.signExtend(value, bits: UInt64(size * 8)))
+                gpr[Int(i.reg)] = extended & mask
+            case .multiplyImmediate:
+                try executeIMULImmediate(i)
             default:
                 try execute(i)
+                refreshTranslationTag()
+                if flagBits & Flag.tf != 0 || interruptShadow || isHalted {
+                    instructionsRetired &+= 1
+                    return
+                }
             }
             instructionsRetired &+= 1
-            if shadowBefore { interruptShadow = false }
-            if singleStep { stepped = true; return }
-            if isHalted { return }
         }
     }
 }

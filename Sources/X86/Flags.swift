@@ -136,6 +136,39 @@ extension CPU {
         }
     }
 
+    /// `condition(cc)` with the common cases worked out from the operands of the CMP, SUB or TEST that set the
+    /// flags, without computing CF, SF or OF.
+    @inline(__always)
+    func fastCondition(_ cc: UInt8) -> Bool {
+        let holds: Bool
+        switch lazy.kind {
+        case .sub where lazy.carryIn == 0:
+            let m = Self.mask(lazy.bits), d = lazy.destination & m, s = lazy.source & m
+            let shift = 64 &- lazy.bits
+            let signedLess = Int64(bitPattern: d << shift) < Int64(bitPattern: s << shift)
+            switch cc >> 1 {
+            case 1: holds = d < s  // B
+            case 2: holds = d == s  // E
+            case 3: holds = d <= s  // BE
+            case 6: holds = signedLess  // L
+            case 7: holds = signedLess || d == s  // LE
+            default: return condition(cc)
+            }
+        case .logic:
+            let zero = lazy.result & Self.mask(lazy.bits) == 0
+            switch cc >> 1 {
+            case 0, 1: holds = false  // O, B: OF = CF = 0
+            case 2, 3: holds = zero  // E, BE
+            case 4, 6: holds = signFlag  // S, L (OF = 0)
+            case 7: holds = zero || signFlag  // LE
+            default: return condition(cc)
+            }
+        case .materialized, .add, .inc, .dec, .resultOnly, .sub:
+            if cc >> 1 == 2 { holds = zeroFlag } else { return condition(cc) }
+        }
+        return cc & 1 == 0 ? holds : !holds
+    }
+
     /// Evaluates condition code `cc` (the low nibble of Jcc, SETcc, CMOVcc; SDM vol. 1, "EFLAGS Condition Codes").
     @inline(__always)
     func condition(_ cc: UInt8) -> Bool {

@@ -113,9 +113,9 @@ public struct Instruction: Sendable {
     public static let noSegment: UInt8 = 0xFF
 
     /// Whether the ModRM operand is memory.
-    public var isMemory: Bool { mod != 3 }
+    @inline(__always) public var isMemory: Bool { mod != 3 }
     /// The opcode byte without its map.
-    public var opcode: UInt8 { UInt8(truncatingIfNeeded: op) }
+    @inline(__always) public var opcode: UInt8 { UInt8(truncatingIfNeeded: op) }
 }
 
 /// Why bytes did not decode.

@@ -21,7 +21,9 @@ extension CPU {
         }
         if collectsStatistics { tlbStatistics.misses &+= 1 }
         let (host, global) = try walk(linear, access, user: user)
-        tlb.fill(linear, access, tag: tag, host: host, global: global)
+        // Only translations into guest RAM are kept: the fast paths of `read` and `write` use a hit's host
+        // address without another bounds check.
+        if host >> 12 < UInt64(memory.pageCount) { tlb.fill(linear, access, tag: tag, host: host, global: global) }
         return host | (linear & 0xFFF)
     }
 

@@ -112,6 +112,19 @@ public final class PhysicalMemory {
     @inline(__always)
     public func read(_ address: UInt64, size: Int) -> UInt64 {
         guard contains(address, count: size) else { return size == 8 ? ~0 : (1 << (size * 8)) - 1 }
+        return readResident(address, size: size)
+    }
+
+    /// Writes the low `size` bytes of `value`, little-endian.
+    @inline(__always)
+    public func write(_ address: UInt64, size: Int, _ value: UInt64) {
+        guard contains(address, count: size) else { return }
+        writeResident(address, size: size, value)
+    }
+
+    /// `read` of bytes known to lie inside memory (a TLB hit): no bounds check.
+    @inline(__always)
+    func readResident(_ address: UInt64, size: Int) -> UInt64 {
         let p = bytes + Int(address)
         switch size {
         case 1: return UInt64(p.load(as: UInt8.self))
@@ -121,10 +134,9 @@ public final class PhysicalMemory {
         }
     }
 
-    /// Writes the low `size` bytes of `value`, little-endian.
+    /// `write` of bytes known to lie inside memory (a TLB hit): no bounds check, decoded code still dropped.
     @inline(__always)
-    public func write(_ address: UInt64, size: Int, _ value: UInt64) {
-        guard contains(address, count: size) else { return }
+    func writeResident(_ address: UInt64, size: Int, _ value: UInt64) {
         noteWrite(address, size: size)
         let p = bytes + Int(address)
         switch size {

@@ -15,6 +15,7 @@ extension CPU {
         var eventBudget = maxInstructions
         armPreemptionTimer()
         invalidateFetchWindow()  // CS, memory or translations may have been changed by the caller
+        refreshTranslationTag()
         if let event = pendingInjection {
             pendingInjection = nil
             if let exit = inject(event) { return .exit(exit) }
@@ -154,6 +155,7 @@ extension CPU {
         var vector = vector, errorCode = errorCode, kind = kind
         var firstClass = kind == .hardwareException ? Vector.faultClass(vector) : 0
         var deliveringDoubleFault = false
+        refreshTranslationTag()  // the instruction that raised the event may have changed CPL or CR3 before it faulted
         while true {
             do {
                 try deliverThroughIDT(vector: vector, kind: kind, errorCode: errorCode, instructionLength: instructionLength)

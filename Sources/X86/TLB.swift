@@ -34,8 +34,12 @@ struct TLB {
 
     @inline(__always)
     static func tag(_ linear: UInt64, user: Bool, pcid: UInt64) -> UInt64 {
-        (1 << 63) | (user ? 1 << 62 : 0) | (pcid & 0xFFF) << 50 | (linear >> 12) & 0x1FFF_FFFF_FFFF
+        (1 << 63) | (user ? 1 << 62 : 0) | (pcid & 0xFFF) << 50 | (linear >> 12) & pageMask
     }
+    /// The linear page number's bits in a tag.
+    static let pageMask: UInt64 = 0x1FFF_FFFF_FFFF
+    /// A tag no entry holds (bits 49:45 are always clear in a stored one).
+    static let neverMatches: UInt64 = ~0
 
     @inline(__always)
     func slot(_ linear: UInt64, _ access: Access) -> Int {
@@ -86,7 +90,7 @@ struct TLB {
     mutating func flushPage(_ linear: UInt64) {
         for access in [Access.read, .write, .execute] {
             let i = slot(linear, access)
-            if tags[i] & 0x1FFF_FFFF_FFFF == (linear >> 12) & 0x1FFF_FFFF_FFFF { tags[i] = 0 }
+            if tags[i] & Self.pageMask == (linear >> 12) & Self.pageMask { tags[i] = 0 }
         }
     }
 
