@@ -52,6 +52,42 @@ extension CPU {
         try writeSlow(linear, size, value)
     }
 
+    /// Reads 16 bytes (an XMM operand) at a linear address: one TLB lookup when they lie in one page.
+    @inline(__always)
+    func read128(_ linear: UInt64) throws(Event) -> (UInt64, UInt64) {
+        let offset = linear & 0xFFF
+        if offset <= 0xFF0 {
+            let slot = tlb.slot(linear, .read)
+            if tlb.tags[slot] == translationTag | (linear >> 12) & TLB.pageMask {
+                let host = tlb.hosts[slot] & ~0xFFF | offset
+                return (memory.readResident(host, size: 8), memory.readResident(host &+ 8, size: 8))
+            }
+        }
+        return (try readSlow(linear, 8), try read(linear &+ 8, 8))
+    }
+
+    /// Writes 16 bytes at a linear address; a fault on either page leaves both unchanged.
+    @inline(__always)
+    func write128(_ linear: UInt64, _ value: (UInt64, UInt64)) throws(Event) {
+        let offset = linear & 0xFFF
+        if offset <= 0xFF0 {
+            let slot = tlb.slot(linear, .write)
+            if tlb.tags[slot] == translationTag | (linear >> 12) & TLB.pageMask {
+                let host = tlb.hosts[slot] & ~0xFFF | offset
+                memory.writeResident(host, size: 8, value.0)
+                memory.writeResident(host &+ 8, size: 8, value.1)
+                return
+            }
+        }
+        try write128Slow(linear, value)
+    }
+
+    func write128Slow(_ linear: UInt64, _ value: (UInt64, UInt64)) throws(Event) {
+        try prepareWrite(linear, 16)
+        try writeSlow(linear, 8, value.0)
+        try writeSlow(linear &+ 8, 8, value.1)
+    }
+
     /// Makes sure `size` bytes at `linear` can be written, raising the fault the write would, before a
     /// read-modify-write changes anything (flags included). Hardware reads such an operand with write intent.
     @inline(__always)

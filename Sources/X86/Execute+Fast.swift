@@ -43,12 +43,43 @@ enum FastForm: UInt8 {
     case setByte = 38  // 0F 90 … 9F
     case extend = 39  // 0F B7, BE, BF
     case multiplyImmediate = 40  // 69, 6B
+    case sse = 41  // the rest of the SSE/SSE2 forms of the 0F map, straight to their handler
+    case sseLoad = 42  // MOVAPS/MOVAPD, MOVUPS/MOVUPD, MOVDQA/MOVDQU into a register
+    case sseStore = 43  // the same, and MOVNTPS/MOVNTDQ, from a register
+    case sseLogic = 44  // ANDPS … XORPS, PAND, PANDN, POR, PXOR
+    case ssePacked = 45  // 66 0F packed-integer arithmetic, comparisons, unpacks and packs
+
+    /// The form of an SSE instruction (nil for the rest of the 0F map); only valid prefix combinations get a
+    /// specialised form, the others go to `executeSSE`, which raises their #UD.
+    static func classifySSE(_ i: Instruction) -> FastForm? {
+        let opcode = UInt8(truncatingIfNeeded: i.op)
+        switch i.op {
+        case 0x110...0x117, 0x128, 0x129, 0x12B, 0x150...0x177, 0x17C...0x17F, 0x1C2...0x1C6, 0x1D0...0x1FF: break
+        default: return nil
+        }
+        if i.hasLock { return none }
+        let p66 = i.hasOperandSizePrefix, repeatPrefix = i.repeatPrefix
+        let plain = repeatPrefix == 0, dqPrefix = p66 != (repeatPrefix == 0xF3) && repeatPrefix != 0xF2
+        switch opcode {
+        case 0x10, 0x28: return plain ? sseLoad : sse
+        case 0x6F: return dqPrefix ? sseLoad : sse
+        case 0x11, 0x29: return plain ? sseStore : sse
+        case 0x2B: return plain && i.isMemory ? sseStore : sse
+        case 0x7F: return dqPrefix ? sseStore : sse
+        case 0x54...0x57: return plain ? sseLogic : sse
+        case 0xDB, 0xDF, 0xEB, 0xEF: return p66 && plain ? sseLogic : sse
+        case 0x60...0x6D, 0x74...0x76, 0xD4, 0xD5, 0xD8...0xDA, 0xDC...0xDE, 0xE0, 0xE3...0xE5, 0xE8...0xEA, 0xEC...0xEE, 0xF4, 0xF6, 0xF8...0xFE:
+            return p66 && plain ? ssePacked : sse
+        default: return sse
+        }
+    }
 
     /// The specialised form of a decoded instruction.
     static func classify(_ i: Instruction) -> FastForm {
         let op = i.op
         // Hint NOPs (0F 1E is also ENDBR64 with F3, a NOP without CET): any prefix but LOCK.
         if op == 0x11E || op == 0x11F { return i.hasLock ? none : nop }
+        if op >= 0x110 { if let form = classifySSE(i) { return form } }
         guard !i.hasLock, i.repeatPrefix == 0, i.addressSize == 8 else { return none }
         let wide = i.operandSize == 4 || i.operandSize == 8
         switch op {
@@ -263,6 +294,28 @@ extension CPU {
                 gpr[Int(i.reg)] = extended & mask
             case .multiplyImmediate:
                 try executeIMULImmediate(i)
+            case .sse:
+                try executeSSE(i)
+            case .sseLoad:
+                try checkSSE()
+                // MOVAPS/MOVAPD and MOVDQA require alignment; MOVUPS/MOVUPD and MOVDQU do not.
+                setXMM(i.reg, try readXMMOperand(i, aligned: i.opcode == 0x28 || (i.opcode == 0x6F && i.hasOperandSizePrefix)))
+            case .sseStore:
+                try checkSSE()
+                try writeXMMOperand(i, xmmValue(i.reg), aligned: i.opcode != 0x11 && (i.opcode != 0x7F || i.hasOperandSizePrefix))
+            case .sseLogic:
+                try checkSSE()
+                let a = xmmValue(i.reg), b = try readXMMOperand(i, aligned: true)
+                switch i.opcode {
+                case 0x54, 0xDB: setXMM(i.reg, (a.0 & b.0, a.1 & b.1))
+                case 0x55, 0xDF: setXMM(i.reg, (~a.0 & b.0, ~a.1 & b.1))
+                case 0x56, 0xEB: setXMM(i.reg, (a.0 | b.0, a.1 | b.1))
+                default: setXMM(i.reg, (a.0 ^ b.0, a.1 ^ b.1))
+                }
+            case .ssePacked:
+                try checkSSE()
+                let a = xmmValue(i.reg), b = try readXMMOperand(i, aligned: true)
+                setXMM(i.reg, try Self.packedInteger(i.opcode, a, b))
             default:
                 try execute(i)
                 refreshTranslationTag()

@@ -13,22 +13,23 @@ extension CPU {
     }
 
     /// The 128-bit r/m operand; `aligned` requires 16-byte alignment (#GP otherwise).
+    @inline(__always)
     func readXMMOperand(_ i: Instruction, aligned: Bool = false) throws(Event) -> (UInt64, UInt64) {
         if !i.isMemory { return xmmValue(i.rm) }
         let address = effectiveAddress(i)
         if aligned && address & 15 != 0 { throw .fault(.generalProtection(0)) }
-        return (try read(address, 8), try read(address &+ 8, 8))
+        return try read128(address)
     }
 
+    @inline(__always)
     func writeXMMOperand(_ i: Instruction, _ value: (UInt64, UInt64), aligned: Bool = false) throws(Event) {
         if !i.isMemory { return setXMM(i.rm, value) }
         let address = effectiveAddress(i)
         if aligned && address & 15 != 0 { throw .fault(.generalProtection(0)) }
-        _ = try translate(address &+ 15, .write)
-        try write(address, 8, value.0)
-        try write(address &+ 8, 8, value.1)
+        try write128(address, value)
     }
 
+    @inline(__always)
     func checkSSE() throws(Event) {
         if cr0 & CR0.em != 0 || cr4 & CR4.osfxsr == 0 { throw .fault(.invalidOpcode) }
         if cr0 & CR0.ts != 0 { throw .fault(Fault(Vector.nm)) }
@@ -127,13 +128,12 @@ extension CPU {
             let v = try readXMMOperand(i, aligned: p66)
             let order = i.immediate
             if p66 {
-                let d = [v.0 & 0xFFFF_FFFF, v.0 >> 32, v.1 & 0xFFFF_FFFF, v.1 >> 32]
-                setXMM(i.reg, (d[Int(order & 3)] | d[Int(order >> 2 & 3)] << 32, d[Int(order >> 4 & 3)] | d[Int(order >> 6 & 3)] << 32))
+                let d = { (k: UInt64) in Self.doubleword(v, order >> (2 * k) & 3) }
+                setXMM(i.reg, (d(0) | d(1) << 32, d(2) | d(3) << 32))
             } else if pF3 || pF2 {
                 let half = pF3 ? v.1 : v.0
-                let w = (0..<4).map { (half >> (16 * UInt64($0))) & 0xFFFF }
                 var shuffled: UInt64 = 0
-                for k in 0..<4 { shuffled |= w[Int(order >> (2 * UInt64(k)) & 3)] << (16 * UInt64(k)) }
+                for k: UInt64 in 0..<4 { shuffled |= ((half >> (16 * (order >> (2 * k) & 3))) & 0xFFFF) << (16 * k) }
                 setXMM(i.reg, pF3 ? (v.0, shuffled) : (shuffled, v.1))
             } else {
                 throw .fault(.invalidOpcode)
@@ -154,7 +154,7 @@ extension CPU {
         case 0xD1, 0xD2, 0xD3, 0xE1, 0xE2, 0xF1, 0xF2, 0xF3:
             guard p66 else { throw .fault(.invalidOpcode) }
             let count = try readXMMOperand(i, aligned: true).0
-            let width: UInt64 = [1: 16, 2: 32, 3: 64][Int(i.opcode & 3)] ?? 16
+            let width = UInt64(8) << (i.opcode & 3)
             let kind = i.opcode >= 0xF0 ? 1 : (i.opcode >= 0xE0 ? 2 : 0)
             setXMM(i.reg, Self.laneShift(xmmValue(i.reg), width: width, count: count, kind: kind))
         case 0xC6:
@@ -163,9 +163,8 @@ extension CPU {
             if p66 {
                 setXMM(i.reg, (order & 1 == 0 ? a.0 : a.1, order & 2 == 0 ? b.0 : b.1))
             } else {
-                let da = [a.0 & 0xFFFF_FFFF, a.0 >> 32, a.1 & 0xFFFF_FFFF, a.1 >> 32]
-                let db = [b.0 & 0xFFFF_FFFF, b.0 >> 32, b.1 & 0xFFFF_FFFF, b.1 >> 32]
-                setXMM(i.reg, (da[Int(order & 3)] | da[Int(order >> 2 & 3)] << 32, db[Int(order >> 4 & 3)] | db[Int(order >> 6 & 3)] << 32))
+                setXMM(i.reg, (Self.doubleword(a, order & 3) | Self.doubleword(a, order >> 2 & 3) << 32,
+                               Self.doubleword(b, order >> 4 & 3) | Self.doubleword(b, order >> 6 & 3) << 32))
             }
         case 0xC4:
             guard p66 else { throw .fault(.invalidOpcode) }  // PINSRW
@@ -201,25 +200,46 @@ extension CPU {
         throw .fault(.invalidOpcode)
     }
 
-    /// Lane-wise shifts: kind 0 logical right, 1 left, 2 arithmetic right; counts past the width clear the lane
-    /// (or fill it with the sign).
+    /// Doubleword `k` (0–3) of an XMM value.
+    @inline(__always)
+    static func doubleword(_ v: (UInt64, UInt64), _ k: UInt64) -> UInt64 { ((k < 2 ? v.0 : v.1) >> (32 * (k & 1))) & 0xFFFF_FFFF }
+
+    /// An XMM value as the lanes of a SIMD vector, and back: the packed operations below work lane-wise on
+    /// Swift's SIMD types, which the compiler turns into the host's own vector instructions.
+    @inline(__always)
+    static func lanes<V: SIMD>(_ v: (UInt64, UInt64), as: V.Type) -> V { unsafeBitCast(SIMD2(v.0, v.1), to: V.self) }
+
+    /// The 128-bit vector back as (low, high); the reinterpretation goes through SIMD2<UInt64>, whose size and
+    /// alignment every 128-bit vector type shares.
+    @inline(__always)
+    static func value<V: SIMD>(_ v: V) -> (UInt64, UInt64) {
+        let quadwords = unsafeBitCast(v, to: SIMD2<UInt64>.self)
+        return (quadwords[0], quadwords[1])
+    }
+
+    /// All ones in the lanes where `mask` holds, zero elsewhere (the result of PCMPEQ/PCMPGT).
+    @inline(__always)
+    static func select<V: SIMD>(_ mask: SIMDMask<V.MaskStorage>, _: V.Type) -> (UInt64, UInt64) where V.Scalar: FixedWidthInteger {
+        value(V(repeating: 0).replacing(with: V(repeating: ~0), where: mask))
+    }
+
+    /// PSRL/PSLL/PSRA by `count` on lanes of `width` bits (kind 0 logical right, 1 left, 2 arithmetic right);
+    /// a count of the lane width or more clears the lanes, or fills them with the sign for PSRA.
+    @inline(__always)
     static func laneShift(_ v: (UInt64, UInt64), width: UInt64, count: UInt64, kind: Int) -> (UInt64, UInt64) {
-        func shift(_ q: UInt64) -> UInt64 {
-            var out: UInt64 = 0
-            let mask = CPU.mask(width)
-            for k in stride(from: 0, to: 64, by: Int(width)) {
-                let lane = (q >> UInt64(k)) & mask
-                let shifted: UInt64
-                switch kind {
-                case 0: shifted = count >= width ? 0 : lane >> count
-                case 1: shifted = count >= width ? 0 : (lane << count) & mask
-                default: shifted = UInt64(bitPattern: CPU.signExtend(lane, bits: width) >> Int64(min(count, width - 1))) & mask
-                }
-                out |= shifted << UInt64(k)
+        @inline(__always)
+        func shift<U: SIMD, S: SIMD>(_: U.Type, _: S.Type) -> (UInt64, UInt64) where U.Scalar: FixedWidthInteger & UnsignedInteger, S.Scalar: FixedWidthInteger & SignedInteger {
+            switch kind {
+            case 0: return count >= width ? (0, 0) : value(lanes(v, as: U.self) &>> U(repeating: U.Scalar(count)))
+            case 1: return count >= width ? (0, 0) : value(lanes(v, as: U.self) &<< U(repeating: U.Scalar(count)))
+            default: return value(lanes(v, as: S.self) &>> S(repeating: S.Scalar(min(count, width - 1))))
             }
-            return out
         }
-        return (shift(v.0), shift(v.1))
+        switch width {
+        case 16: return shift(SIMD8<UInt16>.self, SIMD8<Int16>.self)
+        case 32: return shift(SIMD4<UInt32>.self, SIMD4<Int32>.self)
+        default: return shift(SIMD2<UInt64>.self, SIMD2<Int64>.self)
+        }
     }
 
     /// PSRLDQ/PSLLDQ: whole-register byte shifts.
@@ -235,22 +255,16 @@ extension CPU {
 
     /// The lane-wise packed-integer operations of the 66 0F map.
     static func packedInteger(_ opcode: UInt8, _ a: (UInt64, UInt64), _ b: (UInt64, UInt64)) throws(Event) -> (UInt64, UInt64) {
-        func lanes(_ width: UInt64, _ f: (UInt64, UInt64) -> UInt64) -> (UInt64, UInt64) {
-            func one(_ x: UInt64, _ y: UInt64) -> UInt64 {
-                var out: UInt64 = 0
-                let mask = CPU.mask(width)
-                for k in stride(from: 0, to: 64, by: Int(width)) {
-                    out |= (f((x >> UInt64(k)) & mask, (y >> UInt64(k)) & mask) & mask) << UInt64(k)
-                }
-                return out
-            }
-            return (one(a.0, b.0), one(a.1, b.1))
-        }
-        func signed(_ v: UInt64, _ w: UInt64) -> Int64 { CPU.signExtend(v, bits: w) }
-        func saturate(_ v: Int64, _ w: UInt64, unsigned: Bool) -> UInt64 {
-            if unsigned { return UInt64(max(0, min(v, Int64(CPU.mask(w))))) }
-            let limit = Int64(1) << (w - 1)
-            return UInt64(bitPattern: max(-limit, min(v, limit - 1))) & CPU.mask(w)
+        typealias U8 = SIMD16<UInt8>
+        typealias S8 = SIMD16<Int8>
+        typealias U16 = SIMD8<UInt16>
+        typealias S16 = SIMD8<Int16>
+        typealias U32 = SIMD4<UInt32>
+        typealias S32 = SIMD4<Int32>
+        typealias U64 = SIMD2<UInt64>
+        @inline(__always) func lanewise<V: SIMD>(_: V.Type, _ f: (V, V) -> V) -> (UInt64, UInt64) { value(f(lanes(a, as: V.self), lanes(b, as: V.self))) }
+        @inline(__always) func compare<V: SIMD>(_: V.Type, _ f: (V, V) -> SIMDMask<V.MaskStorage>) -> (UInt64, UInt64) where V.Scalar: FixedWidthInteger {
+            select(f(lanes(a, as: V.self), lanes(b, as: V.self)), V.self)
         }
         func interleave(_ x: UInt64, _ y: UInt64, _ w: UInt64) -> (UInt64, UInt64) {
             // Interleave the lanes of two 64-bit halves: x0 y0 x1 y1 …
@@ -263,18 +277,22 @@ extension CPU {
             }
             return (low, high)
         }
+        func saturate(_ v: Int64, _ w: UInt64, unsigned: Bool) -> UInt64 {
+            if unsigned { return UInt64(max(0, min(v, Int64(CPU.mask(w))))) }
+            let limit = Int64(1) << (w - 1)
+            return UInt64(bitPattern: max(-limit, min(v, limit - 1))) & CPU.mask(w)
+        }
         func pack(_ w: UInt64, unsigned: Bool) -> (UInt64, UInt64) {
-            var out = [UInt64](repeating: 0, count: 2)
+            // Each source quadword gives a quarter of the result: a.0, a.1, b.0, b.1 in order.
             let narrow = w / 2
-            var position: UInt64 = 0
-            for q in [a.0, a.1, b.0, b.1] {
+            func quarter(_ q: UInt64) -> UInt64 {
+                var out: UInt64 = 0
                 for k in stride(from: 0, to: 64, by: Int(w)) {
-                    let value = saturate(signed((q >> UInt64(k)) & CPU.mask(w), w), narrow, unsigned: unsigned)
-                    out[Int(position / 64)] |= value << (position % 64)
-                    position += narrow
+                    out |= saturate(CPU.signExtend((q >> UInt64(k)) & CPU.mask(w), bits: w), narrow, unsigned: unsigned) << (UInt64(k) / 2)
                 }
+                return out
             }
-            return (out[0], out[1])
+            return (quarter(a.0) | quarter(a.1) << 32, quarter(b.0) | quarter(b.1) << 32)
         }
         switch opcode {
         case 0x60: return interleave(a.0, b.0, 8)
@@ -288,38 +306,47 @@ extension CPU {
         case 0x63: return pack(16, unsigned: false)
         case 0x67: return pack(16, unsigned: true)
         case 0x6B: return pack(32, unsigned: false)
-        case 0x64: return lanes(8) { signed($0, 8) > signed($1, 8) ? ~0 : 0 }
-        case 0x65: return lanes(16) { signed($0, 16) > signed($1, 16) ? ~0 : 0 }
-        case 0x66: return lanes(32) { signed($0, 32) > signed($1, 32) ? ~0 : 0 }
-        case 0x74: return lanes(8) { $0 == $1 ? ~0 : 0 }
-        case 0x75: return lanes(16) { $0 == $1 ? ~0 : 0 }
-        case 0x76: return lanes(32) { $0 == $1 ? ~0 : 0 }
-        case 0xD4: return (a.0 &+ b.0, a.1 &+ b.1)
-        case 0xFB: return (a.0 &- b.0, a.1 &- b.1)
-        case 0xFC: return lanes(8) { $0 &+ $1 }
-        case 0xFD: return lanes(16) { $0 &+ $1 }
-        case 0xFE: return lanes(32) { $0 &+ $1 }
-        case 0xF8: return lanes(8) { $0 &- $1 }
-        case 0xF9: return lanes(16) { $0 &- $1 }
-        case 0xFA: return lanes(32) { $0 &- $1 }
-        case 0xD5: return lanes(16) { $0 &* $1 }
-        case 0xE5: return lanes(16) { UInt64(bitPattern: (signed($0, 16) * signed($1, 16)) >> 16) }
-        case 0xE4: return lanes(16) { ($0 * $1) >> 16 }
+        case 0x64: return compare(S8.self) { $0 .> $1 }
+        case 0x65: return compare(S16.self) { $0 .> $1 }
+        case 0x66: return compare(S32.self) { $0 .> $1 }
+        case 0x74: return compare(U8.self) { $0 .== $1 }
+        case 0x75: return compare(U16.self) { $0 .== $1 }
+        case 0x76: return compare(U32.self) { $0 .== $1 }
+        case 0xD4: return lanewise(U64.self) { $0 &+ $1 }
+        case 0xFB: return lanewise(U64.self) { $0 &- $1 }
+        case 0xFC: return lanewise(U8.self) { $0 &+ $1 }
+        case 0xFD: return lanewise(U16.self) { $0 &+ $1 }
+        case 0xFE: return lanewise(U32.self) { $0 &+ $1 }
+        case 0xF8: return lanewise(U8.self) { $0 &- $1 }
+        case 0xF9: return lanewise(U16.self) { $0 &- $1 }
+        case 0xFA: return lanewise(U32.self) { $0 &- $1 }
+        case 0xD5: return lanewise(U16.self) { $0 &* $1 }
+        case 0xE5:  // PMULHW: the high halves of the signed 32-bit products
+            let x = SIMD8<Int32>(truncatingIfNeeded: lanes(a, as: S16.self)), y = SIMD8<Int32>(truncatingIfNeeded: lanes(b, as: S16.self))
+            return value(S16(truncatingIfNeeded: (x &* y) &>> 16))
+        case 0xE4:  // PMULHUW
+            let x = SIMD8<UInt32>(truncatingIfNeeded: lanes(a, as: U16.self)), y = SIMD8<UInt32>(truncatingIfNeeded: lanes(b, as: U16.self))
+            return value(U16(truncatingIfNeeded: (x &* y) &>> 16))
         case 0xF4: return ((a.0 & 0xFFFF_FFFF) &* (b.0 & 0xFFFF_FFFF), (a.1 & 0xFFFF_FFFF) &* (b.1 & 0xFFFF_FFFF))
-        case 0xD8: return lanes(8) { $0 > $1 ? $0 - $1 : 0 }
-        case 0xD9: return lanes(16) { $0 > $1 ? $0 - $1 : 0 }
-        case 0xDC: return lanes(8) { saturate(Int64($0 + $1), 8, unsigned: true) }
-        case 0xDD: return lanes(16) { saturate(Int64($0 + $1), 16, unsigned: true) }
-        case 0xE8: return lanes(8) { saturate(signed($0, 8) - signed($1, 8), 8, unsigned: false) }
-        case 0xE9: return lanes(16) { saturate(signed($0, 16) - signed($1, 16), 16, unsigned: false) }
-        case 0xEC: return lanes(8) { saturate(signed($0, 8) + signed($1, 8), 8, unsigned: false) }
-        case 0xED: return lanes(16) { saturate(signed($0, 16) + signed($1, 16), 16, unsigned: false) }
-        case 0xDA: return lanes(8) { min($0, $1) }
-        case 0xDE: return lanes(8) { max($0, $1) }
-        case 0xEA: return lanes(16) { signed($0, 16) < signed($1, 16) ? $0 : $1 }
-        case 0xEE: return lanes(16) { signed($0, 16) > signed($1, 16) ? $0 : $1 }
-        case 0xE0: return lanes(8) { ($0 + $1 + 1) >> 1 }
-        case 0xE3: return lanes(16) { ($0 + $1 + 1) >> 1 }
+        case 0xD8: return lanewise(U8.self) { ($0 &- $1).replacing(with: 0, where: $0 .< $1) }
+        case 0xD9: return lanewise(U16.self) { ($0 &- $1).replacing(with: 0, where: $0 .< $1) }
+        case 0xDC: return lanewise(U8.self) { ($0 &+ $1).replacing(with: .max, where: $0 .> ~$1) }
+        case 0xDD: return lanewise(U16.self) { ($0 &+ $1).replacing(with: .max, where: $0 .> ~$1) }
+        case 0xE8, 0xEC:  // PSUBSB, PADDSB: in 16-bit lanes, clamped to the byte range
+            let x = SIMD16<Int16>(truncatingIfNeeded: lanes(a, as: S8.self)), y = SIMD16<Int16>(truncatingIfNeeded: lanes(b, as: S8.self))
+            let r = (opcode == 0xE8 ? x &- y : x &+ y).clamped(lowerBound: .init(repeating: -0x80), upperBound: .init(repeating: 0x7F))
+            return value(S8(truncatingIfNeeded: r))
+        case 0xE9, 0xED:  // PSUBSW, PADDSW
+            let x = SIMD8<Int32>(truncatingIfNeeded: lanes(a, as: S16.self)), y = SIMD8<Int32>(truncatingIfNeeded: lanes(b, as: S16.self))
+            let r = (opcode == 0xE9 ? x &- y : x &+ y).clamped(lowerBound: .init(repeating: -0x8000), upperBound: .init(repeating: 0x7FFF))
+            return value(S16(truncatingIfNeeded: r))
+        case 0xDA: return lanewise(U8.self) { $0.replacing(with: $1, where: $1 .< $0) }
+        case 0xDE: return lanewise(U8.self) { $0.replacing(with: $1, where: $1 .> $0) }
+        case 0xEA: return lanewise(S16.self) { $0.replacing(with: $1, where: $1 .< $0) }
+        case 0xEE: return lanewise(S16.self) { $0.replacing(with: $1, where: $1 .> $0) }
+        case 0xE0:  // PAVGB: (a + b + 1) >> 1 without overflow
+            return lanewise(U8.self) { ($0 | $1) &- (($0 ^ $1) &>> 1) }
+        case 0xE3: return lanewise(U16.self) { ($0 | $1) &- (($0 ^ $1) &>> 1) }
         case 0xF6:
             func sad(_ x: UInt64, _ y: UInt64) -> UInt64 {
                 (0..<8).reduce(0) { sum, k in

@@ -89,7 +89,7 @@ struct DifferentialTests {
         let reg = register(&r), rm = register(&r)
         let memory = r.chance(25)
         let byteBit: UInt8 = size == 1 ? 0 : 1
-        switch r.below(17) {
+        switch r.below(18) {
         case 0:  // ALU, both directions
             let op = UInt8(r.below(8))
             let direction: UInt8 = r.chance(50) ? 2 : 0
@@ -202,6 +202,8 @@ struct DifferentialTests {
             let setCarry: [UInt8] = r.chance(50) ? [0xF9] : [0xF8]
             let op: UInt8 = r.chance(50) ? 2 : 3
             return Generated(bytes: setCarry + encode(&r, size: size, opcode: [op << 3 | byteBit], reg: reg, rm: rm, memory: memory), name: "carrychain", definedFlags: all)
+        case 16:
+            return generateSSE(&r)
         default:  // MOVBE is left out (not on every host); ROL/ROR by large immediates on bytes
             let op = r.below(2)
             let count = UInt8(r.below(40))
@@ -209,6 +211,51 @@ struct DifferentialTests {
             return Generated(bytes: encode(&r, size: 1, opcode: [0xC0], reg: op, rm: rm, memory: memory, immediate: [count]),
                              name: "rotbyte", definedFlags: masked == 1 || masked == 0 ? all : all & ~OF)
         }
+    }
+
+    /// An SSE2 integer instruction between two loads and a store of XMM registers through the data page (whose
+    /// bytes are compared): XMMa and XMMb from [RSI] and [RSI+16], the instruction on them (or on XMMa and
+    /// [RSI+32]), XMMa stored at [RSI+48]. Forms that write a general register compare it as well.
+    static func generateSSE(_ r: inout Random) -> Generated {
+        let a = r.below(16), b = r.below(16)
+        func load(_ x: Int, _ displacement: UInt8) -> [UInt8] { [0xF3] + (x >= 8 ? [0x44] : []) + [0x0F, 0x6F, 0x46 | UInt8(x & 7) << 3, displacement] }
+        let store = [0xF3] + (a >= 8 ? [0x44] : []) + [0x0F, 0x7F, 0x46 | UInt8(a & 7) << 3, 48]
+        /// 66 [REX] 0F op with XMMa in reg and XMMb (or [RSI+32]) in r/m.
+        func binary(_ op: UInt8, memory: Bool, immediate: [UInt8] = []) -> [UInt8] {
+            let rex: UInt8 = (a >= 8 ? 0x44 : 0) | (!memory && b >= 8 ? 0x41 : 0)
+            let modrm: [UInt8] = memory ? [0x46 | UInt8(a & 7) << 3, 32] : [0xC0 | UInt8(a & 7) << 3 | UInt8(b & 7)]
+            return [0x66] + (rex != 0 ? [rex] : []) + [0x0F, op] + modrm + immediate
+        }
+        let memory = r.chance(30)
+        let packed: [UInt8] = [0x60, 0x61, 0x62, 0x63, 0x64, 0x65, 0x66, 0x67, 0x68, 0x69, 0x6A, 0x6B, 0x6C, 0x6D, 0x74, 0x75, 0x76,
+                               0xD1, 0xD2, 0xD3, 0xD4, 0xD5, 0xD8, 0xD9, 0xDA, 0xDB, 0xDC, 0xDD, 0xDE, 0xDF, 0xE0, 0xE1, 0xE2,
+                               0xE3, 0xE4, 0xE5, 0xE8, 0xE9, 0xEA, 0xEB, 0xEC, 0xED, 0xEE, 0xEF, 0xF1, 0xF2, 0xF3, 0xF4, 0xF6,
+                               0xF8, 0xF9, 0xFA, 0xFB, 0xFC, 0xFD, 0xFE]
+        var op: [UInt8]
+        var name = "sse"
+        switch r.below(5) {
+        case 0, 1:
+            let code = packed[r.below(packed.count)]
+            op = binary(code, memory: memory)
+            name = "sse\(String(code, radix: 16))"
+        case 2:  // shifts by an immediate: 71/72/73 with /2, /4, /6 and 73 /3, /7
+            let group = [(0x71, 2), (0x71, 4), (0x71, 6), (0x72, 2), (0x72, 4), (0x72, 6), (0x73, 2), (0x73, 6), (0x73, 3), (0x73, 7)][r.below(10)]
+            let count = UInt8([0, 1, 3, 7, 8, 15, 16, 17, 31, 32, 63, 64, 200][r.below(13)])
+            op = [0x66] + (b >= 8 ? [0x41] : []) + [0x0F, UInt8(group.0), 0xC0 | UInt8(group.1) << 3 | UInt8(b & 7), count]
+            name = "sseshift\(String(group.0, radix: 16))/\(group.1)"
+        case 3:  // shuffles and logic in the no-prefix and F2/F3 forms
+            let form = r.below(4)
+            let order = UInt8(r.below(256))
+            var bytes = binary([0x70, 0x70, 0x70, 0x57][form], memory: memory, immediate: form == 3 ? [] : [order])
+            if form == 1 { bytes[0] = 0xF3 } else if form == 2 { bytes[0] = 0xF2 } else if form == 3 { bytes.removeFirst() }
+            op = bytes
+            name = ["pshufd", "pshufhw", "pshuflw", "xorps"][form]
+        default:  // PMOVMSKB into a general register (RAX), and MOVD out of an XMM register
+            op = r.chance(50) ? [0x66] + (b >= 8 ? [0x41] : []) + [0x0F, 0xD7, 0xC0 | UInt8(b & 7)]
+                : [0x66] + (b >= 8 ? [0x44] : []) + [0x0F, 0x7E, 0xC0 | UInt8(b & 7) << 3]
+            name = "ssetogpr"
+        }
+        return Generated(bytes: load(a, 0) + load(b, 16) + op + store, name: name, definedFlags: all)
     }
 
     /// The native signal a fault vector corresponds to.
