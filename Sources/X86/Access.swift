@@ -74,8 +74,7 @@ extension CPU {
             let slot = tlb.slot(linear, .write)
             if tlb.tags[slot] == translationTag | (linear >> 12) & TLB.pageMask {
                 let host = tlb.hosts[slot] & ~0xFFF | offset
-                memory.writeResident(host, size: 8, value.0)
-                memory.writeResident(host &+ 8, size: 8, value.1)
+                memory.writeResident128(host, value)
                 return
             }
         }

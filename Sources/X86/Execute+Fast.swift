@@ -23,7 +23,7 @@ enum FastForm: UInt8 {
     case loadZeroExtendByte = 18  // 0F B6 from memory
     case storeByte = 19  // 88 to memory
     case moveSignExtend32 = 20  // 63 with REX.W
-    case shiftImmediate = 21  // C1 /4, /5, /7 on a register
+    case shiftImmediate = 21  // C1 /0, /1, /4, /5, /7 on a register
     case multiply = 22  // 0F AF
     case nop = 23  // 90, 0F 1F
     case zeroExtendByteRegister = 24  // 0F B6 from a register
@@ -33,7 +33,7 @@ enum FastForm: UInt8 {
     case aluImmediateToMemory = 28  // 81, 83 to memory
     case storeImmediate = 29  // C7 /0 to memory
     case leave = 30  // C9
-    case shiftRegister = 31  // D1, D3 /4, /5, /7 on a register
+    case shiftRegister = 31  // D1, D3 /0, /1, /4, /5, /7 on a register
     case aluImmediateByte = 32  // 80, register or memory
     case testImmediate = 33  // F6 /0, F7 /0
     case testByte = 34  // 84
@@ -48,6 +48,7 @@ enum FastForm: UInt8 {
     case sseStore = 43  // the same, and MOVNTPS/MOVNTDQ, from a register
     case sseLogic = 44  // ANDPS … XORPS, PAND, PANDN, POR, PXOR
     case ssePacked = 45  // 66 0F packed-integer arithmetic, comparisons, unpacks and packs
+    case indirect = 46  // FF /2, FF /4: CALL and JMP through a register or memory
 
     /// The form of an SSE instruction (nil for the rest of the 0F map); only valid prefix combinations get a
     /// specialised form, the others go to `executeSSE`, which raises their #UD.
@@ -110,13 +111,18 @@ enum FastForm: UInt8 {
         case 0x85: return i.mod == 3 ? test : testMemory
         case 0xC7: return i.reg & 7 == 0 && i.isMemory ? storeImmediate : none
         case 0xF7: return i.reg & 7 == 0 ? testImmediate : (i.reg & 7 == 1 ? none : group3)
-        case 0xFF: return i.mod == 3 && i.reg & 7 < 2 ? incDec : none
+        case 0xFF:
+            switch i.reg & 7 {
+            case 0, 1: return i.mod == 3 ? incDec : none
+            case 2, 4: return indirect  // 64-bit whatever the operand size, as the general path does
+            default: return none
+            }
         case 0x1B6: return i.isMemory ? loadZeroExtendByte : zeroExtendByteRegister
         case 0x1B7, 0x1BE, 0x1BF: return extend
         case 0x140...0x14F: return conditionalMove
         case 0x63: return i.operandSize == 8 ? moveSignExtend32 : none
-        case 0xC1: return i.mod == 3 && [4, 5, 7].contains(i.reg & 7) ? shiftImmediate : none
-        case 0xD1, 0xD3: return i.mod == 3 && [4, 5, 7].contains(i.reg & 7) ? shiftRegister : none
+        case 0xC1: return i.mod == 3 && [0, 1, 4, 5, 7].contains(i.reg & 7) ? shiftImmediate : none
+        case 0xD1, 0xD3: return i.mod == 3 && [0, 1, 4, 5, 7].contains(i.reg & 7) ? shiftRegister : none
         case 0x1AF: return multiply
         case 0x69, 0x6B: return multiplyImmediate
         case 0x98: return signExtendAccumulator
@@ -294,6 +300,10 @@ extension CPU {
                 gpr[Int(i.reg)] = extended & mask
             case .multiplyImmediate:
                 try executeIMULImmediate(i)
+            case .indirect:
+                let target = i.isMemory ? try read(effectiveAddress(i), 8) : gpr[Int(i.rm)]
+                if i.reg & 7 == 2 { try push(rip) }
+                rip = target
             case .sse:
                 try executeSSE(i)
             case .sseLoad:

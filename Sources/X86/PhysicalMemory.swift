@@ -147,13 +147,28 @@ public final class PhysicalMemory {
         }
     }
 
+    /// `writeResident` of 16 bytes (an XMM store) inside one page.
+    @inline(__always)
+    func writeResident128(_ address: UInt64, _ value: (UInt64, UInt64)) {
+        noteWrite(address, size: 16)
+        let p = bytes + Int(address)
+        p.storeBytes(of: value.0.littleEndian, toByteOffset: 0, as: UInt64.self)
+        p.storeBytes(of: value.1.littleEndian, toByteOffset: 8, as: UInt64.self)
+    }
+
     /// Drops the cached instructions that overlap the `size` bytes stored at `address` (any size, any span of
     /// pages). A page without decoded code costs one flag test; one with code, a bitmap test over the range.
     @inline(__always)
     public func noteWrite(_ address: UInt64, size: Int) {
         let first = Int(address >> 12)
-        if size <= 8, address & 0xFFF <= 0x1000 - UInt64(size) {
-            if first < pageCount, codePage[first] { storeToCodePage(first, offset: Int(address & 0xFFF), count: size) }
+        if size <= 16, address & 0xFFF <= 0x1000 - UInt64(size) {
+            guard first < pageCount, codePage[first], let block = decoded[first] else { return }
+            // The occupancy bits of the stored bytes, from one bitmap word or two; none set is the usual case.
+            let offset = Int(address & 0xFFF), bitmap = CodePage.bitmap(block)
+            let word = offset >> 6, bit = UInt64(offset & 63)
+            var bits = bitmap[word] >> bit
+            if bit + UInt64(size) > 64 { bits |= bitmap[word + 1] << (64 - bit) }
+            if bits & (UInt64.max >> (64 - UInt64(size))) != 0 { storeToCodePage(first, offset: offset, count: size) }
             return
         }
         noteWriteRange(address, size: size)
