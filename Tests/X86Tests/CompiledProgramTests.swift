@@ -76,6 +76,35 @@ struct CompiledProgramTests {
         }
     }
 
+    /// The benchmark suite's programs (share/guests/suite), one round each, with code and data on one page as
+    /// small freestanding programs are laid out, at -O0 and -O2 with every compiler the machine has.
+    @Test("The suite programs print what they print natively", arguments: ["dispatch", "hashsort", "muldiv", "strings", "vector"])
+    func suiteProgram(name: String) throws {
+        let source = ToolRunnerPaths.packageRoot + "/share/guests/suite/\(name).c"
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("nestvm-suite-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let compilers = Self.compilers()
+        try #require(!compilers.isEmpty, "no C compiler")
+        for compiler in compilers {
+            for optimization in ["-O0", "-O2"] {
+                let native = "\(directory)/native", guest = "\(directory)/guest.elf"
+                let built = try Self.run("/usr/bin/env", [compiler, optimization, "-DNATIVE", "-o", native, source])
+                try #require(built.status == 0, "\(built.output)")
+                // -N: text and data in one segment, packed together; GNU ld warns about that, gold does not know the flag.
+                let onePage = ["-Wl,-N"] + (compiler == "gcc" ? ["-Wl,--no-warn-rwx-segments"] : [])
+                let guestBuilt = try Self.run("/usr/bin/env", [compiler, optimization] + GuestBuild.flags + onePage + ["-o", guest, source, "-lgcc"])
+                try #require(guestBuilt.status == 0, "\(guestBuilt.output)")
+                let expected = try Self.run(native, []).output
+                let image = try ELFImage(Array(try Data(contentsOf: URL(fileURLWithPath: guest))))
+                let result = try Self.runGuest(image, memory: PhysicalMemory(size: 8 << 20)!)
+                #expect(result.status == 0, "\(name) \(compiler) \(optimization): \(result.console)")
+                #expect(result.console == expected, "\(name) \(compiler) \(optimization)")
+                #expect(!expected.isEmpty)
+            }
+        }
+    }
+
     @Test("ELF errors: not ELF, wrong class, segment outside memory")
     func elfErrors() throws {
         #expect(throws: ELFError.notELF) { try ELFImage([UInt8](repeating: 0, count: 64)) }
