@@ -6,12 +6,13 @@ extension NetNatTool {
     /// `netnat mapping` (Add/Get/Remove-NetNatStaticMapping).
     struct Mapping: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "mapping",
             abstract: "Static port mappings through a NAT (Add/Get/Remove-NetNatStaticMapping).",
             subcommands: [Add.self, Get.self, Remove.self])
 
         /// `netnat mapping add`.
         struct Add: ParsableCommand {
-            static let configuration = CommandConfiguration(abstract: "Map an external port to an internal address and port (Add-NetNatStaticMapping).")
+            static let configuration = CommandConfiguration(commandName: "add", abstract: "Map an external port to an internal address and port (Add-NetNatStaticMapping).")
 
             @OptionGroup var global: GlobalOptions
             @OptionGroup var output: OutputOptions
@@ -48,7 +49,7 @@ extension NetNatTool {
 
         /// `netnat mapping get`.
         struct Get: ParsableCommand {
-            static let configuration = CommandConfiguration(abstract: "List static mappings (Get-NetNatStaticMapping).")
+            static let configuration = CommandConfiguration(commandName: "get", abstract: "List static mappings (Get-NetNatStaticMapping).")
 
             @OptionGroup var global: GlobalOptions
             @OptionGroup var output: OutputOptions
@@ -70,7 +71,7 @@ extension NetNatTool {
 
         /// `netnat mapping remove`.
         struct Remove: ParsableCommand {
-            static let configuration = CommandConfiguration(abstract: "Remove static mappings by StaticMappingID (Remove-NetNatStaticMapping).")
+            static let configuration = CommandConfiguration(commandName: "remove", abstract: "Remove static mappings by StaticMappingID (Remove-NetNatStaticMapping).")
 
             @OptionGroup var global: GlobalOptions
             @OptionGroup var change: ChangeOptions

@@ -5,7 +5,7 @@ import NestTool
 extension NetNatTool {
     /// `netnat new` (New-NetNat).
     struct New: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Create a NAT (New-NetNat).")
+        static let configuration = CommandConfiguration(commandName: "new", abstract: "Create a NAT (New-NetNat).")
 
         @OptionGroup var global: GlobalOptions
         @OptionGroup var output: OutputOptions
@@ -33,7 +33,7 @@ extension NetNatTool {
 
     /// `netnat get` (Get-NetNat).
     struct Get: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List NATs (Get-NetNat).")
+        static let configuration = CommandConfiguration(commandName: "get", abstract: "List NATs (Get-NetNat).")
 
         @OptionGroup var global: GlobalOptions
         @OptionGroup var output: OutputOptions
@@ -55,6 +55,7 @@ extension NetNatTool {
     /// `netnat remove` (Remove-NetNat).
     struct Remove: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "remove",
             abstract: "Remove NATs and their static mappings (Remove-NetNat).",
             discussion: "Unlike Remove-NetNat, no name does not mean every NAT: name them, pipe them in, or pass --all.")
 

@@ -6,13 +6,14 @@ extension VMNet {
     /// `vmnet adapter` (Get-NetAdapter).
     struct Adapter: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "adapter",
             abstract: "The host's own network adapters (Get-NetAdapter).",
             discussion: "Each internal switch gives its host an adapter `vEthernet (SWITCH)`; inside a VM (--host), each of the VM's network adapters shows as `Ethernet`, `Ethernet 2` ….",
             subcommands: [Get.self])
 
         /// `vmnet adapter get`.
         struct Get: ParsableCommand {
-            static let configuration = CommandConfiguration(abstract: "List host adapters (Get-NetAdapter).")
+            static let configuration = CommandConfiguration(commandName: "get", abstract: "List host adapters (Get-NetAdapter).")
 
             @OptionGroup var global: GlobalOptions
             @OptionGroup var output: OutputOptions

@@ -6,6 +6,7 @@ extension VMNet {
     /// `vmnet add` (Add-VMNetworkAdapter).
     struct Add: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "add",
             abstract: "Add a network adapter to VMs (Add-VMNetworkAdapter).",
             discussion: "A VM has at most 8 adapters; a generation 1 VM must be Off. The MAC address is dynamic (00155D…) unless --static-mac-address is given.")
 

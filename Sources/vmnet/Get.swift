@@ -5,7 +5,7 @@ import NestTool
 extension VMNet {
     /// `vmnet get` (Get-VMNetworkAdapter).
     struct Get: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List VMs' network adapters (Get-VMNetworkAdapter).")
+        static let configuration = CommandConfiguration(commandName: "get", abstract: "List VMs' network adapters (Get-VMNetworkAdapter).")
 
         @OptionGroup var global: GlobalOptions
         @OptionGroup var output: OutputOptions

@@ -13,6 +13,7 @@ extension VMNet {
         /// `vmnet ip add` (New-NetIPAddress).
         struct Add: ParsableCommand {
             static let configuration = CommandConfiguration(
+                commandName: "add",
                 abstract: "Give host adapters an IPv4 address (New-NetIPAddress).",
                 discussion: "The address must be a host address of its subnet, new on this host, and its subnet must not overlap another adapter's. Adapters come from --interface-alias, --interface-index or piped NetAdapter records.")
 
@@ -55,7 +56,7 @@ extension VMNet {
 
         /// `vmnet ip get` (Get-NetIPAddress).
         struct Get: ParsableCommand {
-            static let configuration = CommandConfiguration(abstract: "List host IPv4 addresses (Get-NetIPAddress).")
+            static let configuration = CommandConfiguration(commandName: "get", abstract: "List host IPv4 addresses (Get-NetIPAddress).")
 
             @OptionGroup var global: GlobalOptions
             @OptionGroup var output: OutputOptions
@@ -78,7 +79,7 @@ extension VMNet {
 
         /// `vmnet ip remove` (Remove-NetIPAddress).
         struct Remove: ParsableCommand {
-            static let configuration = CommandConfiguration(abstract: "Remove host IPv4 addresses (Remove-NetIPAddress).")
+            static let configuration = CommandConfiguration(commandName: "remove", abstract: "Remove host IPv4 addresses (Remove-NetIPAddress).")
 
             @OptionGroup var global: GlobalOptions
             @OptionGroup var change: ChangeOptions

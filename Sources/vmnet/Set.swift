@@ -6,6 +6,7 @@ extension VMNet {
     /// `vmnet set` (Set-VMNetworkAdapter).
     struct Set: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "set",
             abstract: "Change VMs' network adapters (Set-VMNetworkAdapter).",
             discussion: "A MAC address changes only while the VM is Off.")
 

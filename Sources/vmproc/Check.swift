@@ -6,6 +6,7 @@ extension VMProc {
     /// `vmproc check`: what stops VMs from hosting nested VMs.
     struct Check: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "check",
             abstract: "List what stops VMs from hosting nested VMs, one NestedFinding record per problem.",
             discussion: """
                 Checks: the VM must be Off for the changes needed, configuration version 8.0 or later, \

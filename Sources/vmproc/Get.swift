@@ -5,7 +5,7 @@ import NestTool
 extension VMProc {
     /// `vmproc get` (Get-VMProcessor).
     struct Get: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Show VMs' processors (Get-VMProcessor): all, those named, or those piped in.")
+        static let configuration = CommandConfiguration(commandName: "get", abstract: "Show VMs' processors (Get-VMProcessor): all, those named, or those piped in.")
 
         @OptionGroup var global: GlobalOptions
         @OptionGroup var output: OutputOptions

@@ -6,6 +6,7 @@ extension VMProc {
     /// `vmproc set` (Set-VMProcessor).
     struct Set: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "set",
             abstract: "Change VMs' processors (Set-VMProcessor).",
             discussion: "Count, ExposeVirtualizationExtensions, HwThreadCountPerCore and CompatibilityForMigrationEnabled change only while the VM is Off.")
 

@@ -7,6 +7,7 @@ extension VMRun {
     /// `vmrun console`: follow a running VM's serial console.
     struct Console: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "console",
             abstract: "Follow a running VM's serial console (COM1) and type to it.",
             discussion: """
                 Shows what the console printed so far, then follows it. On a terminal, lines you type go to the \

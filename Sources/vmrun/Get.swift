@@ -5,7 +5,7 @@ import NestTool
 extension VMRun {
     /// `vmrun get` (Get-VM).
     struct Get: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List VMs (Get-VM): all, those named, or those piped in.")
+        static let configuration = CommandConfiguration(commandName: "get", abstract: "List VMs (Get-VM): all, those named, or those piped in.")
 
         @OptionGroup var global: GlobalOptions
         @OptionGroup var output: OutputOptions

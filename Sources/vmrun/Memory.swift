@@ -5,7 +5,7 @@ import NestTool
 extension VMRun {
     /// `vmrun memory` (Get-VMMemory).
     struct Memory: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Show VMs' memory settings (Get-VMMemory); change them with vmrun set.")
+        static let configuration = CommandConfiguration(commandName: "memory", abstract: "Show VMs' memory settings (Get-VMMemory); change them with vmrun set.")
 
         @OptionGroup var global: GlobalOptions
         @OptionGroup var output: OutputOptions

@@ -6,7 +6,7 @@ import NestTool
 extension VMRun {
     /// `vmrun new` (New-VM).
     struct New: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Create a VM (New-VM).")
+        static let configuration = CommandConfiguration(commandName: "new", abstract: "Create a VM (New-VM).")
 
         @OptionGroup var global: GlobalOptions
         @OptionGroup var output: OutputOptions

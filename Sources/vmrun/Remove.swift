@@ -6,6 +6,7 @@ extension VMRun {
     /// `vmrun remove` (Remove-VM).
     struct Remove: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "remove",
             abstract: "Remove VMs (Remove-VM).",
             discussion: "Only a VM that is Off, or Saved with --force, can be removed. A VM that hosts nested objects is removed with them only with --force.")
 
@@ -30,7 +31,7 @@ extension VMRun {
 
     /// `vmrun remove-saved-state` (Remove-VMSavedState).
     struct RemoveSavedState: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Discard Saved VMs' saved state, leaving them Off (Remove-VMSavedState).")
+        static let configuration = CommandConfiguration(commandName: "remove-saved-state", abstract: "Discard Saved VMs' saved state, leaving them Off (Remove-VMSavedState).")
 
         @OptionGroup var global: GlobalOptions
         @OptionGroup var change: ChangeOptions
@@ -50,7 +51,7 @@ extension VMRun {
 
     /// `vmrun update-version` (Update-VMVersion).
     struct UpdateVersion: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Upgrade VMs' configuration version to the newest, 12.0 (Update-VMVersion); the VM must be Off.")
+        static let configuration = CommandConfiguration(commandName: "update-version", abstract: "Upgrade VMs' configuration version to the newest, 12.0 (Update-VMVersion); the VM must be Off.")
 
         @OptionGroup var global: GlobalOptions
         @OptionGroup var change: ChangeOptions

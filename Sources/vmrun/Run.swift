@@ -9,6 +9,7 @@ extension VMRun {
     /// `vmrun run`: a VM in the foreground.
     struct Run: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "run",
             abstract: "Run a VM in the foreground: its serial console on stdout, its exit status as this command's.",
             discussion: """
                 The exit status is the guest's: writing v to port 0xF4 gives (v << 1) | 1. Otherwise: 0 the guest \
@@ -53,6 +54,7 @@ extension VMRun {
     /// `vmrun worker`: the detached process `vmrun start` spawns (not for direct use).
     struct Worker: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "worker",
             abstract: "Run a started VM (spawned by vmrun start; not for direct use).", shouldDisplay: false)
 
         @OptionGroup var global: GlobalOptions

@@ -7,6 +7,7 @@ extension VMRun {
     /// `vmrun set` (Set-VM, Set-VMMemory).
     struct Set: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "set",
             abstract: "Change VMs' memory, image, command line and notes (Set-VM, Set-VMMemory).",
             discussion: "Memory, image and command line change only while the VM is Off. With dynamic memory, minimum ≤ startup ≤ maximum.")
 

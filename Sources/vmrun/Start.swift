@@ -7,6 +7,7 @@ extension VMRun {
     /// `vmrun start` (Start-VM).
     struct Start: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "start",
             abstract: "Start VMs in the background (Start-VM).",
             discussion: """
                 Each VM runs in a worker process of its own; the command returns once the guest runs. The console \
@@ -36,6 +37,7 @@ extension VMRun {
     /// `vmrun stop` (Stop-VM).
     struct Stop: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "stop",
             abstract: "Stop VMs (Stop-VM).",
             discussion: """
                 The guest is asked to shut down (bit 0 of port 0xF5 reads 1, and IRQ 9 is raised) and is turned off when it has not \
@@ -71,7 +73,7 @@ extension VMRun {
 
     /// `vmrun pause` (Suspend-VM).
     struct Pause: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Pause running VMs: their processors stop until resumed (Suspend-VM).")
+        static let configuration = CommandConfiguration(commandName: "pause", abstract: "Pause running VMs: their processors stop until resumed (Suspend-VM).")
 
         @OptionGroup var global: GlobalOptions
         @OptionGroup var change: ChangeOptions
@@ -84,7 +86,7 @@ extension VMRun {
 
     /// `vmrun resume` (Resume-VM).
     struct Resume: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Resume paused VMs (Resume-VM).")
+        static let configuration = CommandConfiguration(commandName: "resume", abstract: "Resume paused VMs (Resume-VM).")
 
         @OptionGroup var global: GlobalOptions
         @OptionGroup var change: ChangeOptions

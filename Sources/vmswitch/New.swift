@@ -5,7 +5,7 @@ import NestTool
 extension VMSwitchTool {
     /// `vmswitch new` (New-VMSwitch).
     struct New: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Create a switch (New-VMSwitch).")
+        static let configuration = CommandConfiguration(commandName: "new", abstract: "Create a switch (New-VMSwitch).")
 
         @OptionGroup var global: GlobalOptions
         @OptionGroup var output: OutputOptions
@@ -34,7 +34,7 @@ extension VMSwitchTool {
 
     /// `vmswitch get` (Get-VMSwitch).
     struct Get: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List switches (Get-VMSwitch).")
+        static let configuration = CommandConfiguration(commandName: "get", abstract: "List switches (Get-VMSwitch).")
 
         @OptionGroup var global: GlobalOptions
         @OptionGroup var output: OutputOptions

@@ -6,6 +6,7 @@ extension VMSwitchTool {
     /// `vmswitch set` (Set-VMSwitch).
     struct Set: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "set",
             abstract: "Change switches (Set-VMSwitch).",
             discussion: "Turning an internal switch private removes its host adapter and that adapter's IP addresses.")
 
@@ -38,6 +39,7 @@ extension VMSwitchTool {
     /// `vmswitch remove` (Remove-VMSwitch).
     struct Remove: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "remove",
             abstract: "Remove switches (Remove-VMSwitch).",
             discussion: "A switch with VM adapters connected is removed only with --force, which disconnects them.")
 
