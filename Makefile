@@ -92,9 +92,16 @@ $(BENCH_DIR)/%.elf: share/guests/suite/suite.h share/guests/suite/*.c share/gues
 	mkdir -p $(BENCH_DIR)
 	cc $(SUITE_CFLAGS) $(call suite_flags,$*) -DROUNDS=$(SUITE_ROUNDS) -o $@ $(call suite_source,$*) -lgcc
 
-bench: build guests .build/bench/workload.elf
-	@echo "== processor (x86bench)"
-	"$(RELEASE_BIN)/x86bench" .build/bench/workload.elf
+# hyperfine times the start-up figures; valgrind's callgrind counts host instructions per guest instruction.
+bench: APT_PACKAGES += hyperfine valgrind
+bench: build guests suite
+	@echo "== processor suite (vmrun run; host/guest from callgrind)"
+	NESTVM_BIN="$(RELEASE_BIN)" NESTVM_GUESTS="$(CURDIR)/$(GUEST_DIR)" NESTVM_SUITE="$(BENCH_DIR)" SUITE_ROUNDS=$(SUITE_ROUNDS) CALLGRIND=1 \
+	  bash scripts/bench-suite.sh bench $(SUITE_PROGRAMS)
+	@echo "== processor alone (x86bench)"
+	"$(RELEASE_BIN)/x86bench" $(BENCH_DIR)/workload.elf
+	@echo "== start-up"
+	NESTVM_BIN="$(RELEASE_BIN)" NESTVM_GUESTS="$(CURDIR)/$(GUEST_DIR)" bash scripts/bench-startup.sh
 	@echo "== machine (vmrun)"
 	NESTVM_BIN="$(RELEASE_BIN)" NESTVM_GUESTS="$(CURDIR)/$(GUEST_DIR)" bash scripts/bench-machine.sh
 	@echo "== management plane"
