@@ -312,7 +312,17 @@ extension CPU {
                 setXMM(i.reg, try readXMMOperand(i, aligned: i.opcode == 0x28 || (i.opcode == 0x6F && i.hasOperandSizePrefix)))
             case .sseStore:
                 try checkSSE()
-                try writeXMMOperand(i, xmmValue(i.reg), aligned: i.opcode != 0x11 && (i.opcode != 0x7F || i.hasOperandSizePrefix))
+                let value = xmmValue(i.reg)
+                if !i.isMemory {
+                    setXMM(i.rm, value)
+                } else {
+                    // MOVAPS/MOVAPD, MOVNTPS/MOVNTPD and MOVDQA require alignment; MOVUPS/MOVUPD and MOVDQU do not.
+                    let address = effectiveAddress(i)
+                    if address & 15 != 0 && i.opcode != 0x11 && (i.opcode != 0x7F || i.hasOperandSizePrefix) {
+                        throw .fault(.generalProtection(0))
+                    }
+                    try write128(address, value)
+                }
             case .sseLogic:
                 try checkSSE()
                 let a = xmmValue(i.reg), b = try readXMMOperand(i, aligned: true)
