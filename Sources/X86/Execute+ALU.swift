@@ -124,8 +124,8 @@ extension CPU {
         case 3:
             let value = try readRM(i, size)
             let r = (0 &- value) & mask
+            try writeRM(i, size, r)  // before the flags: a faulting write leaves them as they were
             setSubFlags(0, value, r, bits: bits)
-            try writeRM(i, size, r)
         case 4, 5:
             try executeMultiply(i, size: size, signed: i.reg & 7 == 5)
         default:
@@ -199,8 +199,10 @@ extension CPU {
                 remainder = negative ? 0 &- r : r
             } else {
                 let dividend = Self.signExtend((high << bits) | low, bits: bits * 2)
-                let q = dividend / d, r = dividend % d
-                guard q >= -(Int64(1) << (bits - 1)), q < Int64(1) << (bits - 1) else { throw .fault(.divideError) }
+                // EDX:EAX = 0x80000000_00000000 divided by -1 overflows even 64 bits (and would trap the host).
+                let (q, overflow) = dividend.dividedReportingOverflow(by: d)
+                guard !overflow, q >= -(Int64(1) << (bits - 1)), q < Int64(1) << (bits - 1) else { throw .fault(.divideError) }
+                let r = dividend % d
                 quotient = UInt64(bitPattern: q) & mask
                 remainder = UInt64(bitPattern: r) & mask
             }

@@ -18,6 +18,8 @@ extension CPU {
             return
         }
         let address = i.isMemory ? effectiveAddress(i) : 0
+        // A memory operand is read with write intent: a faulting write must leave the flags as they were.
+        if i.isMemory { try prepareWrite(address, size) }
         let value = i.isMemory ? try read(address, size) : register(i.rm, size, rex: i.rex)
         let result = shiftOrRotate(i.reg & 7, value, count: count, bits: bits)
         if i.isMemory { try write(address, size, result) } else { setRegister(i.rm, size, result, rex: i.rex) }

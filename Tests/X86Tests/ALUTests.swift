@@ -81,5 +81,11 @@ struct ALUTests {
         m.cpu.gpr[Reg.rdx] = 0xFFFF_FFFF; m.cpu.gpr[Reg.rax] = 0x8000_0000; m.cpu.gpr[Reg.rcx] = ~0
         #expect(TestMachine.reason(m.run([0xF7, 0xF9])) == ExitReason.exceptionNmi)  // idiv ecx: -2^31 / -1 overflows
         #expect(m.cpu.gpr[Reg.rax] == 0x8000_0000)
+        // EDX:EAX = -2^63 (the most negative 64-bit dividend) by -1, and AX = -2^15 by -1: #DE, not a host trap.
+        for (bytes, rdx, rax): ([UInt8], UInt64, UInt64) in [([0xF7, 0xF9], 0x8000_0000, 0), ([0x66, 0xF7, 0xF9], 0x8000, 0), ([0xF6, 0xF9], 0, 0x8000)] {
+            m.cpu.gpr[Reg.rdx] = rdx; m.cpu.gpr[Reg.rax] = rax; m.cpu.gpr[Reg.rcx] = ~0
+            #expect(TestMachine.reason(m.run(bytes)) == ExitReason.exceptionNmi)
+            #expect(m.cpu.gpr[Reg.rax] == rax)
+        }
     }
 }
