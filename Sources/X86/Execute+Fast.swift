@@ -325,13 +325,7 @@ extension CPU {
                 }
             case .sseLogic:
                 try checkSSE()
-                let a = xmmValue(i.reg), b = try readXMMOperand(i, aligned: true)
-                switch i.opcode {
-                case 0x54, 0xDB: setXMM(i.reg, (a.0 & b.0, a.1 & b.1))
-                case 0x55, 0xDF: setXMM(i.reg, (~a.0 & b.0, ~a.1 & b.1))
-                case 0x56, 0xEB: setXMM(i.reg, (a.0 | b.0, a.1 | b.1))
-                default: setXMM(i.reg, (a.0 ^ b.0, a.1 ^ b.1))
-                }
+                setXMM(i.reg, Self.bitwise(i.opcode, xmmValue(i.reg), try readXMMOperand(i, aligned: true)))
             case .ssePacked:
                 try checkSSE()
                 let a = xmmValue(i.reg), b = try readXMMOperand(i, aligned: true)

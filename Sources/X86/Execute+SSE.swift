@@ -96,13 +96,7 @@ extension CPU {
             setRegister(i.reg, 4, bits, rex: i.rex)
         case 0x54, 0x55, 0x56, 0x57, 0xDB, 0xDF, 0xEB, 0xEF:
             guard none || p66 else { throw .fault(.invalidOpcode) }
-            let a = xmmValue(i.reg), b = try readXMMOperand(i, aligned: true)
-            switch i.opcode {
-            case 0x54, 0xDB: setXMM(i.reg, (a.0 & b.0, a.1 & b.1))
-            case 0x55, 0xDF: setXMM(i.reg, (~a.0 & b.0, ~a.1 & b.1))
-            case 0x56, 0xEB: setXMM(i.reg, (a.0 | b.0, a.1 | b.1))
-            default: setXMM(i.reg, (a.0 ^ b.0, a.1 ^ b.1))
-            }
+            setXMM(i.reg, Self.bitwise(i.opcode, xmmValue(i.reg), try readXMMOperand(i, aligned: true)))
         case 0x6E:
             guard p66 else { throw .fault(.invalidOpcode) }
             let size = i.operandSize == 8 ? 8 : 4
@@ -198,6 +192,17 @@ extension CPU {
 
     func executeSSEThreeByte(_ i: Instruction) throws(Event) {
         throw .fault(.invalidOpcode)
+    }
+
+    /// ANDPS/PAND (54, DB), ANDNPS/PANDN (55, DF), ORPS/POR (56, EB), XORPS/PXOR (57, EF).
+    @inline(__always)
+    static func bitwise(_ opcode: UInt8, _ a: (UInt64, UInt64), _ b: (UInt64, UInt64)) -> (UInt64, UInt64) {
+        switch opcode {
+        case 0x54, 0xDB: (a.0 & b.0, a.1 & b.1)
+        case 0x55, 0xDF: (~a.0 & b.0, ~a.1 & b.1)
+        case 0x56, 0xEB: (a.0 | b.0, a.1 | b.1)
+        default: (a.0 ^ b.0, a.1 ^ b.1)
+        }
     }
 
     /// Doubleword `k` (0–3) of an XMM value.
