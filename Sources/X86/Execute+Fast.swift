@@ -49,6 +49,7 @@ enum FastForm: UInt8 {
     case sseLogic = 44  // ANDPS … XORPS, PAND, PANDN, POR, PXOR
     case ssePacked = 45  // 66 0F packed-integer arithmetic, comparisons, unpacks and packs
     case indirect = 46  // FF /2, FF /4: CALL and JMP through a register or memory
+    case sseShiftImmediate = 47  // 66 0F 71, 72, 73 on a register
 
     /// The form of an SSE instruction (nil for the rest of the 0F map); only valid prefix combinations get a
     /// specialised form, the others go to `executeSSE`, which raises their #UD.
@@ -69,6 +70,7 @@ enum FastForm: UInt8 {
         case 0x7F: return dqPrefix ? sseStore : sse
         case 0x54...0x57: return plain ? sseLogic : sse
         case 0xDB, 0xDF, 0xEB, 0xEF: return p66 && plain ? sseLogic : sse
+        case 0x71...0x73: return p66 && plain && i.mod == 3 && CPU.isShiftImmediate(i) ? sseShiftImmediate : sse
         case 0x60...0x6D, 0x74...0x76, 0xD4, 0xD5, 0xD8...0xDA, 0xDC...0xDE, 0xE0, 0xE3...0xE5, 0xE8...0xEA, 0xEC...0xEE, 0xF4, 0xF6, 0xF8...0xFE:
             return p66 && plain ? ssePacked : sse
         default: return sse
@@ -326,6 +328,9 @@ extension CPU {
             case .sseLogic:
                 try checkSSE()
                 setXMM(i.reg, Self.bitwise(i.opcode, xmmValue(i.reg), try readXMMOperand(i, aligned: true)))
+            case .sseShiftImmediate:
+                try checkSSE()
+                shiftImmediate(i)
             case .ssePacked:
                 try checkSSE()
                 let a = xmmValue(i.reg), b = try readXMMOperand(i, aligned: true)

@@ -29,10 +29,38 @@ extension CPU {
         try write128(address, value)
     }
 
+    /// #UD without CR4.OSFXSR or with CR0.EM, #NM with CR0.TS; one test when SSE is usable.
     @inline(__always)
     func checkSSE() throws(Event) {
+        if (cr0 & (CR0.em | CR0.ts)) | (~cr4 & CR4.osfxsr) != 0 { try refuseSSE() }
+    }
+
+    func refuseSSE() throws(Event) {
         if cr0 & CR0.em != 0 || cr4 & CR4.osfxsr == 0 { throw .fault(.invalidOpcode) }
         if cr0 & CR0.ts != 0 { throw .fault(Fault(Vector.nm)) }
+    }
+
+    /// 66 0F 71/72/73 with a valid /r: PSRLW/D/Q (/2), PSRAW/D (/4), PSLLW/D/Q (/6), PSRLDQ and PSLLDQ (73 /3, /7).
+    static func isShiftImmediate(_ i: Instruction) -> Bool {
+        switch i.reg & 7 {
+        case 2, 6: true
+        case 4: i.opcode != 0x73
+        case 3, 7: i.opcode == 0x73
+        default: false
+        }
+    }
+
+    /// The shift by an immediate of an XMM register (`isShiftImmediate` holds).
+    @inline(__always)
+    func shiftImmediate(_ i: Instruction) {
+        let count = i.immediate & 0xFF, v = xmmValue(i.rm)
+        switch i.reg & 7 {
+        case 3: setXMM(i.rm, Self.byteShift(v, count: count, left: false))
+        case 7: setXMM(i.rm, Self.byteShift(v, count: count, left: true))
+        default:  // 71, 72, 73: lanes of 16, 32, 64 bits
+            let kind = i.reg & 7 == 2 ? 0 : (i.reg & 7 == 6 ? 1 : 2)
+            setXMM(i.rm, Self.laneShift(v, width: UInt64(8) << (i.opcode & 3), count: count, kind: kind))
+        }
     }
 
     func executeSSE(_ i: Instruction) throws(Event) {
@@ -133,18 +161,8 @@ extension CPU {
                 throw .fault(.invalidOpcode)
             }
         case 0x71, 0x72, 0x73:
-            guard p66, !i.isMemory else { throw .fault(.invalidOpcode) }
-            let count = i.immediate & 0xFF
-            let v = xmmValue(i.rm)
-            let width: UInt64 = i.opcode == 0x71 ? 16 : (i.opcode == 0x72 ? 32 : 64)
-            switch (i.opcode, i.reg & 7) {
-            case (_, 2): setXMM(i.rm, Self.laneShift(v, width: width, count: count, kind: 0))
-            case (0x71, 4), (0x72, 4): setXMM(i.rm, Self.laneShift(v, width: width, count: count, kind: 2))
-            case (_, 6): setXMM(i.rm, Self.laneShift(v, width: width, count: count, kind: 1))
-            case (0x73, 3): setXMM(i.rm, Self.byteShift(v, count: count, left: false))
-            case (0x73, 7): setXMM(i.rm, Self.byteShift(v, count: count, left: true))
-            default: throw .fault(.invalidOpcode)
-            }
+            guard p66, !i.isMemory, Self.isShiftImmediate(i) else { throw .fault(.invalidOpcode) }
+            shiftImmediate(i)
         case 0xD1, 0xD2, 0xD3, 0xE1, 0xE2, 0xF1, 0xF2, 0xF3:
             guard p66 else { throw .fault(.invalidOpcode) }
             let count = try readXMMOperand(i, aligned: true).0

@@ -145,6 +145,37 @@ struct SSETests {
         m.cpu.gpr[Reg.rsi] = 0x10008
         #expect(TestMachine.reason(m.run([0x0F, 0x10, 0x06])) == ExitReason.hlt)
         #expect(TestMachine.reason(m.run([0x0F, 0x28, 0x06])) == ExitReason.exceptionNmi)
+        // MOVDQA and MOVAPS stores need it too; MOVDQU and MOVUPS stores do not.
+        #expect(TestMachine.reason(m.run([0x66, 0x0F, 0x7F, 0x06])) == ExitReason.exceptionNmi)
+        #expect(TestMachine.reason(m.run([0x0F, 0x29, 0x06])) == ExitReason.exceptionNmi)
+        #expect(TestMachine.reason(m.run([0xF3, 0x0F, 0x7F, 0x06])) == ExitReason.hlt)
+        #expect(TestMachine.reason(m.run([0x0F, 0x11, 0x06])) == ExitReason.hlt)
+    }
+
+    /// The exception conditions of the legacy SSE instructions (SDM vol. 2, each instruction's "Other
+    /// Exceptions"): #UD without CR4.OSFXSR or with CR0.EM, #NM with CR0.TS — in every form, the specialised
+    /// ones (loads, stores, logic, packed arithmetic, shifts) included.
+    @Test("SSE instructions raise #UD without CR4.OSFXSR and #NM with CR0.TS", arguments: [
+        [UInt8]([0x66, 0x0F, 0x6F, 0xC1]),  // movdqa xmm0, xmm1
+        [0x0F, 0x29, 0xC8],  // movaps xmm0, xmm1 (store form)
+        [0x66, 0x0F, 0xEF, 0xC1],  // pxor
+        [0x66, 0x0F, 0xFE, 0xC1],  // paddd
+        [0x66, 0x0F, 0x72, 0xF0, 0x03],  // pslld xmm0, 3
+        [0x66, 0x0F, 0x70, 0xC1, 0x1B],  // pshufd
+    ])
+    func unavailable(bytes: [UInt8]) {
+        let m = TestMachine()
+        m.cpu.controls.exceptionBitmap = 1 << UInt32(Vector.ud) | 1 << UInt32(Vector.nm)
+        func vector(_ outcome: RunOutcome) -> UInt32? {
+            guard case .exit(let exit) = outcome, exit.reason == ExitReason.exceptionNmi else { return nil }
+            return exit.interruptionInfo & 0xFF
+        }
+        #expect(TestMachine.reason(m.run(bytes)) == ExitReason.hlt)
+        m.cpu.cr0 |= CR0.ts
+        #expect(vector(m.run(bytes)) == UInt32(Vector.nm))
+        m.cpu.cr0 &= ~CR0.ts
+        m.cpu.cr4 &= ~CR4.osfxsr
+        #expect(vector(m.run(bytes)) == UInt32(Vector.ud))
     }
 }
 
