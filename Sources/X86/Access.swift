@@ -25,16 +25,21 @@ extension CPU {
         }
     }
 
+    /// The host address of `linear` when the TLB holds its translation for `access` in the current context
+    /// (`translationTag`); such translations lie in guest RAM.
+    @inline(__always)
+    func residentHost(_ linear: UInt64, _ access: Access) -> UInt64? {
+        let slot = tlb.slot(linear, access)
+        guard tlb.tags[slot] == translationTag | (linear >> 12) & TLB.pageMask else { return nil }
+        return tlb.hosts[slot] & ~0xFFF | (linear & 0xFFF)
+    }
+
     /// Reads `size` bytes at a linear address. A TLB hit in guest RAM, within one page, is served right here;
     /// alignment checks, page-crossing accesses, misses and everything outside RAM take `readSlow`.
     @inline(__always)
     func read(_ linear: UInt64, _ size: Int) throws(Event) -> UInt64 {
-        let offset = linear & 0xFFF
-        if offset &+ UInt64(size) <= 0x1000 {
-            let slot = tlb.slot(linear, .read)
-            if tlb.tags[slot] == translationTag | (linear >> 12) & TLB.pageMask {
-                return memory.readResident(tlb.hosts[slot] & ~0xFFF | offset, size: size)
-            }
+        if linear & 0xFFF &+ UInt64(size) <= 0x1000, let host = residentHost(linear, .read) {
+            return memory.readResident(host, size: size)
         }
         return try readSlow(linear, size)
     }
@@ -42,12 +47,8 @@ extension CPU {
     /// Writes the low `size` bytes of `value` at a linear address (the fast path as for `read`).
     @inline(__always)
     func write(_ linear: UInt64, _ size: Int, _ value: UInt64) throws(Event) {
-        let offset = linear & 0xFFF
-        if offset &+ UInt64(size) <= 0x1000 {
-            let slot = tlb.slot(linear, .write)
-            if tlb.tags[slot] == translationTag | (linear >> 12) & TLB.pageMask {
-                return memory.writeResident(tlb.hosts[slot] & ~0xFFF | offset, size: size, value)
-            }
+        if linear & 0xFFF &+ UInt64(size) <= 0x1000, let host = residentHost(linear, .write) {
+            return memory.writeResident(host, size: size, value)
         }
         try writeSlow(linear, size, value)
     }
@@ -55,13 +56,8 @@ extension CPU {
     /// Reads 16 bytes (an XMM operand) at a linear address: one TLB lookup when they lie in one page.
     @inline(__always)
     func read128(_ linear: UInt64) throws(Event) -> (UInt64, UInt64) {
-        let offset = linear & 0xFFF
-        if offset <= 0xFF0 {
-            let slot = tlb.slot(linear, .read)
-            if tlb.tags[slot] == translationTag | (linear >> 12) & TLB.pageMask {
-                let host = tlb.hosts[slot] & ~0xFFF | offset
-                return (memory.readResident(host, size: 8), memory.readResident(host &+ 8, size: 8))
-            }
+        if linear & 0xFFF <= 0xFF0, let host = residentHost(linear, .read) {
+            return (memory.readResident(host, size: 8), memory.readResident(host &+ 8, size: 8))
         }
         return (try readSlow(linear, 8), try read(linear &+ 8, 8))
     }
@@ -69,14 +65,8 @@ extension CPU {
     /// Writes 16 bytes at a linear address; a fault on either page leaves both unchanged.
     @inline(__always)
     func write128(_ linear: UInt64, _ value: (UInt64, UInt64)) throws(Event) {
-        let offset = linear & 0xFFF
-        if offset <= 0xFF0 {
-            let slot = tlb.slot(linear, .write)
-            if tlb.tags[slot] == translationTag | (linear >> 12) & TLB.pageMask {
-                let host = tlb.hosts[slot] & ~0xFFF | offset
-                memory.writeResident128(host, value)
-                return
-            }
+        if linear & 0xFFF <= 0xFF0, let host = residentHost(linear, .write) {
+            return memory.writeResident128(host, value)
         }
         try write128Slow(linear, value)
     }
@@ -91,9 +81,7 @@ extension CPU {
     /// read-modify-write changes anything (flags included). Hardware reads such an operand with write intent.
     @inline(__always)
     func prepareWrite(_ linear: UInt64, _ size: Int) throws(Event) {
-        if linear & 0xFFF &+ UInt64(size) <= 0x1000, tlb.tags[tlb.slot(linear, .write)] == translationTag | (linear >> 12) & TLB.pageMask {
-            return
-        }
+        if linear & 0xFFF &+ UInt64(size) <= 0x1000, residentHost(linear, .write) != nil { return }
         try checkAlignment(linear, size)
         _ = try translate(linear, .write)
         if linear & 0xFFF &+ UInt64(size) > 0x1000 { _ = try translate(linear &+ UInt64(size - 1), .write) }
