@@ -51,10 +51,17 @@ struct ConcurrencyTests {
     func busyStore() throws {
         let runner = try ToolRunner()
         _ = try runner.run("vmrun new first > /dev/null")
-        // Another process holds the write lock for two seconds.
-        let holder = "import sqlite3, time; c = sqlite3.connect('\(runner.stateDirectory)/nestvm.sqlite', isolation_level=None); c.execute('BEGIN IMMEDIATE'); time.sleep(2)"
-        let result = try runner.run("python3 -c \"\(holder)\" & sleep 0.5; vmrun new second; status=$?; wait; exit $status",
-                                    environment: ["NESTVM_BUSY_TIMEOUT": "0.2"])
+        // Another process takes the write lock, says so through a file, and holds it until vmrun has finished (at
+        // most 60 s), so the test does not depend on how fast either process starts.
+        let dir = runner.stateDirectory
+        let holder = "import sqlite3, time, os; c = sqlite3.connect('\(dir)/nestvm.sqlite', isolation_level=None); c.execute('BEGIN IMMEDIATE'); open('\(dir)/held', 'w').close(); [time.sleep(0.05) for _ in range(1200) if not os.path.exists('\(dir)/done')]"
+        let script = """
+            python3 -c "\(holder)" & holder=$!
+            for _ in $(seq 600); do [ -e '\(dir)/held' ] && break; sleep 0.1; done
+            vmrun new second; status=$?
+            touch '\(dir)/done'; wait $holder; exit $status
+            """
+        let result = try runner.run(script, environment: ["NESTVM_BUSY_TIMEOUT": "0.2"])
         #expect(result.status == 75)
         #expect(result.stderr.contains("[StoreBusy]"))
         #expect(try runner.run("vmrun get --name").stdout == "first\n")

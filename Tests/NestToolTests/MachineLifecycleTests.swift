@@ -35,7 +35,7 @@ struct MachineLifecycleTests {
         #expect(notRunning.status == 1 && notRunning.stderr.contains("[VMNotRunning]"))
         _ = try runner.run("vmrun new long --image bench --memory 64M --command-line rounds=100000000")
         #expect(try runner.run("vmrun start long").status == 0)
-        let followed = try runner.run("( sleep 0.5; vmrun stop long --turn-off ) & vmrun console long; wait")
+        let followed = try runner.run("( sleep 2; vmrun stop long --turn-off ) & vmrun console long; wait")
         #expect(followed.status == 0)
         #expect(followed.stderr.contains("vmrun: long: stopped: turned off (vmrun stop --turn-off)"))
     }
