@@ -35,11 +35,13 @@ let package = Package(
         .executableTarget(name: "vmnet", dependencies: ["NestTool", "NestStore", "NestRecords"]),
         .executableTarget(name: "vmswitch", dependencies: ["NestTool", "NestStore", "NestRecords"]),
         .executableTarget(name: "netnat", dependencies: ["NestTool", "NestStore", "NestRecords"]),
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "NestRecordsTests", dependencies: ["NestRecords"]),
-        .testTarget(name: "X86Tests", dependencies: ["X86", "X86NativeHarness"]),
+        .testTarget(name: "VMXTests", dependencies: ["VMX", "X86", "TestSupport"]),
+        .testTarget(name: "X86Tests", dependencies: ["X86", "X86NativeHarness", "TestSupport"]),
         .testTarget(name: "NestStoreTests", dependencies: ["NestStore"]),
-        .testTarget(name: "MachineTests", dependencies: ["Machine", "VMX", "X86"]),
-        .testTarget(name: "NestToolTests", dependencies: ["NestTool"], exclude: ["Golden"]),
+        .testTarget(name: "MachineTests", dependencies: ["Machine", "VMX", "X86", "TestSupport"]),
+        .testTarget(name: "NestToolTests", dependencies: ["NestTool", "TestSupport"], exclude: ["Golden"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -16,13 +16,13 @@ extension Machine {
             cpu.gpr[Reg.rcx] = UInt64(r.ecx)
             cpu.gpr[Reg.rdx] = UInt64(r.edx)
             skip(exit, cpu)
-        case ExitReason.msrRead:
+        case ExitReason.rdmsr:
             let msr = UInt32(truncatingIfNeeded: cpu.gpr[Reg.rcx])
             guard let value = readMSR(msr, vcpu: vcpu) ?? cpu.readMSR(msr) else { return inject(.generalProtection(0), cpu) }
             cpu.gpr[Reg.rax] = value & 0xFFFF_FFFF
             cpu.gpr[Reg.rdx] = value >> 32
             skip(exit, cpu)
-        case ExitReason.msrWrite:
+        case ExitReason.wrmsr:
             let msr = UInt32(truncatingIfNeeded: cpu.gpr[Reg.rcx])
             let value = cpu.gpr[Reg.rdx] << 32 | cpu.gpr[Reg.rax] & 0xFFFF_FFFF
             guard writeMSR(msr, value, vcpu: vcpu) ?? cpu.writeMSR(msr, value) else { return inject(.generalProtection(0), cpu) }
@@ -31,12 +31,12 @@ extension Machine {
             skip(exit, cpu)
             vcpu.isHalted = true
         case ExitReason.crAccess: handleCRAccess(exit, vcpu: vcpu)
-        case ExitReason.vmon:
+        case ExitReason.vmxon:
             let result = vcpu.vmx.vmxon(cpu: cpu, exit: exit, featureControl: vcpu.featureControl) { address in
                 address + 4 <= configuration.memoryBytes ? memory.read(address, size: 4) : nil
             }
             complete(result, exit, cpu)
-        case ExitReason.vmoff: complete(vcpu.vmx.vmxoff(cpu: cpu), exit, cpu)
+        case ExitReason.vmxoff: complete(vcpu.vmx.vmxoff(cpu: cpu), exit, cpu)
         case ExitReason.vmclear, ExitReason.vmlaunch, ExitReason.vmptrld, ExitReason.vmptrst, ExitReason.vmread,
             ExitReason.vmresume, ExitReason.vmwrite, ExitReason.invept, ExitReason.invvpid:
             complete(vcpu.vmx.unemulated(exit.reasonName, cpu: cpu), exit, cpu)

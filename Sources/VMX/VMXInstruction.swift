@@ -8,7 +8,7 @@ public enum VMXInstructionResult: Equatable, Sendable {
     /// VMfailInvalid (no current VMCS): CF set, the others cleared.
     case failedInvalid
     /// VMfailValid with the VM-instruction error number: ZF set, the others cleared.
-    case failedValid(UInt32)
+    case failedValid(VMInstructionError)
     /// The instruction raises an exception and does not complete.
     case fault(Fault)
     /// The instruction is valid here but this L0 does not emulate it yet; the machine stops rather than guess.
@@ -17,11 +17,10 @@ public enum VMXInstructionResult: Equatable, Sendable {
     /// Applies the result to the vCPU that executed the instruction: flags and RIP past the instruction for the
     /// VMsucceed/VMfail forms, an injected exception (RIP unchanged) for a fault.
     public func complete(on cpu: CPU, instructionLength: UInt32) {
-        let arithmetic = Flag.cf | Flag.pf | Flag.af | Flag.zf | Flag.sf | Flag.of
         switch self {
-        case .succeeded: cpu.rflags &= ~arithmetic
-        case .failedInvalid: cpu.rflags = cpu.rflags & ~arithmetic | Flag.cf
-        case .failedValid: cpu.rflags = cpu.rflags & ~arithmetic | Flag.zf
+        case .succeeded: cpu.rflags &= ~Flag.arithmetic
+        case .failedInvalid: cpu.rflags = cpu.rflags & ~Flag.arithmetic | Flag.cf
+        case .failedValid: cpu.rflags = cpu.rflags & ~Flag.arithmetic | Flag.zf
         case .fault(let fault):
             cpu.pendingInjection = InjectedEvent(vector: fault.vector, kind: .hardwareException, errorCode: fault.errorCode)
             return

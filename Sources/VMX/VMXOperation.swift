@@ -20,7 +20,7 @@ public struct VMXOperation: Sendable {
 
     /// VMfail for an instruction error: VMfailValid with the number when a current VMCS exists, else
     /// VMfailInvalid.
-    func fail(_ error: UInt32) -> VMXInstructionResult {
+    func fail(_ error: VMInstructionError) -> VMXInstructionResult {
         currentVMCS == .max ? .failedInvalid : .failedValid(error)
     }
 
@@ -31,7 +31,7 @@ public struct VMXOperation: Sendable {
         if VMXOperand.isRegister(exit) { return .fault(.invalidOpcode) }
         if isInVMXOperation {
             if cpu.cpl > 0 { return .fault(.generalProtection(0)) }
-            return fail(15)  // VMXON executed in VMX root operation
+            return fail(.vmxonInRootOperation)
         }
         let cr0Fits = cpu.cr0 & VMXCapabilities.cr0Fixed0 == VMXCapabilities.cr0Fixed0 && cpu.cr0 & ~VMXCapabilities.cr0Fixed1 == 0
         let cr4Fits = cpu.cr4 & VMXCapabilities.cr4Fixed0 == VMXCapabilities.cr4Fixed0 && cpu.cr4 & ~VMXCapabilities.cr4Fixed1 == 0

@@ -35,7 +35,7 @@ extension CPU {
         var entryHost: UInt64 = 0
         var pageShift: UInt64 = 12
         func misconfiguration() -> Event {
-            var exit = VMExit(reason: ExitReason.eptMisconfig)
+            var exit = VMExit(reason: ExitReason.eptMisconfiguration)
             exit.guestPhysicalAddress = physical
             exit.eptLevel = level
             return .exit(exit)

@@ -132,7 +132,7 @@ extension CPU {
     /// F3 90: PAUSE, exiting when PAUSE exiting is on.
     func executePAUSE(_ i: Instruction) throws(Event) {
         if controls.has(primary: ExecutionControls.Primary.pauseExiting) {
-            throw .exit(VMExit(reason: ExitReason.pauseInstruction, instructionLength: UInt32(i.length)))
+            throw .exit(VMExit(reason: ExitReason.pause, instructionLength: UInt32(i.length)))
         }
     }
 

@@ -110,7 +110,7 @@ extension CPU {
     func executeRDMSR(_ i: Instruction) throws(Event) {
         guard cpl == 0 else { throw .fault(.generalProtection(0)) }
         let msr = UInt32(truncatingIfNeeded: gpr[Reg.rcx])
-        if msrExits(msr, write: false) { throw .exit(VMExit(reason: ExitReason.msrRead, instructionLength: UInt32(i.length))) }
+        if msrExits(msr, write: false) { throw .exit(VMExit(reason: ExitReason.rdmsr, instructionLength: UInt32(i.length))) }
         guard let value = readMSR(msr) else { throw .fault(.generalProtection(0)) }
         gpr[Reg.rax] = value & 0xFFFF_FFFF
         gpr[Reg.rdx] = value >> 32
@@ -120,7 +120,7 @@ extension CPU {
     func executeWRMSR(_ i: Instruction) throws(Event) {
         guard cpl == 0 else { throw .fault(.generalProtection(0)) }
         let msr = UInt32(truncatingIfNeeded: gpr[Reg.rcx])
-        if msrExits(msr, write: true) { throw .exit(VMExit(reason: ExitReason.msrWrite, instructionLength: UInt32(i.length))) }
+        if msrExits(msr, write: true) { throw .exit(VMExit(reason: ExitReason.wrmsr, instructionLength: UInt32(i.length))) }
         let value = (gpr[Reg.rdx] << 32) | (gpr[Reg.rax] & 0xFFFF_FFFF)
         guard writeMSR(msr, value) else { throw .fault(.generalProtection(0)) }
     }
@@ -210,7 +210,7 @@ extension CPU {
         }
     }
 
-    func descriptorTableExit(_ reason: UInt16, identity: UInt32, _ i: Instruction) -> Event {
+    func descriptorTableExit(_ reason: ExitReason, identity: UInt32, _ i: Instruction) -> Event {
         var exit = VMExit(reason: reason, instructionLength: UInt32(i.length))
         exit.qualification = UInt64(bitPattern: i.displacement)
         exit.instructionInfo = (instructionInformation(i) & ~(0xF << 28)) | identity << 28
@@ -221,7 +221,7 @@ extension CPU {
     func executeGroup6(_ i: Instruction) throws(Event) {
         let op = i.reg & 7
         if controls.has(secondary: ExecutionControls.Secondary.descriptorTableExiting) && op < 4 {
-            throw descriptorTableExit(ExitReason.ldtrTr, identity: UInt32(op), i)
+            throw descriptorTableExit(ExitReason.ldtrTRAccess, identity: UInt32(op), i)
         }
         switch op {
         case 0: try writeRM(i, i.isMemory ? 2 : Int(i.operandSize), UInt64(ldtr.selector))
@@ -268,14 +268,14 @@ extension CPU {
             case 0xC1: throw vmxExit(ExitReason.vmcall, i)
             case 0xC2: throw vmxExit(ExitReason.vmlaunch, i)
             case 0xC3: throw vmxExit(ExitReason.vmresume, i)
-            case 0xC4: throw vmxExit(ExitReason.vmoff, i)
+            case 0xC4: throw vmxExit(ExitReason.vmxoff, i)
             case 0xC8:
                 if controls.has(primary: ExecutionControls.Primary.monitorExiting) {
-                    throw .exit(VMExit(reason: ExitReason.monitorInstruction, instructionLength: UInt32(i.length)))
+                    throw .exit(VMExit(reason: ExitReason.monitor, instructionLength: UInt32(i.length)))
                 }
             case 0xC9:
                 if controls.has(primary: ExecutionControls.Primary.mwaitExiting) {
-                    throw .exit(VMExit(reason: ExitReason.mwaitInstruction, instructionLength: UInt32(i.length)))
+                    throw .exit(VMExit(reason: ExitReason.mwait, instructionLength: UInt32(i.length)))
                 }
             case 0xCA: flagBits &= ~Flag.ac
             case 0xCB: flagBits |= Flag.ac
@@ -299,7 +299,7 @@ extension CPU {
         switch op {
         case 0, 1, 2, 3:
             if controls.has(secondary: ExecutionControls.Secondary.descriptorTableExiting) {
-                throw descriptorTableExit(ExitReason.gdtrIdtr, identity: UInt32(op), i)
+                throw descriptorTableExit(ExitReason.gdtrIDTRAccess, identity: UInt32(op), i)
             }
             let address = effectiveAddress(i)
             let isIDT = op & 1 == 1

@@ -137,7 +137,7 @@ extension CPU {
         case (6, true):
             if i.repeatPrefix == 0xF3 {
                 guard cr4 & CR4.vmxe != 0 else { throw .fault(.invalidOpcode) }
-                throw vmxExit(ExitReason.vmon, i)
+                throw vmxExit(ExitReason.vmxon, i)
             }
             throw vmxExit(i.hasOperandSizePrefix ? ExitReason.vmclear : ExitReason.vmptrld, i)
         case (7, true): throw vmxExit(ExitReason.vmptrst, i)
@@ -178,7 +178,7 @@ extension CPU {
 
     /// A VM exit for a VMX instruction, with its qualification (the memory operand's displacement) and
     /// instruction information (SDM "VM-Exit Instruction-Information Field").
-    func vmxExit(_ reason: UInt16, _ i: Instruction) -> Event {
+    func vmxExit(_ reason: ExitReason, _ i: Instruction) -> Event {
         guard cr4 & CR4.vmxe != 0 || reason == ExitReason.vmcall || reason == ExitReason.vmfunc else {
             return .fault(.invalidOpcode)
         }

@@ -68,10 +68,10 @@ extension CPU {
     }
 
     /// Exits caused by executing an instruction report its length.
-    func causesInstructionLength(_ reason: UInt16) -> Bool {
+    func causesInstructionLength(_ reason: ExitReason) -> Bool {
         switch reason {
-        case ExitReason.exceptionNmi, ExitReason.externalInterrupt, ExitReason.tripleFault, ExitReason.interruptWindow,
-            ExitReason.eptViolation, ExitReason.eptMisconfig, ExitReason.preemptionTimer:
+        case ExitReason.exceptionOrNMI, ExitReason.externalInterrupt, ExitReason.tripleFault, ExitReason.interruptWindow,
+            ExitReason.eptViolation, ExitReason.eptMisconfiguration, ExitReason.preemptionTimer:
             return false
         default: return true
         }
@@ -141,7 +141,7 @@ extension CPU {
             exits = exits == matches
         }
         guard exits else { return nil }
-        var exit = VMExit(reason: ExitReason.exceptionNmi)
+        var exit = VMExit(reason: ExitReason.exceptionOrNMI)
         exit.interruptionInfo = UInt32(fault.vector) | UInt32(kind.rawValue) << 8 | (fault.errorCode != nil ? 1 << 11 : 0) | 1 << 31
         exit.interruptionErrorCode = fault.errorCode ?? 0
         if fault.vector == Vector.pf { exit.qualification = fault.address }

@@ -2,7 +2,7 @@
 /// Exits"): what `CPU.run` returns.
 public struct VMExit: Equatable, Sendable {
     /// The basic exit reason (exit-reasons.tsv); bit 31 of the exit-reason field is `entryFailed`.
-    public var reason: UInt16
+    public var reason: ExitReason
     /// Set when VM entry failed (reasons 33, 34, 41).
     public var entryFailed = false
     /// The exit qualification.
@@ -28,12 +28,12 @@ public struct VMExit: Equatable, Sendable {
     /// The error code of the event being delivered.
     public var idtVectoringErrorCode: UInt32 = 0
 
-    public init(reason: UInt16, qualification: UInt64 = 0, instructionLength: UInt32 = 0) {
+    public init(reason: ExitReason, qualification: UInt64 = 0, instructionLength: UInt32 = 0) {
         self.reason = reason
         self.qualification = qualification
         self.instructionLength = instructionLength
     }
 
     /// The exit reason's name, from the SDM's appendix C.
-    public var reasonName: String { ExitReason.name(of: reason) }
+    public var reasonName: String { reason.name }
 }

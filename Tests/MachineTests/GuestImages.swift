@@ -1,10 +1,10 @@
 import Foundation
 import Machine
+import TestSupport
 
 /// The shipped guests built by `make guests` (the test command builds them first).
 enum GuestImages {
-    static let directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().appendingPathComponent(".build/guests")
+    static let directory = URL(fileURLWithPath: PackageRoot.path).appendingPathComponent(".build/guests")
 
     static func bytes(_ name: String) throws -> [UInt8] {
         [UInt8](try Data(contentsOf: directory.appendingPathComponent("\(name).elf")))

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 
 @Suite("Shell completion")
 struct CompletionTests {
@@ -20,7 +21,7 @@ struct CompletionTests {
             let file = { Self.file(shell: shell, tool: $0) }
             let generated = try runner.run("\(tool) --generate-completion-script \(shell)")
             #expect(generated.status == 0)
-            let path = ToolRunner.packageRoot + "/completions/" + file(tool)
+            let path = PackageRoot.path + "/completions/" + file(tool)
             let checkedIn = (try? String(contentsOfFile: path, encoding: .utf8)) ?? "<missing \(path)>"
             #expect(generated.stdout == checkedIn, "completions/\(file(tool)) drifted from `\(tool) --generate-completion-script \(shell)`")
         }

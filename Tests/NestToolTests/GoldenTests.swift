@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 
 /// Transcript tests: each `Golden/NAME.cmds` holds shell commands, one per line; running them against a fresh
 /// state directory must print exactly `Golden/NAME.golden` — stdout as is, stderr lines marked `2>`, and every
@@ -8,7 +9,7 @@ import Testing
 /// After a deliberate change of output: `NESTVM_UPDATE_GOLDEN=1 make test` rewrites the files; review the diff.
 @Suite("Golden transcripts of the tools")
 struct GoldenTests {
-    static let directory = ToolRunner.packageRoot + "/Tests/NestToolTests/Golden"
+    static let directory = PackageRoot.path + "/Tests/NestToolTests/Golden"
 
     static var scenarios: [String] {
         ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? [])

@@ -1,19 +1,13 @@
 import Foundation
 import Testing
+import TestSupport
 
 /// Runs the built tools as a user would, in a fresh state directory.
 struct ToolRunner {
     /// Where the built executables are: `NESTVM_BIN`, else the package's debug build folder.
     static let binDirectory: String = {
         if let bin = ProcessInfo.processInfo.environment["NESTVM_BIN"], !bin.isEmpty { return bin }
-        return packageRoot + "/.build/debug"
-    }()
-
-    /// The package's root folder, found from this file's path.
-    static let packageRoot: String = {
-        var url = URL(fileURLWithPath: #filePath)
-        for _ in 0..<3 { url.deleteLastPathComponent() }
-        return url.path
+        return PackageRoot.path + "/.build/debug"
     }()
 
     /// The state directory this runner's commands use.

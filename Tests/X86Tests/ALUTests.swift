@@ -75,16 +75,16 @@ struct ALUTests {
         m.cpu.controls.exceptionBitmap = 1 << 0
         m.cpu.gpr[Reg.rax] = 9; m.cpu.gpr[Reg.rcx] = 0
         guard case .exit(let exit) = m.run([0x48, 0xF7, 0xF1]) else { Issue.record("no exit"); return }
-        #expect(exit.reason == ExitReason.exceptionNmi)
+        #expect(exit.reason == ExitReason.exceptionOrNMI)
         #expect(exit.interruptionInfo == 0x8000_0300)  // vector 0, hardware exception, valid
         #expect(m.cpu.rip == TestMachine.code)
         m.cpu.gpr[Reg.rdx] = 0xFFFF_FFFF; m.cpu.gpr[Reg.rax] = 0x8000_0000; m.cpu.gpr[Reg.rcx] = ~0
-        #expect(TestMachine.reason(m.run([0xF7, 0xF9])) == ExitReason.exceptionNmi)  // idiv ecx: -2^31 / -1 overflows
+        #expect(TestMachine.reason(m.run([0xF7, 0xF9])) == ExitReason.exceptionOrNMI)  // idiv ecx: -2^31 / -1 overflows
         #expect(m.cpu.gpr[Reg.rax] == 0x8000_0000)
         // EDX:EAX = -2^63 (the most negative 64-bit dividend) by -1, and AX = -2^15 by -1: #DE, not a host trap.
         for (bytes, rdx, rax): ([UInt8], UInt64, UInt64) in [([0xF7, 0xF9], 0x8000_0000, 0), ([0x66, 0xF7, 0xF9], 0x8000, 0), ([0xF6, 0xF9], 0, 0x8000)] {
             m.cpu.gpr[Reg.rdx] = rdx; m.cpu.gpr[Reg.rax] = rax; m.cpu.gpr[Reg.rcx] = ~0
-            #expect(TestMachine.reason(m.run(bytes)) == ExitReason.exceptionNmi)
+            #expect(TestMachine.reason(m.run(bytes)) == ExitReason.exceptionOrNMI)
             #expect(m.cpu.gpr[Reg.rax] == rax)
         }
     }

@@ -1,12 +1,13 @@
 import Foundation
 import Testing
+import TestSupport
 @testable import X86
 
 /// Freestanding C programs compiled by the test (gcc and clang, -O0 and -O2) run to completion on the processor
 /// and print exactly what the same source prints when compiled natively.
 @Suite("Compiled programs")
 struct CompiledProgramTests {
-    static let source = ToolRunnerPaths.packageRoot + "/share/guests/workload/workload.c"
+    static let source = PackageRoot.path + "/share/guests/workload/workload.c"
 
     static func compilers() -> [String] {
         ["gcc", "clang"].filter { compiler in
@@ -43,7 +44,7 @@ struct CompiledProgramTests {
             case .exit(let exit):
                 guard exit.reason == ExitReason.ioInstruction else {
                     let detail = "exit \(exit.reasonName) info \(String(exit.interruptionInfo, radix: 16)) at rip \(String(cpu.rip, radix: 16))"
-                    return (String(decoding: console, as: UTF8.self) + detail, -Int(exit.reason) - 1000, cpu.instructionsRetired)
+                    return (String(decoding: console, as: UTF8.self) + detail, -Int(exit.reason.rawValue) - 1000, cpu.instructionsRetired)
                 }
                 let port = exit.qualification >> 16
                 if port == 0xF4 { return (String(decoding: console, as: UTF8.self), Int(cpu.gpr[Reg.rax] & 0xFF), cpu.instructionsRetired) }
@@ -94,7 +95,7 @@ struct CompiledProgramTests {
     /// about that, gold does not know the flag that quiets it), at -O0 and -O2.
     @Test("The suite programs print what they print natively", arguments: ["dispatch", "hashsort", "muldiv", "strings", "vector"])
     func suiteProgram(name: String) throws {
-        let source = ToolRunnerPaths.packageRoot + "/share/guests/suite/\(name).c"
+        let source = PackageRoot.path + "/share/guests/suite/\(name).c"
         for optimization in ["-O0", "-O2"] {
             try Self.expectNativeOutput(source, optimization: optimization) { compiler in
                 ["-Wl,-N"] + (compiler == "gcc" ? ["-Wl,--no-warn-rwx-segments"] : [])
@@ -119,10 +120,3 @@ enum GuestBuild {
 }
 
 /// The package root, for tests that read files from the tree.
-enum ToolRunnerPaths {
-    static let packageRoot: String = {
-        var url = URL(fileURLWithPath: #filePath)
-        for _ in 0..<3 { url.deleteLastPathComponent() }
-        return url.path
-    }()
-}

@@ -144,10 +144,10 @@ struct SSETests {
         m.cpu.controls.exceptionBitmap = 1 << UInt32(Vector.gp)
         m.cpu.gpr[Reg.rsi] = 0x10008
         #expect(TestMachine.reason(m.run([0x0F, 0x10, 0x06])) == ExitReason.hlt)
-        #expect(TestMachine.reason(m.run([0x0F, 0x28, 0x06])) == ExitReason.exceptionNmi)
+        #expect(TestMachine.reason(m.run([0x0F, 0x28, 0x06])) == ExitReason.exceptionOrNMI)
         // MOVDQA and MOVAPS stores need it too; MOVDQU and MOVUPS stores do not.
-        #expect(TestMachine.reason(m.run([0x66, 0x0F, 0x7F, 0x06])) == ExitReason.exceptionNmi)
-        #expect(TestMachine.reason(m.run([0x0F, 0x29, 0x06])) == ExitReason.exceptionNmi)
+        #expect(TestMachine.reason(m.run([0x66, 0x0F, 0x7F, 0x06])) == ExitReason.exceptionOrNMI)
+        #expect(TestMachine.reason(m.run([0x0F, 0x29, 0x06])) == ExitReason.exceptionOrNMI)
         #expect(TestMachine.reason(m.run([0xF3, 0x0F, 0x7F, 0x06])) == ExitReason.hlt)
         #expect(TestMachine.reason(m.run([0x0F, 0x11, 0x06])) == ExitReason.hlt)
     }
@@ -167,7 +167,7 @@ struct SSETests {
         let m = TestMachine()
         m.cpu.controls.exceptionBitmap = 1 << UInt32(Vector.ud) | 1 << UInt32(Vector.nm)
         func vector(_ outcome: RunOutcome) -> UInt32? {
-            guard case .exit(let exit) = outcome, exit.reason == ExitReason.exceptionNmi else { return nil }
+            guard case .exit(let exit) = outcome, exit.reason == ExitReason.exceptionOrNMI else { return nil }
             return exit.interruptionInfo & 0xFF
         }
         #expect(TestMachine.reason(m.run(bytes)) == ExitReason.hlt)

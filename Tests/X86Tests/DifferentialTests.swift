@@ -260,7 +260,7 @@ struct DifferentialTests {
 
     /// The native signal a fault vector corresponds to.
     static func signal(for outcome: RunOutcome) -> Int32 {
-        guard case .exit(let exit) = outcome, exit.reason == ExitReason.exceptionNmi else { return 0 }
+        guard case .exit(let exit) = outcome, exit.reason == ExitReason.exceptionOrNMI else { return 0 }
         switch exit.interruptionInfo & 0xFF {
         case UInt32(Vector.de): return SIGFPE
         case UInt32(Vector.ud): return SIGILL

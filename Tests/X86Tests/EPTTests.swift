@@ -105,7 +105,7 @@ struct EPTTests {
         ept.map(0x200000, to: 0x210000, leaf: leaf, levels: levels)
         m.cpu.gpr[Reg.rsi] = 0x200000
         guard case .exit(let exit) = m.run(Self.access(.read)) else { Issue.record("no exit"); return }
-        #expect(exit.reason == ExitReason.eptMisconfig)
+        #expect(exit.reason == ExitReason.eptMisconfiguration)
         #expect(exit.qualification == 0 && exit.guestPhysicalAddress == 0x200000)
     }
 
@@ -123,7 +123,7 @@ struct EPTTests {
         #expect(m.cpu.gpr[Reg.rbx] & 0xFF == 0x5A)
         ept.map(0x600000, to: 0x201000, leaf: 7 | Self.WB, levels: 2)
         m.cpu.gpr[Reg.rsi] = 0x600000
-        #expect(TestMachine.reason(m.run([0x8A, 0x06])) == ExitReason.eptMisconfig)
+        #expect(TestMachine.reason(m.run([0x8A, 0x06])) == ExitReason.eptMisconfiguration)
     }
 
     @Test("Accessed and dirty flags when the EPTP enables them")

@@ -14,7 +14,7 @@ struct ExitControlTests {
         var bytes: [UInt8]
         var primary: UInt32 = 0
         var secondary: UInt32 = 0
-        var reason: UInt16
+        var reason: ExitReason
         var qualification: UInt64 = 0
         var testDescription: String { name }
     }
@@ -30,16 +30,16 @@ struct ExitControlTests {
         Case(name: "MOV rax, CR8", bytes: [0x44, 0x0F, 0x20, 0xC0], primary: Primary.cr8StoreExiting, reason: ExitReason.crAccess, qualification: 8 | 1 << 4),
         Case(name: "MOV DR7, rax", bytes: [0x0F, 0x23, 0xF8], primary: Primary.movDRExiting, reason: ExitReason.drAccess, qualification: 7),
         Case(name: "MOV rdx, DR6", bytes: [0x0F, 0x21, 0xF2], primary: Primary.movDRExiting, reason: ExitReason.drAccess, qualification: 6 | 1 << 4 | 2 << 8),
-        Case(name: "PAUSE", bytes: [0xF3, 0x90], primary: Primary.pauseExiting, reason: ExitReason.pauseInstruction),
-        Case(name: "MONITOR", bytes: [0x0F, 0x01, 0xC8], primary: Primary.monitorExiting, reason: ExitReason.monitorInstruction),
-        Case(name: "MWAIT", bytes: [0x0F, 0x01, 0xC9], primary: Primary.mwaitExiting, reason: ExitReason.mwaitInstruction),
+        Case(name: "PAUSE", bytes: [0xF3, 0x90], primary: Primary.pauseExiting, reason: ExitReason.pause),
+        Case(name: "MONITOR", bytes: [0x0F, 0x01, 0xC8], primary: Primary.monitorExiting, reason: ExitReason.monitor),
+        Case(name: "MWAIT", bytes: [0x0F, 0x01, 0xC9], primary: Primary.mwaitExiting, reason: ExitReason.mwait),
         Case(name: "OUT 0x80, al (unconditional I/O)", bytes: [0xE6, 0x80], primary: Primary.unconditionalIOExiting, reason: ExitReason.ioInstruction, qualification: 0x80 << 16 | 1 << 6),
         Case(name: "IN eax, dx (unconditional I/O)", bytes: [0xED], primary: Primary.unconditionalIOExiting, reason: ExitReason.ioInstruction, qualification: 0x3F8 << 16 | 1 << 3 | 3),
         Case(name: "REP OUTSB", bytes: [0xF3, 0x6E], primary: Primary.unconditionalIOExiting, reason: ExitReason.ioInstruction, qualification: 0x3F8 << 16 | 1 << 4 | 1 << 5),
         Case(name: "WBINVD", bytes: [0x0F, 0x09], secondary: Secondary.wbinvdExiting, reason: ExitReason.wbinvd),
         Case(name: "RDRAND", bytes: [0x48, 0x0F, 0xC7, 0xF0], secondary: Secondary.rdrandExiting, reason: ExitReason.rdrand),
-        Case(name: "LGDT", bytes: [0x0F, 0x01, 0x10], secondary: Secondary.descriptorTableExiting, reason: ExitReason.gdtrIdtr),
-        Case(name: "SLDT", bytes: [0x0F, 0x00, 0xC0], secondary: Secondary.descriptorTableExiting, reason: ExitReason.ldtrTr),
+        Case(name: "LGDT", bytes: [0x0F, 0x01, 0x10], secondary: Secondary.descriptorTableExiting, reason: ExitReason.gdtrIDTRAccess),
+        Case(name: "SLDT", bytes: [0x0F, 0x00, 0xC0], secondary: Secondary.descriptorTableExiting, reason: ExitReason.ldtrTRAccess),
     ]
 
     static func prepare(_ m: TestMachine, primary: UInt32, secondary: UInt32) {
@@ -75,12 +75,12 @@ struct ExitControlTests {
     @Test("Instructions that always exit", arguments: [
         ([UInt8]([0x0F, 0xA2]), ExitReason.cpuid), ([0x0F, 0x08], ExitReason.invd), ([0x0F, 0x01, 0xD1], ExitReason.xsetbv),
         ([0x0F, 0x01, 0xC1], ExitReason.vmcall), ([0x0F, 0x01, 0xC2], ExitReason.vmlaunch), ([0x0F, 0x01, 0xC3], ExitReason.vmresume),
-        ([0x0F, 0x01, 0xC4], ExitReason.vmoff), ([0xF3, 0x0F, 0xC7, 0x30], ExitReason.vmon), ([0x66, 0x0F, 0xC7, 0x30], ExitReason.vmclear),
+        ([0x0F, 0x01, 0xC4], ExitReason.vmxoff), ([0xF3, 0x0F, 0xC7, 0x30], ExitReason.vmxon), ([0x66, 0x0F, 0xC7, 0x30], ExitReason.vmclear),
         ([0x0F, 0xC7, 0x30], ExitReason.vmptrld), ([0x0F, 0xC7, 0x38], ExitReason.vmptrst), ([0x0F, 0x78, 0xD8], ExitReason.vmread),
         ([0x0F, 0x79, 0xD8], ExitReason.vmwrite), ([0x66, 0x0F, 0x38, 0x80, 0x03], ExitReason.invept), ([0x66, 0x0F, 0x38, 0x81, 0x03], ExitReason.invvpid),
         ([0x0F, 0x01, 0xD4], ExitReason.vmfunc),
     ])
-    func always(bytes: [UInt8], reason: UInt16) {
+    func always(bytes: [UInt8], reason: ExitReason) {
         let m = TestMachine()
         m.cpu.cr4 |= CR4.vmxe
         guard case .exit(let exit) = m.run(bytes) else { Issue.record("no exit"); return }
@@ -93,7 +93,7 @@ struct ExitControlTests {
         let m = TestMachine()
         m.cpu.controls.exceptionBitmap = 1 << UInt32(Vector.ud)
         guard case .exit(let exit) = m.run([0xF3, 0x0F, 0xC7, 0x30]) else { Issue.record("no exit"); return }
-        #expect(exit.reason == ExitReason.exceptionNmi && exit.interruptionInfo & 0xFF == UInt32(Vector.ud))
+        #expect(exit.reason == ExitReason.exceptionOrNMI && exit.interruptionInfo & 0xFF == UInt32(Vector.ud))
     }
 
     @Test("VM-exit instruction information of VMREAD/VMWRITE and VMPTRLD operands")
@@ -130,15 +130,15 @@ struct ExitControlTests {
         let m = TestMachine()
         m.cpu.gpr[Reg.rcx] = UInt64(MSR.lstar)
         m.cpu.lstar = 0xFFFF_8000_0000_1000
-        #expect(TestMachine.reason(m.run([0x0F, 0x32])) == ExitReason.msrRead)
+        #expect(TestMachine.reason(m.run([0x0F, 0x32])) == ExitReason.rdmsr)
         m.cpu.controls.primary |= Primary.useMSRBitmaps
         m.cpu.controls.msrBitmap = HostPhysicalAddress(0x42000)
         #expect(TestMachine.reason(m.run([0x0F, 0x32])) == ExitReason.hlt)
         #expect(m.cpu.gpr[Reg.rax] == 0x1000 && m.cpu.gpr[Reg.rdx] == 0xFFFF_8000)
         m.memory.write(0x42000 + 2048 + 1024 + 0x82 / 8, size: 1, 1 << (0x82 % 8))  // write-high bitmap, LSTAR
-        #expect(TestMachine.reason(m.run([0x0F, 0x30])) == ExitReason.msrWrite)
+        #expect(TestMachine.reason(m.run([0x0F, 0x30])) == ExitReason.wrmsr)
         m.cpu.gpr[Reg.rcx] = 0x4000_0000  // outside both ranges: always exits
-        #expect(TestMachine.reason(m.run([0x0F, 0x32])) == ExitReason.msrRead)
+        #expect(TestMachine.reason(m.run([0x0F, 0x32])) == ExitReason.rdmsr)
     }
 
     @Test("CR0/CR4 guest/host masks: owned bits read from the shadow and exit only when written differently")
@@ -167,14 +167,14 @@ struct ExitControlTests {
         m.memory.write(0x2000, size: 1, 0xF4)
         #expect(TestMachine.reason(m.run([0x0F, 0x0B])) == ExitReason.hlt, "#UD is delivered")
         m.cpu.controls.exceptionBitmap = 1 << UInt32(Vector.ud)
-        #expect(TestMachine.reason(m.run([0x0F, 0x0B])) == ExitReason.exceptionNmi)
+        #expect(TestMachine.reason(m.run([0x0F, 0x0B])) == ExitReason.exceptionOrNMI)
         var tables = PageTables(m)
         for page in stride(from: UInt64(0), to: 0x90000, by: 0x1000) { tables.map(page, to: page, flags: 3) }
         m.cpu.gpr[Reg.rsi] = 0x4000_0000
         m.cpu.controls.exceptionBitmap = 1 << UInt32(Vector.pf)
         m.cpu.controls.pageFaultErrorCodeMask = 2
         m.cpu.controls.pageFaultErrorCodeMatch = 2  // only write faults exit
-        #expect(TestMachine.reason(m.run([0x48, 0x89, 0x06])) == ExitReason.exceptionNmi)
+        #expect(TestMachine.reason(m.run([0x48, 0x89, 0x06])) == ExitReason.exceptionOrNMI)
         #expect(TestMachine.reason(m.run([0x48, 0x8B, 0x06])) == ExitReason.hlt, "a read fault is delivered")
         #expect(m.cpu.cr2 == 0x4000_0000, "a delivered #PF writes CR2")
     }

@@ -24,7 +24,7 @@ final class TestMachine {
     }
 
     /// The exit reason of an outcome (nil for the instruction limit).
-    static func reason(_ outcome: RunOutcome) -> UInt16? {
+    static func reason(_ outcome: RunOutcome) -> ExitReason? {
         if case .exit(let exit) = outcome { return exit.reason }
         return nil
     }

@@ -73,7 +73,7 @@ struct PagingTests {
     }
 
     static func pageFault(_ outcome: RunOutcome) -> (code: UInt32, address: UInt64)? {
-        guard case .exit(let exit) = outcome, exit.reason == ExitReason.exceptionNmi, exit.interruptionInfo & 0xFF == 14 else { return nil }
+        guard case .exit(let exit) = outcome, exit.reason == ExitReason.exceptionOrNMI, exit.interruptionInfo & 0xFF == 14 else { return nil }
         return (exit.interruptionErrorCode, exit.qualification)
     }
 
