@@ -29,7 +29,8 @@ let package = Package(
         ),
         .target(name: "NestRuntime", dependencies: ["Machine", "NestStore", "CReadline"]),
         .systemLibrary(name: "CReadline", path: "Sources/CReadline"),
-        .executableTarget(name: "x86bench", dependencies: ["X86"], swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]),
+        .executableTarget(
+            name: "x86bench", dependencies: ["X86"], swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]),
         .executableTarget(name: "vmrun", dependencies: ["NestTool", "NestStore", "NestRecords", "NestRuntime"]),
         .executableTarget(name: "vmproc", dependencies: ["NestTool", "NestStore", "NestRecords", "NestRuntime"]),
         .executableTarget(name: "vmnet", dependencies: ["NestTool", "NestStore", "NestRecords"]),

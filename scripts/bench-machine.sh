@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Machine figures through the tools (make bench): how long `vmrun start` takes to return with the guest running,
 # how long until the guest's first console output, and the bench guest's speed through the whole machine.
+# shellcheck source=common.sh
 source "$(dirname "$0")/common.sh"
 runs=${RUNS:-5}
 

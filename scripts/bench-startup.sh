@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Start-up figures (make bench): how long a tool takes when the work itself is small — `vmrun run` of the hello
 # guest, `vmrun get` over a few VMs, and the completion request a TAB sends — as hyperfine medians.
+# shellcheck source=common.sh
 source "$(dirname "$0")/common.sh"
 runs=${RUNS:-30}
 

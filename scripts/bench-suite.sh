@@ -5,6 +5,7 @@
 # alone (x86bench --run on the -quick image; for the Embedded Swift `bench` guest, CPU.run inside `vmrun run`),
 # which unlike wall-clock time is repeatable.
 # Rows are printed slowest first.
+# shellcheck source=common.sh
 source "$(dirname "$0")/common.sh"
 runs=${RUNS:-5}
 dir=${NESTVM_SUITE:?set NESTVM_SUITE to the folder with the suite images}
@@ -16,11 +17,11 @@ work=$(dirname "$NESTVM_HOME")
 rows=()
 for name in "${shift_names[@]}"; do
   if [ "$name" = bench ]; then
-    vmrun new "$name" --image bench --memory-startup-bytes 64M --command-line rounds=$rounds >/dev/null
+    vmrun new "$name" --image bench --memory-startup-bytes 64M --command-line "rounds=$rounds" >/dev/null
   else
     vmrun new "$name" --image "$dir/$name.elf" --memory-startup-bytes 64M >/dev/null
   fi
-  rates=() times=()
+  times=()
   for _ in $(seq "$runs"); do
     t0=$(now); vmrun run "$name" > "$work/$name.out" || true; t1=$(now)
     times+=($(( (t1 - t0) / 1000000 )))

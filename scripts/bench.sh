@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Management-plane benchmark: a store with 1,000 VMs; `vmproc get` of all and
 # `vmrun get | vmproc set --expose-virtualization-extensions true` over all. Wall times, median of 5 runs.
+# shellcheck source=common.sh
 source "$(dirname "$0")/common.sh"
 count="${NESTVM_BENCH_VMS:-1000}"
 

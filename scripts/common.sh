@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Shared set-up of the demo and benchmark scripts (sourced): the built tools first on PATH, a fresh temporary
 # state directory, and on exit every VM still running there turned off and the directory removed.
 set -euo pipefail

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # The README tour: Hyper-V's nested-virtualization setup as nestvm pipelines, in a fresh temporary state directory.
+# shellcheck source=common.sh
 source "$(dirname "$0")/common.sh"
 
 step() {

@@ -27,9 +27,11 @@ struct BootLoader {
             }
             imageEnd = max(imageEnd, end.partialValue)
         }
-        guard image.segments.contains(where: { (segment: ELFImage.Segment) in
-            segment.physicalAddress <= image.entry && image.entry < segment.physicalAddress + segment.memorySize
-        }) else { throw .badImage("its entry point 0x\(hex(image.entry)) is outside its loadable segments") }
+        guard
+            image.segments.contains(where: { (segment: ELFImage.Segment) in
+                segment.physicalAddress <= image.entry && image.entry < segment.physicalAddress + segment.memorySize
+            })
+        else { throw .badImage("its entry point 0x\(hex(image.entry)) is outside its loadable segments") }
 
         // Modules follow the image, each on its own page.
         var modules: [(address: UInt64, size: UInt64)] = []
@@ -113,8 +115,10 @@ struct BootLoader {
     }
 
     /// Writes the boot-information block (layout in `BootInfoLayout`, documented in nestvm(7)).
-    func writeBootInfo(map: [(base: UInt64, length: UInt64, type: BootInfoLayout.MemoryType)],
-                       modules: [(address: UInt64, size: UInt64)]) {
+    func writeBootInfo(
+        map: [(base: UInt64, length: UInt64, type: BootInfoLayout.MemoryType)],
+        modules: [(address: UInt64, size: UInt64)]
+    ) {
         let info = GuestLayout.bootInfo
         var cursor = info + UInt64(BootInfoLayout.headerSize)
         let mapAddress = cursor
@@ -166,7 +170,9 @@ struct BootLoader {
 
     /// The address of processor `index`'s mailbox.
     static func mailbox(_ index: Int, modules: Int, mapEntries: Int) -> UInt64 {
-        GuestLayout.bootInfo + UInt64(BootInfoLayout.headerSize + mapEntries * BootInfoLayout.memoryMapEntrySize
-            + modules * BootInfoLayout.moduleEntrySize + index * BootInfoLayout.mailboxSize)
+        GuestLayout.bootInfo
+            + UInt64(
+                BootInfoLayout.headerSize + mapEntries * BootInfoLayout.memoryMapEntrySize
+                    + modules * BootInfoLayout.moduleEntrySize + index * BootInfoLayout.mailboxSize)
     }
 }

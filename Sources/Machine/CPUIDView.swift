@@ -30,7 +30,8 @@ public struct CPUIDView: Sendable {
             if exposesVMX { ecx |= 1 << 5 }
             // EDX: PSE (3), TSC (4), MSR (5), PAE (6), CX8 (8), SEP (11), PGE (13), CMOV (15), PAT (16),
             // CLFSH (19), FXSR (24), SSE (25), SSE2 (26), HTT (28) with more than one processor.
-            var edx: UInt32 = 1 << 3 | 1 << 4 | 1 << 5 | 1 << 6 | 1 << 8 | 1 << 11 | 1 << 13 | 1 << 15 | 1 << 16
+            var edx: UInt32 =
+                1 << 3 | 1 << 4 | 1 << 5 | 1 << 6 | 1 << 8 | 1 << 11 | 1 << 13 | 1 << 15 | 1 << 16
                 | 1 << 19 | 1 << 24 | 1 << 25 | 1 << 26
             if processorCount > 1 { edx |= 1 << 28 }
             let ebx = UInt32(apicID) << 24 | UInt32(min(processorCount, 255)) << 16 | 8 << 8  // CLFLUSH line 64 bytes

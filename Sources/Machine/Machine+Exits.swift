@@ -9,8 +9,9 @@ extension Machine {
         switch exit.reason {
         case ExitReason.ioInstruction: handleIO(exit, cpu: cpu)
         case ExitReason.cpuid:
-            let r = cpuid.query(leaf: UInt32(truncatingIfNeeded: cpu.gpr[Reg.rax]), subleaf: UInt32(truncatingIfNeeded: cpu.gpr[Reg.rcx]),
-                                apicID: vcpu.index)
+            let r = cpuid.query(
+                leaf: UInt32(truncatingIfNeeded: cpu.gpr[Reg.rax]), subleaf: UInt32(truncatingIfNeeded: cpu.gpr[Reg.rcx]),
+                apicID: vcpu.index)
             cpu.gpr[Reg.rax] = UInt64(r.eax)
             cpu.gpr[Reg.rbx] = UInt64(r.ebx)
             cpu.gpr[Reg.rcx] = UInt64(r.ecx)
@@ -49,9 +50,12 @@ extension Machine {
         case ExitReason.eptViolation:
             let address = exit.guestPhysicalAddress ?? 0
             let access = exit.qualification & 4 != 0 ? "fetched from" : (exit.qualification & 2 != 0 ? "wrote to" : "read from")
-            stop = .unsupported("processor \(vcpu.index) \(access) guest-physical 0x\(hex(address)) at RIP 0x\(hex(cpu.rip)), outside the VM's \(configuration.memoryBytes >> 20) MiB of memory and any device")
+            stop = .unsupported(
+                "processor \(vcpu.index) \(access) guest-physical 0x\(hex(address)) at RIP 0x\(hex(cpu.rip)), outside the VM's \(configuration.memoryBytes >> 20) MiB of memory and any device"
+            )
         default:
-            stop = .unsupported("processor \(vcpu.index) made a \(exit.reasonName) exit at RIP 0x\(hex(cpu.rip)) that the machine does not handle")
+            stop = .unsupported(
+                "processor \(vcpu.index) made a \(exit.reasonName) exit at RIP 0x\(hex(cpu.rip)) that the machine does not handle")
         }
     }
 
@@ -70,7 +74,8 @@ extension Machine {
 
     func complete(_ result: VMXInstructionResult, _ exit: VMExit, _ cpu: CPU) {
         if case .notEmulated(let name) = result {
-            stop = .unsupported("\(name) at RIP 0x\(hex(cpu.rip)): VMCS instructions need the nested engine, which this machine does not have yet")
+            stop = .unsupported(
+                "\(name) at RIP 0x\(hex(cpu.rip)): VMCS instructions need the nested engine, which this machine does not have yet")
             return
         }
         result.complete(on: cpu, instructionLength: exit.instructionLength)
@@ -82,7 +87,9 @@ extension Machine {
         let isIn = exit.qualification & 8 != 0
         let port = UInt16(truncatingIfNeeded: exit.qualification >> 16)
         guard exit.qualification & 0x10 == 0 else {
-            stop = .unsupported("string I/O (\(isIn ? "INS" : "OUTS")) on port 0x\(hex(UInt64(port))) at RIP 0x\(hex(cpu.rip)) is not emulated; use IN and OUT")
+            stop = .unsupported(
+                "string I/O (\(isIn ? "INS" : "OUTS")) on port 0x\(hex(UInt64(port))) at RIP 0x\(hex(cpu.rip)) is not emulated; use IN and OUT"
+            )
             return
         }
         if isIn {
@@ -153,7 +160,8 @@ extension Machine {
         let cpu = vcpu.cpu
         let cr = exit.qualification & 0xF, type = exit.qualification >> 4 & 3, register = Int(exit.qualification >> 8 & 0xF)
         guard cr == 4, type == 0 else {
-            stop = .unsupported("processor \(vcpu.index) made a CR\(cr) access exit at RIP 0x\(hex(cpu.rip)) that the machine does not handle")
+            stop = .unsupported(
+                "processor \(vcpu.index) made a CR\(cr) access exit at RIP 0x\(hex(cpu.rip)) that the machine does not handle")
             return
         }
         let value = cpu.gpr[register]

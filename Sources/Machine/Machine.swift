@@ -46,10 +46,14 @@ public final class Machine {
     public init(_ configuration: MachineConfiguration) throws(MachineError) {
         let ram = configuration.memoryBytes
         guard ram >= 32 << 20, ram % (2 << 20) == 0, ram <= MachineConfiguration.maximumMemoryBytes else {
-            throw .unsupportedSettings("a machine has 32 MiB to \(MachineConfiguration.maximumMemoryBytes >> 30) GiB of memory in 2 MiB steps, not \(describeBytes(ram)); change it with vmrun set NAME --memory SIZE")
+            throw .unsupportedSettings(
+                "a machine has 32 MiB to \(MachineConfiguration.maximumMemoryBytes >> 30) GiB of memory in 2 MiB steps, not \(describeBytes(ram)); change it with vmrun set NAME --memory SIZE"
+            )
         }
         guard (1...MachineConfiguration.maximumProcessorCount).contains(configuration.processorCount) else {
-            throw .unsupportedSettings("a machine has 1 to \(MachineConfiguration.maximumProcessorCount) processors, not \(configuration.processorCount); change it with vmproc set NAME --count N")
+            throw .unsupportedSettings(
+                "a machine has 1 to \(MachineConfiguration.maximumProcessorCount) processors, not \(configuration.processorCount); change it with vmproc set NAME --count N"
+            )
         }
         self.configuration = configuration
         guard let memory = PhysicalMemory(size: Int(ram + EPT01.tableBytes(memoryBytes: ram))) else {
@@ -87,7 +91,8 @@ public final class Machine {
         cpu.gpr[Reg.rsp] = GuestLayout.stackTop - 8
         cpu.gpr[Reg.rdi] = GuestLayout.bootInfo
         var controls = ExecutionControls()
-        controls.primary = ExecutionControls.Primary.hltExiting | ExecutionControls.Primary.unconditionalIOExiting
+        controls.primary =
+            ExecutionControls.Primary.hltExiting | ExecutionControls.Primary.unconditionalIOExiting
             | ExecutionControls.Primary.activateSecondary
         controls.secondary = ExecutionControls.Secondary.enableEPT | ExecutionControls.Secondary.enableRDTSCP
         controls.eptPointer = eptPointer

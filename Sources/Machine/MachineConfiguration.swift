@@ -17,8 +17,10 @@ public struct MachineConfiguration: Sendable {
     public var modules: [BootModule]
 
     /// A configuration; the defaults are one processor, no VMX, an empty command line and no modules.
-    public init(memoryBytes: UInt64, processorCount: Int = 1, exposeVirtualizationExtensions: Bool = false,
-                image: [UInt8], commandLine: String = "", modules: [BootModule] = []) {
+    public init(
+        memoryBytes: UInt64, processorCount: Int = 1, exposeVirtualizationExtensions: Bool = false,
+        image: [UInt8], commandLine: String = "", modules: [BootModule] = []
+    ) {
         self.memoryBytes = memoryBytes
         self.processorCount = processorCount
         self.exposeVirtualizationExtensions = exposeVirtualizationExtensions
@@ -65,11 +67,14 @@ public enum MachineError: Error, Equatable, Sendable, CustomStringConvertible {
         case .imageOutsideMemory(let address, let size, let memory):
             let end = address &+ size
             if address < GuestLayout.imageBase {
-                return "the image loads at 0x\(hex(address)), below 0x\(hex(GuestLayout.imageBase)) where the boot loader's data lives; link it at 0x100000 or above"
+                return
+                    "the image loads at 0x\(hex(address)), below 0x\(hex(GuestLayout.imageBase)) where the boot loader's data lives; link it at 0x100000 or above"
             }
-            return "the image needs memory up to 0x\(hex(end)) but the VM has \(memory >> 20) MiB; give the VM more memory (vmrun set NAME --memory SIZE) or use a smaller image"
+            return
+                "the image needs memory up to 0x\(hex(end)) but the VM has \(memory >> 20) MiB; give the VM more memory (vmrun set NAME --memory SIZE) or use a smaller image"
         case .doesNotFit(let needed, let memory):
-            return "the image, modules and command line need \(needed >> 20) MiB but the VM has \(memory >> 20) MiB; give the VM more memory (vmrun set NAME --memory SIZE)"
+            return
+                "the image, modules and command line need \(needed >> 20) MiB but the VM has \(memory >> 20) MiB; give the VM more memory (vmrun set NAME --memory SIZE)"
         case .unsupportedSettings(let why): return why
         }
     }

@@ -5,11 +5,11 @@
 public final class PIC8259 {
     /// One 8259A.
     struct Chip {
-        var requests: UInt8 = 0       // IRR
-        var inService: UInt8 = 0      // ISR
-        var mask: UInt8 = 0xFF        // IMR
+        var requests: UInt8 = 0  // IRR
+        var inService: UInt8 = 0  // ISR
+        var mask: UInt8 = 0xFF  // IMR
         var vectorBase: UInt8
-        var initStep = 0              // 0: operational; 2, 3, 4: expecting that ICW
+        var initStep = 0  // 0: operational; 2, 3, 4: expecting that ICW
         var expectsICW4 = false
         var isSingle = false
         var autoEOI = false

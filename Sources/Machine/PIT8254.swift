@@ -10,15 +10,15 @@ public final class PIT8254 {
 
     struct Channel {
         var mode: UInt8 = 0
-        var access: UInt8 = 3           // 1 low byte, 2 high byte, 3 low then high
+        var access: UInt8 = 3  // 1 low byte, 2 high byte, 3 low then high
         var reload: UInt32 = 0x10000
         var writeLowNext = true
         var readLowNext = true
         var latched: UInt16? = nil
         var pendingLow: UInt8 = 0
-        var startTick: UInt64 = 0       // input tick at which counting began
+        var startTick: UInt64 = 0  // input tick at which counting began
         var isCounting = false
-        var firedPeriods: UInt64 = 0    // interrupts raised since counting began
+        var firedPeriods: UInt64 = 0  // interrupts raised since counting began
     }
 
     var channels = [Channel(), Channel(), Channel()]
@@ -115,7 +115,9 @@ public final class PIT8254 {
         case 1: reload = UInt16(value); complete = true
         case 2: reload = UInt16(value) << 8; complete = true
         default:
-            if c.writeLowNext { c.pendingLow = value; c.writeLowNext = false } else {
+            if c.writeLowNext {
+                c.pendingLow = value; c.writeLowNext = false
+            } else {
                 reload = UInt16(value) << 8 | UInt16(c.pendingLow)
                 c.writeLowNext = true
                 complete = true

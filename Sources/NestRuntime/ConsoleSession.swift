@@ -71,20 +71,24 @@ enum ConsoleReadline {
     static func begin(history: String) {
         using_history()
         _ = read_history(history)
-        rl_bind_key(ConsoleSession.detachKey, { _, _ in
-            ConsoleReadline.detached = true
-            return 0
-        })
-        rl_callback_handler_install("", { line in
-            guard let line else {
-                ConsoleReadline.detached = true  // Ctrl-D on an empty line
-                return
-            }
-            let text = String(cString: line)
-            if !text.isEmpty { add_history(line) }
-            ConsoleReadline.lines.append(text)
-            free(line)
-        })
+        rl_bind_key(
+            ConsoleSession.detachKey,
+            { _, _ in
+                ConsoleReadline.detached = true
+                return 0
+            })
+        rl_callback_handler_install(
+            "",
+            { line in
+                guard let line else {
+                    ConsoleReadline.detached = true  // Ctrl-D on an empty line
+                    return
+                }
+                let text = String(cString: line)
+                if !text.isEmpty { add_history(line) }
+                ConsoleReadline.lines.append(text)
+                free(line)
+            })
     }
 
     static func end(history: String) {

@@ -30,7 +30,8 @@ public enum ControlChannel {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
         }
         guard connected == 0 else {
-            throw NestError(.vmNotRunning, "VM '\(vm)' does not answer on its control socket (\(String(cString: strerror(errno))))", target: vm)
+            throw NestError(
+                .vmNotRunning, "VM '\(vm)' does not answer on its control socket (\(String(cString: strerror(errno))))", target: vm)
         }
         guard writeAll(fd, Array((request + "\n").utf8)) else {
             throw NestError(.vmNotRunning, "VM '\(vm)' closed its control socket", target: vm)
@@ -86,7 +87,9 @@ final class ControlServer {
 
     /// Listens at `path` (replacing a stale socket left by a killed worker: the caller holds the VM's lock).
     init(path: String) throws(NestError) {
-        guard var address = ControlChannel.address(path) else { throw NestError(.storeUnavailable, "control socket path \(path) is too long; use a shorter --state-dir") }
+        guard var address = ControlChannel.address(path) else {
+            throw NestError(.storeUnavailable, "control socket path \(path) is too long; use a shorter --state-dir")
+        }
         unlink(path)
         fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
         self.path = path

@@ -40,7 +40,10 @@ public enum GuestImages {
         var isDirectory: ObjCBool = false
         if isPath(image) {
             guard FileManager.default.fileExists(atPath: image, isDirectory: &isDirectory), !isDirectory.boolValue else {
-                throw NestError(.imageNotFound, "image file \(image) does not exist; give the path of an ELF64 file or a shipped guest's name (\(shippedNames.joined(separator: ", ")))")
+                throw NestError(
+                    .imageNotFound,
+                    "image file \(image) does not exist; give the path of an ELF64 file or a shipped guest's name (\(shippedNames.joined(separator: ", ")))"
+                )
             }
             return image
         }
@@ -49,7 +52,10 @@ public enum GuestImages {
             if FileManager.default.fileExists(atPath: candidate) { return candidate }
         }
         let known = shippedNames
-        throw NestError(.imageNotFound, "no shipped guest named '\(image)' (\(known.isEmpty ? "none are built; run make" : "there are: " + known.joined(separator: ", "))); or give the path of an ELF64 file")
+        throw NestError(
+            .imageNotFound,
+            "no shipped guest named '\(image)' (\(known.isEmpty ? "none are built; run make" : "there are: " + known.joined(separator: ", "))); or give the path of an ELF64 file"
+        )
     }
 
     /// The shipped guests that can be found.

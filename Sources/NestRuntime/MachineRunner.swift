@@ -44,7 +44,8 @@ public final class MachineRunner {
         let files = WorkerFiles(directory: inventory.store.directory, vmId: row.id)
         try files.prepare()
         guard FileManager.default.createFile(atPath: files.consoleLog, contents: nil, attributes: [.posixPermissions: 0o600]),
-              let log = FileHandle(forWritingAtPath: files.consoleLog) else {
+            let log = FileHandle(forWritingAtPath: files.consoleLog)
+        else {
             throw NestError(.storeUnavailable, "cannot write the console log \(files.consoleLog)", target: row.name)
         }
         self.log = log

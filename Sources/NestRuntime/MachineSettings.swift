@@ -8,7 +8,8 @@ public enum MachineSettings {
     /// The configuration for `row`, with `modules` added (image read now; errors say what to fix).
     public static func configuration(for row: VMRow, modules: [BootModule] = []) throws(NestError) -> MachineConfiguration {
         guard let image = row.image else {
-            throw NestError(.noImage, "VM '\(row.name)' has no image to boot; give it one: vmrun set \(row.name) --image hello", target: row.name)
+            throw NestError(
+                .noImage, "VM '\(row.name)' has no image to boot; give it one: vmrun set \(row.name) --image hello", target: row.name)
         }
         var bytes: [UInt8]
         do { bytes = try GuestImages.read(image) } catch var error { error.target = row.name; throw error }
@@ -51,4 +52,3 @@ public enum MachineSettings {
         return modules
     }
 }
-

@@ -17,20 +17,25 @@ public struct VMLifecycle {
     func vm(_ selector: VMSelector, host: String?) throws(NestError) -> VMRow {
         let (found, rows) = try inventory.vms(host: host, selectors: [selector])
         guard found.level == 0 else {
-            throw NestError(.invalidArgument, "VM '\(rows[0].name)' lives inside \(found.computerName): it runs under that VM's hypervisor, which nestvm cannot start yet; start VMs on the local host",
-                            target: rows[0].name)
+            throw NestError(
+                .invalidArgument,
+                "VM '\(rows[0].name)' lives inside \(found.computerName): it runs under that VM's hypervisor, which nestvm cannot start yet; start VMs on the local host",
+                target: rows[0].name)
         }
         return rows[0]
     }
 
     func alreadyRunning(_ row: VMRow) -> NestError {
         let pid = row.workerPID.map { " (PID \($0))" } ?? ""
-        return NestError(.vmAlreadyRunning, "VM '\(row.name)' is already running\(pid); stop it first: vmrun stop \(row.name)", target: row.name)
+        return NestError(
+            .vmAlreadyRunning, "VM '\(row.name)' is already running\(pid); stop it first: vmrun stop \(row.name)", target: row.name)
     }
 
     /// Runs a VM in this process until it ends (`vmrun run`): serial output on stdout.
-    public func runInForeground(_ selector: VMSelector, host: String?, modules: [BootModule],
-                                maxInstructions: UInt64?, timeout: Double?) throws(NestError) -> RunOutcome {
+    public func runInForeground(
+        _ selector: VMSelector, host: String?, modules: [BootModule],
+        maxInstructions: UInt64?, timeout: Double?
+    ) throws(NestError) -> RunOutcome {
         let row = try vm(selector, host: host)
         let files = WorkerFiles(directory: directory, vmId: row.id)
         guard let lock = try files.acquireLock() else { throw alreadyRunning(row) }
@@ -45,11 +50,13 @@ public struct VMLifecycle {
             runner.timeout = timeout
             outcome = runner.run()
         } catch {
-            try? inventory.finishRun(vmId: row.id, exitStatus: MachineExitStatus.unsupported, reason: error.message, instructionsRetired: nil)
+            try? inventory.finishRun(
+                vmId: row.id, exitStatus: MachineExitStatus.unsupported, reason: error.message, instructionsRetired: nil)
             throw error
         }
-        try inventory.finishRun(vmId: row.id, exitStatus: outcome.exitStatus, reason: outcome.reason,
-                                instructionsRetired: machine.instructionsRetired)
+        try inventory.finishRun(
+            vmId: row.id, exitStatus: outcome.exitStatus, reason: outcome.reason,
+            instructionsRetired: machine.instructionsRetired)
         return outcome
     }
 
@@ -66,7 +73,8 @@ public struct VMLifecycle {
         do {
             reply = try WorkerProcess.spawn(stateDirectory: directory, vmId: row.id, modules: modules, lock: lock, log: files.workerLog)
         } catch {
-            try? inventory.finishRun(vmId: row.id, exitStatus: MachineExitStatus.unsupported, reason: error.message, instructionsRetired: nil)
+            try? inventory.finishRun(
+                vmId: row.id, exitStatus: MachineExitStatus.unsupported, reason: error.message, instructionsRetired: nil)
             throw error
         }
         guard reply == "ready" else {
@@ -97,7 +105,8 @@ public struct VMLifecycle {
         }
         ready("ready")
         let outcome = runner.run()
-        try? inventory.finishRun(vmId: vmId, exitStatus: outcome.exitStatus, reason: outcome.reason, instructionsRetired: machine.instructionsRetired)
+        try? inventory.finishRun(
+            vmId: vmId, exitStatus: outcome.exitStatus, reason: outcome.reason, instructionsRetired: machine.instructionsRetired)
         return 0
     }
 
@@ -130,9 +139,11 @@ public struct VMLifecycle {
     public func setPaused(_ selector: VMSelector, host: String?, _ paused: Bool) throws(NestError) -> HostedVM {
         let row = try vm(selector, host: host)
         guard row.state == .running || row.state == .paused else {
-            throw NestError(.vmNotRunning, "VM '\(row.name)' is \(row.state.rawValue); start it first: vmrun start \(row.name)", target: row.name)
+            throw NestError(
+                .vmNotRunning, "VM '\(row.name)' is \(row.state.rawValue); start it first: vmrun start \(row.name)", target: row.name)
         }
-        _ = try ControlChannel.send(paused ? "pause" : "resume", to: WorkerFiles(directory: directory, vmId: row.id).controlSocket, vm: row.name)
+        _ = try ControlChannel.send(
+            paused ? "pause" : "resume", to: WorkerFiles(directory: directory, vmId: row.id).controlSocket, vm: row.name)
         let (found, rows) = try inventory.vms(host: nil, selectors: [.id(row.id)])
         return HostedVM(host: found, row: rows[0])
     }

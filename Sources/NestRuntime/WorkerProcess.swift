@@ -35,7 +35,9 @@ enum WorkerProcess {
         var pid: pid_t = 0
         let result = posix_spawn(&pid, executable, &actions, &attributes, &argv, environ)
         close(writeEnd)
-        guard result == 0 else { throw NestError(.storeUnavailable, "cannot start the worker process: \(String(cString: strerror(result)))") }
+        guard result == 0 else {
+            throw NestError(.storeUnavailable, "cannot start the worker process: \(String(cString: strerror(result)))")
+        }
         return ControlChannel.readLine(readEnd) ?? ""
     }
 }

@@ -45,7 +45,8 @@ public struct IPv4Prefix: Hashable, Sendable, CustomStringConvertible {
     public static func parse(_ text: String) -> Result<IPv4Prefix, NestError> {
         let parts = text.split(separator: "/", omittingEmptySubsequences: false)
         guard parts.count == 2, let address = IPv4Address(String(parts[0])) else {
-            return .failure(NestError(.invalidAddress, "'\(text)' is not an IPv4 prefix; write it as address/length, e.g. 192.168.100.0/24"))
+            return .failure(
+                NestError(.invalidAddress, "'\(text)' is not an IPv4 prefix; write it as address/length, e.g. 192.168.100.0/24"))
         }
         guard let length = Int(parts[1]), (0...32).contains(length) else {
             return .failure(NestError(.invalidAddress, "'\(text)' has an invalid prefix length; it must be 0 to 32"))

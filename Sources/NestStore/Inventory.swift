@@ -64,10 +64,14 @@ enum MemoryLimits {
 
     static func check(_ bytes: Int64, _ what: String, vm: String) throws {
         guard bytes >= minimum, bytes <= maximum else {
-            throw NestError(.memoryOutOfRange, "\(what) memory \(ByteSize.format(bytes)) is out of range; it must be 32M to 12T", target: vm)
+            throw NestError(
+                .memoryOutOfRange, "\(what) memory \(ByteSize.format(bytes)) is out of range; it must be 32M to 12T", target: vm)
         }
         guard bytes % granule == 0 else {
-            throw NestError(.memoryOutOfRange, "\(what) memory \(bytes) bytes is not a multiple of 2M; try \(ByteSize.format((bytes / granule + 1) * granule))", target: vm)
+            throw NestError(
+                .memoryOutOfRange,
+                "\(what) memory \(bytes) bytes is not a multiple of 2M; try \(ByteSize.format((bytes / granule + 1) * granule))", target: vm
+            )
         }
     }
 }
@@ -79,7 +83,9 @@ extension Inventory {
         return try store.write { db in
             let host = try Host.resolveForChange(path, in: db)
             if let existing = try VMRow.filter(Column("host") == host.key && Column("name") == spec.name).fetchOne(db) {
-                throw NestError(.nameInUse, "a VM named '\(existing.name)' already exists on \(host.computerName); choose another name", target: spec.name)
+                throw NestError(
+                    .nameInUse, "a VM named '\(existing.name)' already exists on \(host.computerName); choose another name",
+                    target: spec.name)
             }
             guard [1, 2].contains(spec.generation) else {
                 throw NestError(.invalidArgument, "generation \(spec.generation) does not exist; use 1 or 2", target: spec.name)
@@ -88,7 +94,9 @@ extension Inventory {
             if let text = spec.version {
                 guard let parsed = ConfigurationVersion(text) else {
                     let list = ConfigurationVersion.supported.map(\.description).joined(separator: ", ")
-                    throw NestError(.unsupportedConfigurationVersion, "configuration version '\(text)' is not supported; use one of \(list)", target: spec.name)
+                    throw NestError(
+                        .unsupportedConfigurationVersion, "configuration version '\(text)' is not supported; use one of \(list)",
+                        target: spec.name)
                 }
                 version = parsed
             }
@@ -112,7 +120,9 @@ extension Inventory {
     }
 
     /// VMs on a host (Get-VM): all of them by name, or those selected; `states` filters by run state.
-    public func vms(host path: String?, selectors: [VMSelector] = [], states: [VMState] = []) throws(NestError) -> (host: Host, rows: [VMRow]) {
+    public func vms(host path: String?, selectors: [VMSelector] = [], states: [VMState] = []) throws(NestError) -> (
+        host: Host, rows: [VMRow]
+    ) {
         try store.read { db in
             let host = try Host.resolve(path, in: db).host
             var rows: [VMRow]
@@ -133,9 +143,15 @@ extension Inventory {
             var row = try selector.fetch(on: host, db)
             if changes.changesMemory {
                 try row.requireOff(toChange: "Memory", host: host)
-                if let bytes = changes.memoryStartupBytes { try MemoryLimits.check(bytes, "startup", vm: row.name); row.memoryStartup = bytes }
-                if let bytes = changes.memoryMinimumBytes { try MemoryLimits.check(bytes, "minimum", vm: row.name); row.memoryMinimum = bytes }
-                if let bytes = changes.memoryMaximumBytes { try MemoryLimits.check(bytes, "maximum", vm: row.name); row.memoryMaximum = bytes }
+                if let bytes = changes.memoryStartupBytes {
+                    try MemoryLimits.check(bytes, "startup", vm: row.name); row.memoryStartup = bytes
+                }
+                if let bytes = changes.memoryMinimumBytes {
+                    try MemoryLimits.check(bytes, "minimum", vm: row.name); row.memoryMinimum = bytes
+                }
+                if let bytes = changes.memoryMaximumBytes {
+                    try MemoryLimits.check(bytes, "maximum", vm: row.name); row.memoryMaximum = bytes
+                }
                 if let enabled = changes.dynamicMemoryEnabled { row.dynamicMemoryEnabled = enabled }
                 if row.dynamicMemoryEnabled {
                     guard row.memoryMinimum <= row.memoryStartup, row.memoryStartup <= row.memoryMaximum else {
@@ -192,11 +208,19 @@ extension Inventory {
             case .off: break
             case .saved where force: break
             case .saved:
-                throw NestError(.vmHasSavedState, "VM '\(row.name)' has a saved state; pass --force to discard it and remove the VM", target: row.name)
+                throw NestError(
+                    .vmHasSavedState, "VM '\(row.name)' has a saved state; pass --force to discard it and remove the VM", target: row.name)
             case .running, .paused:
-                throw NestError(.vmNotOff, "VM '\(row.name)' is \(row.state.rawValue); stop it first: vmrun stop \(row.name)\(host.hostFlag)", target: row.name)
+                throw NestError(
+                    .vmNotOff, "VM '\(row.name)' is \(row.state.rawValue); stop it first: vmrun stop \(row.name)\(host.hostFlag)",
+                    target: row.name)
             }
-            let nested = try Int.fetchOne(db, sql: "SELECT (SELECT count(*) FROM vm WHERE host = ?) + (SELECT count(*) FROM vmSwitch WHERE host = ?) + (SELECT count(*) FROM netNat WHERE host = ?)", arguments: [row.id, row.id, row.id]) ?? 0
+            let nested =
+                try Int.fetchOne(
+                    db,
+                    sql:
+                        "SELECT (SELECT count(*) FROM vm WHERE host = ?) + (SELECT count(*) FROM vmSwitch WHERE host = ?) + (SELECT count(*) FROM netNat WHERE host = ?)",
+                    arguments: [row.id, row.id, row.id]) ?? 0
             if nested > 0, !force {
                 throw NestError(
                     .hostHasNestedObjects,

@@ -10,12 +10,16 @@ enum MacPool {
         var suffix = try Int64.fetchOne(db, sql: "SELECT nextSuffix FROM macPool WHERE host = 'global'") ?? 1
         while true {
             guard suffix < 1 << 24 else {
-                throw NestError(.macAddressInUse, "the dynamic MAC address range 00155D000001–00155DFFFFFF is used up; give adapters static addresses")
+                throw NestError(
+                    .macAddressInUse, "the dynamic MAC address range 00155D000001–00155DFFFFFF is used up; give adapters static addresses")
             }
             let mac = MacAddress(value: MacPool.prefix | UInt64(suffix))
             suffix += 1
             if try !isInUse(mac, on: host, db) {
-                try db.execute(sql: "INSERT INTO macPool (host, nextSuffix) VALUES ('global', ?) ON CONFLICT(host) DO UPDATE SET nextSuffix = excluded.nextSuffix", arguments: [suffix])
+                try db.execute(
+                    sql:
+                        "INSERT INTO macPool (host, nextSuffix) VALUES ('global', ?) ON CONFLICT(host) DO UPDATE SET nextSuffix = excluded.nextSuffix",
+                    arguments: [suffix])
                 return mac
             }
         }
@@ -26,12 +30,14 @@ enum MacPool {
     /// Whether an adapter on `host` (a VM's or the host's own) already has `mac`.
     static func isInUse(_ mac: MacAddress, on host: Host, excluding adapterId: String? = nil, _ db: Database) throws -> Bool {
         let text = mac.description
-        let vmAdapters = try Int.fetchOne(
-            db, sql: "SELECT count(*) FROM vmNetworkAdapter WHERE host = ? AND macAddress = ? AND id IS NOT ?",
-            arguments: [host.key, text, adapterId]) ?? 0
-        let hostAdapters = try Int.fetchOne(
-            db, sql: "SELECT count(*) FROM netAdapter WHERE host = ? AND macAddress = ? AND vmAdapterId IS NULL",
-            arguments: [host.key, text]) ?? 0
+        let vmAdapters =
+            try Int.fetchOne(
+                db, sql: "SELECT count(*) FROM vmNetworkAdapter WHERE host = ? AND macAddress = ? AND id IS NOT ?",
+                arguments: [host.key, text, adapterId]) ?? 0
+        let hostAdapters =
+            try Int.fetchOne(
+                db, sql: "SELECT count(*) FROM netAdapter WHERE host = ? AND macAddress = ? AND vmAdapterId IS NULL",
+                arguments: [host.key, text]) ?? 0
         return vmAdapters + hostAdapters > 0
     }
 
@@ -41,10 +47,13 @@ enum MacPool {
             throw NestError(.invalidMacAddress, "'\(text)' is not a MAC address; write twelve hex digits, e.g. 00155D0A0B0C")
         }
         guard !mac.isMulticast, mac.value != 0 else {
-            throw NestError(.invalidMacAddress, "\(mac) is a multicast or zero address, which no adapter may own; the first octet must be even")
+            throw NestError(
+                .invalidMacAddress, "\(mac) is a multicast or zero address, which no adapter may own; the first octet must be even")
         }
         if try isInUse(mac, on: host, excluding: adapterId, db) {
-            throw NestError(.macAddressInUse, "MAC address \(mac) is already used by an adapter on \(host.computerName); choose another or use a dynamic address")
+            throw NestError(
+                .macAddressInUse,
+                "MAC address \(mac) is already used by an adapter on \(host.computerName); choose another or use a dynamic address")
         }
         return mac
     }

@@ -11,12 +11,16 @@ public enum ObjectName {
             throw NestError(.invalidName, "a \(kind) name must not be empty")
         }
         guard name.unicodeScalars.count <= maximumLength else {
-            throw NestError(.invalidName, "\(kind) name '\(name)' is \(name.unicodeScalars.count) characters long; the limit is \(maximumLength)", target: name)
+            throw NestError(
+                .invalidName, "\(kind) name '\(name)' is \(name.unicodeScalars.count) characters long; the limit is \(maximumLength)",
+                target: name)
         }
         guard isASCIILetter(first) else {
             throw NestError(.invalidName, "\(kind) name '\(name)' must start with a letter", target: name)
         }
-        if let bad = name.unicodeScalars.first(where: { !(isASCIILetter($0) || ("0"..."9").contains($0) || "._-".unicodeScalars.contains($0)) }) {
+        if let bad = name.unicodeScalars.first(where: {
+            !(isASCIILetter($0) || ("0"..."9").contains($0) || "._-".unicodeScalars.contains($0))
+        }) {
             let shown = bad == " " ? "a space" : "'\(bad)'"
             throw NestError(.invalidName, "\(kind) name '\(name)' contains \(shown); use letters, digits, '.', '-' and '_'", target: name)
         }

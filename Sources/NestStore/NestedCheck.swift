@@ -33,59 +33,70 @@ public enum NestedCheck {
     static func findings(for vm: VMRow, on host: Host, _ db: Database) throws -> [Finding] {
         var found: [Finding] = []
         let name = vm.name + host.hostFlag
-        let needsProcessorChange = !vm.exposeVirtualizationExtensions || vm.configurationVersion < .minimumForNesting || vm.dynamicMemoryEnabled
+        let needsProcessorChange =
+            !vm.exposeVirtualizationExtensions || vm.configurationVersion < .minimumForNesting || vm.dynamicMemoryEnabled
         if needsProcessorChange, vm.state == .saved {
-            found.append(Finding(
-                check: "SavedState", severity: "Error",
-                message: "This VM has been saved; its settings cannot change until the saved state is removed.",
-                step: .removeSavedState, property: "State", current: "Saved", wanted: "Off",
-                command: "vmrun remove-saved-state \(name)"))
+            found.append(
+                Finding(
+                    check: "SavedState", severity: "Error",
+                    message: "This VM has been saved; its settings cannot change until the saved state is removed.",
+                    step: .removeSavedState, property: "State", current: "Saved", wanted: "Off",
+                    command: "vmrun remove-saved-state \(name)"))
         } else if needsProcessorChange, vm.state != .off {
-            found.append(Finding(
-                check: "NotOff", severity: "Error",
-                message: "This VM is \(vm.state.rawValue); virtualization extensions and memory change only while it is Off.",
-                step: .turnOff, property: "State", current: .string(vm.state.rawValue), wanted: "Off",
-                command: "vmrun stop \(name)"))
+            found.append(
+                Finding(
+                    check: "NotOff", severity: "Error",
+                    message: "This VM is \(vm.state.rawValue); virtualization extensions and memory change only while it is Off.",
+                    step: .turnOff, property: "State", current: .string(vm.state.rawValue), wanted: "Off",
+                    command: "vmrun stop \(name)"))
         }
         if vm.configurationVersion < .minimumForNesting {
-            found.append(Finding(
-                check: "ConfigurationVersion", severity: "Error",
-                message: "Configuration version \(vm.version) is too old; nested virtualization needs \(ConfigurationVersion.minimumForNesting) or later.",
-                step: .updateVersion, property: "Version", current: .string(vm.version),
-                wanted: .string(ConfigurationVersion.default.description), command: "vmrun update-version \(name)"))
+            found.append(
+                Finding(
+                    check: "ConfigurationVersion", severity: "Error",
+                    message:
+                        "Configuration version \(vm.version) is too old; nested virtualization needs \(ConfigurationVersion.minimumForNesting) or later.",
+                    step: .updateVersion, property: "Version", current: .string(vm.version),
+                    wanted: .string(ConfigurationVersion.default.description), command: "vmrun update-version \(name)"))
         }
         if !vm.exposeVirtualizationExtensions {
-            found.append(Finding(
-                check: "ExposeVirtualizationExtensions", severity: "Error",
-                message: "This VM is not configured to expose virtualization extensions.",
-                step: .exposeExtensions, property: "ExposeVirtualizationExtensions", current: false, wanted: true,
-                command: "vmproc set \(name) --expose-virtualization-extensions true"))
+            found.append(
+                Finding(
+                    check: "ExposeVirtualizationExtensions", severity: "Error",
+                    message: "This VM is not configured to expose virtualization extensions.",
+                    step: .exposeExtensions, property: "ExposeVirtualizationExtensions", current: false, wanted: true,
+                    command: "vmproc set \(name) --expose-virtualization-extensions true"))
         }
         if vm.dynamicMemoryEnabled {
-            found.append(Finding(
-                check: "DynamicMemory", severity: "Error",
-                message: "The VM has Dynamic Memory enabled; its memory cannot change while a hypervisor runs in it.",
-                step: .disableDynamicMemory, property: "DynamicMemoryEnabled", current: true, wanted: false,
-                command: "vmrun set \(name) --dynamic-memory-enabled false"))
+            found.append(
+                Finding(
+                    check: "DynamicMemory", severity: "Error",
+                    message: "The VM has Dynamic Memory enabled; its memory cannot change while a hypervisor runs in it.",
+                    step: .disableDynamicMemory, property: "DynamicMemoryEnabled", current: true, wanted: false,
+                    command: "vmrun set \(name) --dynamic-memory-enabled false"))
         }
         let adapters = try AdapterRow.filter(Column("vmId") == vm.id && Column("switchId") != nil && Column("macAddressSpoofing") == false)
             .order(Column("position")).fetchAll(db)
         for adapter in adapters {
-            found.append(Finding(
-                check: "MacAddressSpoofing", severity: "Warning",
-                message: "Mac Address Spoofing isn't enabled on adapter '\(adapter.name)' (nested guests won't have network).",
-                step: .macSpoofing, property: "MacAddressSpoofing", current: "Off", wanted: "On",
-                command: "vmnet set \(name) --adapter-name '\(adapter.name)' --mac-address-spoofing on", adapterId: adapter.id))
+            found.append(
+                Finding(
+                    check: "MacAddressSpoofing", severity: "Warning",
+                    message: "Mac Address Spoofing isn't enabled on adapter '\(adapter.name)' (nested guests won't have network).",
+                    step: .macSpoofing, property: "MacAddressSpoofing", current: "Off", wanted: "On",
+                    command: "vmnet set \(name) --adapter-name '\(adapter.name)' --mac-address-spoofing on", adapterId: adapter.id))
         }
-        let nestedStartup = try Int64.fetchOne(db, sql: "SELECT coalesce(sum(memoryStartup), 0) FROM vm WHERE host = ?", arguments: [vm.id]) ?? 0
+        let nestedStartup =
+            try Int64.fetchOne(db, sql: "SELECT coalesce(sum(memoryStartup), 0) FROM vm WHERE host = ?", arguments: [vm.id]) ?? 0
         if nestedStartup > 0 {
             let needed = nestedStartup + hypervisorReserveBytes
             if vm.memoryStartup < needed {
-                found.append(Finding(
-                    check: "Memory", severity: "Error",
-                    message: "Startup memory \(ByteSize.format(vm.memoryStartup)) cannot hold its nested VMs' startup memory (\(ByteSize.format(nestedStartup))) and the hypervisor's own \(ByteSize.format(hypervisorReserveBytes)).",
-                    step: .raiseMemory, property: "MemoryStartup", current: .int(vm.memoryStartup), wanted: .int(needed),
-                    command: "vmrun set \(name) --memory-startup-bytes \(ByteSize.format(needed))"))
+                found.append(
+                    Finding(
+                        check: "Memory", severity: "Error",
+                        message:
+                            "Startup memory \(ByteSize.format(vm.memoryStartup)) cannot hold its nested VMs' startup memory (\(ByteSize.format(nestedStartup))) and the hypervisor's own \(ByteSize.format(hypervisorReserveBytes)).",
+                        step: .raiseMemory, property: "MemoryStartup", current: .int(vm.memoryStartup), wanted: .int(needed),
+                        command: "vmrun set \(name) --memory-startup-bytes \(ByteSize.format(needed))"))
             }
         }
         return found
@@ -132,7 +143,8 @@ extension Inventory {
     public func nestedFindings(host path: String?, selectors: [VMSelector]) throws(NestError) -> [Record] {
         try store.read { db in
             let host = try Host.resolve(path, in: db).host
-            let rows = selectors.isEmpty
+            let rows =
+                selectors.isEmpty
                 ? try VMRow.filter(Column("host") == host.key).order(Column("name")).fetchAll(db)
                 : try selectors.map { try $0.fetch(on: host, db) }
             return try rows.flatMap { vm in

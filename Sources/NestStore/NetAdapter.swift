@@ -17,13 +17,14 @@ public struct NetAdapterRow: Codable, FetchableRecord, PersistableRecord, Sendab
 
     /// The `NetAdapter` record. Windows prints adapter MACs with dashes (`00-15-5D-00-00-01`).
     func record(on host: Host) -> Record {
-        let mac = MacAddress(macAddress).map { m in
-            stride(from: 0, to: 12, by: 2).map { i in
-                let text = m.description
-                let start = text.index(text.startIndex, offsetBy: i)
-                return String(text[start..<text.index(start, offsetBy: 2)])
-            }.joined(separator: "-")
-        } ?? macAddress
+        let mac =
+            MacAddress(macAddress).map { m in
+                stride(from: 0, to: 12, by: 2).map { i in
+                    let text = m.description
+                    let start = text.index(text.startIndex, offsetBy: i)
+                    return String(text[start..<text.index(start, offsetBy: 2)])
+                }.joined(separator: "-")
+            } ?? macAddress
         return Record([
             ("Kind", "NetAdapter"), ("ComputerName", .string(host.computerName)), ("Name", .string(name)),
             ("Id", .string(id)), ("InterfaceAlias", .string(name)), ("InterfaceDescription", .string(interfaceDescription)),
@@ -59,14 +60,19 @@ public struct NetAdapterRow: Codable, FetchableRecord, PersistableRecord, Sendab
     /// The host adapter called `alias` (compared without regard to case).
     static func fetch(alias: String, on host: Host, _ db: Database) throws -> NetAdapterRow {
         guard let row = try NetAdapterRow.filter(Column("host") == host.key && Column("name") == alias).fetchOne(db) else {
-            throw NestError(.objectNotFound, "no host adapter '\(alias)' on \(host.computerName); `vmnet adapter get\(host.hostFlag)` lists them", target: alias)
+            throw NestError(
+                .objectNotFound, "no host adapter '\(alias)' on \(host.computerName); `vmnet adapter get\(host.hostFlag)` lists them",
+                target: alias)
         }
         return row
     }
 
     static func fetch(index: Int, on host: Host, _ db: Database) throws -> NetAdapterRow {
         guard let row = try NetAdapterRow.filter(Column("host") == host.key && Column("ifIndex") == index).fetchOne(db) else {
-            throw NestError(.objectNotFound, "no host adapter with ifIndex \(index) on \(host.computerName); `vmnet adapter get\(host.hostFlag)` lists them", target: String(index))
+            throw NestError(
+                .objectNotFound,
+                "no host adapter with ifIndex \(index) on \(host.computerName); `vmnet adapter get\(host.hostFlag)` lists them",
+                target: String(index))
         }
         return row
     }
@@ -90,7 +96,8 @@ extension Inventory {
     public func netAdapterRecords(host path: String?, selectors: [NetAdapterSelector] = []) throws(NestError) -> [Record] {
         try store.read { db in
             let host = try Host.resolve(path, in: db).host
-            let rows = selectors.isEmpty
+            let rows =
+                selectors.isEmpty
                 ? try NetAdapterRow.filter(Column("host") == host.key).order(Column("ifIndex")).fetchAll(db)
                 : try selectors.map { try $0.fetch(on: host, db) }
             return rows.map { $0.record(on: host) }

@@ -35,7 +35,9 @@ extension Inventory {
             let host = try Host.resolveForChange(path, in: db)
             let adapter = try selector.fetch(on: host, db)
             guard let address = IPv4Address(text) else {
-                throw NestError(.invalidAddress, "'\(text)' is not an IPv4 address; write it as four numbers 0–255, e.g. 192.168.100.1", target: adapter.name)
+                throw NestError(
+                    .invalidAddress, "'\(text)' is not an IPv4 address; write it as four numbers 0–255, e.g. 192.168.100.1",
+                    target: adapter.name)
             }
             guard (1...32).contains(prefixLength) else {
                 throw NestError(.invalidAddress, "prefix length \(prefixLength) is out of range; it must be 1 to 32", target: adapter.name)
@@ -43,7 +45,9 @@ extension Inventory {
             let subnet = IPv4Prefix(containing: address, length: prefixLength)
             if prefixLength <= 30, address == subnet.network || address == subnet.broadcast {
                 let which = address == subnet.network ? "network" : "broadcast"
-                throw NestError(.notAHostAddress, "\(address) is the \(which) address of \(subnet); choose a host address inside it", target: adapter.name)
+                throw NestError(
+                    .notAHostAddress, "\(address) is the \(which) address of \(subnet); choose a host address inside it",
+                    target: adapter.name)
             }
             let firstOctet = address.value >> 24
             if firstOctet == 0 || firstOctet == 127 || firstOctet >= 224 {
@@ -51,12 +55,18 @@ extension Inventory {
             }
             if let existing = try IPAddressRow.fetchOne(db, key: ["host": host.key, "address": address.description]) {
                 let owner = try NetAdapterRow.fetchOne(db, key: existing.netAdapterId)?.name ?? "?"
-                throw NestError(.addressInUse, "\(address) is already assigned on \(host.computerName) (to '\(owner)'); remove it first: vmnet ip remove --ip-address \(address)\(host.hostFlag)", target: adapter.name)
+                throw NestError(
+                    .addressInUse,
+                    "\(address) is already assigned on \(host.computerName) (to '\(owner)'); remove it first: vmnet ip remove --ip-address \(address)\(host.hostFlag)",
+                    target: adapter.name)
             }
             for other in try IPAddressRow.filter(Column("host") == host.key && Column("netAdapterId") != adapter.id).fetchAll(db) {
                 if let otherSubnet = other.prefix, otherSubnet.overlaps(subnet) {
                     let owner = try NetAdapterRow.fetchOne(db, key: other.netAdapterId)?.name ?? "?"
-                    throw NestError(.subnetOverlap, "\(address)/\(prefixLength) overlaps \(other.address)/\(other.prefixLength) on '\(owner)'; two adapters cannot share a subnet, choose another", target: adapter.name)
+                    throw NestError(
+                        .subnetOverlap,
+                        "\(address)/\(prefixLength) overlaps \(other.address)/\(other.prefixLength) on '\(owner)'; two adapters cannot share a subnet, choose another",
+                        target: adapter.name)
                 }
             }
             if let gateway = defaultGateway {
@@ -64,17 +74,22 @@ extension Inventory {
                     throw NestError(.invalidAddress, "default gateway '\(gateway)' is not an IPv4 address", target: adapter.name)
                 }
                 guard subnet.contains(gatewayAddress), gatewayAddress != address else {
-                    throw NestError(.invalidAddress, "default gateway \(gateway) must be another address inside \(subnet)", target: adapter.name)
+                    throw NestError(
+                        .invalidAddress, "default gateway \(gateway) must be another address inside \(subnet)", target: adapter.name)
                 }
             }
-            let row = IPAddressRow(host: host.key, address: address.description, netAdapterId: adapter.id, prefixLength: prefixLength, defaultGateway: defaultGateway)
+            let row = IPAddressRow(
+                host: host.key, address: address.description, netAdapterId: adapter.id, prefixLength: prefixLength,
+                defaultGateway: defaultGateway)
             try row.insert(db)
             return row.record(on: host, adapter: adapter)
         }
     }
 
     /// IPv4 addresses on a host's adapters (Get-NetIPAddress), optionally of one adapter or one address.
-    public func ipAddressRecords(host path: String?, adapter: NetAdapterSelector? = nil, addresses: [String] = []) throws(NestError) -> [Record] {
+    public func ipAddressRecords(host path: String?, adapter: NetAdapterSelector? = nil, addresses: [String] = []) throws(NestError)
+        -> [Record]
+    {
         try store.read { db in
             let host = try Host.resolve(path, in: db).host
             var request = IPAddressRow.filter(Column("host") == host.key)
@@ -83,7 +98,9 @@ extension Inventory {
             if !addresses.isEmpty {
                 rows = try addresses.map { text in
                     guard let row = rows.first(where: { $0.address == text }) else {
-                        throw NestError(.objectNotFound, "no IP address \(text) on \(host.computerName); `vmnet ip get\(host.hostFlag)` lists them", target: text)
+                        throw NestError(
+                            .objectNotFound, "no IP address \(text) on \(host.computerName); `vmnet ip get\(host.hostFlag)` lists them",
+                            target: text)
                     }
                     return row
                 }
@@ -104,7 +121,9 @@ extension Inventory {
             guard let row = try IPAddressRow.fetchOne(db, key: ["host": host.key, "address": address]),
                 let adapter = try NetAdapterRow.fetchOne(db, key: row.netAdapterId)
             else {
-                throw NestError(.objectNotFound, "no IP address \(address) on \(host.computerName); `vmnet ip get\(host.hostFlag)` lists them", target: address)
+                throw NestError(
+                    .objectNotFound, "no IP address \(address) on \(host.computerName); `vmnet ip get\(host.hostFlag)` lists them",
+                    target: address)
             }
             try row.delete(db)
             return row.record(on: host, adapter: adapter)

@@ -35,7 +35,8 @@ struct NatRow: Codable, FetchableRecord, PersistableRecord, Sendable {
             shown = id
         }
         guard let found else {
-            throw NestError(.objectNotFound, "no NAT '\(shown)' on \(host.computerName); `netnat get\(host.hostFlag)` lists them", target: shown)
+            throw NestError(
+                .objectNotFound, "no NAT '\(shown)' on \(host.computerName); `netnat get\(host.hostFlag)` lists them", target: shown)
         }
         return found
     }
@@ -77,7 +78,9 @@ public struct MappingSpec: Sendable {
     public var internalIPAddress: String
     public var internalPort: Int?
 
-    public init(natName: String, protocol: String, externalIPAddress: String, externalPort: Int, internalIPAddress: String, internalPort: Int?) {
+    public init(
+        natName: String, protocol: String, externalIPAddress: String, externalPort: Int, internalIPAddress: String, internalPort: Int?
+    ) {
         self.natName = natName
         self.protocol = `protocol`
         self.externalIPAddress = externalIPAddress
@@ -90,28 +93,35 @@ public struct MappingSpec: Sendable {
 extension Inventory {
     /// Creates a NAT (New-NetNat). WinNAT's documented limits hold: one NAT per host ("you're limited to one NAT
     /// network per host") unless `allowMultiple`, and never two NATs with overlapping internal prefixes.
-    public func newNat(host path: String?, name: String, internalPrefix: String, externalPrefix: String?, allowMultiple: Bool) throws(NestError) -> Record {
+    public func newNat(host path: String?, name: String, internalPrefix: String, externalPrefix: String?, allowMultiple: Bool)
+        throws(NestError) -> Record
+    {
         try ObjectName.validate(name, kind: "NAT")
         let prefix = try IPv4Prefix.parse(internalPrefix).mapError { NestError($0.category, $0.message, target: name) }.get()
         guard (1...30).contains(prefix.length) else {
-            throw NestError(.invalidAddress, "internal prefix \(prefix) leaves no room for hosts; use a prefix length of 1 to 30", target: name)
+            throw NestError(
+                .invalidAddress, "internal prefix \(prefix) leaves no room for hosts; use a prefix length of 1 to 30", target: name)
         }
         var external: IPv4Prefix?
         if let externalPrefix {
             external = try IPv4Prefix.parse(externalPrefix).mapError { NestError($0.category, $0.message, target: name) }.get()
         }
         if let external, external.overlaps(prefix) {
-            throw NestError(.prefixOverlap, "external prefix \(external) overlaps internal prefix \(prefix); WinNAT requires them apart", target: name)
+            throw NestError(
+                .prefixOverlap, "external prefix \(external) overlaps internal prefix \(prefix); WinNAT requires them apart", target: name)
         }
         return try store.write { db in
             let host = try Host.resolveForChange(path, in: db)
             let existing = try NatRow.filter(Column("host") == host.key).fetchAll(db)
             if let same = existing.first(where: { $0.name.lowercased() == name.lowercased() }) {
-                throw NestError(.nameInUse, "a NAT named '\(same.name)' already exists on \(host.computerName); choose another name", target: name)
+                throw NestError(
+                    .nameInUse, "a NAT named '\(same.name)' already exists on \(host.computerName); choose another name", target: name)
             }
             for other in existing {
                 if let otherPrefix = try? IPv4Prefix.parse(other.internalPrefix).get(), otherPrefix.overlaps(prefix) {
-                    throw NestError(.prefixOverlap, "internal prefix \(prefix) overlaps NAT '\(other.name)' (\(otherPrefix)); choose a disjoint prefix", target: name)
+                    throw NestError(
+                        .prefixOverlap, "internal prefix \(prefix) overlaps NAT '\(other.name)' (\(otherPrefix)); choose a disjoint prefix",
+                        target: name)
                 }
             }
             if let other = existing.first, !allowMultiple {
@@ -120,7 +130,8 @@ extension Inventory {
                     "NAT '\(other.name)' already exists on \(host.computerName), and Hyper-V's WinNAT is limited to one NAT network per host; remove it (netnat remove \(other.name)\(host.hostFlag)) or pass --allow-multiple",
                     target: name)
             }
-            let row = NatRow(id: Self.newId(), host: host.key, name: name, internalPrefix: prefix.description, externalPrefix: external?.description)
+            let row = NatRow(
+                id: Self.newId(), host: host.key, name: name, internalPrefix: prefix.description, externalPrefix: external?.description)
             try row.insert(db)
             return row.record(on: host)
         }
@@ -130,7 +141,8 @@ extension Inventory {
     public func natRecords(host path: String?, selectors: [NamedSelector] = []) throws(NestError) -> [Record] {
         try store.read { db in
             let host = try Host.resolve(path, in: db).host
-            let rows = selectors.isEmpty
+            let rows =
+                selectors.isEmpty
                 ? try NatRow.filter(Column("host") == host.key).order(Column("name")).fetchAll(db)
                 : try selectors.map { try NatRow.fetch($0, on: host, db) }
             return rows.map { $0.record(on: host) }
@@ -158,7 +170,9 @@ extension Inventory {
                 throw NestError(.invalidArgument, "protocol '\(spec.protocol)' is not TCP or UDP", target: nat.name)
             }
             guard let external = IPv4Address(spec.externalIPAddress) else {
-                throw NestError(.invalidAddress, "external address '\(spec.externalIPAddress)' is not an IPv4 address (0.0.0.0 means any)", target: nat.name)
+                throw NestError(
+                    .invalidAddress, "external address '\(spec.externalIPAddress)' is not an IPv4 address (0.0.0.0 means any)",
+                    target: nat.name)
             }
             guard let internalAddress = IPv4Address(spec.internalIPAddress) else {
                 throw NestError(.invalidAddress, "internal address '\(spec.internalIPAddress)' is not an IPv4 address", target: nat.name)
@@ -168,14 +182,21 @@ extension Inventory {
                 throw NestError(.invalidArgument, "\(which) port \(port) is out of range; ports are 1 to 65535", target: nat.name)
             }
             if let prefix = try? IPv4Prefix.parse(nat.internalPrefix).get(), !prefix.contains(internalAddress) {
-                throw NestError(.addressOutsideNat, "internal address \(internalAddress) is outside NAT '\(nat.name)' (\(prefix)); map to an address of a VM behind it", target: nat.name)
+                throw NestError(
+                    .addressOutsideNat,
+                    "internal address \(internalAddress) is outside NAT '\(nat.name)' (\(prefix)); map to an address of a VM behind it",
+                    target: nat.name)
             }
             let clash = try MappingRow.filter(
                 Column("host") == host.key && Column("protocol") == proto && Column("externalPort") == spec.externalPort
-                    && (Column("externalIPAddress") == external.description || Column("externalIPAddress") == "0.0.0.0" || external.description == "0.0.0.0")
+                    && (Column("externalIPAddress") == external.description || Column("externalIPAddress") == "0.0.0.0"
+                        || external.description == "0.0.0.0")
             ).fetchOne(db)
             if let clash {
-                throw NestError(.mappingInUse, "\(proto) port \(spec.externalPort) on \(clash.externalIPAddress) is already mapped (StaticMappingID \(clash.id ?? 0)); remove that mapping or choose another port", target: nat.name)
+                throw NestError(
+                    .mappingInUse,
+                    "\(proto) port \(spec.externalPort) on \(clash.externalIPAddress) is already mapped (StaticMappingID \(clash.id ?? 0)); remove that mapping or choose another port",
+                    target: nat.name)
             }
             var row = MappingRow(
                 id: nil, host: host.key, natId: nat.id, protocol: proto, externalIPAddress: external.description,
@@ -195,7 +216,10 @@ extension Inventory {
             if !ids.isEmpty {
                 rows = try ids.map { id in
                     guard let row = rows.first(where: { $0.id == id }) else {
-                        throw NestError(.objectNotFound, "no static mapping \(id) on \(host.computerName); `netnat mapping get\(host.hostFlag)` lists them", target: String(id))
+                        throw NestError(
+                            .objectNotFound,
+                            "no static mapping \(id) on \(host.computerName); `netnat mapping get\(host.hostFlag)` lists them",
+                            target: String(id))
                     }
                     return row
                 }
@@ -212,7 +236,9 @@ extension Inventory {
         try store.write { db in
             let host = try Host.resolveForChange(path, in: db)
             guard let row = try MappingRow.filter(Column("host") == host.key && Column("id") == id).fetchOne(db) else {
-                throw NestError(.objectNotFound, "no static mapping \(id) on \(host.computerName); `netnat mapping get\(host.hostFlag)` lists them", target: String(id))
+                throw NestError(
+                    .objectNotFound, "no static mapping \(id) on \(host.computerName); `netnat mapping get\(host.hostFlag)` lists them",
+                    target: String(id))
             }
             let name = try String.fetchOne(db, sql: "SELECT name FROM netNat WHERE id = ?", arguments: [row.natId]) ?? ""
             try row.delete(db)

@@ -35,13 +35,17 @@ public struct AdapterRow: Codable, FetchableRecord, PersistableRecord, Sendable 
     }
 
     /// Adds an adapter to `vm`, and inside the VM the host adapter the guest sees for it ("Ethernet").
-    static func add(to vm: inout VMRow, name: String, switchId: String?, staticMac: String?, on host: Host, _ db: Database) throws -> AdapterRow {
+    static func add(to vm: inout VMRow, name: String, switchId: String?, staticMac: String?, on host: Host, _ db: Database) throws
+        -> AdapterRow
+    {
         if vm.generation == 1 {
             try vm.requireOff(toChange: "Network Adapter", host: host)
         }
         let count = try Int.fetchOne(db, sql: "SELECT count(*) FROM vmNetworkAdapter WHERE vmId = ?", arguments: [vm.id]) ?? 0
         guard count < maximumPerVM else {
-            throw NestError(.adapterLimit, "VM '\(vm.name)' already has \(maximumPerVM) network adapters, the most a VM can have; remove one first", target: vm.name)
+            throw NestError(
+                .adapterLimit, "VM '\(vm.name)' already has \(maximumPerVM) network adapters, the most a VM can have; remove one first",
+                target: vm.name)
         }
         let mac = try staticMac.map { try MacPool.checkStatic($0, on: host, db) } ?? MacPool.next(on: host, db)
         let adapter = AdapterRow(
@@ -78,7 +82,9 @@ extension Inventory {
             guard let adapter = try AdapterRow.filter(Column("host") == host.key && Column("id") == id.lowercased()).fetchOne(db),
                 let vm = try VMRow.fetchOne(db, key: adapter.vmId)
             else {
-                throw NestError(.objectNotFound, "no network adapter with Id \(id) on \(host.computerName); `vmnet get\(host.hostFlag)` lists them", target: id)
+                throw NestError(
+                    .objectNotFound, "no network adapter with Id \(id) on \(host.computerName); `vmnet get\(host.hostFlag)` lists them",
+                    target: id)
             }
             return [(adapter, vm)]
         case .vm(let vmSelector, let adapterName):
@@ -87,14 +93,19 @@ extension Inventory {
             if let adapterName { request = request.filter(Column("name") == adapterName) }
             let rows = try request.order(Column("position")).fetchAll(db)
             if rows.isEmpty, let adapterName {
-                throw NestError(.objectNotFound, "VM '\(vm.name)' has no network adapter named '\(adapterName)'; `vmnet get \(vm.name)\(host.hostFlag)` lists its adapters", target: vm.name)
+                throw NestError(
+                    .objectNotFound,
+                    "VM '\(vm.name)' has no network adapter named '\(adapterName)'; `vmnet get \(vm.name)\(host.hostFlag)` lists its adapters",
+                    target: vm.name)
             }
             return rows.map { ($0, vm) }
         }
     }
 
     func adapterRecord(_ adapter: AdapterRow, vm: VMRow, on host: Host, _ db: Database) throws -> Record {
-        let switchName = try adapter.switchId.flatMap { try String.fetchOne(db, sql: "SELECT name FROM vmSwitch WHERE id = ?", arguments: [$0]) }
+        let switchName = try adapter.switchId.flatMap {
+            try String.fetchOne(db, sql: "SELECT name FROM vmSwitch WHERE id = ?", arguments: [$0])
+        }
         // The addresses the guest gave the adapter it sees for this one, inside the VM's own inventory.
         let addresses = try String.fetchAll(
             db, sql: "SELECT ip.address FROM netIPAddress ip JOIN netAdapter n ON n.id = ip.netAdapterId WHERE n.vmAdapterId = ?",
@@ -103,7 +114,9 @@ extension Inventory {
     }
 
     /// Adds a network adapter to a VM (Add-VMNetworkAdapter), connected to a switch when one is named.
-    public func addAdapter(host path: String?, _ vmSelector: VMSelector, name: String, switchName: String?, staticMac: String?) throws(NestError) -> Record {
+    public func addAdapter(host path: String?, _ vmSelector: VMSelector, name: String, switchName: String?, staticMac: String?)
+        throws(NestError) -> Record
+    {
         try store.write { db in
             let host = try Host.resolveForChange(path, in: db)
             var vm = try vmSelector.fetch(on: host, db)
@@ -151,7 +164,8 @@ extension Inventory {
                 if let value = changes.dhcpGuard { adapter.dhcpGuard = value }
                 if let value = changes.routerGuard { adapter.routerGuard = value }
                 try adapter.update(db)
-                try db.execute(sql: "UPDATE netAdapter SET macAddress = ? WHERE vmAdapterId = ?", arguments: [adapter.macAddress, adapter.id])
+                try db.execute(
+                    sql: "UPDATE netAdapter SET macAddress = ? WHERE vmAdapterId = ?", arguments: [adapter.macAddress, adapter.id])
                 vm = try VMRow.fetchOne(db, key: vm.id) ?? vm
                 return try adapterRecord(adapter, vm: vm, on: host, db)
             }

@@ -28,13 +28,16 @@ enum ProcessorLimits {
     static func checkCount(_ count: Int, generation: Int, vm: String) throws {
         let limit = maximumCount(generation: generation)
         guard (1...limit).contains(count) else {
-            throw NestError(.processorOutOfRange, "processor count \(count) is out of range; a generation \(generation) VM has 1 to \(limit)", target: vm)
+            throw NestError(
+                .processorOutOfRange, "processor count \(count) is out of range; a generation \(generation) VM has 1 to \(limit)",
+                target: vm)
         }
     }
 
     static func check(_ value: Int, in range: ClosedRange<Int>, _ what: String, vm: String) throws {
         guard range.contains(value) else {
-            throw NestError(.processorOutOfRange, "\(what) \(value) is out of range; it must be \(range.lowerBound) to \(range.upperBound)", target: vm)
+            throw NestError(
+                .processorOutOfRange, "\(what) \(value) is out of range; it must be \(range.lowerBound) to \(range.upperBound)", target: vm)
         }
     }
 }
@@ -49,7 +52,8 @@ extension Inventory {
         try store.write { db in
             let host = try Host.resolveForChange(path, in: db)
             var row = try selector.fetch(on: host, db)
-            let needsOff = changes.count != nil || changes.exposeVirtualizationExtensions != nil
+            let needsOff =
+                changes.count != nil || changes.exposeVirtualizationExtensions != nil
                 || changes.hwThreadCountPerCore != nil || changes.compatibilityForMigrationEnabled != nil
             if needsOff { try row.requireOff(toChange: "Processor", host: host) }
             if let expose = changes.exposeVirtualizationExtensions {
@@ -65,10 +69,18 @@ extension Inventory {
                 try ProcessorLimits.checkCount(count, generation: row.generation, vm: row.name)
                 row.processorCount = count
             }
-            if let value = changes.maximum { try ProcessorLimits.check(value, in: 0...100, "maximum (percent)", vm: row.name); row.processorMaximum = value }
-            if let value = changes.reserve { try ProcessorLimits.check(value, in: 0...100, "reserve (percent)", vm: row.name); row.processorReserve = value }
-            if let value = changes.relativeWeight { try ProcessorLimits.check(value, in: 1...10000, "relative weight", vm: row.name); row.relativeWeight = value }
-            if let value = changes.hwThreadCountPerCore { try ProcessorLimits.check(value, in: 0...2, "hardware threads per core", vm: row.name); row.hwThreadCountPerCore = value }
+            if let value = changes.maximum {
+                try ProcessorLimits.check(value, in: 0...100, "maximum (percent)", vm: row.name); row.processorMaximum = value
+            }
+            if let value = changes.reserve {
+                try ProcessorLimits.check(value, in: 0...100, "reserve (percent)", vm: row.name); row.processorReserve = value
+            }
+            if let value = changes.relativeWeight {
+                try ProcessorLimits.check(value, in: 1...10000, "relative weight", vm: row.name); row.relativeWeight = value
+            }
+            if let value = changes.hwThreadCountPerCore {
+                try ProcessorLimits.check(value, in: 0...2, "hardware threads per core", vm: row.name); row.hwThreadCountPerCore = value
+            }
             if let value = changes.compatibilityForMigrationEnabled { row.compatibilityForMigrationEnabled = value }
             try row.update(db)
             return HostedVM(host: host, row: row)

@@ -6,108 +6,110 @@ enum Schema {
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
         migrator.registerMigration("v1: inventory") { db in
-            try db.execute(sql: """
-                CREATE TABLE vm (
-                    id TEXT PRIMARY KEY,
-                    host TEXT NOT NULL,
-                    name TEXT NOT NULL COLLATE NOCASE,
-                    state TEXT NOT NULL,
-                    generation INTEGER NOT NULL,
-                    version TEXT NOT NULL,
-                    notes TEXT NOT NULL,
-                    image TEXT,
-                    creationTime TEXT NOT NULL,
-                    memoryStartup INTEGER NOT NULL,
-                    memoryMinimum INTEGER NOT NULL,
-                    memoryMaximum INTEGER NOT NULL,
-                    dynamicMemoryEnabled BOOLEAN NOT NULL,
-                    processorCount INTEGER NOT NULL,
-                    exposeVirtualizationExtensions BOOLEAN NOT NULL,
-                    processorMaximum INTEGER NOT NULL,
-                    processorReserve INTEGER NOT NULL,
-                    relativeWeight INTEGER NOT NULL,
-                    compatibilityForMigrationEnabled BOOLEAN NOT NULL,
-                    hwThreadCountPerCore INTEGER NOT NULL,
-                    UNIQUE (host, name)
-                );
-                CREATE TABLE vmSwitch (
-                    id TEXT PRIMARY KEY,
-                    host TEXT NOT NULL,
-                    name TEXT NOT NULL COLLATE NOCASE,
-                    switchType TEXT NOT NULL,
-                    notes TEXT NOT NULL,
-                    UNIQUE (host, name)
-                );
-                CREATE TABLE vmNetworkAdapter (
-                    id TEXT PRIMARY KEY,
-                    host TEXT NOT NULL,
-                    vmId TEXT NOT NULL REFERENCES vm(id) ON DELETE CASCADE,
-                    name TEXT NOT NULL,
-                    macAddress TEXT NOT NULL,
-                    dynamicMacAddressEnabled BOOLEAN NOT NULL,
-                    switchId TEXT REFERENCES vmSwitch(id) ON DELETE SET NULL,
-                    macAddressSpoofing BOOLEAN NOT NULL,
-                    dhcpGuard BOOLEAN NOT NULL,
-                    routerGuard BOOLEAN NOT NULL,
-                    position INTEGER NOT NULL
-                );
-                CREATE INDEX vmNetworkAdapterByVM ON vmNetworkAdapter(vmId);
-                CREATE TABLE netAdapter (
-                    id TEXT PRIMARY KEY,
-                    host TEXT NOT NULL,
-                    name TEXT NOT NULL COLLATE NOCASE,
-                    interfaceDescription TEXT NOT NULL,
-                    ifIndex INTEGER NOT NULL,
-                    macAddress TEXT NOT NULL,
-                    switchId TEXT REFERENCES vmSwitch(id) ON DELETE CASCADE,
-                    vmAdapterId TEXT REFERENCES vmNetworkAdapter(id) ON DELETE CASCADE,
-                    UNIQUE (host, name),
-                    UNIQUE (host, ifIndex)
-                );
-                CREATE TABLE netIPAddress (
-                    host TEXT NOT NULL,
-                    address TEXT NOT NULL,
-                    netAdapterId TEXT NOT NULL REFERENCES netAdapter(id) ON DELETE CASCADE,
-                    prefixLength INTEGER NOT NULL,
-                    defaultGateway TEXT,
-                    PRIMARY KEY (host, address)
-                );
-                CREATE TABLE netNat (
-                    id TEXT PRIMARY KEY,
-                    host TEXT NOT NULL,
-                    name TEXT NOT NULL COLLATE NOCASE,
-                    internalPrefix TEXT NOT NULL,
-                    externalPrefix TEXT,
-                    UNIQUE (host, name)
-                );
-                CREATE TABLE netNatStaticMapping (
-                    id INTEGER PRIMARY KEY AUTOINCREMENT,
-                    host TEXT NOT NULL,
-                    natId TEXT NOT NULL REFERENCES netNat(id) ON DELETE CASCADE,
-                    protocol TEXT NOT NULL,
-                    externalIPAddress TEXT NOT NULL,
-                    externalPort INTEGER NOT NULL,
-                    internalIPAddress TEXT NOT NULL,
-                    internalPort INTEGER NOT NULL,
-                    UNIQUE (host, protocol, externalIPAddress, externalPort)
-                );
-                CREATE TABLE macPool (
-                    host TEXT PRIMARY KEY,
-                    nextSuffix INTEGER NOT NULL
-                );
-                """)
+            try db.execute(
+                sql: """
+                    CREATE TABLE vm (
+                        id TEXT PRIMARY KEY,
+                        host TEXT NOT NULL,
+                        name TEXT NOT NULL COLLATE NOCASE,
+                        state TEXT NOT NULL,
+                        generation INTEGER NOT NULL,
+                        version TEXT NOT NULL,
+                        notes TEXT NOT NULL,
+                        image TEXT,
+                        creationTime TEXT NOT NULL,
+                        memoryStartup INTEGER NOT NULL,
+                        memoryMinimum INTEGER NOT NULL,
+                        memoryMaximum INTEGER NOT NULL,
+                        dynamicMemoryEnabled BOOLEAN NOT NULL,
+                        processorCount INTEGER NOT NULL,
+                        exposeVirtualizationExtensions BOOLEAN NOT NULL,
+                        processorMaximum INTEGER NOT NULL,
+                        processorReserve INTEGER NOT NULL,
+                        relativeWeight INTEGER NOT NULL,
+                        compatibilityForMigrationEnabled BOOLEAN NOT NULL,
+                        hwThreadCountPerCore INTEGER NOT NULL,
+                        UNIQUE (host, name)
+                    );
+                    CREATE TABLE vmSwitch (
+                        id TEXT PRIMARY KEY,
+                        host TEXT NOT NULL,
+                        name TEXT NOT NULL COLLATE NOCASE,
+                        switchType TEXT NOT NULL,
+                        notes TEXT NOT NULL,
+                        UNIQUE (host, name)
+                    );
+                    CREATE TABLE vmNetworkAdapter (
+                        id TEXT PRIMARY KEY,
+                        host TEXT NOT NULL,
+                        vmId TEXT NOT NULL REFERENCES vm(id) ON DELETE CASCADE,
+                        name TEXT NOT NULL,
+                        macAddress TEXT NOT NULL,
+                        dynamicMacAddressEnabled BOOLEAN NOT NULL,
+                        switchId TEXT REFERENCES vmSwitch(id) ON DELETE SET NULL,
+                        macAddressSpoofing BOOLEAN NOT NULL,
+                        dhcpGuard BOOLEAN NOT NULL,
+                        routerGuard BOOLEAN NOT NULL,
+                        position INTEGER NOT NULL
+                    );
+                    CREATE INDEX vmNetworkAdapterByVM ON vmNetworkAdapter(vmId);
+                    CREATE TABLE netAdapter (
+                        id TEXT PRIMARY KEY,
+                        host TEXT NOT NULL,
+                        name TEXT NOT NULL COLLATE NOCASE,
+                        interfaceDescription TEXT NOT NULL,
+                        ifIndex INTEGER NOT NULL,
+                        macAddress TEXT NOT NULL,
+                        switchId TEXT REFERENCES vmSwitch(id) ON DELETE CASCADE,
+                        vmAdapterId TEXT REFERENCES vmNetworkAdapter(id) ON DELETE CASCADE,
+                        UNIQUE (host, name),
+                        UNIQUE (host, ifIndex)
+                    );
+                    CREATE TABLE netIPAddress (
+                        host TEXT NOT NULL,
+                        address TEXT NOT NULL,
+                        netAdapterId TEXT NOT NULL REFERENCES netAdapter(id) ON DELETE CASCADE,
+                        prefixLength INTEGER NOT NULL,
+                        defaultGateway TEXT,
+                        PRIMARY KEY (host, address)
+                    );
+                    CREATE TABLE netNat (
+                        id TEXT PRIMARY KEY,
+                        host TEXT NOT NULL,
+                        name TEXT NOT NULL COLLATE NOCASE,
+                        internalPrefix TEXT NOT NULL,
+                        externalPrefix TEXT,
+                        UNIQUE (host, name)
+                    );
+                    CREATE TABLE netNatStaticMapping (
+                        id INTEGER PRIMARY KEY AUTOINCREMENT,
+                        host TEXT NOT NULL,
+                        natId TEXT NOT NULL REFERENCES netNat(id) ON DELETE CASCADE,
+                        protocol TEXT NOT NULL,
+                        externalIPAddress TEXT NOT NULL,
+                        externalPort INTEGER NOT NULL,
+                        internalIPAddress TEXT NOT NULL,
+                        internalPort INTEGER NOT NULL,
+                        UNIQUE (host, protocol, externalIPAddress, externalPort)
+                    );
+                    CREATE TABLE macPool (
+                        host TEXT PRIMARY KEY,
+                        nextSuffix INTEGER NOT NULL
+                    );
+                    """)
         }
         migrator.registerMigration("v2: machine") { db in
             // What a running VM needs beside its settings: the command line its image boots with, the worker that
             // runs it, and how its last run ended.
-            try db.execute(sql: """
-                ALTER TABLE vm ADD COLUMN commandLine TEXT NOT NULL DEFAULT '';
-                ALTER TABLE vm ADD COLUMN workerPID INTEGER;
-                ALTER TABLE vm ADD COLUMN startedAt TEXT;
-                ALTER TABLE vm ADD COLUMN instructionsRetired INTEGER NOT NULL DEFAULT 0;
-                ALTER TABLE vm ADD COLUMN exitStatus INTEGER;
-                ALTER TABLE vm ADD COLUMN exitReason TEXT;
-                """)
+            try db.execute(
+                sql: """
+                    ALTER TABLE vm ADD COLUMN commandLine TEXT NOT NULL DEFAULT '';
+                    ALTER TABLE vm ADD COLUMN workerPID INTEGER;
+                    ALTER TABLE vm ADD COLUMN startedAt TEXT;
+                    ALTER TABLE vm ADD COLUMN instructionsRetired INTEGER NOT NULL DEFAULT 0;
+                    ALTER TABLE vm ADD COLUMN exitStatus INTEGER;
+                    ALTER TABLE vm ADD COLUMN exitReason TEXT;
+                    """)
         }
         return migrator
     }

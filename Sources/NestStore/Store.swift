@@ -81,7 +81,8 @@ public final class Store: Sendable {
         if let db = error as? DatabaseError, db.resultCode == .SQLITE_NOTADB || db.resultCode == .SQLITE_CORRUPT {
             return NestError(
                 .storeUnavailable,
-                "could not \(action): \(databaseName) is damaged (\(db.message ?? "corrupt")); nothing was changed. Restore it from a backup, or move it aside to start an empty inventory")
+                "could not \(action): \(databaseName) is damaged (\(db.message ?? "corrupt")); nothing was changed. Restore it from a backup, or move it aside to start an empty inventory"
+            )
         }
         if let db = error as? DatabaseError {
             return NestError(.storeUnavailable, "could not \(action): \(db.message ?? db.description)")

@@ -33,7 +33,10 @@ public struct SwitchRow: Codable, FetchableRecord, PersistableRecord, Sendable {
 
     static func fetch(named name: String, on host: Host, _ db: Database) throws -> SwitchRow {
         guard let row = try SwitchRow.filter(Column("host") == host.key && Column("name") == name).fetchOne(db) else {
-            throw NestError(.objectNotFound, "no switch '\(name)' on \(host.computerName); `vmswitch get\(host.hostFlag)` lists them, `vmswitch new \(name) --switch-type internal\(host.hostFlag)` creates it", target: name)
+            throw NestError(
+                .objectNotFound,
+                "no switch '\(name)' on \(host.computerName); `vmswitch get\(host.hostFlag)` lists them, `vmswitch new \(name) --switch-type internal\(host.hostFlag)` creates it",
+                target: name)
         }
         return row
     }
@@ -67,7 +70,9 @@ extension Inventory {
         return try store.write { db in
             let host = try Host.resolveForChange(path, in: db)
             if let existing = try SwitchRow.filter(Column("host") == host.key && Column("name") == name).fetchOne(db) {
-                throw NestError(.nameInUse, "a switch named '\(existing.name)' already exists on \(host.computerName); choose another name", target: name)
+                throw NestError(
+                    .nameInUse, "a switch named '\(existing.name)' already exists on \(host.computerName); choose another name",
+                    target: name)
             }
             let row = SwitchRow(id: Self.newId(), host: host.key, name: name, switchType: type, notes: notes)
             try row.insert(db)

@@ -32,12 +32,19 @@ extension Inventory {
             switch row.state {
             case .off: break
             case .saved:
-                throw NestError(.vmHasSavedState, "VM '\(row.name)' has a saved state that cannot be restored yet; discard it first: vmrun remove-saved-state \(row.name)", target: row.name)
+                throw NestError(
+                    .vmHasSavedState,
+                    "VM '\(row.name)' has a saved state that cannot be restored yet; discard it first: vmrun remove-saved-state \(row.name)",
+                    target: row.name)
             case .running, .paused:
-                throw NestError(.vmAlreadyRunning, "VM '\(row.name)' is already \(row.state.rawValue.lowercased()); stop it first: vmrun stop \(row.name)", target: row.name)
+                throw NestError(
+                    .vmAlreadyRunning,
+                    "VM '\(row.name)' is already \(row.state.rawValue.lowercased()); stop it first: vmrun stop \(row.name)",
+                    target: row.name)
             }
             guard row.image != nil else {
-                throw NestError(.noImage, "VM '\(row.name)' has no image to boot; give it one: vmrun set \(row.name) --image hello", target: row.name)
+                throw NestError(
+                    .noImage, "VM '\(row.name)' has no image to boot; give it one: vmrun set \(row.name) --image hello", target: row.name)
             }
             row.state = .running
             row.startedAt = Self.preciseTimestamp()
@@ -99,7 +106,8 @@ extension Inventory {
             try store.write { db in
                 // Check again inside the transaction: a run may have ended or restarted meanwhile.
                 guard var current = try VMRow.fetchOne(db, key: row.id), current.state == .running || current.state == .paused,
-                      current.startedAt == row.startedAt, !WorkerFiles(directory: store.directory, vmId: row.id).isLocked else { return }
+                    current.startedAt == row.startedAt, !WorkerFiles(directory: store.directory, vmId: row.id).isLocked
+                else { return }
                 current.state = .off
                 current.workerPID = nil
                 current.startedAt = nil

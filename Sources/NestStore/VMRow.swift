@@ -93,7 +93,8 @@ public struct VMRow: Codable, FetchableRecord, PersistableRecord, Sendable {
     /// Fails unless the VM is Off: the message names the operation, the state and the fix.
     func requireOff(toChange what: String, host: Host) throws {
         guard state != .off else { return }
-        let fix = state == .saved
+        let fix =
+            state == .saved
             ? "remove its saved state first: vmrun remove-saved-state \(name)\(host.hostFlag)"
             : "stop the VM first: vmrun stop \(name)\(host.hostFlag)"
         throw NestError(

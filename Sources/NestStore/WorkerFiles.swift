@@ -30,7 +30,8 @@ public struct WorkerFiles: Sendable {
     /// Creates the VM's directory (mode 0700).
     public func prepare() throws(NestError) {
         do {
-            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+            try FileManager.default.createDirectory(
+                atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         } catch {
             throw NestError(.storeUnavailable, "cannot create \(directory): \(error.localizedDescription)")
         }

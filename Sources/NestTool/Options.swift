@@ -4,10 +4,17 @@ import NestStore
 
 /// Where the state lives and which host's inventory a command acts on; every tool takes these.
 public struct GlobalOptions: ParsableArguments {
-    @Option(name: .customLong("state-dir"), help: ArgumentHelp("The state directory (default: $NESTVM_HOME, else ${XDG_STATE_HOME:-~/.local/state}/nestvm).", valueName: "dir"), completion: .directory)
+    @Option(
+        name: .customLong("state-dir"),
+        help: ArgumentHelp("The state directory (default: $NESTVM_HOME, else ${XDG_STATE_HOME:-~/.local/state}/nestvm).", valueName: "dir"),
+        completion: .directory)
     public var stateDirectory: String?
 
-    @Option(name: [.customLong("host"), .customLong("computer-name")], help: ArgumentHelp("Act inside this VM's inventory (a VM running a hypervisor), or lab1/nested1 for deeper levels (default: $NESTVM_HOST, else localhost).", valueName: "vm"), completion: Completions.vmNames(onHost: false))
+    @Option(
+        name: [.customLong("host"), .customLong("computer-name")],
+        help: ArgumentHelp(
+            "Act inside this VM's inventory (a VM running a hypervisor), or lab1/nested1 for deeper levels (default: $NESTVM_HOST, else localhost).",
+            valueName: "vm"), completion: Completions.vmNames(onHost: false))
     public var host: String?
 
     public init() {}
@@ -34,7 +41,10 @@ public struct GlobalOptions: ParsableArguments {
 
 /// How records are printed.
 public struct OutputOptions: ParsableArguments {
-    @Option(name: .long, help: ArgumentHelp("Output format: json (JSON Lines), table, list or tsv (default: table on a terminal, else json).", valueName: "format"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Output format: json (JSON Lines), table, list or tsv (default: table on a terminal, else json).", valueName: "format"))
     public var format: OutputFormat?
 
     @Option(name: [.customShort("o"), .long], help: ArgumentHelp("Only these keys, comma-separated, in this order.", valueName: "keys"))
@@ -62,7 +72,10 @@ public struct ChangeOptions: ParsableArguments {
     @Flag(name: .customLong("stop-on-error"), help: "Stop at the first object that fails instead of going on with the rest.")
     public var stopOnError = false
 
-    @Option(name: .long, help: ArgumentHelp("Format of what --passthru prints: json, table, list or tsv (default: table on a terminal, else json).", valueName: "format"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Format of what --passthru prints: json, table, list or tsv (default: table on a terminal, else json).", valueName: "format"))
     public var format: OutputFormat?
 
     public init() {}

@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 import NestRecords
 
@@ -49,7 +49,8 @@ public final class Emitter {
 
     /// An emitter for the output options of a listing command.
     public convenience init(options: OutputOptions, view: [Column]) {
-        self.init(format: options.format, fields: options.fieldList, showsHeadings: !options.noHeadings, namesOnly: options.namesOnly, view: view)
+        self.init(
+            format: options.format, fields: options.fieldList, showsHeadings: !options.noHeadings, namesOnly: options.namesOnly, view: view)
     }
 
     /// An emitter for what `--passthru` prints.

@@ -122,7 +122,9 @@ public final class Session {
         guard let computer = input.record.string("ComputerName"), !computer.isEmpty else { return global.hostPath }
         let fromRecord = computer.lowercased() == "localhost" ? nil : computer
         if let flag = global.hostPath, (flag.lowercased() == "localhost" ? nil : flag)?.lowercased() != fromRecord?.lowercased() {
-            throw NestError(.invalidRecord, "stdin line \(input.line): the record is from host '\(computer)' but --host says '\(flag)'; drop one of them")
+            throw NestError(
+                .invalidRecord,
+                "stdin line \(input.line): the record is from host '\(computer)' but --host says '\(flag)'; drop one of them")
         }
         return fromRecord
     }

@@ -32,16 +32,19 @@ public enum VMXCapabilities {
     static let entryDefault1: UInt32 = 0x0000_11FF
 
     /// Pin-based controls offered.
-    static let pinAllowed1: UInt32 = pinDefault1 | Pin.externalInterruptExiting | Pin.nmiExiting | Pin.virtualNMIs
+    static let pinAllowed1: UInt32 =
+        pinDefault1 | Pin.externalInterruptExiting | Pin.nmiExiting | Pin.virtualNMIs
         | Pin.activatePreemptionTimer
     /// Primary processor-based controls offered.
-    static let procAllowed1: UInt32 = procDefault1 | Primary.interruptWindowExiting | Primary.useTSCOffsetting
+    static let procAllowed1: UInt32 =
+        procDefault1 | Primary.interruptWindowExiting | Primary.useTSCOffsetting
         | Primary.hltExiting | Primary.invlpgExiting | Primary.mwaitExiting | Primary.rdpmcExiting | Primary.rdtscExiting
         | Primary.cr3LoadExiting | Primary.cr3StoreExiting | Primary.cr8LoadExiting | Primary.cr8StoreExiting
         | Primary.nmiWindowExiting | Primary.movDRExiting | Primary.unconditionalIOExiting | Primary.useIOBitmaps
         | Primary.useMSRBitmaps | Primary.monitorExiting | Primary.pauseExiting | Primary.activateSecondary
     /// Secondary processor-based controls offered.
-    static let secondaryAllowed1: UInt32 = Secondary.enableEPT | Secondary.descriptorTableExiting | Secondary.enableRDTSCP
+    static let secondaryAllowed1: UInt32 =
+        Secondary.enableEPT | Secondary.descriptorTableExiting | Secondary.enableRDTSCP
         | Secondary.enableVPID | Secondary.wbinvdExiting | Secondary.rdrandExiting | Secondary.rdseedExiting
     /// VM-exit controls offered: save debug controls (2), host address-space size (9), acknowledge interrupt on
     /// exit (15), save/load IA32_PAT (18, 19), save/load IA32_EFER (20, 21), save preemption timer (22).

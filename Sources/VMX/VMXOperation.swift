@@ -26,8 +26,10 @@ public struct VMXOperation: Sendable {
 
     /// Emulates VMXON for the guest-physical pointer stored at the operand. `readPhysical` reads 4 bytes of
     /// guest-physical memory (nil when nothing is there).
-    public mutating func vmxon(cpu: CPU, exit: VMExit, featureControl: UInt64,
-                               readPhysical: (UInt64) -> UInt64?) -> VMXInstructionResult {
+    public mutating func vmxon(
+        cpu: CPU, exit: VMExit, featureControl: UInt64,
+        readPhysical: (UInt64) -> UInt64?
+    ) -> VMXInstructionResult {
         if VMXOperand.isRegister(exit) { return .fault(.invalidOpcode) }
         if isInVMXOperation {
             if cpu.cpl > 0 { return .fault(.generalProtection(0)) }

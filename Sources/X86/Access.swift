@@ -120,7 +120,6 @@ extension CPU {
         return value
     }
 
-
     func writeSplit(_ linear: UInt64, _ size: Int, _ value: UInt64) throws(Event) {
         // Translate both pages before writing either, so a fault leaves memory unchanged.
         _ = try translate(linear, .write)

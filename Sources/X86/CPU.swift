@@ -72,8 +72,9 @@ public final class CPU {
 
     /// Hit and miss counters: a fetch served from decoded instructions is a decode hit.
     public var statistics: Statistics {
-        Statistics(decodeHits: instructionsRetired > decodeMisses ? instructionsRetired - decodeMisses : 0, decodeMisses: decodeMisses,
-                   tlbHits: tlbStatistics.hits, tlbMisses: tlbStatistics.misses)
+        Statistics(
+            decodeHits: instructionsRetired > decodeMisses ? instructionsRetired - decodeMisses : 0, decodeMisses: decodeMisses,
+            tlbHits: tlbStatistics.hits, tlbMisses: tlbStatistics.misses)
     }
 
     var tlb: TLB
@@ -141,8 +142,9 @@ public final class CPU {
 
     func controlsChanged() {
         invalidateFetchWindow()
-        tlb.selectContext(vpid: controls.has(secondary: ExecutionControls.Secondary.enableVPID) ? controls.vpid : 0,
-                          eptPointer: controls.has(secondary: ExecutionControls.Secondary.enableEPT) ? controls.eptPointer : 0)
+        tlb.selectContext(
+            vpid: controls.has(secondary: ExecutionControls.Secondary.enableVPID) ? controls.vpid : 0,
+            eptPointer: controls.has(secondary: ExecutionControls.Secondary.enableEPT) ? controls.eptPointer : 0)
     }
 }
 

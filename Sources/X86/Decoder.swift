@@ -5,7 +5,7 @@
 /// RIP-relative addressing. Encodings invalid in 64-bit mode raise #UD.
 public enum Decoder {
     /// Decodes the instruction at `bytes`, of which `available` are readable (at most 15 are used).
-    
+
     public static func decode(_ bytes: UnsafeRawPointer, available: Int) -> Result<Instruction, DecodeFailure> {
         var inst = Instruction()
         var i = 0

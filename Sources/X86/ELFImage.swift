@@ -41,8 +41,10 @@ public struct ELFImage: Sendable {
             guard u32(h) == 1 else { continue }  // PT_LOAD
             let offset = u64(h + 8), fileSize = u64(h + 32), memorySize = u64(h + 40)
             guard offset + fileSize <= UInt64(bytes.count), fileSize <= memorySize else { throw .truncated("segment \(k)") }
-            segments.append(Segment(physicalAddress: u64(h + 24), virtualAddress: u64(h + 16),
-                                    data: Array(bytes[Int(offset)..<Int(offset + fileSize)]), memorySize: memorySize))
+            segments.append(
+                Segment(
+                    physicalAddress: u64(h + 24), virtualAddress: u64(h + 16),
+                    data: Array(bytes[Int(offset)..<Int(offset + fileSize)]), memorySize: memorySize))
         }
     }
 
@@ -52,7 +54,8 @@ public struct ELFImage: Sendable {
             guard memory.contains(segment.physicalAddress, count: Int(segment.memorySize)) else {
                 throw .segmentOutsideMemory(address: segment.physicalAddress, size: segment.memorySize)
             }
-            memory.load(segment.data + [UInt8](repeating: 0, count: Int(segment.memorySize) - segment.data.count), at: segment.physicalAddress)
+            memory.load(
+                segment.data + [UInt8](repeating: 0, count: Int(segment.memorySize) - segment.data.count), at: segment.physicalAddress)
         }
     }
 }

@@ -11,7 +11,6 @@ extension CPU {
         public static let linearValid: UInt64 = 1 << 7, translatedAccess: UInt64 = 1 << 8
     }
 
-
     func eptTranslate(_ physical: UInt64, _ access: Access, linear: UInt64, pagingStructure: Bool) throws(Event) -> UInt64 {
         var pointers = [controls.eptPointer]
         pointers += controls.outerEPTPointers
@@ -73,7 +72,8 @@ extension CPU {
         let needed: UInt64 = access == .read ? 1 : (access == .write ? 2 : 4)
         guard permissions & needed != 0 else {
             var exit = VMExit(reason: ExitReason.eptViolation)
-            exit.qualification = (access == .read ? EPTQualification.read : 0) | (access == .write ? EPTQualification.write : 0)
+            exit.qualification =
+                (access == .read ? EPTQualification.read : 0) | (access == .write ? EPTQualification.write : 0)
                 | (access == .execute ? EPTQualification.fetch : 0) | permissions << 3 | EPTQualification.linearValid
                 | (pagingStructure ? 0 : EPTQualification.translatedAccess)
             exit.guestPhysicalAddress = physical

@@ -48,7 +48,9 @@ extension CPU {
         let value = try readRM(i, size)
         let forward = i.opcode == 0xBC
         if i.repeatPrefix == 0xF3 {
-            let count: UInt64 = value == 0 ? bits
+            let count: UInt64 =
+                value == 0
+                ? bits
                 : UInt64(forward ? value.trailingZeroBitCount : value.leadingZeroBitCount - (64 - Int(bits)))
             setRegister(i.reg, size, count, rex: i.rex)
             materializeFlags()

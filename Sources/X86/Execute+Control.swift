@@ -44,7 +44,8 @@ extension CPU {
         segments[SegmentRegister.cs.rawValue].selector = newCS
         invalidateFetchWindow()
         segments[SegmentRegister.ss.rawValue].selector = newSS
-        segments[SegmentRegister.ss.rawValue].attributes = (segments[SegmentRegister.ss.rawValue].attributes & ~(3 << 5)) | UInt32(returnCPL) << 5
+        segments[SegmentRegister.ss.rawValue].attributes =
+            (segments[SegmentRegister.ss.rawValue].attributes & ~(3 << 5)) | UInt32(returnCPL) << 5
         gpr[Reg.rsp] = newRSP
         rip = newRIP
     }
@@ -87,7 +88,8 @@ extension CPU {
         let selector = UInt16(truncatingIfNeeded: try readRM(i, 2))
         if selector & 0xFFFC == 0 {
             guard register != SegmentRegister.ss.rawValue || cpl == 3 else { throw .fault(.generalProtection(0)) }
-            segments[register] = Segment(selector: selector, base: register >= 4 ? segments[register].base : 0, limit: 0, attributes: 1 << 16)
+            segments[register] = Segment(
+                selector: selector, base: register >= 4 ? segments[register].base : 0, limit: 0, attributes: 1 << 16)
             return
         }
         let table = selector & 4 != 0 ? ldtr : Segment(base: gdtrBase, limit: gdtrLimit)
@@ -158,7 +160,8 @@ extension CPU {
         let target = to64 ? gpr[Reg.rcx] : gpr[Reg.rcx] & 0xFFFF_FFFF
         let high = Int64(bitPattern: target) >> 47
         guard high == 0 || high == -1 else { throw .fault(.generalProtection(0)) }
-        segments[SegmentRegister.cs.rawValue] = Segment(selector: (to64 ? base &+ 16 : base) | 3, base: 0, limit: 0xFFFF_FFFF, attributes: to64 ? 0xA0FB : 0xC0FB)
+        segments[SegmentRegister.cs.rawValue] = Segment(
+            selector: (to64 ? base &+ 16 : base) | 3, base: 0, limit: 0xFFFF_FFFF, attributes: to64 ? 0xA0FB : 0xC0FB)
         invalidateFetchWindow()
         segments[SegmentRegister.ss.rawValue] = Segment(selector: (base &+ 8) | 3, base: 0, limit: 0xFFFF_FFFF, attributes: 0xC0F3)
         rflags = (gpr[Reg.r11] & Flag.writable) | Flag.reserved1

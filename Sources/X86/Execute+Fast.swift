@@ -71,7 +71,8 @@ enum FastForm: UInt8 {
         case 0x54...0x57: return plain ? sseLogic : sse
         case 0xDB, 0xDF, 0xEB, 0xEF: return p66 && plain ? sseLogic : sse
         case 0x71...0x73: return p66 && plain && i.mod == 3 && CPU.isShiftImmediate(i) ? sseShiftImmediate : sse
-        case 0x60...0x6D, 0x74...0x76, 0xD4, 0xD5, 0xD8...0xDA, 0xDC...0xDE, 0xE0, 0xE3...0xE5, 0xE8...0xEA, 0xEC...0xEE, 0xF4, 0xF6, 0xF8...0xFE:
+        case 0x60...0x6D, 0x74...0x76, 0xD4, 0xD5, 0xD8...0xDA, 0xDC...0xDE, 0xE0, 0xE3...0xE5, 0xE8...0xEA, 0xEC...0xEE, 0xF4, 0xF6,
+            0xF8...0xFE:
             return p66 && plain ? ssePacked : sse
         default: return sse
         }
@@ -191,7 +192,11 @@ extension CPU {
                 try write(effectiveAddress(i), Int(i.operandSize), gpr[Int(i.reg)])
             case .lea:
                 var address = UInt64(bitPattern: i.displacement)
-                if i.base == Instruction.ripBase { address &+= rip } else if i.base != Instruction.noRegister { address &+= gpr[Int(i.base)] }
+                if i.base == Instruction.ripBase {
+                    address &+= rip
+                } else if i.base != Instruction.noRegister {
+                    address &+= gpr[Int(i.base)]
+                }
                 if i.index != Instruction.noRegister { address &+= gpr[Int(i.index)] << UInt64(i.scale) }
                 gpr[Int(i.reg)] = address & mask
             case .jcc:
@@ -240,7 +245,10 @@ extension CPU {
                 let r = fastALU(op, gpr[Reg.rax] & mask, i.immediate & mask, bits: bits, mask: mask)
                 if op != 7 { gpr[Reg.rax] = r }
             case .signExtendAccumulator:
-                gpr[Reg.rax] = wide ? UInt64(bitPattern: Int64(Int32(truncatingIfNeeded: gpr[Reg.rax]))) : UInt64(UInt32(bitPattern: Int32(Int16(truncatingIfNeeded: gpr[Reg.rax]))))
+                gpr[Reg.rax] =
+                    wide
+                    ? UInt64(bitPattern: Int64(Int32(truncatingIfNeeded: gpr[Reg.rax])))
+                    : UInt64(UInt32(bitPattern: Int32(Int16(truncatingIfNeeded: gpr[Reg.rax]))))
             case .aluRegisterToMemory:
                 let op = UInt8(truncatingIfNeeded: i.op >> 3) & 7
                 let address = effectiveAddress(i)

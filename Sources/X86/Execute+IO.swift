@@ -46,9 +46,11 @@ extension CPU {
             var exit = VMExit(reason: ExitReason.ioInstruction, instructionLength: UInt32(i.length))
             exit.qualification = UInt64(size - 1) | (isIn ? 1 << 3 : 0) | 1 << 4 | (i.repeatPrefix != 0 ? 1 << 5 : 0) | port << 16
             let addressSizeCode: UInt32 = i.addressSize == 4 ? 1 : 2
-            let segment = UInt32(isIn ? SegmentRegister.es.rawValue : (i.segment != Instruction.noSegment ? Int(i.segment) : SegmentRegister.ds.rawValue))
+            let segment = UInt32(
+                isIn ? SegmentRegister.es.rawValue : (i.segment != Instruction.noSegment ? Int(i.segment) : SegmentRegister.ds.rawValue))
             exit.instructionInfo = addressSizeCode << 7 | segment << 15
-            exit.guestLinearAddress = isIn ? gpr[Reg.rdi] : gpr[Reg.rsi] &+ (i.segment != Instruction.noSegment ? segments[Int(i.segment)].base : 0)
+            exit.guestLinearAddress =
+                isIn ? gpr[Reg.rdi] : gpr[Reg.rsi] &+ (i.segment != Instruction.noSegment ? segments[Int(i.segment)].base : 0)
             throw .exit(exit)
         }
         let step = UInt64(size)

@@ -128,11 +128,12 @@ extension CPU {
         }
         count = (count &- 1) & Self.mask(UInt64(counterSize * 8))
         setRegister(1, counterSize, count, rex: 0)
-        let taken = switch i.opcode {
-        case 0xE0: count != 0 && !zeroFlag
-        case 0xE1: count != 0 && zeroFlag
-        default: count != 0
-        }
+        let taken =
+            switch i.opcode {
+            case 0xE0: count != 0 && !zeroFlag
+            case 0xE1: count != 0 && zeroFlag
+            default: count != 0
+            }
         if taken { branch(i.immediate, i) }
     }
 }

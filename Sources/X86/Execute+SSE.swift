@@ -119,7 +119,9 @@ extension CPU {
         case 0x50:
             guard !i.isMemory else { throw .fault(.invalidOpcode) }
             let v = xmmValue(i.rm)
-            let bits: UInt64 = p66 ? (v.0 >> 63) | (v.1 >> 63) << 1
+            let bits: UInt64 =
+                p66
+                ? (v.0 >> 63) | (v.1 >> 63) << 1
                 : (v.0 >> 31 & 1) | (v.0 >> 63) << 1 | (v.1 >> 31 & 1) << 2 | (v.1 >> 63) << 3
             setRegister(i.reg, 4, bits, rex: i.rex)
         case 0x54, 0x55, 0x56, 0x57, 0xDB, 0xDF, 0xEB, 0xEF:
@@ -175,8 +177,12 @@ extension CPU {
             if p66 {
                 setXMM(i.reg, (order & 1 == 0 ? a.0 : a.1, order & 2 == 0 ? b.0 : b.1))
             } else {
-                setXMM(i.reg, (Self.doubleword(a, order & 3) | Self.doubleword(a, order >> 2 & 3) << 32,
-                               Self.doubleword(b, order >> 4 & 3) | Self.doubleword(b, order >> 6 & 3) << 32))
+                setXMM(
+                    i.reg,
+                    (
+                        Self.doubleword(a, order & 3) | Self.doubleword(a, order >> 2 & 3) << 32,
+                        Self.doubleword(b, order >> 4 & 3) | Self.doubleword(b, order >> 6 & 3) << 32
+                    ))
             }
         case 0xC4:
             guard p66 else { throw .fault(.invalidOpcode) }  // PINSRW
@@ -199,7 +205,8 @@ extension CPU {
                 bits |= ((v.1 >> (8 * UInt64(k) + 7)) & 1) << UInt64(k + 8)
             }
             setRegister(i.reg, 4, bits, rex: i.rex)
-        case 0x60...0x6D, 0x74...0x76, 0xD4, 0xD5, 0xD8...0xDA, 0xDC...0xDE, 0xE0, 0xE3...0xE5, 0xE8...0xEA, 0xEC...0xEE, 0xF4, 0xF6, 0xF8...0xFE:
+        case 0x60...0x6D, 0x74...0x76, 0xD4, 0xD5, 0xD8...0xDA, 0xDC...0xDE, 0xE0, 0xE3...0xE5, 0xE8...0xEA, 0xEC...0xEE, 0xF4, 0xF6,
+            0xF8...0xFE:
             guard p66 else { throw .fault(.invalidOpcode) }
             let a = xmmValue(i.reg), b = try readXMMOperand(i, aligned: true)
             setXMM(i.reg, try Self.packedInteger(i.opcode, a, b))
@@ -251,7 +258,8 @@ extension CPU {
     @inline(__always)
     static func laneShift(_ v: (UInt64, UInt64), width: UInt64, count: UInt64, kind: Int) -> (UInt64, UInt64) {
         @inline(__always)
-        func shift<U: SIMD, S: SIMD>(_: U.Type, _: S.Type) -> (UInt64, UInt64) where U.Scalar: FixedWidthInteger & UnsignedInteger, S.Scalar: FixedWidthInteger & SignedInteger {
+        func shift<U: SIMD, S: SIMD>(_: U.Type, _: S.Type) -> (UInt64, UInt64)
+        where U.Scalar: FixedWidthInteger & UnsignedInteger, S.Scalar: FixedWidthInteger & SignedInteger {
             switch kind {
             case 0: return count >= width ? (0, 0) : value(lanes(v, as: U.self) &>> U(repeating: U.Scalar(count)))
             case 1: return count >= width ? (0, 0) : value(lanes(v, as: U.self) &<< U(repeating: U.Scalar(count)))
@@ -285,8 +293,11 @@ extension CPU {
         typealias U32 = SIMD4<UInt32>
         typealias S32 = SIMD4<Int32>
         typealias U64 = SIMD2<UInt64>
-        @inline(__always) func lanewise<V: SIMD>(_: V.Type, _ f: (V, V) -> V) -> (UInt64, UInt64) { value(f(lanes(a, as: V.self), lanes(b, as: V.self))) }
-        @inline(__always) func compare<V: SIMD>(_: V.Type, _ f: (V, V) -> SIMDMask<V.MaskStorage>) -> (UInt64, UInt64) where V.Scalar: FixedWidthInteger {
+        @inline(__always) func lanewise<V: SIMD>(_: V.Type, _ f: (V, V) -> V) -> (UInt64, UInt64) {
+            value(f(lanes(a, as: V.self), lanes(b, as: V.self)))
+        }
+        @inline(__always) func compare<V: SIMD>(_: V.Type, _ f: (V, V) -> SIMDMask<V.MaskStorage>) -> (UInt64, UInt64)
+        where V.Scalar: FixedWidthInteger {
             select(f(lanes(a, as: V.self), lanes(b, as: V.self)), V.self)
         }
         func interleave(_ x: UInt64, _ y: UInt64, _ w: UInt64) -> (UInt64, UInt64) {
@@ -296,7 +307,11 @@ extension CPU {
             for k in 0..<n {
                 let xi = (x >> (k * w)) & mask, yi = (y >> (k * w)) & mask
                 let position = 2 * k * w
-                if position < 64 { low |= xi << position | yi << (position + w) } else { high |= xi << (position - 64) | yi << (position - 64 + w) }
+                if position < 64 {
+                    low |= xi << position | yi << (position + w)
+                } else {
+                    high |= xi << (position - 64) | yi << (position - 64 + w)
+                }
             }
             return (low, high)
         }

@@ -5,11 +5,12 @@ extension CPU {
     func executeShiftGroup(_ i: Instruction) throws(Event) {
         let size = i.opcode & 1 == 0 ? 1 : Int(i.operandSize)
         let bits = UInt64(size * 8)
-        let countSource: UInt64 = switch i.opcode {
-        case 0xC0, 0xC1: i.immediate
-        case 0xD0, 0xD1: 1
-        default: gpr[Reg.rcx]
-        }
+        let countSource: UInt64 =
+            switch i.opcode {
+            case 0xC0, 0xC1: i.immediate
+            case 0xD0, 0xD1: 1
+            default: gpr[Reg.rcx]
+            }
         let count = countSource & (size == 8 ? 0x3F : 0x1F)
         if count == 0 {
             // The operand is still accessed, and a 32-bit register destination is written (zero-extended).

@@ -11,7 +11,8 @@ extension CPU {
         let repeated = i.repeatPrefix != 0
         let kind = i.opcode & 0xFE
         @inline(__always) func advance(_ r: Int) {
-            gpr[r] = i.addressSize == 4
+            gpr[r] =
+                i.addressSize == 4
                 ? (backward ? gpr[r] &- step : gpr[r] &+ step) & addressMask
                 : (backward ? gpr[r] &- step : gpr[r] &+ step)
         }
@@ -74,7 +75,8 @@ extension CPU {
                 // Element-by-element semantics for overlapping forward copies (memmove would differ).
                 if sourceHost < destinationHost && sourceHost + UInt64(bytes) > destinationHost {
                     for k in 0..<bytes {
-                        (memory.bytes + Int(destinationHost) + k).storeBytes(of: (memory.bytes + Int(sourceHost) + k).load(as: UInt8.self), as: UInt8.self)
+                        (memory.bytes + Int(destinationHost) + k).storeBytes(
+                            of: (memory.bytes + Int(sourceHost) + k).load(as: UInt8.self), as: UInt8.self)
                     }
                 } else {
                     (memory.bytes + Int(destinationHost)).copyMemory(from: memory.bytes + Int(sourceHost), byteCount: bytes)
@@ -84,7 +86,8 @@ extension CPU {
                 memory.noteWrite(destinationHost, size: bytes)
                 let value = gpr[Reg.rax]
                 if size == 1 {
-                    (memory.bytes + Int(destinationHost)).initializeMemory(as: UInt8.self, repeating: UInt8(truncatingIfNeeded: value), count: bytes)
+                    (memory.bytes + Int(destinationHost)).initializeMemory(
+                        as: UInt8.self, repeating: UInt8(truncatingIfNeeded: value), count: bytes)
                 } else {
                     for k in 0..<Int(run) { memory.write(destinationHost + UInt64(k * size), size: size, value) }
                 }

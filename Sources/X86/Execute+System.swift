@@ -3,7 +3,9 @@
 /// descriptor-table instructions, INVLPG, CLTS, LMSW, WBINVD, and the 0F 01 forms.
 extension CPU {
     /// Control-register access exit qualification (SDM "Exit Qualification for Control-Register Accesses").
-    func crExit(_ cr: UInt64, type: UInt64, register: UInt8 = 0, lmswSource: UInt64 = 0, memoryOperand: Bool = false, _ i: Instruction) -> Event {
+    func crExit(_ cr: UInt64, type: UInt64, register: UInt8 = 0, lmswSource: UInt64 = 0, memoryOperand: Bool = false, _ i: Instruction)
+        -> Event
+    {
         var exit = VMExit(reason: ExitReason.crAccess, instructionLength: UInt32(i.length))
         exit.qualification = cr | type << 4 | (memoryOperand ? 1 << 6 : 0) | UInt64(register) << 8 | (lmswSource & 0xFFFF) << 16
         return .exit(exit)
@@ -166,7 +168,9 @@ extension CPU {
         case MSR.kernelGSBase: guard canonical(value) else { return false }; kernelGSBase = value
         case MSR.tscAux: guard value >> 32 == 0 else { return false }; tscAux = value
         case MSR.pat:
-            for k in 0..<8 where [2, 3].contains((value >> (8 * UInt64(k))) & 0xFF) || (value >> (8 * UInt64(k))) & 0xF8 != 0 { return false }
+            for k in 0..<8 where [2, 3].contains((value >> (8 * UInt64(k))) & 0xFF) || (value >> (8 * UInt64(k))) & 0xF8 != 0 {
+                return false
+            }
             pat = value
         case MSR.sysenterCS: sysenterCS = value
         case MSR.sysenterESP: sysenterESP = value
@@ -244,7 +248,9 @@ extension CPU {
             guard attributes & 0x80 != 0 else { throw .fault(Fault(Vector.np, errorCode: UInt32(selector & 0xFFFC))) }
             let base = (low >> 16) & 0xFF_FFFF | ((low >> 56) & 0xFF) << 24 | (high & 0xFFFF_FFFF) << 32
             let rawLimit = UInt32(low & 0xFFFF) | UInt32((low >> 48) & 0xF) << 16
-            let segment = Segment(selector: selector, base: base, limit: attributes & (1 << 15) != 0 ? rawLimit << 12 | 0xFFF : rawLimit, attributes: attributes | (op == 3 ? 2 : 0))
+            let segment = Segment(
+                selector: selector, base: base, limit: attributes & (1 << 15) != 0 ? rawLimit << 12 | 0xFFF : rawLimit,
+                attributes: attributes | (op == 3 ? 2 : 0))
             if op == 2 {
                 ldtr = segment
             } else {
@@ -292,7 +298,13 @@ extension CPU {
                 kernelGSBase = gs
             case 0xF9: try executeRDTSC(i, withAux: true)
             default:
-                if op == 4 { try writeRM(i, Int(i.operandSize), cr0 & 0xFFFF) } else if op == 6 { try executeLMSW(i) } else { throw .fault(.invalidOpcode) }
+                if op == 4 {
+                    try writeRM(i, Int(i.operandSize), cr0 & 0xFFFF)
+                } else if op == 6 {
+                    try executeLMSW(i)
+                } else {
+                    throw .fault(.invalidOpcode)
+                }
             }
             return
         }

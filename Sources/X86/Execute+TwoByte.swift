@@ -28,7 +28,8 @@ extension CPU {
         case 0x80...0x8F: if condition(i.opcode & 0xF) { branch(i.immediate, i) }
         case 0x90...0x9F: try writeRM(i, 1, condition(i.opcode & 0xF) ? 1 : 0)
         case 0xA0, 0xA8:
-            try push(UInt64(segments[i.opcode == 0xA0 ? SegmentRegister.fs.rawValue : SegmentRegister.gs.rawValue].selector), Int(i.operandSize))
+            try push(
+                UInt64(segments[i.opcode == 0xA0 ? SegmentRegister.fs.rawValue : SegmentRegister.gs.rawValue].selector), Int(i.operandSize))
         case 0xA1, 0xA9:
             let register = i.opcode == 0xA1 ? SegmentRegister.fs.rawValue : SegmentRegister.gs.rawValue
             let selector = try pop(Int(i.operandSize))
@@ -63,7 +64,8 @@ extension CPU {
             } else {
                 try write(effectiveAddress(i), size, Self.byteSwap(register(i.reg, size, rex: i.rex), size: size))
             }
-        case 0x280, 0x281, 0x282: throw vmxExit(i.opcode == 0x80 ? ExitReason.invept : (i.opcode == 0x81 ? ExitReason.invvpid : ExitReason.invpcid), i)
+        case 0x280, 0x281, 0x282:
+            throw vmxExit(i.opcode == 0x80 ? ExitReason.invept : (i.opcode == 0x81 ? ExitReason.invvpid : ExitReason.invpcid), i)
         default: try executeSSEThreeByte(i)
         }
     }

@@ -38,7 +38,8 @@ extension CPU {
         }
         let nxe = efer & EFER.nxe != 0
         let write = access == .write, fetch = access == .execute
-        var code: UInt32 = (write ? PageFaultCode.write : 0) | (user ? PageFaultCode.user : 0)
+        var code: UInt32 =
+            (write ? PageFaultCode.write : 0) | (user ? PageFaultCode.user : 0)
             | (fetch && (nxe || cr4 & CR4.smep != 0) ? PageFaultCode.instructionFetch : 0)
         var table = cr3 & 0x000F_FFFF_FFFF_F000
         var writable = true, userOK = true, executable = true

@@ -73,7 +73,8 @@ public enum CR4 {
     public static let smep: UInt64 = 1 << 20, smap: UInt64 = 1 << 21
     /// Every bit MOV to CR4 accepts (VME, PVI, TSD, DE, PSE, PAE, MCE, PGE, PCE, OSFXSR, OSXMMEXCPT, LA57, VMXE,
     /// FSGSBASE, PCIDE, OSXSAVE, SMEP, SMAP); the rest are reserved and #GP.
-    public static let supported: UInt64 = 0x1 | 0x2 | 0x4 | 0x8 | pse | pae | 0x40 | pge | 0x100 | osfxsr | osxmmexcpt
+    public static let supported: UInt64 =
+        0x1 | 0x2 | 0x4 | 0x8 | pse | pae | 0x40 | pge | 0x100 | osfxsr | osxmmexcpt
         | la57 | vmxe | fsgsbase | pcide | 0x40000 | smep | smap
 }
 

@@ -31,7 +31,8 @@ extension CPU {
             if isHalted { return .exit(VMExit(reason: ExitReason.hlt, instructionLength: 1)) }
             // With nothing that could interrupt (no pending interrupt, no interrupt window to watch), run
             // instructions back to back up to the next deadline; otherwise one at a time.
-            let quiet = pendingExternalInterrupt == nil && !controls.has(primary: ExecutionControls.Primary.interruptWindowExiting)
+            let quiet =
+                pendingExternalInterrupt == nil && !controls.has(primary: ExecutionControls.Primary.interruptWindowExiting)
                 && flagBits & Flag.tf == 0
             let stop = quiet ? min(limit, preemptionDeadline) : instructionsRetired &+ 1
             var start = rip
@@ -99,7 +100,6 @@ extension CPU {
         if pendingExternalInterrupt == nil && !controls.has(primary: ExecutionControls.Primary.interruptWindowExiting) { return nil }
         return recognizeInterruptsSlow()
     }
-
 
     func recognizeInterruptsSlow() -> VMExit? {
         let open = rflags & Flag.if != 0 && !interruptShadow
@@ -232,7 +232,10 @@ extension CPU {
             throw error
         }
         let pushAsSupervisor = newCPL < Int(savedCS.dpl)
-        if pushAsSupervisor { segments[SegmentRegister.ss.rawValue] = Segment(selector: UInt16(newCPL), base: 0, limit: 0xFFFF_FFFF, attributes: 0xC093 | UInt32(newCPL) << 5) }
+        if pushAsSupervisor {
+            segments[SegmentRegister.ss.rawValue] = Segment(
+                selector: UInt16(newCPL), base: 0, limit: 0xFFFF_FFFF, attributes: 0xC093 | UInt32(newCPL) << 5)
+        }
         segments[SegmentRegister.cs.rawValue] = codeSegment
         segments[SegmentRegister.cs.rawValue].selector = (selector & ~3) | UInt16(newCPL)
         invalidateFetchWindow()

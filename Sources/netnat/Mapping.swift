@@ -12,7 +12,8 @@ extension NetNatTool {
 
         /// `netnat mapping add`.
         struct Add: ParsableCommand {
-            static let configuration = CommandConfiguration(commandName: "add", abstract: "Map an external port to an internal address and port (Add-NetNatStaticMapping).")
+            static let configuration = CommandConfiguration(
+                commandName: "add", abstract: "Map an external port to an internal address and port (Add-NetNatStaticMapping).")
 
             @OptionGroup var global: GlobalOptions
             @OptionGroup var output: OutputOptions
@@ -23,7 +24,9 @@ extension NetNatTool {
             @Option(help: "tcp or udp.")
             var `protocol`: String
 
-            @Option(name: .customLong("external-ip-address"), help: ArgumentHelp("The external address (0.0.0.0 for any).", valueName: "address"))
+            @Option(
+                name: .customLong("external-ip-address"),
+                help: ArgumentHelp("The external address (0.0.0.0 for any).", valueName: "address"))
             var externalIPAddress = "0.0.0.0"
 
             @Option(name: .customLong("external-port"), help: "The external port.")
@@ -71,7 +74,8 @@ extension NetNatTool {
 
         /// `netnat mapping remove`.
         struct Remove: ParsableCommand {
-            static let configuration = CommandConfiguration(commandName: "remove", abstract: "Remove static mappings by StaticMappingID (Remove-NetNatStaticMapping).")
+            static let configuration = CommandConfiguration(
+                commandName: "remove", abstract: "Remove static mappings by StaticMappingID (Remove-NetNatStaticMapping).")
 
             @OptionGroup var global: GlobalOptions
             @OptionGroup var change: ChangeOptions

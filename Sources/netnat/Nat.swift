@@ -13,10 +13,14 @@ extension NetNatTool {
         @Argument(help: "The NAT's name.")
         var name: String
 
-        @Option(name: [.customLong("internal-ip-interface-address-prefix"), .customLong("internal-prefix")], help: ArgumentHelp("The internal network, e.g. 192.168.100.0/24.", valueName: "prefix"))
+        @Option(
+            name: [.customLong("internal-ip-interface-address-prefix"), .customLong("internal-prefix")],
+            help: ArgumentHelp("The internal network, e.g. 192.168.100.0/24.", valueName: "prefix"))
         var internalPrefix: String
 
-        @Option(name: [.customLong("external-ip-interface-address-prefix"), .customLong("external-prefix")], help: ArgumentHelp("The external network, when it must be fixed.", valueName: "prefix"))
+        @Option(
+            name: [.customLong("external-ip-interface-address-prefix"), .customLong("external-prefix")],
+            help: ArgumentHelp("The external network, when it must be fixed.", valueName: "prefix"))
         var externalPrefix: String?
 
         @Flag(name: .customLong("allow-multiple"), help: "Allow more than one NAT on this host (WinNAT allows one).")
@@ -25,7 +29,10 @@ extension NetNatTool {
         func run() throws {
             try Session.run(tool: "netnat", global: global) { session in
                 let emitter = Emitter(options: output, view: Views.netNat)
-                emitter.emit(try session.inventory().newNat(host: global.hostPath, name: name, internalPrefix: internalPrefix, externalPrefix: externalPrefix, allowMultiple: allowMultiple))
+                emitter.emit(
+                    try session.inventory().newNat(
+                        host: global.hostPath, name: name, internalPrefix: internalPrefix, externalPrefix: externalPrefix,
+                        allowMultiple: allowMultiple))
                 emitter.finish()
             }
         }
@@ -45,7 +52,8 @@ extension NetNatTool {
             try Session.run(tool: "netnat", global: global) { session in
                 let emitter = Emitter(options: output, view: Views.netNat)
                 defer { emitter.finish() }
-                try session.forEachTarget(given: names.map(NamedSelector.name), what: "NATs", allIfNone: true, bind: Binding.nat) { selector, host in
+                try session.forEachTarget(given: names.map(NamedSelector.name), what: "NATs", allIfNone: true, bind: Binding.nat) {
+                    selector, host in
                     try session.inventory().natRecords(host: host, selectors: selector.map { [$0] } ?? []).forEach(emitter.emit)
                 }
             }

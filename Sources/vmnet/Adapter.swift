@@ -8,7 +8,8 @@ extension VMNet {
         static let configuration = CommandConfiguration(
             commandName: "adapter",
             abstract: "The host's own network adapters (Get-NetAdapter).",
-            discussion: "Each internal switch gives its host an adapter `vEthernet (SWITCH)`; inside a VM (--host), each of the VM's network adapters shows as `Ethernet`, `Ethernet 2` ….",
+            discussion:
+                "Each internal switch gives its host an adapter `vEthernet (SWITCH)`; inside a VM (--host), each of the VM's network adapters shows as `Ethernet`, `Ethernet 2` ….",
             subcommands: [Get.self])
 
         /// `vmnet adapter get`.
@@ -25,7 +26,9 @@ extension VMNet {
                 try Session.run(tool: "vmnet", global: global) { session in
                     let emitter = Emitter(options: output, view: Views.netAdapter)
                     defer { emitter.finish() }
-                    try session.forEachTarget(given: names.map(NetAdapterSelector.alias), what: "adapters", allIfNone: true, bind: Binding.netAdapter) { selector, host in
+                    try session.forEachTarget(
+                        given: names.map(NetAdapterSelector.alias), what: "adapters", allIfNone: true, bind: Binding.netAdapter
+                    ) { selector, host in
                         try session.inventory().netAdapterRecords(host: host, selectors: selector.map { [$0] } ?? []).forEach(emitter.emit)
                     }
                 }

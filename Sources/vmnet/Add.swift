@@ -8,7 +8,9 @@ extension VMNet {
         static let configuration = CommandConfiguration(
             commandName: "add",
             abstract: "Add a network adapter to VMs (Add-VMNetworkAdapter).",
-            discussion: "A VM has at most 8 adapters; a generation 1 VM must be Off. The MAC address is dynamic (00155D…) unless --static-mac-address is given.")
+            discussion:
+                "A VM has at most 8 adapters; a generation 1 VM must be Off. The MAC address is dynamic (00155D…) unless --static-mac-address is given."
+        )
 
         @OptionGroup var global: GlobalOptions
         @OptionGroup var change: ChangeOptions
@@ -16,10 +18,13 @@ extension VMNet {
         @Argument(help: "VM names (default: the VMs piped in).", completion: Completions.vmNames())
         var vmNames: [String] = []
 
-        @Option(name: .customLong("vm-name"), help: ArgumentHelp("A VM to add the adapter to (repeatable).", valueName: "vm"), completion: Completions.vmNames())
+        @Option(
+            name: .customLong("vm-name"), help: ArgumentHelp("A VM to add the adapter to (repeatable).", valueName: "vm"),
+            completion: Completions.vmNames())
         var vmNameOptions: [String] = []
 
-        @Option(name: [.customLong("adapter-name"), .customLong("name")], help: ArgumentHelp("The new adapter's name.", valueName: "adapter"))
+        @Option(
+            name: [.customLong("adapter-name"), .customLong("name")], help: ArgumentHelp("The new adapter's name.", valueName: "adapter"))
         var name = "Network Adapter"
 
         @Option(name: .customLong("switch-name"), help: "Connect it to this switch.", completion: Completions.switchNames)

@@ -13,7 +13,9 @@ extension VMNet {
         @Argument(help: "VM names (default: every VM on the host, or those piped in).", completion: Completions.vmNames())
         var vmNames: [String] = []
 
-        @Option(name: .customLong("vm-name"), help: ArgumentHelp("A VM whose adapters to list (repeatable).", valueName: "vm"), completion: Completions.vmNames())
+        @Option(
+            name: .customLong("vm-name"), help: ArgumentHelp("A VM whose adapters to list (repeatable).", valueName: "vm"),
+            completion: Completions.vmNames())
         var vmNameOptions: [String] = []
 
         @Option(name: .customLong("adapter-name"), help: ArgumentHelp("Only adapters with this name.", valueName: "adapter"))
@@ -30,7 +32,8 @@ extension VMNet {
                     given: (vmNames + vmNameOptions).map { AdapterSelector.vm(.name($0), adapterName: adapterName) },
                     what: "VMs", allIfNone: true, bind: Binding.adapter(adapterName: adapterName)
                 ) { selector, host in
-                    var records = try session.inventory().adapterRecords(host: host, selectors: selector.map { [$0] } ?? [], switchName: switchName)
+                    var records = try session.inventory().adapterRecords(
+                        host: host, selectors: selector.map { [$0] } ?? [], switchName: switchName)
                     if selector == nil, let adapterName { records = records.filter { $0.string("Name") == adapterName } }
                     records.forEach(emitter.emit)
                 }

@@ -15,7 +15,9 @@ extension VMNet {
             static let configuration = CommandConfiguration(
                 commandName: "add",
                 abstract: "Give host adapters an IPv4 address (New-NetIPAddress).",
-                discussion: "The address must be a host address of its subnet, new on this host, and its subnet must not overlap another adapter's. Adapters come from --interface-alias, --interface-index or piped NetAdapter records.")
+                discussion:
+                    "The address must be a host address of its subnet, new on this host, and its subnet must not overlap another adapter's. Adapters come from --interface-alias, --interface-index or piped NetAdapter records."
+            )
 
             @OptionGroup var global: GlobalOptions
             @OptionGroup var change: ChangeOptions
@@ -26,7 +28,10 @@ extension VMNet {
             @Option(name: .customLong("prefix-length"), help: "The subnet's prefix length, e.g. 24.")
             var prefixLength: Int
 
-            @Option(name: .customLong("interface-alias"), help: ArgumentHelp("The adapter's name (default: the adapters piped in).", valueName: "adapter"), completion: Completions.netAdapterNames)
+            @Option(
+                name: .customLong("interface-alias"),
+                help: ArgumentHelp("The adapter's name (default: the adapters piped in).", valueName: "adapter"),
+                completion: Completions.netAdapterNames)
             var interfaceAlias: String?
 
             @Option(name: .customLong("interface-index"), help: "The adapter's ifIndex.")
@@ -40,7 +45,9 @@ extension VMNet {
 
             func validate() throws {
                 if addressFamily.lowercased() != "ipv4" { throw ValidationError("only --address-family IPv4 is supported") }
-                if interfaceAlias != nil, interfaceIndex != nil { throw ValidationError("give --interface-alias or --interface-index, not both") }
+                if interfaceAlias != nil, interfaceIndex != nil {
+                    throw ValidationError("give --interface-alias or --interface-index, not both")
+                }
             }
 
             func run() throws {
@@ -49,7 +56,10 @@ extension VMNet {
                     tool: "vmnet", global: global, change: change, given: named, what: "adapters",
                     bind: Binding.netAdapter, view: Views.netIPAddress
                 ) { inventory, selector, host in
-                    [try inventory.addIPAddress(host: host, selector, address: ipAddress, prefixLength: prefixLength, defaultGateway: defaultGateway)]
+                    [
+                        try inventory.addIPAddress(
+                            host: host, selector, address: ipAddress, prefixLength: prefixLength, defaultGateway: defaultGateway)
+                    ]
                 }
             }
         }
@@ -64,14 +74,17 @@ extension VMNet {
             @Argument(help: "Addresses (default: all).", completion: Completions.ipAddresses)
             var addresses: [String] = []
 
-            @Option(name: .customLong("interface-alias"), help: ArgumentHelp("Only this adapter's addresses.", valueName: "adapter"), completion: Completions.netAdapterNames)
+            @Option(
+                name: .customLong("interface-alias"), help: ArgumentHelp("Only this adapter's addresses.", valueName: "adapter"),
+                completion: Completions.netAdapterNames)
             var interfaceAlias: String?
 
             func run() throws {
                 try Session.run(tool: "vmnet", global: global) { session in
                     let emitter = Emitter(options: output, view: Views.netIPAddress)
                     defer { emitter.finish() }
-                    let records = try session.inventory().ipAddressRecords(host: global.hostPath, adapter: interfaceAlias.map(NetAdapterSelector.alias), addresses: addresses)
+                    let records = try session.inventory().ipAddressRecords(
+                        host: global.hostPath, adapter: interfaceAlias.map(NetAdapterSelector.alias), addresses: addresses)
                     records.forEach(emitter.emit)
                 }
             }
@@ -79,7 +92,8 @@ extension VMNet {
 
         /// `vmnet ip remove` (Remove-NetIPAddress).
         struct Remove: ParsableCommand {
-            static let configuration = CommandConfiguration(commandName: "remove", abstract: "Remove host IPv4 addresses (Remove-NetIPAddress).")
+            static let configuration = CommandConfiguration(
+                commandName: "remove", abstract: "Remove host IPv4 addresses (Remove-NetIPAddress).")
 
             @OptionGroup var global: GlobalOptions
             @OptionGroup var change: ChangeOptions
@@ -87,7 +101,9 @@ extension VMNet {
             @Argument(help: "Addresses (default: the NetIPAddress records piped in).", completion: Completions.ipAddresses)
             var addresses: [String] = []
 
-            @Option(name: .customLong("ip-address"), help: ArgumentHelp("An address to remove (repeatable).", valueName: "address"), completion: Completions.ipAddresses)
+            @Option(
+                name: .customLong("ip-address"), help: ArgumentHelp("An address to remove (repeatable).", valueName: "address"),
+                completion: Completions.ipAddresses)
             var ipAddressOptions: [String] = []
 
             func run() throws {

@@ -5,7 +5,8 @@ import NestTool
 extension VMNet {
     /// `vmnet remove` (Remove-VMNetworkAdapter).
     struct Remove: ParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "remove", abstract: "Remove VMs' network adapters (Remove-VMNetworkAdapter); a generation 1 VM must be Off.")
+        static let configuration = CommandConfiguration(
+            commandName: "remove", abstract: "Remove VMs' network adapters (Remove-VMNetworkAdapter); a generation 1 VM must be Off.")
 
         @OptionGroup var global: GlobalOptions
         @OptionGroup var change: ChangeOptions
@@ -20,7 +21,8 @@ extension VMNet {
 
     /// `vmnet connect` (Connect-VMNetworkAdapter).
     struct Connect: ParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "connect", abstract: "Connect VMs' network adapters to a switch (Connect-VMNetworkAdapter).")
+        static let configuration = CommandConfiguration(
+            commandName: "connect", abstract: "Connect VMs' network adapters to a switch (Connect-VMNetworkAdapter).")
 
         @OptionGroup var global: GlobalOptions
         @OptionGroup var change: ChangeOptions
@@ -38,7 +40,8 @@ extension VMNet {
 
     /// `vmnet disconnect` (Disconnect-VMNetworkAdapter).
     struct Disconnect: ParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "disconnect", abstract: "Disconnect VMs' network adapters from their switch (Disconnect-VMNetworkAdapter).")
+        static let configuration = CommandConfiguration(
+            commandName: "disconnect", abstract: "Disconnect VMs' network adapters from their switch (Disconnect-VMNetworkAdapter).")
 
         @OptionGroup var global: GlobalOptions
         @OptionGroup var change: ChangeOptions

@@ -14,13 +14,17 @@ extension VMNet {
         @OptionGroup var change: ChangeOptions
         @OptionGroup var targets: AdapterTargets
 
-        @Option(name: .customLong("mac-address-spoofing"), help: ArgumentHelp("Let the VM send frames from other MAC addresses (needed for nested VMs' networking).", valueName: "on|off"))
+        @Option(
+            name: .customLong("mac-address-spoofing"),
+            help: ArgumentHelp("Let the VM send frames from other MAC addresses (needed for nested VMs' networking).", valueName: "on|off"))
         var macAddressSpoofing: OnOffArgument?
 
         @Option(name: .customLong("dhcp-guard"), help: ArgumentHelp("Drop DHCP server messages from the VM.", valueName: "on|off"))
         var dhcpGuard: OnOffArgument?
 
-        @Option(name: .customLong("router-guard"), help: ArgumentHelp("Drop router advertisements and redirects from the VM.", valueName: "on|off"))
+        @Option(
+            name: .customLong("router-guard"),
+            help: ArgumentHelp("Drop router advertisements and redirects from the VM.", valueName: "on|off"))
         var routerGuard: OnOffArgument?
 
         @Option(name: .customLong("static-mac-address"), help: ArgumentHelp("Give the adapter this fixed MAC address.", valueName: "mac"))

@@ -22,10 +22,14 @@ struct AdapterTargets: ParsableArguments {
     @Argument(help: "VM names (default: the adapters or VMs piped in).", completion: Completions.vmNames())
     var vmNames: [String] = []
 
-    @Option(name: .customLong("vm-name"), help: ArgumentHelp("A VM whose adapters to act on (repeatable; same as the positional names).", valueName: "vm"), completion: Completions.vmNames())
+    @Option(
+        name: .customLong("vm-name"),
+        help: ArgumentHelp("A VM whose adapters to act on (repeatable; same as the positional names).", valueName: "vm"),
+        completion: Completions.vmNames())
     var vmNameOptions: [String] = []
 
-    @Option(name: .customLong("adapter-name"), help: ArgumentHelp("Only the adapters with this name (Hyper-V's -Name).", valueName: "adapter"))
+    @Option(
+        name: .customLong("adapter-name"), help: ArgumentHelp("Only the adapters with this name (Hyper-V's -Name).", valueName: "adapter"))
     var adapterName: String?
 
     var allNames: [String] { vmNames + vmNameOptions }

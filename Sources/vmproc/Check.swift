@@ -27,7 +27,8 @@ extension VMProc {
             try Session.run(tool: "vmproc", global: global) { session in
                 let emitter = Emitter(options: output, view: Views.nestedFinding)
                 defer { emitter.finish() }
-                try session.forEachTarget(given: names.map(VMSelector.name), what: "VMs", allIfNone: true, bind: Binding.vm) { selector, host in
+                try session.forEachTarget(given: names.map(VMSelector.name), what: "VMs", allIfNone: true, bind: Binding.vm) {
+                    selector, host in
                     let inventory = try session.inventory()
                     let findings = try inventory.nestedFindings(host: host, selectors: selector.map { [$0] } ?? [])
                     if case .name(let name)? = selector { checked.append(name) }

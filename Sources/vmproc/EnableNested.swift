@@ -42,7 +42,10 @@ extension VMProc {
                     let vmName = plan.first?.string("VMName") ?? ""
                     if !yes {
                         guard Prompt.canAsk else {
-                            throw NestError(.confirmationRequired, "\(plan.count) change\(plan.count == 1 ? "" : "s") needed; pass --yes to make them, or --dry-run to see them", target: vmName)
+                            throw NestError(
+                                .confirmationRequired,
+                                "\(plan.count) change\(plan.count == 1 ? "" : "s") needed; pass --yes to make them, or --dry-run to see them",
+                                target: vmName)
                         }
                         Stream.err("To host nested VMs, \(vmName) needs:\n")
                         for step in plan { Stream.err("  \(step.string("Command") ?? "")\n") }

@@ -5,7 +5,8 @@ import NestTool
 extension VMProc {
     /// `vmproc get` (Get-VMProcessor).
     struct Get: ParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "get", abstract: "Show VMs' processors (Get-VMProcessor): all, those named, or those piped in.")
+        static let configuration = CommandConfiguration(
+            commandName: "get", abstract: "Show VMs' processors (Get-VMProcessor): all, those named, or those piped in.")
 
         @OptionGroup var global: GlobalOptions
         @OptionGroup var output: OutputOptions
@@ -17,7 +18,8 @@ extension VMProc {
             try Session.run(tool: "vmproc", global: global) { session in
                 let emitter = Emitter(options: output, view: Views.vmProcessor)
                 defer { emitter.finish() }
-                try session.forEachTarget(given: names.map(VMSelector.name), what: "VMs", allIfNone: true, bind: Binding.vm) { selector, host in
+                try session.forEachTarget(given: names.map(VMSelector.name), what: "VMs", allIfNone: true, bind: Binding.vm) {
+                    selector, host in
                     let (found, rows) = try session.inventory().vms(host: host, selectors: selector.map { [$0] } ?? [])
                     rows.forEach { emitter.emit($0.processorRecord(on: found)) }
                 }

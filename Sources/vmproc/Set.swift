@@ -8,7 +8,9 @@ extension VMProc {
         static let configuration = CommandConfiguration(
             commandName: "set",
             abstract: "Change VMs' processors (Set-VMProcessor).",
-            discussion: "Count, ExposeVirtualizationExtensions, HwThreadCountPerCore and CompatibilityForMigrationEnabled change only while the VM is Off.")
+            discussion:
+                "Count, ExposeVirtualizationExtensions, HwThreadCountPerCore and CompatibilityForMigrationEnabled change only while the VM is Off."
+        )
 
         @OptionGroup var global: GlobalOptions
         @OptionGroup var change: ChangeOptions
@@ -19,7 +21,9 @@ extension VMProc {
         @Option(name: [.customLong("count"), .customLong("processor-count")], help: "Virtual processors.")
         var count: Int?
 
-        @Option(name: [.customLong("expose-virtualization-extensions"), .customLong("nested")], help: ArgumentHelp("Let a hypervisor run inside the VM (nested virtualization).", valueName: "true|false"))
+        @Option(
+            name: [.customLong("expose-virtualization-extensions"), .customLong("nested")],
+            help: ArgumentHelp("Let a hypervisor run inside the VM (nested virtualization).", valueName: "true|false"))
         var exposeVirtualizationExtensions: BoolArgument?
 
         @Option(help: "Limit, percent of a processor (0-100).")
@@ -31,7 +35,9 @@ extension VMProc {
         @Option(name: .customLong("relative-weight"), help: "Share against other VMs (1-10000).")
         var relativeWeight: Int?
 
-        @Option(name: .customLong("compatibility-for-migration-enabled"), help: ArgumentHelp("Limit processor features for migration.", valueName: "true|false"))
+        @Option(
+            name: .customLong("compatibility-for-migration-enabled"),
+            help: ArgumentHelp("Limit processor features for migration.", valueName: "true|false"))
         var compatibilityForMigrationEnabled: BoolArgument?
 
         @Option(name: .customLong("hw-thread-count-per-core"), help: "Hardware threads per core (0 = the host's).")

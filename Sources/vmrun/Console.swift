@@ -27,7 +27,9 @@ extension VMRun {
                 let (_, rows) = try inventory.vms(host: global.hostPath, selectors: [.name(name)])
                 let row = rows[0]
                 guard row.state == .running || row.state == .paused else {
-                    throw NestError(.vmNotRunning, "VM '\(row.name)' is \(row.state.rawValue); start it first: vmrun start \(row.name)", target: row.name)
+                    throw NestError(
+                        .vmNotRunning, "VM '\(row.name)' is \(row.state.rawValue); start it first: vmrun start \(row.name)",
+                        target: row.name)
                 }
                 let interactive = Environment.isTerminal(0) && Environment.isTerminal(1)
                 if interactive { Stream.err("Connected to \(row.name); Ctrl-] detaches.\n") }

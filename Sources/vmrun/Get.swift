@@ -5,7 +5,8 @@ import NestTool
 extension VMRun {
     /// `vmrun get` (Get-VM).
     struct Get: ParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "get", abstract: "List VMs (Get-VM): all, those named, or those piped in.")
+        static let configuration = CommandConfiguration(
+            commandName: "get", abstract: "List VMs (Get-VM): all, those named, or those piped in.")
 
         @OptionGroup var global: GlobalOptions
         @OptionGroup var output: OutputOptions
@@ -20,7 +21,8 @@ extension VMRun {
             try Session.run(tool: "vmrun", global: global) { session in
                 let emitter = Emitter(options: output, view: Views.virtualMachine)
                 defer { emitter.finish() }
-                try session.forEachTarget(given: names.map(VMSelector.name), what: "VMs", allIfNone: true, bind: Binding.vm) { selector, host in
+                try session.forEachTarget(given: names.map(VMSelector.name), what: "VMs", allIfNone: true, bind: Binding.vm) {
+                    selector, host in
                     let (found, rows) = try session.inventory().vms(host: host, selectors: selector.map { [$0] } ?? [], states: state)
                     rows.forEach { emitter.emit($0.record(on: found)) }
                 }

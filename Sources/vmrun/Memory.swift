@@ -5,7 +5,8 @@ import NestTool
 extension VMRun {
     /// `vmrun memory` (Get-VMMemory).
     struct Memory: ParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "memory", abstract: "Show VMs' memory settings (Get-VMMemory); change them with vmrun set.")
+        static let configuration = CommandConfiguration(
+            commandName: "memory", abstract: "Show VMs' memory settings (Get-VMMemory); change them with vmrun set.")
 
         @OptionGroup var global: GlobalOptions
         @OptionGroup var output: OutputOptions
@@ -17,7 +18,8 @@ extension VMRun {
             try Session.run(tool: "vmrun", global: global) { session in
                 let emitter = Emitter(options: output, view: Views.vmMemory)
                 defer { emitter.finish() }
-                try session.forEachTarget(given: names.map(VMSelector.name), what: "VMs", allIfNone: true, bind: Binding.vm) { selector, host in
+                try session.forEachTarget(given: names.map(VMSelector.name), what: "VMs", allIfNone: true, bind: Binding.vm) {
+                    selector, host in
                     let (found, rows) = try session.inventory().vms(host: host, selectors: selector.map { [$0] } ?? [])
                     rows.forEach { emitter.emit($0.memoryRecord(on: found)) }
                 }

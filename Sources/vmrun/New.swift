@@ -14,7 +14,9 @@ extension VMRun {
         @Argument(help: "The VM's name: letters, digits, '.', '-', '_', a letter first, at most 64.")
         var name: String
 
-        @Option(name: [.customLong("memory-startup-bytes"), .customLong("memory")], help: ArgumentHelp("Startup memory, e.g. 2G or 512M (default 512M).", valueName: "size"))
+        @Option(
+            name: [.customLong("memory-startup-bytes"), .customLong("memory")],
+            help: ArgumentHelp("Startup memory, e.g. 2G or 512M (default 512M).", valueName: "size"))
         var memoryStartupBytes: BytesArgument?
 
         @Option(name: [.customLong("processor-count"), .customLong("cpus")], help: "Virtual processors (default 1).")
@@ -23,16 +25,21 @@ extension VMRun {
         @Option(help: "Generation 1 or 2 (default 1).")
         var generation: Int?
 
-        @Option(name: [.customLong("version")], help: ArgumentHelp("Configuration version, e.g. 8.0 (default: the newest, 12.0).", valueName: "version"))
+        @Option(
+            name: [.customLong("version")],
+            help: ArgumentHelp("Configuration version, e.g. 8.0 (default: the newest, 12.0).", valueName: "version"))
         var version: String?
 
-        @Option(help: ArgumentHelp("The guest image: a shipped guest's name or the path of an ELF64 file.", valueName: "image"), completion: .file())
+        @Option(
+            help: ArgumentHelp("The guest image: a shipped guest's name or the path of an ELF64 file.", valueName: "image"),
+            completion: .file())
         var image: String?
 
         @Option(help: ArgumentHelp("The command line the image boots with (in its boot information).", valueName: "text"))
         var commandLine: String?
 
-        @Option(name: .customLong("switch-name"), help: "Add a network adapter connected to this switch.", completion: Completions.switchNames)
+        @Option(
+            name: .customLong("switch-name"), help: "Add a network adapter connected to this switch.", completion: Completions.switchNames)
         var switchName: String?
 
         @Option(help: "Free-form notes.")

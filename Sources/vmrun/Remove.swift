@@ -8,7 +8,9 @@ extension VMRun {
         static let configuration = CommandConfiguration(
             commandName: "remove",
             abstract: "Remove VMs (Remove-VM).",
-            discussion: "Only a VM that is Off, or Saved with --force, can be removed. A VM that hosts nested objects is removed with them only with --force.")
+            discussion:
+                "Only a VM that is Off, or Saved with --force, can be removed. A VM that hosts nested objects is removed with them only with --force."
+        )
 
         @OptionGroup var global: GlobalOptions
         @OptionGroup var change: ChangeOptions
@@ -31,7 +33,8 @@ extension VMRun {
 
     /// `vmrun remove-saved-state` (Remove-VMSavedState).
     struct RemoveSavedState: ParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "remove-saved-state", abstract: "Discard Saved VMs' saved state, leaving them Off (Remove-VMSavedState).")
+        static let configuration = CommandConfiguration(
+            commandName: "remove-saved-state", abstract: "Discard Saved VMs' saved state, leaving them Off (Remove-VMSavedState).")
 
         @OptionGroup var global: GlobalOptions
         @OptionGroup var change: ChangeOptions
@@ -51,7 +54,9 @@ extension VMRun {
 
     /// `vmrun update-version` (Update-VMVersion).
     struct UpdateVersion: ParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "update-version", abstract: "Upgrade VMs' configuration version to the newest, 12.0 (Update-VMVersion); the VM must be Off.")
+        static let configuration = CommandConfiguration(
+            commandName: "update-version",
+            abstract: "Upgrade VMs' configuration version to the newest, 12.0 (Update-VMVersion); the VM must be Off.")
 
         @OptionGroup var global: GlobalOptions
         @OptionGroup var change: ChangeOptions

@@ -29,7 +29,9 @@ extension VMRun {
         @Option(help: ArgumentHelp("Turn the VM off after this many instructions (all processors together).", valueName: "count"))
         var maxInstructions: UInt64?
 
-        @Option(help: ArgumentHelp("A boot module for the guest: a file, named NAME or after the file (repeatable).", valueName: "NAME=PATH"), completion: .file())
+        @Option(
+            help: ArgumentHelp("A boot module for the guest: a file, named NAME or after the file (repeatable).", valueName: "NAME=PATH"),
+            completion: .file())
         var module: [String] = []
 
         func validate() throws {
@@ -40,8 +42,9 @@ extension VMRun {
             var outcome: RunOutcome?
             try Session.run(tool: "vmrun", global: global) { session in
                 let lifecycle = VMLifecycle(inventory: try session.inventory())
-                outcome = try lifecycle.runInForeground(.name(name), host: global.hostPath, modules: try MachineSettings.modules(module),
-                                                        maxInstructions: maxInstructions, timeout: timeout)
+                outcome = try lifecycle.runInForeground(
+                    .name(name), host: global.hostPath, modules: try MachineSettings.modules(module),
+                    maxInstructions: maxInstructions, timeout: timeout)
             }
             guard let outcome else { return }
             if outcome.exitStatus & 1 == 0 && outcome.exitStatus != 0 {

@@ -17,7 +17,9 @@ extension VMRun {
         @Argument(help: "VM names (default: the VMs piped in).", completion: Completions.vmNames())
         var names: [String] = []
 
-        @Option(name: [.customLong("memory-startup-bytes"), .customLong("memory")], help: ArgumentHelp("Startup memory, e.g. 2G.", valueName: "size"))
+        @Option(
+            name: [.customLong("memory-startup-bytes"), .customLong("memory")],
+            help: ArgumentHelp("Startup memory, e.g. 2G.", valueName: "size"))
         var memoryStartupBytes: BytesArgument?
 
         @Option(name: .customLong("memory-minimum-bytes"), help: ArgumentHelp("Minimum memory under dynamic memory.", valueName: "size"))
@@ -29,7 +31,9 @@ extension VMRun {
         @Option(name: .customLong("dynamic-memory-enabled"), help: ArgumentHelp("Turn dynamic memory on or off.", valueName: "true|false"))
         var dynamicMemoryEnabled: BoolArgument?
 
-        @Option(help: ArgumentHelp("The guest image: a shipped guest's name or the path of an ELF64 file.", valueName: "image"), completion: .file())
+        @Option(
+            help: ArgumentHelp("The guest image: a shipped guest's name or the path of an ELF64 file.", valueName: "image"),
+            completion: .file())
         var image: String?
 
         @Option(help: ArgumentHelp("The command line the image boots with.", valueName: "text"))
@@ -40,7 +44,8 @@ extension VMRun {
 
         func validate() throws {
             if memoryStartupBytes == nil, memoryMinimumBytes == nil, memoryMaximumBytes == nil, dynamicMemoryEnabled == nil, notes == nil,
-               image == nil, commandLine == nil {
+                image == nil, commandLine == nil
+            {
                 throw ValidationError("say what to change, e.g. --memory-startup-bytes 2G or --notes TEXT")
             }
         }

@@ -21,7 +21,9 @@ extension VMRun {
         @Argument(help: "VM names (default: the VMs piped in).", completion: Completions.vmNames(states: [.off]))
         var names: [String] = []
 
-        @Option(help: ArgumentHelp("A boot module for the guest: a file, named NAME or after the file (repeatable).", valueName: "NAME=PATH"), completion: .file())
+        @Option(
+            help: ArgumentHelp("A boot module for the guest: a file, named NAME or after the file (repeatable).", valueName: "NAME=PATH"),
+            completion: .file())
         var module: [String] = []
 
         func run() throws {
@@ -73,7 +75,8 @@ extension VMRun {
 
     /// `vmrun pause` (Suspend-VM).
     struct Pause: ParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "pause", abstract: "Pause running VMs: their processors stop until resumed (Suspend-VM).")
+        static let configuration = CommandConfiguration(
+            commandName: "pause", abstract: "Pause running VMs: their processors stop until resumed (Suspend-VM).")
 
         @OptionGroup var global: GlobalOptions
         @OptionGroup var change: ChangeOptions

@@ -11,7 +11,9 @@ struct VMRun: ParsableCommand {
             Records go to stdout as JSON Lines (a table on a terminal); pipe them into vmproc, vmnet or another \
             vmrun command. See nestvm(7) for the levels, the record format and the exit statuses.
             """ + "\n\n" + Help.exitStatuses,
-        subcommands: [New.self, Get.self, Set.self, Memory.self, Start.self, Run.self, Stop.self, Pause.self, Resume.self,
-                      Console.self, Remove.self, RemoveSavedState.self, UpdateVersion.self, Worker.self]
+        subcommands: [
+            New.self, Get.self, Set.self, Memory.self, Start.self, Run.self, Stop.self, Pause.self, Resume.self,
+            Console.self, Remove.self, RemoveSavedState.self, UpdateVersion.self, Worker.self,
+        ]
     )
 }

@@ -16,7 +16,9 @@ extension VMSwitchTool {
         @Option(name: [.customLong("switch-type"), .customLong("type")], help: "internal or private (external is not available yet).")
         var switchType: SwitchType
 
-        @Option(name: .customLong("net-adapter-name"), help: ArgumentHelp("Bind a physical adapter (makes an External switch: not available yet).", valueName: "adapter"))
+        @Option(
+            name: .customLong("net-adapter-name"),
+            help: ArgumentHelp("Bind a physical adapter (makes an External switch: not available yet).", valueName: "adapter"))
         var netAdapterName: String?
 
         @Option(help: "Free-form notes.")
@@ -49,8 +51,10 @@ extension VMSwitchTool {
             try Session.run(tool: "vmswitch", global: global) { session in
                 let emitter = Emitter(options: output, view: Views.vmSwitch)
                 defer { emitter.finish() }
-                try session.forEachTarget(given: names.map(NamedSelector.name), what: "switches", allIfNone: true, bind: Binding.vmSwitch) { selector, host in
-                    try session.inventory().switches(host: host, selectors: selector.map { [$0] } ?? [], types: switchType).forEach(emitter.emit)
+                try session.forEachTarget(given: names.map(NamedSelector.name), what: "switches", allIfNone: true, bind: Binding.vmSwitch) {
+                    selector, host in
+                    try session.inventory().switches(host: host, selectors: selector.map { [$0] } ?? [], types: switchType).forEach(
+                        emitter.emit)
                 }
             }
         }

@@ -6,7 +6,7 @@
 // x86bench --run IMAGE.elf runs one guest image once and prints its console output and the instructions it
 // retired; under callgrind with --toggle-collect='*runToEnd*' it gives host instructions per guest instruction.
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 import X86
 
@@ -120,7 +120,8 @@ if runOnce {
 // A tight ALU loop: mov ecx, N; top: add rax, rcx; xor rbx, rax; lea rdx, [rbx+rax*2]; sub rdx, 7; dec rcx; jnz top; hlt
 // N is 50,000,000, or 1,000,000 with --quick.
 let iterations: UInt32 = quick ? 1_000_000 : 50_000_000
-let loop: [UInt8] = [0xB9] + (0..<4).map { UInt8(truncatingIfNeeded: iterations >> (8 * $0)) }
+let loop: [UInt8] =
+    [0xB9] + (0..<4).map { UInt8(truncatingIfNeeded: iterations >> (8 * $0)) }
     + [0x48, 0x01, 0xC8, 0x48, 0x31, 0xC3, 0x48, 0x8D, 0x14, 0x43, 0x48, 0x83, 0xEA, 0x07, 0x48, 0xFF, 0xC9, 0x75, 0xEE, 0xF4]
 let alu = measure("tight ALU loop (add, xor, lea, sub, dec, jnz)") { cpu in
     cpu.memory.load(loop, at: 0x100000)
@@ -135,7 +136,8 @@ print("benchmark                                               instructions   se
 for m in [alu, workload] {
     let name = m.name + String(repeating: " ", count: max(0, 54 - m.name.count))
     let mips = String(Int(m.mips * 10) / 10) + "." + String(Int(m.mips * 10) % 10)
-    let line = "\(name) \(String(m.instructions).leftPad(13)) \(String(Int(m.seconds * 1000)).leftPad(7))ms \(mips.leftPad(7)) \(percent(m.statistics.decodeHits, m.statistics.decodeMisses).leftPad(11)) \(percent(m.statistics.tlbHits, m.statistics.tlbMisses).leftPad(9))"
+    let line =
+        "\(name) \(String(m.instructions).leftPad(13)) \(String(Int(m.seconds * 1000)).leftPad(7))ms \(mips.leftPad(7)) \(percent(m.statistics.decodeHits, m.statistics.decodeMisses).leftPad(11)) \(percent(m.statistics.tlbHits, m.statistics.tlbMisses).leftPad(9))"
     print(line)
 }
 

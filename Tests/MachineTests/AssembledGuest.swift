@@ -16,8 +16,10 @@ enum AssembledGuest {
             .write(to: script, atomically: true, encoding: .utf8)
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/cc")
-        process.arguments = ["-nostdlib", "-static", "-no-pie", "-Wl,-T,\(script.path)", "-Wl,--build-id=none",
-                             "-Wl,-e,_start", "-Wl,-z,noexecstack", input.path, "-o", output.path]
+        process.arguments = [
+            "-nostdlib", "-static", "-no-pie", "-Wl,-T,\(script.path)", "-Wl,--build-id=none",
+            "-Wl,-e,_start", "-Wl,-z,noexecstack", input.path, "-o", output.path,
+        ]
         let errors = Pipe()
         process.standardError = errors
         try process.run()

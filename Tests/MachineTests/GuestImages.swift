@@ -11,7 +11,9 @@ enum GuestImages {
     }
 
     /// Runs a machine to its end (or `budget` instructions) and returns its console text and how it stopped.
-    static func run(_ configuration: MachineConfiguration, budget: UInt64 = 2_000_000_000) throws -> (output: String, status: Machine.Status) {
+    static func run(_ configuration: MachineConfiguration, budget: UInt64 = 2_000_000_000) throws -> (
+        output: String, status: Machine.Status
+    ) {
         let machine = try Machine(configuration)
         var output: [UInt8] = []
         var status = Machine.Status.running

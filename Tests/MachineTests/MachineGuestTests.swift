@@ -5,13 +5,16 @@ import X86
 /// Whole machines running small assembled guests: boot state, devices, interrupts, and how a machine ends.
 @Suite struct MachineGuestTests {
     static func machine(_ source: String, memoryMiB: UInt64 = 32, exposed: Bool = false, processors: Int = 1) throws -> Machine {
-        try Machine(MachineConfiguration(memoryBytes: memoryMiB << 20, processorCount: processors,
-                                         exposeVirtualizationExtensions: exposed, image: try AssembledGuest.build(source)))
+        try Machine(
+            MachineConfiguration(
+                memoryBytes: memoryMiB << 20, processorCount: processors,
+                exposeVirtualizationExtensions: exposed, image: try AssembledGuest.build(source)))
     }
 
     @Test("Boot state: RDI is the boot information, RSP the boot stack as if called, interrupts off, paging on")
     func bootState() throws {
-        let m = try Self.machine("""
+        let m = try Self.machine(
+            """
             xor %eax, %eax
             cmp $0x1000, %rdi; jne 1f; or $1, %al
             1: cmp $0x9fff8, %rsp; jne 1f; or $2, %al
@@ -42,25 +45,26 @@ import X86
 
     @Test("PIT channel 0 in mode 2 interrupts through the PIC every millisecond of machine time")
     func timerInterrupts() throws {
-        let m = try Self.machine(AssembledGuest.installGate(vector: 0x20, handler: "tick") + "\n"
-            + AssembledGuest.initializePIC(masterMask: 0xFE) + """
+        let m = try Self.machine(
+            AssembledGuest.installGate(vector: 0x20, handler: "tick") + "\n"
+                + AssembledGuest.initializePIC(masterMask: 0xFE) + """
 
-            mov $0x34, %al; out %al, $0x43
-            mov $0xa9, %al; out %al, $0x40
-            mov $0x04, %al; out %al, $0x40
-            xor %ebx, %ebx
-            sti
-            1: hlt
-            cmp $5, %ebx
-            jb 1b
-            mov %ebx, %eax
-            out %al, $0xf4
-            tick: inc %ebx
-            push %rax
-            mov $0x20, %al; out %al, $0x20
-            pop %rax
-            iretq
-            """)
+                    mov $0x34, %al; out %al, $0x43
+                    mov $0xa9, %al; out %al, $0x40
+                    mov $0x04, %al; out %al, $0x40
+                    xor %ebx, %ebx
+                    sti
+                    1: hlt
+                    cmp $5, %ebx
+                    jb 1b
+                    mov %ebx, %eax
+                    out %al, $0xf4
+                    tick: inc %ebx
+                    push %rax
+                    mov $0x20, %al; out %al, $0x20
+                    pop %rax
+                    iretq
+                    """)
         #expect(m.runToEnd() == .stopped(.guestExit(5)))
         // 1193 input ticks at 1.193182 MHz is 999,848 ns; five of them, while the guest sat halted.
         #expect(m.now >= 5 * 999_848 && m.now < 5 * 999_848 + 1000)
@@ -71,40 +75,42 @@ import X86
 
     @Test("While the boot processor is halted, time follows the processor that runs: its timer still fires")
     func timeFollowsRunningProcessor() throws {
-        let m = try Self.machine("mov 64(%rdi), %rbx\n" + AssembledGuest.installGate(vector: 0x20, handler: "tick") + "\n"
-            + AssembledGuest.initializePIC(masterMask: 0xFE) + """
+        let m = try Self.machine(
+            "mov 64(%rdi), %rbx\n" + AssembledGuest.installGate(vector: 0x20, handler: "tick") + "\n"
+                + AssembledGuest.initializePIC(masterMask: 0xFE) + """
 
-            movq $0x300000, 32+16(%rbx)
-            lea spin(%rip), %rax
-            mov %rax, 32+8(%rbx)
-            mov $0x30, %al; out %al, $0x43
-            mov $0xa9, %al; out %al, $0x40
-            mov $0x04, %al; out %al, $0x40
-            sti
-            1: hlt
-            jmp 1b
-            spin: jmp spin
-            tick: mov $0x33, %al
-            out %al, $0xf4
-            """, processors: 2)
+                    movq $0x300000, 32+16(%rbx)
+                    lea spin(%rip), %rax
+                    mov %rax, 32+8(%rbx)
+                    mov $0x30, %al; out %al, $0x43
+                    mov $0xa9, %al; out %al, $0x40
+                    mov $0x04, %al; out %al, $0x40
+                    sti
+                    1: hlt
+                    jmp 1b
+                    spin: jmp spin
+                    tick: mov $0x33, %al
+                    out %al, $0xf4
+                    """, processors: 2)
         #expect(m.runToEnd() == .stopped(.guestExit(0x33)))
         #expect(m.processors[1].cpu.instructionsRetired > 900_000)
     }
 
     @Test("COM1 receive interrupts: the guest waits halted until input arrives, then reads it in its IRQ 4 handler")
     func serialInput() throws {
-        let m = try Self.machine(AssembledGuest.installGate(vector: 0x24, handler: "received") + "\n"
-            + AssembledGuest.initializePIC(masterMask: 0xEF) + """
+        let m = try Self.machine(
+            AssembledGuest.installGate(vector: 0x24, handler: "received") + "\n"
+                + AssembledGuest.initializePIC(masterMask: 0xEF) + """
 
-            mov $0x3f9, %dx; mov $1, %al; out %al, %dx
-            mov $0x3fc, %dx; mov $8, %al; out %al, %dx
-            sti
-            1: hlt
-            jmp 1b
-            received: mov $0x3f8, %dx
-            in %dx, %al
-            out %al, $0xf4
-            """)
+                    mov $0x3f9, %dx; mov $1, %al; out %al, %dx
+                    mov $0x3fc, %dx; mov $8, %al; out %al, %dx
+                    sti
+                    1: hlt
+                    jmp 1b
+                    received: mov $0x3f8, %dx
+                    in %dx, %al
+                    out %al, $0xf4
+                    """)
         #expect(m.runToEnd() == .waitingForInput)
         m.uart.receive(Array("x".utf8))
         #expect(m.runToEnd() == .stopped(.guestExit(0x78)))
@@ -113,7 +119,8 @@ import X86
     @Test("Guest-physical addresses outside RAM are EPT violations that stop the machine with what and where")
     func outsideMemory() throws {
         // Map 3 GiB..4 GiB with a 1 GiB page in the boot PDPT (0x11000), then read from it.
-        let m = try Self.machine("""
+        let m = try Self.machine(
+            """
             mov $0xc0000083, %eax
             mov %rax, 0x11018
             mov %cr3, %rax; mov %rax, %cr3
@@ -126,7 +133,8 @@ import X86
 
     @Test("VMXON: a region without nestvm's revision is VMfailInvalid (CF = 1)")
     func vmxonWrongRevision() throws {
-        let m = try Self.machine("""
+        let m = try Self.machine(
+            """
             mov $0x3a, %ecx; mov $5, %eax; xor %edx, %edx; wrmsr
             mov %cr4, %rax; bts $13, %rax; mov %rax, %cr4
             movl $0x12345, 0x200000
@@ -140,7 +148,8 @@ import X86
 
     @Test("VMXON before IA32_FEATURE_CONTROL is locked with VMX enabled is #GP (a triple fault with no IDT)")
     func vmxonUnlocked() throws {
-        let m = try Self.machine("""
+        let m = try Self.machine(
+            """
             mov %cr4, %rax; bts $13, %rax; mov %rax, %cr4
             movl $0x4e455354, 0x200000
             movq $0x200000, 0x201000

@@ -28,7 +28,9 @@ import X86
             let mustBeOne = UInt32(truncatingIfNeeded: value), mayBeOne = UInt32(value >> 32)
             #expect(mustBeOne & ~mayBeOne == 0, "MSR 0x\(String(msr, radix: 16))")
         }
-        for (plain, relaxed) in [(N.pinBased, N.truePinBased), (N.procBased, N.trueProcBased), (N.exit, N.trueExit), (N.entry, N.trueEntry)] {
+        for (plain, relaxed) in [
+            (N.pinBased, N.truePinBased), (N.procBased, N.trueProcBased), (N.exit, N.trueExit), (N.entry, N.trueEntry),
+        ] {
             let a = try #require(VMXCapabilities.value(of: plain)), b = try #require(VMXCapabilities.value(of: relaxed))
             #expect(UInt32(truncatingIfNeeded: b) & ~UInt32(truncatingIfNeeded: a) == 0)
             #expect(a >> 32 == b >> 32)

@@ -5,7 +5,8 @@ import Testing
 /// (SDM vol. 3, "Enabling and Entering VMX Operation"; vol. 2, VMXON and VMXOFF).
 @Suite struct VMXOperationTests {
     /// #UD and #GP handlers that end the machine with the vector, so a test sees which exception happened.
-    static let handlers = AssembledGuest.installGate(vector: 6, handler: "on_ud") + "\n"
+    static let handlers =
+        AssembledGuest.installGate(vector: 6, handler: "on_ud") + "\n"
         + AssembledGuest.installGate(vector: 13, handler: "on_gp") + "\n"
     static let handlerBodies = """
 
@@ -32,41 +33,56 @@ import Testing
     }
 
     static let cases: [Case] = [
-        Case(name: "hidden: MOV to CR4 setting VMXE is #GP", exposed: false,
-             body: "mov %cr4, %rax; bts $13, %rax; mov %rax, %cr4; mov $1, %al; out %al, $0xf4", expected: .guestExit(13)),
-        Case(name: "hidden: the capability MSRs are #GP", exposed: false,
-             body: "mov $0x480, %ecx; rdmsr; mov $1, %al; out %al, $0xf4", expected: .guestExit(13)),
-        Case(name: "hidden: IA32_FEATURE_CONTROL is locked; writing it is #GP", exposed: false,
-             body: "mov $0x3a, %ecx; mov $5, %eax; xor %edx, %edx; wrmsr; mov $1, %al; out %al, $0xf4", expected: .guestExit(13)),
-        Case(name: "hidden: VMXON is #UD", exposed: false,
-             body: "vmxon 0x201000; mov $1, %al; out %al, $0xf4", expected: .guestExit(6)),
-        Case(name: "exposed: VMXOFF outside VMX operation is #UD", exposed: true,
-             body: prepare + "vmxoff; mov $1, %al; out %al, $0xf4", expected: .guestExit(6)),
-        Case(name: "exposed: VMXON in VMX operation, with no current VMCS, is VMfailInvalid", exposed: true,
-             body: prepare + "vmxon 0x201000; vmxon 0x201000; setc %al; out %al, $0xf4", expected: .guestExit(1)),
-        Case(name: "exposed: a misaligned VMXON pointer is VMfailInvalid", exposed: true,
-             body: prepare + "movq $0x200010, 0x201000; vmxon 0x201000; setc %al; out %al, $0xf4", expected: .guestExit(1)),
-        Case(name: "exposed: clearing CR4.VMXE in VMX operation is #GP (CR4_FIXED0)", exposed: true,
-             body: prepare + "vmxon 0x201000; mov %cr4, %rax; btr $13, %rax; mov %rax, %cr4; mov $1, %al; out %al, $0xf4",
-             expected: .guestExit(13)),
-        Case(name: "exposed: writing a locked IA32_FEATURE_CONTROL is #GP", exposed: true,
-             body: prepare + "mov $0x3a, %ecx; mov $1, %eax; xor %edx, %edx; wrmsr; mov $1, %al; out %al, $0xf4", expected: .guestExit(13)),
-        Case(name: "exposed: VMXON, VMXOFF, VMXON again all succeed", exposed: true,
-             body: prepare + "vmxon 0x201000; jbe 1f; vmxoff; jbe 1f; vmxon 0x201000; jbe 1f; mov $0x55, %al; out %al, $0xf4; 1: mov $2, %al; out %al, $0xf4",
-             expected: .guestExit(0x55)),
+        Case(
+            name: "hidden: MOV to CR4 setting VMXE is #GP", exposed: false,
+            body: "mov %cr4, %rax; bts $13, %rax; mov %rax, %cr4; mov $1, %al; out %al, $0xf4", expected: .guestExit(13)),
+        Case(
+            name: "hidden: the capability MSRs are #GP", exposed: false,
+            body: "mov $0x480, %ecx; rdmsr; mov $1, %al; out %al, $0xf4", expected: .guestExit(13)),
+        Case(
+            name: "hidden: IA32_FEATURE_CONTROL is locked; writing it is #GP", exposed: false,
+            body: "mov $0x3a, %ecx; mov $5, %eax; xor %edx, %edx; wrmsr; mov $1, %al; out %al, $0xf4", expected: .guestExit(13)),
+        Case(
+            name: "hidden: VMXON is #UD", exposed: false,
+            body: "vmxon 0x201000; mov $1, %al; out %al, $0xf4", expected: .guestExit(6)),
+        Case(
+            name: "exposed: VMXOFF outside VMX operation is #UD", exposed: true,
+            body: prepare + "vmxoff; mov $1, %al; out %al, $0xf4", expected: .guestExit(6)),
+        Case(
+            name: "exposed: VMXON in VMX operation, with no current VMCS, is VMfailInvalid", exposed: true,
+            body: prepare + "vmxon 0x201000; vmxon 0x201000; setc %al; out %al, $0xf4", expected: .guestExit(1)),
+        Case(
+            name: "exposed: a misaligned VMXON pointer is VMfailInvalid", exposed: true,
+            body: prepare + "movq $0x200010, 0x201000; vmxon 0x201000; setc %al; out %al, $0xf4", expected: .guestExit(1)),
+        Case(
+            name: "exposed: clearing CR4.VMXE in VMX operation is #GP (CR4_FIXED0)", exposed: true,
+            body: prepare + "vmxon 0x201000; mov %cr4, %rax; btr $13, %rax; mov %rax, %cr4; mov $1, %al; out %al, $0xf4",
+            expected: .guestExit(13)),
+        Case(
+            name: "exposed: writing a locked IA32_FEATURE_CONTROL is #GP", exposed: true,
+            body: prepare + "mov $0x3a, %ecx; mov $1, %eax; xor %edx, %edx; wrmsr; mov $1, %al; out %al, $0xf4", expected: .guestExit(13)),
+        Case(
+            name: "exposed: VMXON, VMXOFF, VMXON again all succeed", exposed: true,
+            body: prepare
+                + "vmxon 0x201000; jbe 1f; vmxoff; jbe 1f; vmxon 0x201000; jbe 1f; mov $0x55, %al; out %al, $0xf4; 1: mov $2, %al; out %al, $0xf4",
+            expected: .guestExit(0x55)),
     ]
 
     @Test("VMX instructions and controls", arguments: cases)
     func vmx(_ c: Case) throws {
-        let machine = try Machine(MachineConfiguration(memoryBytes: 32 << 20, exposeVirtualizationExtensions: c.exposed,
-                                                       image: try AssembledGuest.build(Self.handlers + c.body + Self.handlerBodies)))
+        let machine = try Machine(
+            MachineConfiguration(
+                memoryBytes: 32 << 20, exposeVirtualizationExtensions: c.exposed,
+                image: try AssembledGuest.build(Self.handlers + c.body + Self.handlerBodies)))
         #expect(machine.runToEnd() == .stopped(c.expected))
     }
 
     @Test("A VMCS instruction in VMX operation stops the machine and says the nested engine is needed")
     func vmcsInstructionsNeedTheEngine() throws {
-        let machine = try Machine(MachineConfiguration(memoryBytes: 32 << 20, exposeVirtualizationExtensions: true,
-                                                       image: try AssembledGuest.build(Self.prepare + "vmxon 0x201000; vmclear 0x201000")))
+        let machine = try Machine(
+            MachineConfiguration(
+                memoryBytes: 32 << 20, exposeVirtualizationExtensions: true,
+                image: try AssembledGuest.build(Self.prepare + "vmxon 0x201000; vmclear 0x201000")))
         guard case .stopped(.unsupported(let message)) = machine.runToEnd() else { Issue.record("expected an unsupported stop"); return }
         #expect(message.contains("VMCLEAR"))
         #expect(message.contains("nested engine"))

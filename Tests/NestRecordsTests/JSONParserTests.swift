@@ -26,22 +26,24 @@ struct JSONParserTests {
         #expect(try JSONParser.parse("99999999999999999999") == .double(1e20))
     }
 
-    @Test("Malformed text is refused with the column", arguments: [
-        ("{", 2, "unterminated object"),
-        (#"{"a":}"#, 6, "unexpected character '}'"),
-        (#"{"a":1,}"#, 8, "expected a key in quotes"),
-        (#"{"a":1"b":2}"#, 7, "expected ',' or '}'"),
-        (#"{"a":1,"a":2}"#, 13, "duplicate key \"a\""),
-        ("tru", 4, "invalid literal, expected 'true'"),
-        ("01", 2, "unexpected text after the value"),
-        (#""abc"#, 5, "unterminated string"),
-        ("\"a\u{1}\"", 3, "control character in string (escape it)"),
-        (#""\x""#, 4, "invalid escape '\\x'"),
-        (#""\ud800""#, 8, "lone surrogate in \\u escape"),
-        ("[1,", 4, "unterminated array"),
-        ("1.", 3, "invalid number: digits must follow '.'"),
-        ("", 1, "unexpected end of line"),
-    ])
+    @Test(
+        "Malformed text is refused with the column",
+        arguments: [
+            ("{", 2, "unterminated object"),
+            (#"{"a":}"#, 6, "unexpected character '}'"),
+            (#"{"a":1,}"#, 8, "expected a key in quotes"),
+            (#"{"a":1"b":2}"#, 7, "expected ',' or '}'"),
+            (#"{"a":1,"a":2}"#, 13, "duplicate key \"a\""),
+            ("tru", 4, "invalid literal, expected 'true'"),
+            ("01", 2, "unexpected text after the value"),
+            (#""abc"#, 5, "unterminated string"),
+            ("\"a\u{1}\"", 3, "control character in string (escape it)"),
+            (#""\x""#, 4, "invalid escape '\\x'"),
+            (#""\ud800""#, 8, "lone surrogate in \\u escape"),
+            ("[1,", 4, "unterminated array"),
+            ("1.", 3, "invalid number: digits must follow '.'"),
+            ("", 1, "unexpected end of line"),
+        ])
     func malformed(text: String, column: Int, message: String) {
         #expect(throws: JSONSyntaxError(message: message, column: column)) { try JSONParser.parse(text) }
     }
@@ -67,14 +69,19 @@ struct RecordReaderTests {
         #expect(try RecordReader.parse(line: "  \t", number: 1) == nil)
     }
 
-    @Test("Bad records name their line and the problem", arguments: [
-        ("[1,2]", "stdin line 4: a record must be a JSON object ({...})"),
-        (#"{"VMName":"a"}"#, #"stdin line 4: the record has no "Kind" key; pipe records made by the nestvm tools"#),
-        (#"{"Kind":"Banana","VMName":"a"}"#, #"stdin line 4: unknown record Kind "Banana"; pipe records made by the nestvm tools"#),
-        (#"{"Kind":"VMProcessor","Count":2}"#, #"stdin line 4: the VMProcessor record has no "VMName" or "VMId" to say which object it is"#),
-        (#"{"Kind":"NetNat","Name":""}"#, #"stdin line 4: the NetNat record has no "Name" or "Id" to say which object it is"#),
-        (#"{"Kind":"#, "stdin line 4: not a JSON record: unexpected end of line at column 9"),
-    ])
+    @Test(
+        "Bad records name their line and the problem",
+        arguments: [
+            ("[1,2]", "stdin line 4: a record must be a JSON object ({...})"),
+            (#"{"VMName":"a"}"#, #"stdin line 4: the record has no "Kind" key; pipe records made by the nestvm tools"#),
+            (#"{"Kind":"Banana","VMName":"a"}"#, #"stdin line 4: unknown record Kind "Banana"; pipe records made by the nestvm tools"#),
+            (
+                #"{"Kind":"VMProcessor","Count":2}"#,
+                #"stdin line 4: the VMProcessor record has no "VMName" or "VMId" to say which object it is"#
+            ),
+            (#"{"Kind":"NetNat","Name":""}"#, #"stdin line 4: the NetNat record has no "Name" or "Id" to say which object it is"#),
+            (#"{"Kind":"#, "stdin line 4: not a JSON record: unexpected end of line at column 9"),
+        ])
     func bad(line: String, message: String) {
         do {
             _ = try RecordReader.parse(line: line, number: 4)

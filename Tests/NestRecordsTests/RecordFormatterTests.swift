@@ -13,13 +13,14 @@ struct RecordFormatterTests {
     func table() {
         let formatter = RecordFormatter(format: .table, columns: columns, fields: nil, showsHeadings: true)
         #expect(formatter.streamed(records[0]) == nil)
-        #expect(formatter.tabulated(records) == """
-            Name        Type
-            ----        ----
-            VmNAT       Internal
-            lab-private Private
+        #expect(
+            formatter.tabulated(records) == """
+                Name        Type
+                ----        ----
+                VmNAT       Internal
+                lab-private Private
 
-            """)
+                """)
     }
 
     @Test("--no-headings drops the heading lines")

@@ -7,7 +7,10 @@ struct NestedCheckTests {
     func basic() throws {
         let inventory = try freshInventory()
         try inventory.make("lab1")
-        #expect(try inventory.nestedFindings(host: nil, selectors: [.name("lab1")]).map { $0.string("Check")! } == ["ExposeVirtualizationExtensions"])
+        #expect(
+            try inventory.nestedFindings(host: nil, selectors: [.name("lab1")]).map { $0.string("Check")! } == [
+                "ExposeVirtualizationExtensions"
+            ])
         _ = try inventory.enableNested(host: nil, .name("lab1"), apply: true)
         #expect(try inventory.nestedFindings(host: nil, selectors: []).isEmpty)
     }
@@ -26,7 +29,10 @@ struct NestedCheckTests {
         let checks = try inventory.nestedFindings(host: nil, selectors: [.name("lab1")]).map { $0.string("Check")! }
         #expect(checks == ["NotOff", "ConfigurationVersion", "ExposeVirtualizationExtensions", "DynamicMemory", "MacAddressSpoofing"])
         let plan = try inventory.enableNested(host: nil, .name("lab1"), apply: false)
-        #expect(plan.map { $0.string("Property")! } == ["State", "Version", "ExposeVirtualizationExtensions", "DynamicMemoryEnabled", "MacAddressSpoofing"])
+        #expect(
+            plan.map { $0.string("Property")! } == [
+                "State", "Version", "ExposeVirtualizationExtensions", "DynamicMemoryEnabled", "MacAddressSpoofing",
+            ])
         #expect(try inventory.vms(host: nil).rows[0].state == .running, "a dry run changes nothing")
         _ = try inventory.enableNested(host: nil, .name("lab1"), apply: true)
         let row = try inventory.vms(host: nil).rows[0]
@@ -54,7 +60,10 @@ struct NestedCheckTests {
         let inventory = try freshInventory()
         try inventory.make("lab1")
         try inventory.setState(host: nil, .name("lab1"), to: .saved)
-        #expect(try inventory.nestedFindings(host: nil, selectors: []).map { $0.string("Check")! } == ["SavedState", "ExposeVirtualizationExtensions"])
+        #expect(
+            try inventory.nestedFindings(host: nil, selectors: []).map { $0.string("Check")! } == [
+                "SavedState", "ExposeVirtualizationExtensions",
+            ])
         _ = try inventory.enableNested(host: nil, .name("lab1"), apply: true)
         #expect(try inventory.vms(host: nil).rows[0].state == .off)
     }

@@ -15,17 +15,25 @@ struct NetworkRuleTests {
             macs.insert(mac)
         }
         #expect(macs.count == 8)
-        #expect(category { _ = try inventory.addAdapter(host: nil, .name("vm1"), name: "x", switchName: nil, staticMac: nil) } == .adapterLimit)
+        #expect(
+            category { _ = try inventory.addAdapter(host: nil, .name("vm1"), name: "x", switchName: nil, staticMac: nil) } == .adapterLimit)
         try inventory.make("vm2")
-        #expect(category { _ = try inventory.addAdapter(host: nil, .name("vm2"), name: "x", switchName: nil, staticMac: macs.first!) } == .macAddressInUse)
-        #expect(category { _ = try inventory.addAdapter(host: nil, .name("vm2"), name: "x", switchName: nil, staticMac: "01005E000001") } == .invalidMacAddress)
-        #expect(category { _ = try inventory.addAdapter(host: nil, .name("vm2"), name: "x", switchName: nil, staticMac: "nonsense") } == .invalidMacAddress)
+        #expect(
+            category { _ = try inventory.addAdapter(host: nil, .name("vm2"), name: "x", switchName: nil, staticMac: macs.first!) }
+                == .macAddressInUse)
+        #expect(
+            category { _ = try inventory.addAdapter(host: nil, .name("vm2"), name: "x", switchName: nil, staticMac: "01005E000001") }
+                == .invalidMacAddress)
+        #expect(
+            category { _ = try inventory.addAdapter(host: nil, .name("vm2"), name: "x", switchName: nil, staticMac: "nonsense") }
+                == .invalidMacAddress)
         let fixed = try inventory.addAdapter(host: nil, .name("vm2"), name: "x", switchName: nil, staticMac: "02-00-00-00-00-01")
         #expect(fixed.string("MacAddress") == "020000000001")
         #expect(fixed["DynamicMacAddressEnabled"] == .bool(false))
         try inventory.make("gen1", generation: 1)
         try inventory.setState(host: nil, .name("gen1"), to: .running)
-        #expect(category { _ = try inventory.addAdapter(host: nil, .name("gen1"), name: "x", switchName: nil, staticMac: nil) } == .vmNotOff)
+        #expect(
+            category { _ = try inventory.addAdapter(host: nil, .name("gen1"), name: "x", switchName: nil, staticMac: nil) } == .vmNotOff)
         try inventory.setState(host: nil, .name("vm2"), to: .running)
         _ = try inventory.addAdapter(host: nil, .name("vm2"), name: "hot", switchName: nil, staticMac: nil)
         var mac = AdapterChanges()
@@ -75,11 +83,15 @@ struct NetworkRuleTests {
             (.alias("nope"), "10.0.0.1", 24, nil, .objectNotFound),
         ]
         for (adapter, address, length, gateway, expected) in cases {
-            #expect(category { _ = try inventory.addIPAddress(host: nil, adapter, address: address, prefixLength: length, defaultGateway: gateway) } == expected, "\(address)/\(length)")
+            #expect(
+                category {
+                    _ = try inventory.addIPAddress(host: nil, adapter, address: address, prefixLength: length, defaultGateway: gateway)
+                } == expected, "\(address)/\(length)")
         }
         _ = try inventory.addIPAddress(host: nil, a, address: "192.168.100.2", prefixLength: 24, defaultGateway: nil)
         _ = try inventory.addIPAddress(host: nil, b, address: "10.0.0.1", prefixLength: 31, defaultGateway: nil)
-        #expect(try inventory.ipAddressRecords(host: nil).map { $0.string("IPAddress")! } == ["10.0.0.1", "192.168.100.1", "192.168.100.2"])
+        #expect(
+            try inventory.ipAddressRecords(host: nil).map { $0.string("IPAddress")! } == ["10.0.0.1", "192.168.100.1", "192.168.100.2"])
         _ = try inventory.removeIPAddress(host: nil, address: "192.168.100.1")
         #expect(category { _ = try inventory.removeIPAddress(host: nil, address: "192.168.100.1") } == .objectNotFound)
     }
@@ -88,13 +100,34 @@ struct NetworkRuleTests {
     func nats() throws {
         let inventory = try freshInventory()
         _ = try inventory.newNat(host: nil, name: "LocalNAT", internalPrefix: "192.168.100.0/24", externalPrefix: nil, allowMultiple: false)
-        #expect(category { _ = try inventory.newNat(host: nil, name: "Second", internalPrefix: "10.0.0.0/24", externalPrefix: nil, allowMultiple: false) } == .natLimit)
-        #expect(category { _ = try inventory.newNat(host: nil, name: "Second", internalPrefix: "192.168.0.0/16", externalPrefix: nil, allowMultiple: true) } == .prefixOverlap)
-        #expect(category { _ = try inventory.newNat(host: nil, name: "localnat", internalPrefix: "10.0.0.0/24", externalPrefix: nil, allowMultiple: true) } == .nameInUse)
-        #expect(category { _ = try inventory.newNat(host: nil, name: "x", internalPrefix: "10.0.0.1/24", externalPrefix: nil, allowMultiple: true) } == .invalidAddress)
-        #expect(category { _ = try inventory.newNat(host: nil, name: "x", internalPrefix: "10.0.0.0/24", externalPrefix: "10.0.0.0/8", allowMultiple: true) } == .prefixOverlap)
+        #expect(
+            category {
+                _ = try inventory.newNat(
+                    host: nil, name: "Second", internalPrefix: "10.0.0.0/24", externalPrefix: nil, allowMultiple: false)
+            } == .natLimit)
+        #expect(
+            category {
+                _ = try inventory.newNat(
+                    host: nil, name: "Second", internalPrefix: "192.168.0.0/16", externalPrefix: nil, allowMultiple: true)
+            } == .prefixOverlap)
+        #expect(
+            category {
+                _ = try inventory.newNat(
+                    host: nil, name: "localnat", internalPrefix: "10.0.0.0/24", externalPrefix: nil, allowMultiple: true)
+            } == .nameInUse)
+        #expect(
+            category {
+                _ = try inventory.newNat(host: nil, name: "x", internalPrefix: "10.0.0.1/24", externalPrefix: nil, allowMultiple: true)
+            } == .invalidAddress)
+        #expect(
+            category {
+                _ = try inventory.newNat(
+                    host: nil, name: "x", internalPrefix: "10.0.0.0/24", externalPrefix: "10.0.0.0/8", allowMultiple: true)
+            } == .prefixOverlap)
         _ = try inventory.newNat(host: nil, name: "Second", internalPrefix: "10.0.0.0/24", externalPrefix: nil, allowMultiple: true)
-        let web = MappingSpec(natName: "LocalNAT", protocol: "tcp", externalIPAddress: "0.0.0.0", externalPort: 8080, internalIPAddress: "192.168.100.2", internalPort: 80)
+        let web = MappingSpec(
+            natName: "LocalNAT", protocol: "tcp", externalIPAddress: "0.0.0.0", externalPort: 8080, internalIPAddress: "192.168.100.2",
+            internalPort: 80)
         let first = try inventory.addMapping(host: nil, web)
         #expect(first["StaticMappingID"] == .int(1))
         #expect(category { _ = try inventory.addMapping(host: nil, web) } == .mappingInUse)

@@ -26,7 +26,8 @@ struct ProcessorRuleTests {
         let inventory = try freshInventory()
         try inventory.make("vm1", version: version)
         let tooOld = ConfigurationVersion(version)! < .minimumForNesting
-        #expect(category { _ = try inventory.setProcessor(host: nil, .name("vm1"), expose()) } == (tooOld ? .configurationVersionTooOld : nil))
+        #expect(
+            category { _ = try inventory.setProcessor(host: nil, .name("vm1"), expose()) } == (tooOld ? .configurationVersionTooOld : nil))
         // Turning it off is always allowed on an Off VM.
         #expect(category { _ = try inventory.setProcessor(host: nil, .name("vm1"), expose(false)) } == nil)
         if tooOld {

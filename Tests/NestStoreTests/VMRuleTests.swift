@@ -9,7 +9,11 @@ struct VMRuleTests {
         let inventory = try freshInventory()
         let lab1 = try inventory.make("lab1")
         #expect(category { try inventory.make("LAB1") } == .nameInUse)
-        _ = try inventory.setProcessor(host: nil, .id(lab1.id), { var c = ProcessorChanges(); c.exposeVirtualizationExtensions = true; return c }())
+        _ = try inventory.setProcessor(
+            host: nil, .id(lab1.id),
+            {
+                var c = ProcessorChanges(); c.exposeVirtualizationExtensions = true; return c
+            }())
         try inventory.make("lab1", host: "lab1")
         #expect(try inventory.vms(host: "lab1").rows.map(\.name) == ["lab1"])
         #expect(try inventory.vms(host: "lab1").host.computerName == "lab1")
@@ -85,7 +89,10 @@ struct VMRuleTests {
         #expect(category { _ = try inventory.removeVM(host: nil, .name("lab1"), force: false) } == .hostHasNestedObjects)
         _ = try inventory.removeVM(host: nil, .name("lab1"), force: true)
         #expect(try inventory.vms(host: nil).rows.isEmpty)
-        let leftovers = try inventory.store.read { db in try Int.fetchOne(db, sql: "SELECT (SELECT count(*) FROM vm) + (SELECT count(*) FROM vmSwitch) + (SELECT count(*) FROM netAdapter)") }
+        let leftovers = try inventory.store.read { db in
+            try Int.fetchOne(
+                db, sql: "SELECT (SELECT count(*) FROM vm) + (SELECT count(*) FROM vmSwitch) + (SELECT count(*) FROM netAdapter)")
+        }
         #expect(leftovers == 0)
     }
 
@@ -100,7 +107,7 @@ struct VMRuleTests {
         #expect(category { _ = try inventory.newVM(host: nil, spec) } == .processorOutOfRange)
         spec.generation = 2
         _ = try inventory.newVM(host: nil, spec)
-        #expect(category { _ = try inventory.newVM(host: nil, NewVMSpec(name: "b") .with(switchName: "nope")) } == .objectNotFound)
+        #expect(category { _ = try inventory.newVM(host: nil, NewVMSpec(name: "b").with(switchName: "nope")) } == .objectNotFound)
         #expect(try inventory.vms(host: nil).rows.map(\.name) == ["a"])
     }
 }

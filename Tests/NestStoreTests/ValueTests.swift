@@ -25,11 +25,13 @@ struct ValueTests {
         #expect(ByteSize.format(1000) == "1000")
     }
 
-    @Test("Names: a letter first, then letters, digits, '.', '-', '_'; at most 64", arguments: [
-        ("lab1", nil), ("a.b-c_d", nil), (String(repeating: "a", count: 64), nil),
-        ("1lab", ErrorCategory.invalidName), ("", .invalidName), ("lab 1", .invalidName), ("lab/1", .invalidName),
-        ("läb", .invalidName), (String(repeating: "a", count: 65), .invalidName),
-    ])
+    @Test(
+        "Names: a letter first, then letters, digits, '.', '-', '_'; at most 64",
+        arguments: [
+            ("lab1", nil), ("a.b-c_d", nil), (String(repeating: "a", count: 64), nil),
+            ("1lab", ErrorCategory.invalidName), ("", .invalidName), ("lab 1", .invalidName), ("lab/1", .invalidName),
+            ("läb", .invalidName), (String(repeating: "a", count: 65), .invalidName),
+        ])
     func names(name: String, expected: ErrorCategory?) {
         #expect(category { try ObjectName.validate(name, kind: "VM") } == expected)
     }

@@ -30,7 +30,9 @@ struct CompletionTests {
     @Test("Names complete from the live store, by prefix, in the state directory and host the words name")
     func liveNames() throws {
         let runner = try ToolRunner()
-        _ = try runner.run("vmrun new lab1 && vmrun new lab2 && vmrun new web && vmproc set lab1 --nested true && vmrun new --host lab1 inner && vmswitch new VmNAT --type internal && netnat new LocalNAT --internal-prefix 10.0.0.0/24")
+        _ = try runner.run(
+            "vmrun new lab1 && vmrun new lab2 && vmrun new web && vmproc set lab1 --nested true && vmrun new --host lab1 inner && vmswitch new VmNAT --type internal && netnat new LocalNAT --internal-prefix 10.0.0.0/24"
+        )
         #expect(try runner.run("vmproc ---completion set -- positional@0 2 2 vmproc set la").stdout == "lab1\nlab2\n")
         #expect(try runner.run("vmproc ---completion set -- positional@0 4 2 vmproc set --host lab1 ''").stdout == "inner\n")
         #expect(try runner.run("vmnet ---completion add -- --switch-name 3 0 vmnet add lab1 --switch-name ''").stdout == "VmNAT\n")

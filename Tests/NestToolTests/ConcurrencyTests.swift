@@ -54,7 +54,8 @@ struct ConcurrencyTests {
         // Another process takes the write lock, says so through a file, and holds it until vmrun has finished (at
         // most 60 s), so the test does not depend on how fast either process starts.
         let dir = runner.stateDirectory
-        let holder = "import sqlite3, time, os; c = sqlite3.connect('\(dir)/nestvm.sqlite', isolation_level=None); c.execute('BEGIN IMMEDIATE'); open('\(dir)/held', 'w').close(); [time.sleep(0.05) for _ in range(1200) if not os.path.exists('\(dir)/done')]"
+        let holder =
+            "import sqlite3, time, os; c = sqlite3.connect('\(dir)/nestvm.sqlite', isolation_level=None); c.execute('BEGIN IMMEDIATE'); open('\(dir)/held', 'w').close(); [time.sleep(0.05) for _ in range(1200) if not os.path.exists('\(dir)/done')]"
         let script = """
             python3 -c "\(holder)" & holder=$!
             for _ in $(seq 600); do [ -e '\(dir)/held' ] && break; sleep 0.1; done

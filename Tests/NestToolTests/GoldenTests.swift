@@ -43,7 +43,9 @@ struct GoldenTests {
             let got = normalized.split(separator: "\n", omittingEmptySubsequences: false)
             let want = golden.split(separator: "\n", omittingEmptySubsequences: false)
             let index = Array(zip(got, want)).firstIndex { $0 != $1 } ?? min(got.count, want.count)
-            Issue.record("\(name).golden differs at line \(index + 1):\n  want: \(index < want.count ? want[index] : "<end>")\n  got:  \(index < got.count ? got[index] : "<end>")")
+            Issue.record(
+                "\(name).golden differs at line \(index + 1):\n  want: \(index < want.count ? want[index] : "<end>")\n  got:  \(index < got.count ? got[index] : "<end>")"
+            )
         }
     }
 

@@ -33,8 +33,10 @@ struct ReferenceTablesTests {
         let rows = try PackageRoot.referenceRows("vmcs-fields.tsv")
         #expect(rows.count == VMCSField.allCases.count)
         let widths: [String: VMCSField.Width] = ["16": .bits16, "32": .bits32, "64": .bits64, "natural": .natural]
-        let kinds: [String: VMCSField.Kind] = ["control": .control, "exit-info": .exitInformation, "guest": .guestState,
-                                               "host": .hostState]
+        let kinds: [String: VMCSField.Kind] = [
+            "control": .control, "exit-info": .exitInformation, "guest": .guestState,
+            "host": .hostState,
+        ]
         for row in rows {
             let encoding = UInt32(row[1].dropFirst(2), radix: 16)!
             let field = try #require(VMCSField(rawValue: encoding), "\(row[0])")

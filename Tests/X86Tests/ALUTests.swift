@@ -17,19 +17,29 @@ struct ALUTests {
 
     static let cases: [Case] = [
         Case(name: "add rax, rbx: carry and zero", bytes: [0x48, 0x01, 0xD8], rax: ~0, rbx: 1, result: 0, flags: CF | PF | AF | ZF),
-        Case(name: "add eax, ebx: signed overflow", bytes: [0x01, 0xD8], rax: 0x7FFF_FFFF, rbx: 1, result: 0x8000_0000, flags: PF | AF | SF | OF),
-        Case(name: "add al, bl keeps the upper bytes", bytes: [0x00, 0xD8], rax: 0x1234_56FF, rbx: 1, result: 0x1234_5600, flags: CF | PF | AF | ZF),
+        Case(
+            name: "add eax, ebx: signed overflow", bytes: [0x01, 0xD8], rax: 0x7FFF_FFFF, rbx: 1, result: 0x8000_0000,
+            flags: PF | AF | SF | OF),
+        Case(
+            name: "add al, bl keeps the upper bytes", bytes: [0x00, 0xD8], rax: 0x1234_56FF, rbx: 1, result: 0x1234_5600,
+            flags: CF | PF | AF | ZF),
         Case(name: "adc with carry in", bytes: [0x48, 0x11, 0xD8], rax: 5, rbx: 6, carry: true, result: 12, flags: PF),
         Case(name: "sub borrows", bytes: [0x48, 0x29, 0xD8], rax: 1, rbx: 2, result: ~0, flags: CF | PF | AF | SF),
         Case(name: "sbb with borrow in", bytes: [0x48, 0x19, 0xD8], rax: 5, rbx: 5, carry: true, result: ~0, flags: CF | PF | AF | SF),
-        Case(name: "sub eax: overflow and zero-extension", bytes: [0x29, 0xD8], rax: 0xFFFF_FFFF_8000_0000, rbx: 1, result: 0x7FFF_FFFF, flags: PF | AF | OF),
+        Case(
+            name: "sub eax: overflow and zero-extension", bytes: [0x29, 0xD8], rax: 0xFFFF_FFFF_8000_0000, rbx: 1, result: 0x7FFF_FFFF,
+            flags: PF | AF | OF),
         Case(name: "cmp leaves the operand", bytes: [0x48, 0x39, 0xD8], rax: 3, rbx: 3, result: 3, flags: PF | ZF),
         Case(name: "and clears CF and OF", bytes: [0x48, 0x21, 0xD8], rax: 0xF0, rbx: 0x3C, carry: true, result: 0x30, flags: PF),
         Case(name: "xor eax, eax", bytes: [0x31, 0xC0], rax: 0xDEAD_BEEF_0000_0001, rbx: 0, result: 0, flags: PF | ZF),
         Case(name: "or sets SF", bytes: [0x48, 0x09, 0xD8], rax: 1, rbx: 1 << 63, result: 1 << 63 | 1, flags: SF),
         Case(name: "add rax, imm8 sign-extended", bytes: [0x48, 0x83, 0xC0, 0xFF], rax: 1, rbx: 0, result: 0, flags: CF | PF | AF | ZF),
-        Case(name: "sub rax, imm32 sign-extended", bytes: [0x48, 0x2D, 0x00, 0x00, 0x00, 0x80], rax: 0, rbx: 0, result: 0x8000_0000, flags: CF | PF),
-        Case(name: "inc keeps CF", bytes: [0x48, 0xFF, 0xC0], rax: 0x7FFF_FFFF_FFFF_FFFF, rbx: 0, carry: true, result: 1 << 63, flags: CF | PF | AF | SF | OF),
+        Case(
+            name: "sub rax, imm32 sign-extended", bytes: [0x48, 0x2D, 0x00, 0x00, 0x00, 0x80], rax: 0, rbx: 0, result: 0x8000_0000,
+            flags: CF | PF),
+        Case(
+            name: "inc keeps CF", bytes: [0x48, 0xFF, 0xC0], rax: 0x7FFF_FFFF_FFFF_FFFF, rbx: 0, carry: true, result: 1 << 63,
+            flags: CF | PF | AF | SF | OF),
         Case(name: "dec to zero", bytes: [0xFF, 0xC8], rax: 1, rbx: 0, result: 0, flags: PF | ZF),
         Case(name: "neg sets CF for non-zero", bytes: [0x48, 0xF7, 0xD8], rax: 1, rbx: 0, result: ~0, flags: CF | PF | AF | SF),
         Case(name: "neg of the minimum overflows", bytes: [0xF6, 0xD8], rax: 0x80, rbx: 0, result: 0x80, flags: CF | SF | OF),
@@ -82,7 +92,9 @@ struct ALUTests {
         #expect(TestMachine.reason(m.run([0xF7, 0xF9])) == ExitReason.exceptionOrNMI)  // idiv ecx: -2^31 / -1 overflows
         #expect(m.cpu.gpr[Reg.rax] == 0x8000_0000)
         // EDX:EAX = -2^63 (the most negative 64-bit dividend) by -1, and AX = -2^15 by -1: #DE, not a host trap.
-        for (bytes, rdx, rax): ([UInt8], UInt64, UInt64) in [([0xF7, 0xF9], 0x8000_0000, 0), ([0x66, 0xF7, 0xF9], 0x8000, 0), ([0xF6, 0xF9], 0, 0x8000)] {
+        for (bytes, rdx, rax): ([UInt8], UInt64, UInt64) in [
+            ([0xF7, 0xF9], 0x8000_0000, 0), ([0x66, 0xF7, 0xF9], 0x8000, 0), ([0xF6, 0xF9], 0, 0x8000),
+        ] {
             m.cpu.gpr[Reg.rdx] = rdx; m.cpu.gpr[Reg.rax] = rax; m.cpu.gpr[Reg.rcx] = ~0
             #expect(TestMachine.reason(m.run(bytes)) == ExitReason.exceptionOrNMI)
             #expect(m.cpu.gpr[Reg.rax] == rax)

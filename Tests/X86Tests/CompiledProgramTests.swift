@@ -43,7 +43,8 @@ struct CompiledProgramTests {
             case .instructionLimit: return (String(decoding: console, as: UTF8.self), -1, cpu.instructionsRetired)
             case .exit(let exit):
                 guard exit.reason == ExitReason.ioInstruction else {
-                    let detail = "exit \(exit.reasonName) info \(String(exit.interruptionInfo, radix: 16)) at rip \(String(cpu.rip, radix: 16))"
+                    let detail =
+                        "exit \(exit.reasonName) info \(String(exit.interruptionInfo, radix: 16)) at rip \(String(cpu.rip, radix: 16))"
                     return (String(decoding: console, as: UTF8.self) + detail, -Int(exit.reason.rawValue) - 1000, cpu.instructionsRetired)
                 }
                 let port = exit.qualification >> 16
@@ -58,7 +59,9 @@ struct CompiledProgramTests {
     /// machine has, runs both, and checks that the guest exits 0 printing what the native build prints; returns
     /// the native outputs.
     @discardableResult
-    static func expectNativeOutput(_ source: String, optimization: String, guestFlags: (String) -> [String] = { _ in [] }) throws -> [String] {
+    static func expectNativeOutput(_ source: String, optimization: String, guestFlags: (String) -> [String] = { _ in [] }) throws
+        -> [String]
+    {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("nestvm-programs-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: directory) }
@@ -70,7 +73,8 @@ struct CompiledProgramTests {
             let native = "\(directory)/native-\(compiler)", guest = "\(directory)/guest-\(compiler).elf"
             let built = try Self.run(tool, [compiler, optimization, "-DNATIVE", "-o", native, source])
             try #require(built.status == 0, "\(built.output)")
-            let guestBuilt = try Self.run(tool, [compiler, optimization] + GuestBuild.flags + guestFlags(compiler) + ["-o", guest, source, "-lgcc"])
+            let guestBuilt = try Self.run(
+                tool, [compiler, optimization] + GuestBuild.flags + guestFlags(compiler) + ["-o", guest, source, "-lgcc"])
             try #require(guestBuilt.status == 0, "\(guestBuilt.output)")
             let expected = try Self.run(native, []).output
             let image = try ELFImage(Array(try Data(contentsOf: URL(fileURLWithPath: guest))))
@@ -115,8 +119,10 @@ struct CompiledProgramTests {
 
 /// How guests are compiled: freestanding, static, linked at 1 MiB, no red zone (interrupts may use the stack).
 enum GuestBuild {
-    static let flags = ["-ffreestanding", "-fno-pic", "-fno-pie", "-no-pie", "-nostdlib", "-static", "-fno-stack-protector",
-                        "-mno-red-zone", "-fno-asynchronous-unwind-tables", "-Wl,-Ttext=0x100000", "-Wl,--build-id=none", "-Wl,-e,_start"]
+    static let flags = [
+        "-ffreestanding", "-fno-pic", "-fno-pie", "-no-pie", "-nostdlib", "-static", "-fno-stack-protector",
+        "-mno-red-zone", "-fno-asynchronous-unwind-tables", "-Wl,-Ttext=0x100000", "-Wl,--build-id=none", "-Wl,-e,_start",
+    ]
 }
 
 /// The package root, for tests that read files from the tree.

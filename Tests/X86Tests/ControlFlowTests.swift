@@ -19,13 +19,15 @@ struct ControlFlowTests {
         #expect(m2.cpu.gpr[Reg.rsp] == 0x7FF0 + 16)
     }
 
-    @Test("Jcc, LOOP and JRCXZ take the right branches", arguments: [
-        // (bytes, rcx before, rax after): `mov eax, 1; jcc +5; mov eax, 2; hlt` style sequences
-        ([UInt8]([0xB8, 1, 0, 0, 0, 0x48, 0x85, 0xC0, 0x75, 0x05, 0xB8, 2, 0, 0, 0]), UInt64(0), UInt64(1)),  // test rax,rax; jne taken
-        ([UInt8]([0xB8, 1, 0, 0, 0, 0x48, 0x85, 0xC0, 0x74, 0x05, 0xB8, 2, 0, 0, 0]), UInt64(0), UInt64(2)),  // je not taken
-        ([UInt8]([0x31, 0xC0, 0xFF, 0xC0, 0xE2, 0xFC]), UInt64(5), UInt64(5)),  // xor eax,eax; inc eax; loop -4
-        ([UInt8]([0xB8, 7, 0, 0, 0, 0xE3, 0x05, 0xB8, 2, 0, 0, 0]), UInt64(0), UInt64(7)),  // jrcxz taken
-    ])
+    @Test(
+        "Jcc, LOOP and JRCXZ take the right branches",
+        arguments: [
+            // (bytes, rcx before, rax after): `mov eax, 1; jcc +5; mov eax, 2; hlt` style sequences
+            ([UInt8]([0xB8, 1, 0, 0, 0, 0x48, 0x85, 0xC0, 0x75, 0x05, 0xB8, 2, 0, 0, 0]), UInt64(0), UInt64(1)),  // test rax,rax; jne taken
+            ([UInt8]([0xB8, 1, 0, 0, 0, 0x48, 0x85, 0xC0, 0x74, 0x05, 0xB8, 2, 0, 0, 0]), UInt64(0), UInt64(2)),  // je not taken
+            ([UInt8]([0x31, 0xC0, 0xFF, 0xC0, 0xE2, 0xFC]), UInt64(5), UInt64(5)),  // xor eax,eax; inc eax; loop -4
+            ([UInt8]([0xB8, 7, 0, 0, 0, 0xE3, 0x05, 0xB8, 2, 0, 0, 0]), UInt64(0), UInt64(7)),  // jrcxz taken
+        ])
     func branches(bytes: [UInt8], rcx: UInt64, rax: UInt64) {
         let m = TestMachine()
         m.cpu.gpr[Reg.rcx] = rcx
@@ -124,11 +126,13 @@ struct SSETests {
     func shuffles() {
         let m = TestMachine()
         m.cpu.gpr[Reg.rax] = 0x0000_0002_0000_0001
-        m.run([0x66, 0x48, 0x0F, 0x6E, 0xC8,  // movq xmm1, rax
-               0x66, 0x0F, 0xEF, 0xC0,  // pxor xmm0, xmm0
-               0x66, 0x0F, 0x6C, 0xC1,  // punpcklqdq xmm0, xmm1 → (0, 2:1)
-               0x66, 0x0F, 0x70, 0xD0, 0x1B,  // pshufd xmm2, xmm0, 0x1b (reverse dwords)
-               0x66, 0x0F, 0xFE, 0xC1])  // paddd xmm0, xmm1
+        m.run([
+            0x66, 0x48, 0x0F, 0x6E, 0xC8,  // movq xmm1, rax
+            0x66, 0x0F, 0xEF, 0xC0,  // pxor xmm0, xmm0
+            0x66, 0x0F, 0x6C, 0xC1,  // punpcklqdq xmm0, xmm1 → (0, 2:1)
+            0x66, 0x0F, 0x70, 0xD0, 0x1B,  // pshufd xmm2, xmm0, 0x1b (reverse dwords)
+            0x66, 0x0F, 0xFE, 0xC1,
+        ])  // paddd xmm0, xmm1
         #expect(m.cpu.xmmValue(0) == (0x0000_0002_0000_0001, 0x0000_0002_0000_0001))
         #expect(m.cpu.xmmValue(2) == (0x0000_0001_0000_0002, 0))
         m.run([0x66, 0x0F, 0x73, 0xD8, 0x04])  // psrldq xmm0, 4
@@ -155,14 +159,16 @@ struct SSETests {
     /// The exception conditions of the legacy SSE instructions (SDM vol. 2, each instruction's "Other
     /// Exceptions"): #UD without CR4.OSFXSR or with CR0.EM, #NM with CR0.TS — in every form, the specialised
     /// ones (loads, stores, logic, packed arithmetic, shifts) included.
-    @Test("SSE instructions raise #UD without CR4.OSFXSR and #NM with CR0.TS", arguments: [
-        [UInt8]([0x66, 0x0F, 0x6F, 0xC1]),  // movdqa xmm0, xmm1
-        [0x0F, 0x29, 0xC8],  // movaps xmm0, xmm1 (store form)
-        [0x66, 0x0F, 0xEF, 0xC1],  // pxor
-        [0x66, 0x0F, 0xFE, 0xC1],  // paddd
-        [0x66, 0x0F, 0x72, 0xF0, 0x03],  // pslld xmm0, 3
-        [0x66, 0x0F, 0x70, 0xC1, 0x1B],  // pshufd
-    ])
+    @Test(
+        "SSE instructions raise #UD without CR4.OSFXSR and #NM with CR0.TS",
+        arguments: [
+            [UInt8]([0x66, 0x0F, 0x6F, 0xC1]),  // movdqa xmm0, xmm1
+            [0x0F, 0x29, 0xC8],  // movaps xmm0, xmm1 (store form)
+            [0x66, 0x0F, 0xEF, 0xC1],  // pxor
+            [0x66, 0x0F, 0xFE, 0xC1],  // paddd
+            [0x66, 0x0F, 0x72, 0xF0, 0x03],  // pslld xmm0, 3
+            [0x66, 0x0F, 0x70, 0xC1, 0x1B],  // pshufd
+        ])
     func unavailable(bytes: [UInt8]) {
         let m = TestMachine()
         m.cpu.controls.exceptionBitmap = 1 << UInt32(Vector.ud) | 1 << UInt32(Vector.nm)
@@ -185,18 +191,25 @@ struct DecoderTests {
         bytes.withUnsafeBytes { Decoder.decode($0.baseAddress!, available: $0.count) }
     }
 
-    @Test("Lengths of representative encodings", arguments: [
-        ([UInt8]([0x48, 0x01, 0xD8]), 3), ([0x66, 0x0F, 0x38, 0x80, 0x03], 5), ([0x64, 0x48, 0x8B, 0x04, 0x25, 0x10, 0, 0, 0], 9),
-        ([0x48, 0xB8, 1, 2, 3, 4, 5, 6, 7, 8], 10), ([0xC8, 0x10, 0x00, 0x00], 4), ([0xF6, 0x04, 0x24, 0x01], 4),
-        ([0xF7, 0x34, 0x24], 3), ([0x48, 0x8D, 0x05, 0, 1, 0, 0], 7), ([0x66, 0x0F, 0x3A, 0x0F, 0xC1, 0x08], 6),
-        ([0x66, 0x66, 0x2E, 0x0F, 0x1F, 0x84, 0, 0, 0, 0, 0], 11),
-    ])
+    @Test(
+        "Lengths of representative encodings",
+        arguments: [
+            ([UInt8]([0x48, 0x01, 0xD8]), 3), ([0x66, 0x0F, 0x38, 0x80, 0x03], 5), ([0x64, 0x48, 0x8B, 0x04, 0x25, 0x10, 0, 0, 0], 9),
+            ([0x48, 0xB8, 1, 2, 3, 4, 5, 6, 7, 8], 10), ([0xC8, 0x10, 0x00, 0x00], 4), ([0xF6, 0x04, 0x24, 0x01], 4),
+            ([0xF7, 0x34, 0x24], 3), ([0x48, 0x8D, 0x05, 0, 1, 0, 0], 7), ([0x66, 0x0F, 0x3A, 0x0F, 0xC1, 0x08], 6),
+            ([0x66, 0x66, 0x2E, 0x0F, 0x1F, 0x84, 0, 0, 0, 0, 0], 11),
+        ])
     func lengths(bytes: [UInt8], length: Int) throws {
         let inst = try decode(bytes).get()
         #expect(Int(inst.length) == length)
     }
 
-    @Test("Encodings invalid in 64-bit mode are #UD", arguments: [[UInt8]([0x06]), [0x27], [0x60], [0x62, 0x00], [0x9A, 0, 0, 0, 0, 0, 0], [0xD4, 0x0A], [0xEA], [0xC4, 0xE1, 0x00], [0x0F, 0x04]])
+    @Test(
+        "Encodings invalid in 64-bit mode are #UD",
+        arguments: [
+            [UInt8]([0x06]), [0x27], [0x60], [0x62, 0x00], [0x9A, 0, 0, 0, 0, 0, 0], [0xD4, 0x0A], [0xEA], [0xC4, 0xE1, 0x00],
+            [0x0F, 0x04],
+        ])
     func invalid(bytes: [UInt8]) {
         #expect(throws: DecodeFailure.invalidOpcode) { try decode(bytes).get() }
     }

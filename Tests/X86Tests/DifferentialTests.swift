@@ -51,7 +51,9 @@ struct DifferentialTests {
 
     /// Encodes an instruction: prefixes, REX, opcode, ModRM for `reg` and `rm` (a register, or [rsi+disp8] when
     /// `memory`), and an immediate.
-    static func encode(_ r: inout Random, size: Int, opcode: [UInt8], reg: Int, rm: Int, memory: Bool, immediate: [UInt8] = [], mandatory: UInt8? = nil) -> [UInt8] {
+    static func encode(
+        _ r: inout Random, size: Int, opcode: [UInt8], reg: Int, rm: Int, memory: Bool, immediate: [UInt8] = [], mandatory: UInt8? = nil
+    ) -> [UInt8] {
         var bytes: [UInt8] = []
         if size == 2 { bytes.append(0x66) }
         if let mandatory { bytes.append(mandatory) }
@@ -94,33 +96,44 @@ struct DifferentialTests {
             let op = UInt8(r.below(8))
             let direction: UInt8 = r.chance(50) ? 2 : 0
             let name = ["add", "or", "adc", "sbb", "and", "sub", "xor", "cmp"][Int(op)]
-            return Generated(bytes: encode(&r, size: size, opcode: [op << 3 | direction | byteBit], reg: reg, rm: rm, memory: memory),
-                             name: name, definedFlags: [1, 4, 6].contains(op) ? logic : all)
+            return Generated(
+                bytes: encode(&r, size: size, opcode: [op << 3 | direction | byteBit], reg: reg, rm: rm, memory: memory),
+                name: name, definedFlags: [1, 4, 6].contains(op) ? logic : all)
         case 1:  // group 1 with immediates
             let op = UInt8(r.below(8))
             let form = size == 1 ? 0x80 : (r.chance(50) ? 0x83 : 0x81)
             let imm = immediate(&r, form == 0x81 ? min(size, 4) : 1)
-            return Generated(bytes: encode(&r, size: size, opcode: [UInt8(form)], reg: Int(op), rm: rm, memory: memory, immediate: imm),
-                             name: "group1", definedFlags: [1, 4, 6].contains(op) ? logic : all)
+            return Generated(
+                bytes: encode(&r, size: size, opcode: [UInt8(form)], reg: Int(op), rm: rm, memory: memory, immediate: imm),
+                name: "group1", definedFlags: [1, 4, 6].contains(op) ? logic : all)
         case 2:  // INC, DEC, NEG, NOT, TEST
             let kind = r.below(5)
             switch kind {
             case 0, 1:
-                return Generated(bytes: encode(&r, size: size, opcode: [0xFE | byteBit], reg: kind, rm: rm, memory: memory), name: "incdec", definedFlags: all)
+                return Generated(
+                    bytes: encode(&r, size: size, opcode: [0xFE | byteBit], reg: kind, rm: rm, memory: memory), name: "incdec",
+                    definedFlags: all)
             case 2, 3:
-                return Generated(bytes: encode(&r, size: size, opcode: [0xF6 | byteBit], reg: kind, rm: rm, memory: memory), name: "notneg", definedFlags: all)
+                return Generated(
+                    bytes: encode(&r, size: size, opcode: [0xF6 | byteBit], reg: kind, rm: rm, memory: memory), name: "notneg",
+                    definedFlags: all)
             default:
-                return Generated(bytes: encode(&r, size: size, opcode: [0x84 | byteBit], reg: reg, rm: rm, memory: memory), name: "test", definedFlags: logic)
+                return Generated(
+                    bytes: encode(&r, size: size, opcode: [0x84 | byteBit], reg: reg, rm: rm, memory: memory), name: "test",
+                    definedFlags: logic)
             }
         case 3:  // MUL, IMUL, DIV, IDIV (one operand)
             let op = 4 + r.below(4)
-            return Generated(bytes: encode(&r, size: size, opcode: [0xF6 | byteBit], reg: op, rm: rm, memory: memory), name: "muldiv\(op)",
-                             definedFlags: op < 6 ? CF | OF : 0)
+            return Generated(
+                bytes: encode(&r, size: size, opcode: [0xF6 | byteBit], reg: op, rm: rm, memory: memory), name: "muldiv\(op)",
+                definedFlags: op < 6 ? CF | OF : 0)
         case 4:  // IMUL two and three operands
             let form = r.below(3)
             let opcode: [UInt8] = form == 0 ? [0x0F, 0xAF] : (form == 1 ? [0x6B] : [0x69])
             let imm = form == 0 ? [] : immediate(&r, form == 1 ? 1 : min(wide, 4))
-            return Generated(bytes: encode(&r, size: wide, opcode: opcode, reg: reg, rm: rm, memory: memory, immediate: imm), name: "imul", definedFlags: CF | OF)
+            return Generated(
+                bytes: encode(&r, size: wide, opcode: opcode, reg: reg, rm: rm, memory: memory, immediate: imm), name: "imul",
+                definedFlags: CF | OF)
         case 5:  // shifts and rotates
             let op = [0, 1, 2, 3, 4, 5, 7][r.below(7)]
             let form = r.below(3)  // 0: by 1, 1: by CL, 2: by imm8
@@ -137,8 +150,9 @@ struct DifferentialTests {
                 defined = CF | SF | ZF | PF | (masked == 1 ? OF : 0)
                 if masked > UInt64(size * 8) { defined &= ~CF }
             }
-            return Generated(bytes: encode(&r, size: size, opcode: [opcode | byteBit], reg: op, rm: rm, memory: memory, immediate: imm),
-                             name: "shift\(op)", definedFlags: defined)
+            return Generated(
+                bytes: encode(&r, size: size, opcode: [opcode | byteBit], reg: op, rm: rm, memory: memory, immediate: imm),
+                name: "shift\(op)", definedFlags: defined)
         case 6:  // SHLD, SHRD
             let size = [2, 4, 8][r.below(3)]
             let byCL = r.chance(50)
@@ -146,50 +160,66 @@ struct DifferentialTests {
             let masked = count & (size == 8 ? 0x3F : 0x1F)
             let left = r.chance(50)
             let opcode: [UInt8] = [0x0F, (left ? 0xA4 : 0xAC) | (byCL ? 1 : 0)]
-            var generated = Generated(bytes: encode(&r, size: size, opcode: opcode, reg: reg, rm: rm, memory: memory, immediate: byCL ? [] : [UInt8(count)]),
-                                      name: "shxd", definedFlags: masked == 0 ? all : CF | SF | ZF | PF | (masked == 1 ? OF : 0))
+            var generated = Generated(
+                bytes: encode(&r, size: size, opcode: opcode, reg: reg, rm: rm, memory: memory, immediate: byCL ? [] : [UInt8(count)]),
+                name: "shxd", definedFlags: masked == 0 ? all : CF | SF | ZF | PF | (masked == 1 ? OF : 0))
             if size == 2 && masked > 16 { generated.definedFlags = 0; generated.undefinedRegister = memory ? nil : rm }
             if size == 2 && masked > 16 && memory { return generate(&r, registers: registers) }
             return generated
         case 7:  // BT, BTS, BTR, BTC
             let op = r.below(4)
             if r.chance(50) {
-                return Generated(bytes: encode(&r, size: wide == 2 ? 4 : wide, opcode: [0x0F, 0xBA], reg: 4 + op, rm: rm, memory: memory, immediate: [UInt8(r.below(256))]),
-                                 name: "btimm", definedFlags: CF | ZF)
+                return Generated(
+                    bytes: encode(
+                        &r, size: wide == 2 ? 4 : wide, opcode: [0x0F, 0xBA], reg: 4 + op, rm: rm, memory: memory,
+                        immediate: [UInt8(r.below(256))]),
+                    name: "btimm", definedFlags: CF | ZF)
             }
             // Register bit offsets with memory operands reach far: keep those register-only.
-            return Generated(bytes: encode(&r, size: wide == 2 ? 4 : wide, opcode: [0x0F, UInt8(0xA3 + op * 8)], reg: reg, rm: rm, memory: false),
-                             name: "bt", definedFlags: CF | ZF)
+            return Generated(
+                bytes: encode(&r, size: wide == 2 ? 4 : wide, opcode: [0x0F, UInt8(0xA3 + op * 8)], reg: reg, rm: rm, memory: false),
+                name: "bt", definedFlags: CF | ZF)
         case 8:  // BSF, BSR, TZCNT, LZCNT, POPCNT
             let kind = r.below(5)
             let opcode: [UInt8] = [0x0F, kind == 4 ? 0xB8 : (kind % 2 == 0 ? 0xBC : 0xBD)]
             let prefix: UInt8? = kind >= 2 ? 0xF3 : nil
             let source = memory ? nil : registers[rm] & CPU.mask(UInt64(wide * 8))
-            return Generated(bytes: encode(&r, size: wide, opcode: opcode, reg: reg, rm: rm, memory: memory, mandatory: prefix),
-                             name: "bitscan\(kind)", definedFlags: kind < 2 ? ZF : (kind < 4 ? CF | ZF : all),
-                             undefinedRegister: kind < 2 && (source == 0 || memory) ? reg : nil)
+            return Generated(
+                bytes: encode(&r, size: wide, opcode: opcode, reg: reg, rm: rm, memory: memory, mandatory: prefix),
+                name: "bitscan\(kind)", definedFlags: kind < 2 ? ZF : (kind < 4 ? CF | ZF : all),
+                undefinedRegister: kind < 2 && (source == 0 || memory) ? reg : nil)
         case 9:  // MOVZX, MOVSX, MOVSXD
             let kind = r.below(5)
             if kind == 4 {
-                return Generated(bytes: encode(&r, size: 8, opcode: [0x63], reg: reg, rm: rm, memory: memory), name: "movsxd", definedFlags: all)
+                return Generated(
+                    bytes: encode(&r, size: 8, opcode: [0x63], reg: reg, rm: rm, memory: memory), name: "movsxd", definedFlags: all)
             }
             let opcode: [UInt8] = [0x0F, [0xB6, 0xB7, 0xBE, 0xBF][kind]]
-            return Generated(bytes: encode(&r, size: wide, opcode: opcode, reg: reg, rm: rm, memory: memory), name: "movx", definedFlags: all)
+            return Generated(
+                bytes: encode(&r, size: wide, opcode: opcode, reg: reg, rm: rm, memory: memory), name: "movx", definedFlags: all)
         case 10:  // CMOVcc, SETcc
             let cc = UInt8(r.below(16))
             if r.chance(50) {
-                return Generated(bytes: encode(&r, size: wide, opcode: [0x0F, 0x40 | cc], reg: reg, rm: rm, memory: memory), name: "cmov", definedFlags: all)
+                return Generated(
+                    bytes: encode(&r, size: wide, opcode: [0x0F, 0x40 | cc], reg: reg, rm: rm, memory: memory), name: "cmov",
+                    definedFlags: all)
             }
-            return Generated(bytes: encode(&r, size: 1, opcode: [0x0F, 0x90 | cc], reg: 0, rm: rm, memory: memory), name: "setcc", definedFlags: all)
+            return Generated(
+                bytes: encode(&r, size: 1, opcode: [0x0F, 0x90 | cc], reg: 0, rm: rm, memory: memory), name: "setcc", definedFlags: all)
         case 11:  // XCHG, XADD, CMPXCHG
             let kind = r.below(3)
             let opcode: [UInt8] = kind == 0 ? [0x86 | byteBit] : (kind == 1 ? [0x0F, 0xC0 | byteBit] : [0x0F, 0xB0 | byteBit])
-            return Generated(bytes: encode(&r, size: size, opcode: opcode, reg: reg, rm: rm, memory: memory), name: "xchg\(kind)", definedFlags: all)
+            return Generated(
+                bytes: encode(&r, size: size, opcode: opcode, reg: reg, rm: rm, memory: memory), name: "xchg\(kind)", definedFlags: all)
         case 12:  // MOV forms
             let direction: UInt8 = r.chance(50) ? 2 : 0
-            return Generated(bytes: encode(&r, size: size, opcode: [0x88 | direction | byteBit], reg: reg, rm: rm, memory: memory), name: "mov", definedFlags: all)
+            return Generated(
+                bytes: encode(&r, size: size, opcode: [0x88 | direction | byteBit], reg: reg, rm: rm, memory: memory), name: "mov",
+                definedFlags: all)
         case 13:  // accumulator sign extensions, flag instructions
-            let choices: [[UInt8]] = [[0x98], [0x66, 0x98], [0x48, 0x98], [0x99], [0x66, 0x99], [0x48, 0x99], [0x9E], [0x9F], [0xF5], [0xF8], [0xF9]]
+            let choices: [[UInt8]] = [
+                [0x98], [0x66, 0x98], [0x48, 0x98], [0x99], [0x66, 0x99], [0x48, 0x99], [0x9E], [0x9F], [0xF5], [0xF8], [0xF9],
+            ]
             return Generated(bytes: choices[r.below(choices.count)], name: "misc", definedFlags: all)
         case 14:  // BSWAP, LEA
             if r.chance(50) {
@@ -201,15 +231,18 @@ struct DifferentialTests {
         case 15:  // ADC/SBB chains after a carry-setting instruction
             let setCarry: [UInt8] = r.chance(50) ? [0xF9] : [0xF8]
             let op: UInt8 = r.chance(50) ? 2 : 3
-            return Generated(bytes: setCarry + encode(&r, size: size, opcode: [op << 3 | byteBit], reg: reg, rm: rm, memory: memory), name: "carrychain", definedFlags: all)
+            return Generated(
+                bytes: setCarry + encode(&r, size: size, opcode: [op << 3 | byteBit], reg: reg, rm: rm, memory: memory), name: "carrychain",
+                definedFlags: all)
         case 16:
             return generateSSE(&r)
         default:  // MOVBE is left out (not on every host); ROL/ROR by large immediates on bytes
             let op = r.below(2)
             let count = UInt8(r.below(40))
             let masked = UInt64(count & 0x1F)
-            return Generated(bytes: encode(&r, size: 1, opcode: [0xC0], reg: op, rm: rm, memory: memory, immediate: [count]),
-                             name: "rotbyte", definedFlags: masked == 1 || masked == 0 ? all : all & ~OF)
+            return Generated(
+                bytes: encode(&r, size: 1, opcode: [0xC0], reg: op, rm: rm, memory: memory, immediate: [count]),
+                name: "rotbyte", definedFlags: masked == 1 || masked == 0 ? all : all & ~OF)
         }
     }
 
@@ -218,7 +251,9 @@ struct DifferentialTests {
     /// [RSI+32]), XMMa stored at [RSI+48]. Forms that write a general register compare it as well.
     static func generateSSE(_ r: inout Random) -> Generated {
         let a = r.below(16), b = r.below(16)
-        func load(_ x: Int, _ displacement: UInt8) -> [UInt8] { [0xF3] + (x >= 8 ? [0x44] : []) + [0x0F, 0x6F, 0x46 | UInt8(x & 7) << 3, displacement] }
+        func load(_ x: Int, _ displacement: UInt8) -> [UInt8] {
+            [0xF3] + (x >= 8 ? [0x44] : []) + [0x0F, 0x6F, 0x46 | UInt8(x & 7) << 3, displacement]
+        }
         let store = [0xF3] + (a >= 8 ? [0x44] : []) + [0x0F, 0x7F, 0x46 | UInt8(a & 7) << 3, 48]
         /// 66 [REX] 0F op with XMMa in reg and XMMb (or [RSI+32]) in r/m.
         func binary(_ op: UInt8, memory: Bool, immediate: [UInt8] = []) -> [UInt8] {
@@ -227,10 +262,12 @@ struct DifferentialTests {
             return [0x66] + (rex != 0 ? [rex] : []) + [0x0F, op] + modrm + immediate
         }
         let memory = r.chance(30)
-        let packed: [UInt8] = [0x60, 0x61, 0x62, 0x63, 0x64, 0x65, 0x66, 0x67, 0x68, 0x69, 0x6A, 0x6B, 0x6C, 0x6D, 0x74, 0x75, 0x76,
-                               0xD1, 0xD2, 0xD3, 0xD4, 0xD5, 0xD8, 0xD9, 0xDA, 0xDB, 0xDC, 0xDD, 0xDE, 0xDF, 0xE0, 0xE1, 0xE2,
-                               0xE3, 0xE4, 0xE5, 0xE8, 0xE9, 0xEA, 0xEB, 0xEC, 0xED, 0xEE, 0xEF, 0xF1, 0xF2, 0xF3, 0xF4, 0xF6,
-                               0xF8, 0xF9, 0xFA, 0xFB, 0xFC, 0xFD, 0xFE]
+        let packed: [UInt8] = [
+            0x60, 0x61, 0x62, 0x63, 0x64, 0x65, 0x66, 0x67, 0x68, 0x69, 0x6A, 0x6B, 0x6C, 0x6D, 0x74, 0x75, 0x76,
+            0xD1, 0xD2, 0xD3, 0xD4, 0xD5, 0xD8, 0xD9, 0xDA, 0xDB, 0xDC, 0xDD, 0xDE, 0xDF, 0xE0, 0xE1, 0xE2,
+            0xE3, 0xE4, 0xE5, 0xE8, 0xE9, 0xEA, 0xEB, 0xEC, 0xED, 0xEE, 0xEF, 0xF1, 0xF2, 0xF3, 0xF4, 0xF6,
+            0xF8, 0xF9, 0xFA, 0xFB, 0xFC, 0xFD, 0xFE,
+        ]
         var op: [UInt8]
         var name = "sse"
         switch r.below(5) {
@@ -239,7 +276,8 @@ struct DifferentialTests {
             op = binary(code, memory: memory)
             name = "sse\(String(code, radix: 16))"
         case 2:  // shifts by an immediate: 71/72/73 with /2, /4, /6 and 73 /3, /7
-            let group = [(0x71, 2), (0x71, 4), (0x71, 6), (0x72, 2), (0x72, 4), (0x72, 6), (0x73, 2), (0x73, 6), (0x73, 3), (0x73, 7)][r.below(10)]
+            let group = [(0x71, 2), (0x71, 4), (0x71, 6), (0x72, 2), (0x72, 4), (0x72, 6), (0x73, 2), (0x73, 6), (0x73, 3), (0x73, 7)][
+                r.below(10)]
             let count = UInt8([0, 1, 3, 7, 8, 15, 16, 17, 31, 32, 63, 64, 200][r.below(13)])
             op = [0x66] + (b >= 8 ? [0x41] : []) + [0x0F, UInt8(group.0), 0xC0 | UInt8(group.1) << 3 | UInt8(b & 7), count]
             name = "sseshift\(String(group.0, radix: 16))/\(group.1)"
@@ -251,7 +289,9 @@ struct DifferentialTests {
             op = bytes
             name = ["pshufd", "pshufhw", "pshuflw", "xorps"][form]
         default:  // PMOVMSKB into a general register (RAX), and MOVD out of an XMM register
-            op = r.chance(50) ? [0x66] + (b >= 8 ? [0x41] : []) + [0x0F, 0xD7, 0xC0 | UInt8(b & 7)]
+            op =
+                r.chance(50)
+                ? [0x66] + (b >= 8 ? [0x41] : []) + [0x0F, 0xD7, 0xC0 | UInt8(b & 7)]
                 : [0x66] + (b >= 8 ? [0x44] : []) + [0x0F, 0x7E, 0xC0 | UInt8(b & 7) << 3]
             name = "ssetogpr"
         }
@@ -297,7 +337,8 @@ struct DifferentialTests {
             }
             state.rflags = flags | 0x202
             let nativeSignal = generated.bytes.withUnsafeBufferPointer { x86_native_run($0.baseAddress, $0.count, &state) }
-            let nativeRegisters = withUnsafeBytes(of: state.gpr) { raw in (0..<16).map { raw.load(fromByteOffset: 8 * $0, as: UInt64.self) } }
+            let nativeRegisters = withUnsafeBytes(of: state.gpr) { raw in (0..<16).map { raw.load(fromByteOffset: 8 * $0, as: UInt64.self) }
+            }
 
             // Emulated.
             let cpu = machine.cpu
@@ -316,16 +357,21 @@ struct DifferentialTests {
                 }
                 let mask = generated.definedFlags
                 if state.rflags & mask != cpu.rflags & mask {
-                    problems.append("flags: native \(String(state.rflags & mask, radix: 16)) emulated \(String(cpu.rflags & mask, radix: 16)) (mask \(String(mask, radix: 16)))")
+                    problems.append(
+                        "flags: native \(String(state.rflags & mask, radix: 16)) emulated \(String(cpu.rflags & mask, radix: 16)) (mask \(String(mask, radix: 16)))"
+                    )
                 }
-                for k in 0..<dataSize where native.load(fromByteOffset: k, as: UInt8.self) != UInt8(machine.memory.read(dataAddress + UInt64(k), size: 1)) {
+                for k in 0..<dataSize
+                where native.load(fromByteOffset: k, as: UInt8.self) != UInt8(machine.memory.read(dataAddress + UInt64(k), size: 1)) {
                     problems.append("data byte \(k) differs")
                     break
                 }
             }
             if !problems.isEmpty {
                 let hex = generated.bytes.map { String(format: "%02x", $0) }.joined(separator: " ")
-                mismatches.append("#\(iteration) \(generated.name) [\(hex)] in: \(registers.map { String($0, radix: 16) }) flags \(String(flags, radix: 16)): \(problems.joined(separator: "; "))")
+                mismatches.append(
+                    "#\(iteration) \(generated.name) [\(hex)] in: \(registers.map { String($0, radix: 16) }) flags \(String(flags, radix: 16)): \(problems.joined(separator: "; "))"
+                )
                 if mismatches.count >= 12 { break }
             }
         }

@@ -47,6 +47,7 @@ struct EPTBuilder {
 
 @Suite("EPT")
 struct EPTTests {
+    // swift-format-ignore: AlwaysUseLowerCamelCase
     static let WB: UInt64 = 6 << 3
 
     /// A machine whose guest-physical space is identity-mapped through EPT (RWX, write-back) below 0x90000,
@@ -96,10 +97,12 @@ struct EPTTests {
         #expect(m.cpu.rip == (kind == .fetch ? 0x200000 : TestMachine.code), "fault-like: RIP at the access")
     }
 
-    @Test("Misconfigurations: write without read, bad memory types, reserved bits, a large PML4E", arguments: [
-        (UInt64(2) | WB, 1), (UInt64(6) | WB, 1), (UInt64(7) | 2 << 3, 1), (UInt64(7) | 3 << 3, 1), (UInt64(7) | 7 << 3, 1),
-        (UInt64(7) | WB | 1 << 50, 1),
-    ])
+    @Test(
+        "Misconfigurations: write without read, bad memory types, reserved bits, a large PML4E",
+        arguments: [
+            (UInt64(2) | WB, 1), (UInt64(6) | WB, 1), (UInt64(7) | 2 << 3, 1), (UInt64(7) | 3 << 3, 1), (UInt64(7) | 7 << 3, 1),
+            (UInt64(7) | WB | 1 << 50, 1),
+        ])
     func misconfigurations(leaf: UInt64, levels: Int) {
         var (m, ept) = Self.machine()
         ept.map(0x200000, to: 0x210000, leaf: leaf, levels: levels)
@@ -147,7 +150,9 @@ struct EPTTests {
         for page in stride(from: UInt64(0), to: 0x90000, by: 0x1000) { tables.map(page, to: page, flags: 3) }
         tables.map(0x4000_0000, to: 0x200000, flags: 3)
         // EPT maps the guest page tables (0x100000…) — leave them unmapped to see the walk fault.
-        for page in stride(from: UInt64(0x100000), to: tables.next, by: 0x1000) where page != tables.root { ept.map(page, to: page, leaf: 7 | Self.WB) }
+        for page in stride(from: UInt64(0x100000), to: tables.next, by: 0x1000) where page != tables.root {
+            ept.map(page, to: page, leaf: 7 | Self.WB)
+        }
         m.cpu.gpr[Reg.rsi] = 0x4000_0000
         guard case .exit(let exit) = m.run(Self.access(.read)) else { Issue.record("no exit"); return }
         #expect(exit.reason == ExitReason.eptViolation)

@@ -21,21 +21,42 @@ struct ExitControlTests {
 
     static let conditional: [Case] = [
         Case(name: "HLT", bytes: [0x90, 0xF4], primary: Primary.hltExiting, reason: ExitReason.hlt),
-        Case(name: "INVLPG [rax]", bytes: [0x0F, 0x01, 0x38], primary: Primary.invlpgExiting, reason: ExitReason.invlpg, qualification: 0x1234),
+        Case(
+            name: "INVLPG [rax]", bytes: [0x0F, 0x01, 0x38], primary: Primary.invlpgExiting, reason: ExitReason.invlpg,
+            qualification: 0x1234),
         Case(name: "RDTSC", bytes: [0x0F, 0x31], primary: Primary.rdtscExiting, reason: ExitReason.rdtsc),
-        Case(name: "RDTSCP", bytes: [0x0F, 0x01, 0xF9], primary: Primary.rdtscExiting, secondary: Secondary.enableRDTSCP, reason: ExitReason.rdtscp),
-        Case(name: "MOV CR3, rax (load)", bytes: [0x0F, 0x22, 0xD8], primary: Primary.cr3LoadExiting, reason: ExitReason.crAccess, qualification: 3),
-        Case(name: "MOV rcx, CR3 (store)", bytes: [0x0F, 0x20, 0xD9], primary: Primary.cr3StoreExiting, reason: ExitReason.crAccess, qualification: 3 | 1 << 4 | 1 << 8),
-        Case(name: "MOV CR8, rcx", bytes: [0x44, 0x0F, 0x22, 0xC1], primary: Primary.cr8LoadExiting, reason: ExitReason.crAccess, qualification: 8 | 1 << 8),
-        Case(name: "MOV rax, CR8", bytes: [0x44, 0x0F, 0x20, 0xC0], primary: Primary.cr8StoreExiting, reason: ExitReason.crAccess, qualification: 8 | 1 << 4),
-        Case(name: "MOV DR7, rax", bytes: [0x0F, 0x23, 0xF8], primary: Primary.movDRExiting, reason: ExitReason.drAccess, qualification: 7),
-        Case(name: "MOV rdx, DR6", bytes: [0x0F, 0x21, 0xF2], primary: Primary.movDRExiting, reason: ExitReason.drAccess, qualification: 6 | 1 << 4 | 2 << 8),
+        Case(
+            name: "RDTSCP", bytes: [0x0F, 0x01, 0xF9], primary: Primary.rdtscExiting, secondary: Secondary.enableRDTSCP,
+            reason: ExitReason.rdtscp),
+        Case(
+            name: "MOV CR3, rax (load)", bytes: [0x0F, 0x22, 0xD8], primary: Primary.cr3LoadExiting, reason: ExitReason.crAccess,
+            qualification: 3),
+        Case(
+            name: "MOV rcx, CR3 (store)", bytes: [0x0F, 0x20, 0xD9], primary: Primary.cr3StoreExiting, reason: ExitReason.crAccess,
+            qualification: 3 | 1 << 4 | 1 << 8),
+        Case(
+            name: "MOV CR8, rcx", bytes: [0x44, 0x0F, 0x22, 0xC1], primary: Primary.cr8LoadExiting, reason: ExitReason.crAccess,
+            qualification: 8 | 1 << 8),
+        Case(
+            name: "MOV rax, CR8", bytes: [0x44, 0x0F, 0x20, 0xC0], primary: Primary.cr8StoreExiting, reason: ExitReason.crAccess,
+            qualification: 8 | 1 << 4),
+        Case(
+            name: "MOV DR7, rax", bytes: [0x0F, 0x23, 0xF8], primary: Primary.movDRExiting, reason: ExitReason.drAccess, qualification: 7),
+        Case(
+            name: "MOV rdx, DR6", bytes: [0x0F, 0x21, 0xF2], primary: Primary.movDRExiting, reason: ExitReason.drAccess,
+            qualification: 6 | 1 << 4 | 2 << 8),
         Case(name: "PAUSE", bytes: [0xF3, 0x90], primary: Primary.pauseExiting, reason: ExitReason.pause),
         Case(name: "MONITOR", bytes: [0x0F, 0x01, 0xC8], primary: Primary.monitorExiting, reason: ExitReason.monitor),
         Case(name: "MWAIT", bytes: [0x0F, 0x01, 0xC9], primary: Primary.mwaitExiting, reason: ExitReason.mwait),
-        Case(name: "OUT 0x80, al (unconditional I/O)", bytes: [0xE6, 0x80], primary: Primary.unconditionalIOExiting, reason: ExitReason.ioInstruction, qualification: 0x80 << 16 | 1 << 6),
-        Case(name: "IN eax, dx (unconditional I/O)", bytes: [0xED], primary: Primary.unconditionalIOExiting, reason: ExitReason.ioInstruction, qualification: 0x3F8 << 16 | 1 << 3 | 3),
-        Case(name: "REP OUTSB", bytes: [0xF3, 0x6E], primary: Primary.unconditionalIOExiting, reason: ExitReason.ioInstruction, qualification: 0x3F8 << 16 | 1 << 4 | 1 << 5),
+        Case(
+            name: "OUT 0x80, al (unconditional I/O)", bytes: [0xE6, 0x80], primary: Primary.unconditionalIOExiting,
+            reason: ExitReason.ioInstruction, qualification: 0x80 << 16 | 1 << 6),
+        Case(
+            name: "IN eax, dx (unconditional I/O)", bytes: [0xED], primary: Primary.unconditionalIOExiting,
+            reason: ExitReason.ioInstruction, qualification: 0x3F8 << 16 | 1 << 3 | 3),
+        Case(
+            name: "REP OUTSB", bytes: [0xF3, 0x6E], primary: Primary.unconditionalIOExiting, reason: ExitReason.ioInstruction,
+            qualification: 0x3F8 << 16 | 1 << 4 | 1 << 5),
         Case(name: "WBINVD", bytes: [0x0F, 0x09], secondary: Secondary.wbinvdExiting, reason: ExitReason.wbinvd),
         Case(name: "RDRAND", bytes: [0x48, 0x0F, 0xC7, 0xF0], secondary: Secondary.rdrandExiting, reason: ExitReason.rdrand),
         Case(name: "LGDT", bytes: [0x0F, 0x01, 0x10], secondary: Secondary.descriptorTableExiting, reason: ExitReason.gdtrIDTRAccess),
@@ -72,14 +93,18 @@ struct ExitControlTests {
         #expect(TestMachine.reason(outcome) == ExitReason.hlt, "\(outcome)")
     }
 
-    @Test("Instructions that always exit", arguments: [
-        ([UInt8]([0x0F, 0xA2]), ExitReason.cpuid), ([0x0F, 0x08], ExitReason.invd), ([0x0F, 0x01, 0xD1], ExitReason.xsetbv),
-        ([0x0F, 0x01, 0xC1], ExitReason.vmcall), ([0x0F, 0x01, 0xC2], ExitReason.vmlaunch), ([0x0F, 0x01, 0xC3], ExitReason.vmresume),
-        ([0x0F, 0x01, 0xC4], ExitReason.vmxoff), ([0xF3, 0x0F, 0xC7, 0x30], ExitReason.vmxon), ([0x66, 0x0F, 0xC7, 0x30], ExitReason.vmclear),
-        ([0x0F, 0xC7, 0x30], ExitReason.vmptrld), ([0x0F, 0xC7, 0x38], ExitReason.vmptrst), ([0x0F, 0x78, 0xD8], ExitReason.vmread),
-        ([0x0F, 0x79, 0xD8], ExitReason.vmwrite), ([0x66, 0x0F, 0x38, 0x80, 0x03], ExitReason.invept), ([0x66, 0x0F, 0x38, 0x81, 0x03], ExitReason.invvpid),
-        ([0x0F, 0x01, 0xD4], ExitReason.vmfunc),
-    ])
+    @Test(
+        "Instructions that always exit",
+        arguments: [
+            ([UInt8]([0x0F, 0xA2]), ExitReason.cpuid), ([0x0F, 0x08], ExitReason.invd), ([0x0F, 0x01, 0xD1], ExitReason.xsetbv),
+            ([0x0F, 0x01, 0xC1], ExitReason.vmcall), ([0x0F, 0x01, 0xC2], ExitReason.vmlaunch), ([0x0F, 0x01, 0xC3], ExitReason.vmresume),
+            ([0x0F, 0x01, 0xC4], ExitReason.vmxoff), ([0xF3, 0x0F, 0xC7, 0x30], ExitReason.vmxon),
+            ([0x66, 0x0F, 0xC7, 0x30], ExitReason.vmclear),
+            ([0x0F, 0xC7, 0x30], ExitReason.vmptrld), ([0x0F, 0xC7, 0x38], ExitReason.vmptrst), ([0x0F, 0x78, 0xD8], ExitReason.vmread),
+            ([0x0F, 0x79, 0xD8], ExitReason.vmwrite), ([0x66, 0x0F, 0x38, 0x80, 0x03], ExitReason.invept),
+            ([0x66, 0x0F, 0x38, 0x81, 0x03], ExitReason.invvpid),
+            ([0x0F, 0x01, 0xD4], ExitReason.vmfunc),
+        ])
     func always(bytes: [UInt8], reason: ExitReason) {
         let m = TestMachine()
         m.cpu.cr4 |= CR4.vmxe

@@ -52,4 +52,6 @@ final class TestMachine {
 }
 
 /// Flag bits by name, for readable expectations.
+// swift-format-ignore: AlwaysUseLowerCamelCase
+// The flag names as the SDM writes them, for readable expected values.
 let CF = Flag.cf, PF = Flag.pf, AF = Flag.af, ZF = Flag.zf, SF = Flag.sf, OF = Flag.of

@@ -59,6 +59,7 @@ struct PageTables {
 }
 
 /// Page-table entry bits.
+// swift-format-ignore: AlwaysUseLowerCamelCase
 let P: UInt64 = 1, RW: UInt64 = 2, US: UInt64 = 4, NX: UInt64 = 1 << 63, G: UInt64 = 0x100
 
 @Suite("Paging")
@@ -73,7 +74,9 @@ struct PagingTests {
     }
 
     static func pageFault(_ outcome: RunOutcome) -> (code: UInt32, address: UInt64)? {
-        guard case .exit(let exit) = outcome, exit.reason == ExitReason.exceptionOrNMI, exit.interruptionInfo & 0xFF == 14 else { return nil }
+        guard case .exit(let exit) = outcome, exit.reason == ExitReason.exceptionOrNMI, exit.interruptionInfo & 0xFF == 14 else {
+            return nil
+        }
         return (exit.interruptionErrorCode, exit.qualification)
     }
 
@@ -189,7 +192,10 @@ struct PagingTests {
 struct ExceptionTests {
     @Test("#UD, #GP, #DE and #BP are delivered through the 64-bit IDT with the right frame")
     func delivery() {
-        for (bytes, vector, hasCode, returnsAfter) in [([UInt8]([0x0F, 0x0B]), Vector.ud, false, false), ([0xF4], Vector.gp, true, false), ([0xF7, 0xF1], Vector.de, false, false), ([0xCC], Vector.bp, false, true)] {
+        for (bytes, vector, hasCode, returnsAfter) in [
+            ([UInt8]([0x0F, 0x0B]), Vector.ud, false, false), ([0xF4], Vector.gp, true, false), ([0xF7, 0xF1], Vector.de, false, false),
+            ([0xCC], Vector.bp, false, true),
+        ] {
             let m = TestMachine()
             m.installIDT()
             m.memory.write(0x2000, size: 1, 0xF4)  // the handler halts

@@ -138,13 +138,15 @@ struct SelfModifyingCodeTests {
 /// "Exception and Interrupt Handling": faults are reported before the instruction changes anything).
 @Suite("Faulting read-modify-write")
 struct FaultingReadModifyWriteTests {
-    @Test("ADD/OR/SUB/SHL/NEG to a read-only page: #PF, with memory and the flags unchanged", arguments: [
-        [UInt8]([0x01, 0x07]),  // add [rdi], eax
-        [0x48, 0x83, 0x0F, 0x01],  // or qword [rdi], 1
-        [0x80, 0x2F, 0x01],  // sub byte [rdi], 1
-        [0xD1, 0x27],  // shl dword [rdi], 1
-        [0xF7, 0x1F],  // neg dword [rdi]
-    ])
+    @Test(
+        "ADD/OR/SUB/SHL/NEG to a read-only page: #PF, with memory and the flags unchanged",
+        arguments: [
+            [UInt8]([0x01, 0x07]),  // add [rdi], eax
+            [0x48, 0x83, 0x0F, 0x01],  // or qword [rdi], 1
+            [0x80, 0x2F, 0x01],  // sub byte [rdi], 1
+            [0xD1, 0x27],  // shl dword [rdi], 1
+            [0xF7, 0x1F],  // neg dword [rdi]
+        ])
     func readOnly(bytes: [UInt8]) {
         var (m, tables) = PagingTests.machine()
         tables.map(0x4000_0000, to: 0x200000, flags: P)  // present, read-only; CR0.WP is set
