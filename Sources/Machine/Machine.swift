@@ -77,19 +77,19 @@ public final class Machine {
     /// The state every processor starts in (nestvm(7), "Boot protocol"): 64-bit mode, paging on with the
     /// identity tables, the boot GDT, TSS and IDT, RFLAGS.IF = 0, RDI = the boot information, and L0's controls.
     static func setBootState(_ cpu: CPU, entry: UInt64, eptPointer: UInt64) {
-        cpu.cr0 = CR0.pe | CR0.mp | CR0.et | CR0.ne | CR0.wp | CR0.pg
-        cpu.cr3 = GuestLayout.pageTables
-        cpu.cr4 = CR4.pae | CR4.pge | CR4.osfxsr | CR4.osxmmexcpt
-        cpu.efer = EFER.sce | EFER.lme | EFER.lma | EFER.nxe
-        cpu.gdtrBase = GuestLayout.gdt
-        cpu.gdtrLimit = 0x27
-        cpu.idtrBase = GuestLayout.idt
-        cpu.idtrLimit = 0xFFF
-        cpu.tr = Segment(selector: GuestLayout.tssSelector, base: GuestLayout.tss, limit: 0x67, attributes: 0x8B)
-        cpu.rflags = Flag.reserved1
-        cpu.rip = entry
-        cpu.gpr[Reg.rsp] = GuestLayout.stackTop - 8
-        cpu.gpr[Reg.rdi] = GuestLayout.bootInfo
+        var state = cpu.state
+        state.cr0 = CR0.pe | CR0.mp | CR0.et | CR0.ne | CR0.wp | CR0.pg
+        state.cr3 = GuestLayout.pageTables
+        state.cr4 = CR4.pae | CR4.pge | CR4.osfxsr | CR4.osxmmexcpt
+        state.msrs.efer = EFER.sce | EFER.lme | EFER.lma | EFER.nxe
+        state.gdtr = .init(base: GuestLayout.gdt, limit: 0x27)
+        state.idtr = .init(base: GuestLayout.idt, limit: 0xFFF)
+        state.tr = Segment(selector: GuestLayout.tssSelector, base: GuestLayout.tss, limit: 0x67, attributes: 0x8B)
+        state.rflags = Flag.reserved1
+        state.rip = entry
+        state.gpr[Reg.rsp] = GuestLayout.stackTop - 8
+        state.gpr[Reg.rdi] = GuestLayout.bootInfo
+        cpu.state = state
         var controls = ExecutionControls()
         controls.primary =
             ExecutionControls.Primary.hltExiting | ExecutionControls.Primary.unconditionalIOExiting

@@ -31,7 +31,7 @@ public enum Flag {
 }
 
 /// A segment register: its selector and the hidden descriptor cache.
-public struct Segment: Equatable, Sendable {
+public struct Segment: Equatable, Codable, Sendable {
     public var selector: UInt16
     public var base: UInt64
     public var limit: UInt32

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 import X86NativeHarness
 @testable import X86
 
@@ -20,16 +21,11 @@ struct DifferentialTests {
         var undefinedRegister: Int? = nil
     }
 
-    /// A deterministic generator (SplitMix64).
+    /// The deterministic generator of the cases, with the choices they make.
     struct Random {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
+        var generator: SplitMix64
+        init(state: UInt64) { generator = SplitMix64(seed: state) }
+        mutating func next() -> UInt64 { generator.next() }
         mutating func below(_ n: Int) -> Int { Int(next() % UInt64(n)) }
         mutating func chance(_ percent: Int) -> Bool { below(100) < percent }
         /// An operand value, with edge values weighted.

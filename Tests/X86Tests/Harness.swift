@@ -51,7 +51,6 @@ final class TestMachine {
     }
 }
 
-/// Flag bits by name, for readable expectations.
 // swift-format-ignore: AlwaysUseLowerCamelCase
-// The flag names as the SDM writes them, for readable expected values.
+/// Flag bits by name, as the SDM writes them, for readable expectations.
 let CF = Flag.cf, PF = Flag.pf, AF = Flag.af, ZF = Flag.zf, SF = Flag.sf, OF = Flag.of
