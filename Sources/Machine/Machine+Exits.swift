@@ -81,7 +81,7 @@ extension Machine {
         result.complete(on: cpu, instructionLength: exit.instructionLength)
     }
 
-    /// Port I/O (exit qualification: size 2:0, direction 3, string 4, port 31:16).
+    /// Port I/O (exit qualification: size 2:0, direction 3, string 4, port 31:16), through the port bus.
     func handleIO(_ exit: VMExit, cpu: CPU) {
         let size = Int(exit.qualification & 7) + 1
         let isIn = exit.qualification & 8 != 0
@@ -93,43 +93,20 @@ extension Machine {
             return
         }
         if isIn {
-            var value: UInt64 = 0
-            for k in 0..<size { value |= UInt64(readPort(port &+ UInt16(k))) << (8 * UInt64(k)) }
+            let value = ports.read(port, size: size, now: now)
             switch size {
             case 1: cpu.gpr[Reg.rax] = cpu.gpr[Reg.rax] & ~0xFF | value
             case 2: cpu.gpr[Reg.rax] = cpu.gpr[Reg.rax] & ~0xFFFF | value
             default: cpu.gpr[Reg.rax] = value  // a 32-bit destination zero-extends
             }
         } else {
-            let value = cpu.gpr[Reg.rax]
-            if port == PlatformPorts.exit {
-                stop = .guestExit(value & (size == 8 ? .max : (1 << (8 * UInt64(size))) - 1))
+            ports.write(port, size: size, value: cpu.gpr[Reg.rax], now: now)
+            if let status = debugExit.requestedStatus {
+                stop = .guestExit(status)
                 return
             }
-            for k in 0..<size { writePort(port &+ UInt16(k), UInt8(truncatingIfNeeded: value >> (8 * UInt64(k)))) }
         }
         skip(exit, cpu)
-    }
-
-    /// One byte from the port bus; unclaimed ports float high.
-    func readPort(_ port: UInt16) -> UInt8 {
-        switch port {
-        case PlatformPorts.com1...(PlatformPorts.com1 + 7): return uart.read(port - PlatformPorts.com1)
-        case 0x20, 0x21, 0xA0, 0xA1: return pic.read(port)
-        case 0x40...0x43: return pit.read(port, now: now)
-        case PlatformPorts.power: return isStopRequested ? 1 : 0
-        default: return 0xFF
-        }
-    }
-
-    /// One byte to the port bus; unclaimed ports ignore it.
-    func writePort(_ port: UInt16, _ value: UInt8) {
-        switch port {
-        case PlatformPorts.com1...(PlatformPorts.com1 + 7): uart.write(port - PlatformPorts.com1, value)
-        case 0x20, 0x21, 0xA0, 0xA1: pic.write(port, value)
-        case 0x40...0x43: pit.write(port, value, now: now)
-        default: break
-        }
     }
 
     /// MSRs L0 answers itself: IA32_FEATURE_CONTROL and the VMX capability MSRs. Nil: the processor's own, or #GP.
@@ -177,16 +154,4 @@ extension Machine {
         cpu.controls.cr4ReadShadow = value & CR4.vmxe
         skip(exit, cpu)
     }
-}
-
-/// The machine's own ports (nestvm(7), "Devices").
-public enum PlatformPorts {
-    /// COM1, a 16550A on IRQ 4.
-    public static let com1: UInt16 = 0x3F8
-    /// The exit port: writing v ends the machine with status (v << 1) | 1, as QEMU's isa-debug-exit.
-    public static let exit: UInt16 = 0xF4
-    /// The power port: bit 0 reads 1 once a stop has been requested (`vmrun stop`); the guest should shut down.
-    public static let power: UInt16 = 0xF5
-    /// The IRQ a stop request raises (edge), as ACPI's SCI.
-    public static let stopIRQ = 9
 }

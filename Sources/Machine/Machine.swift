@@ -21,10 +21,22 @@ public final class Machine {
     public let pic = PIC8259()
     /// The timer.
     public let pit = PIT8254()
+    /// The exit port.
+    let debugExit = DebugExit()
+    /// The power port.
+    let powerPort = PowerPort()
+    /// The I/O ports, with every platform device registered (`wireDevices`).
+    public let ports = PortBus()
+    /// Guest-physical ranges outside RAM that devices answer.
+    public let mmio = MMIOBus()
     /// A stop was requested: the guest reads bit 0 of port 0xF5 as 1, and IRQ 9 (where ACPI puts its power
     /// button event) is raised, so a guest waiting halted with that line unmasked wakes to see it.
-    public var isStopRequested = false {
-        didSet { if isStopRequested && !oldValue { pic.raise(PlatformPorts.stopIRQ) } }
+    public var isStopRequested: Bool {
+        get { powerPort.isStopRequested }
+        set {
+            if newValue && !powerPort.isStopRequested { pic.raise(PlatformIRQ.stop) }
+            powerPort.isStopRequested = newValue
+        }
     }
     /// Why the machine stopped, once it has.
     public internal(set) var stop: MachineStop?
@@ -71,6 +83,19 @@ public final class Machine {
             let cpu = CPU(memory: memory)
             Self.setBootState(cpu, entry: loaded.entry, eptPointer: eptPointer)
             return VCPU(index: index, cpu: cpu, featureControl: featureControl)
+        }
+        wireDevices()
+    }
+
+    /// Every platform device on its ports, in one place (nestvm(7), "Devices").
+    func wireDevices() {
+        let wiring: [(any BusDevice, String, ClosedRange<UInt16>)] = [
+            (pic, "8259A master", PlatformPorts.masterPIC), (pit, "8254 timer", PlatformPorts.pit),
+            (pic, "8259A slave", PlatformPorts.slavePIC), (debugExit, "exit port", PlatformPorts.exit...PlatformPorts.exit),
+            (powerPort, "power port", PlatformPorts.power...PlatformPorts.power), (uart, "COM1", PlatformPorts.com1),
+        ]
+        for (device, name, range) in wiring {
+            do { try ports.register(device, name: name, ports: range) } catch { preconditionFailure("platform wiring: \(error)") }
         }
     }
 
@@ -196,10 +221,10 @@ public final class Machine {
     func raiseDeviceInterrupts() {
         while let deadline = pit.nextInterrupt, deadline <= now {
             pit.fired()
-            pic.raise(0)
+            pic.raise(PlatformIRQ.timer)
         }
         let line = uart.interruptLine
-        if line && !uartLine { pic.raise(4) }
+        if line && !uartLine { pic.raise(PlatformIRQ.com1) }
         uartLine = line
     }
 

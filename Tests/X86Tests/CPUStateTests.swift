@@ -10,8 +10,9 @@ struct CPUStateTests {
     static func randomState<G: RandomNumberGenerator>(_ g: inout G) -> CPUState {
         func r() -> UInt64 { g.next() }
         func segment() -> Segment {
-            Segment(selector: UInt16(truncatingIfNeeded: r()), base: r(), limit: UInt32(truncatingIfNeeded: r()),
-                    attributes: UInt32(truncatingIfNeeded: r()))
+            Segment(
+                selector: UInt16(truncatingIfNeeded: r()), base: r(), limit: UInt32(truncatingIfNeeded: r()),
+                attributes: UInt32(truncatingIfNeeded: r()))
         }
         var s = CPUState()
         s.gpr = (0..<16).map { _ in r() }
