@@ -164,9 +164,11 @@ completions: debug
 	  "$$bin/$$t" --generate-completion-script fish > completions/fish/$$t.fish; \
 	done
 
-# Regenerates the checked-in man pages of the tools with swift-argument-parser's generate-manual plugin.
+# Regenerates the checked-in man pages of the tools with swift-argument-parser's generate-manual plugin, dated
+# by the commit they describe.
+MAN_DATE ?= $(shell git log -1 --format=%cs 2>/dev/null || date +%F)
 man: deps
-	$(SWIFT) package generate-manual --date 2026-11-21 --section 1 --authors 'the nestvm authors'
+	$(SWIFT) package generate-manual --date $(MAN_DATE) --section 1 --authors 'the nestvm authors'
 	mkdir -p share/man/man1
 	for t in $(TOOLS); do cp .build/plugins/GenerateManual/outputs/*/$$t.1 share/man/man1/$$t.1; done
 

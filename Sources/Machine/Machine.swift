@@ -58,18 +58,14 @@ public final class Machine {
     public init(_ configuration: MachineConfiguration) throws(MachineError) {
         let ram = configuration.memoryBytes
         guard ram >= 32 << 20, ram % (2 << 20) == 0, ram <= MachineConfiguration.maximumMemoryBytes else {
-            throw .unsupportedSettings(
-                "a machine has 32 MiB to \(MachineConfiguration.maximumMemoryBytes >> 30) GiB of memory in 2 MiB steps, not \(describeBytes(ram)); change it with vmrun set NAME --memory SIZE"
-            )
+            throw .memorySize(ram)
         }
         guard (1...MachineConfiguration.maximumProcessorCount).contains(configuration.processorCount) else {
-            throw .unsupportedSettings(
-                "a machine has 1 to \(MachineConfiguration.maximumProcessorCount) processors, not \(configuration.processorCount); change it with vmproc set NAME --count N"
-            )
+            throw .processorCount(configuration.processorCount)
         }
         self.configuration = configuration
         guard let memory = PhysicalMemory(size: Int(ram + EPT01.tableBytes(memoryBytes: ram))) else {
-            throw .unsupportedSettings("this host cannot reserve \(ram >> 20) MiB of address space for the guest; give the VM less memory")
+            throw .addressSpace(ram)
         }
         self.memory = memory
         let loaded = try BootLoader(configuration: configuration, memory: memory).load()

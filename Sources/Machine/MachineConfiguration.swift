@@ -49,7 +49,8 @@ public struct BootModule: Sendable, Equatable {
     }
 }
 
-/// Why a machine could not be built.
+/// Why a machine could not be built. Each case carries what was wrong as values; `description` says it in a
+/// sentence without naming any tool, and the layer that knows the command line adds how to change the setting.
 public enum MachineError: Error, Equatable, Sendable, CustomStringConvertible {
     /// The image is not an ELF64 x86-64 executable (with the parser's reason).
     case badImage(String)
@@ -57,25 +58,47 @@ public enum MachineError: Error, Equatable, Sendable, CustomStringConvertible {
     case imageOutsideMemory(address: UInt64, size: UInt64, memoryBytes: UInt64)
     /// The image, modules and command line do not fit in guest RAM.
     case doesNotFit(needed: UInt64, memoryBytes: UInt64)
-    /// Memory size or processor count outside what a machine supports.
-    case unsupportedSettings(String)
+    /// A memory size outside 32 MiB to `MachineConfiguration.maximumMemoryBytes` in 2 MiB steps.
+    case memorySize(UInt64)
+    /// A processor count outside 1 to `MachineConfiguration.maximumProcessorCount`.
+    case processorCount(Int)
+    /// The host could not reserve address space for this much guest memory.
+    case addressSpace(UInt64)
+    /// The command line and module names take more than the boot information's string area.
+    case bootStrings(bytes: Int, limit: UInt64)
+    /// More modules than the boot information describes.
+    case moduleCount(Int)
+    /// A module name that is empty or longer than 255 bytes.
+    case moduleName(String)
 
-    /// The sentence for the user: what is wrong and what to do.
+    /// Whether the image loads below the boot loader's data rather than past the end of memory.
+    public var isImageBelowBootData: Bool {
+        if case .imageOutsideMemory(let address, _, _) = self { return address < GuestLayout.imageBase }
+        return false
+    }
+
+    /// The sentence for the user: what is wrong, and what to do where no setting is involved.
     public var description: String {
         switch self {
         case .badImage(let why): return "not a bootable ELF64 x86-64 image: \(why)"
         case .imageOutsideMemory(let address, let size, let memory):
-            let end = address &+ size
             if address < GuestLayout.imageBase {
                 return
                     "the image loads at 0x\(hex(address)), below 0x\(hex(GuestLayout.imageBase)) where the boot loader's data lives; link it at 0x100000 or above"
             }
-            return
-                "the image needs memory up to 0x\(hex(end)) but the VM has \(memory >> 20) MiB; give the VM more memory (vmrun set NAME --memory SIZE) or use a smaller image"
+            return "the image needs memory up to 0x\(hex(address &+ size)) but the VM has \(memory >> 20) MiB"
         case .doesNotFit(let needed, let memory):
+            return "the image, modules and command line need \(needed >> 20) MiB but the VM has \(memory >> 20) MiB"
+        case .memorySize(let bytes):
             return
-                "the image, modules and command line need \(needed >> 20) MiB but the VM has \(memory >> 20) MiB; give the VM more memory (vmrun set NAME --memory SIZE)"
-        case .unsupportedSettings(let why): return why
+                "a machine has 32 MiB to \(MachineConfiguration.maximumMemoryBytes >> 30) GiB of memory in 2 MiB steps, not \(describeBytes(bytes))"
+        case .processorCount(let count):
+            return "a machine has 1 to \(MachineConfiguration.maximumProcessorCount) processors, not \(count)"
+        case .addressSpace(let bytes):
+            return "this host cannot reserve \(bytes >> 20) MiB of address space for the guest; give the VM less memory"
+        case .bootStrings(let bytes, let limit): return "the command line and module names take \(bytes) bytes; the limit is \(limit)"
+        case .moduleCount: return "a machine takes at most 256 modules"
+        case .moduleName: return "a module name must have 1 to 255 bytes"
         }
     }
 }

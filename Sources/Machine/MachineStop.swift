@@ -1,3 +1,4 @@
+import NestErrors
 /// Why a machine stopped running guest code for good.
 public enum MachineStop: Equatable, Sendable {
     /// The guest wrote `value` to the exit port 0xF4 (QEMU's isa-debug-exit).
@@ -16,9 +17,9 @@ public enum MachineStop: Equatable, Sendable {
         switch self {
         case .guestExit(let value): return Int32(truncatingIfNeeded: (value << 1 | 1) & 0xFF)
         case .poweredOff: return 0
-        case .tripleFault: return MachineExitStatus.tripleFault
-        case .unsupported: return MachineExitStatus.unsupported
-        case .turnedOff: return MachineExitStatus.turnedOff
+        case .tripleFault: return ExitStatus.tripleFault.rawValue
+        case .unsupported: return ExitStatus.unsupported.rawValue
+        case .turnedOff: return ExitStatus.turnedOff.rawValue
         }
     }
 
@@ -32,16 +33,4 @@ public enum MachineStop: Equatable, Sendable {
         case .turnedOff: return "turned off"
         }
     }
-}
-
-/// Exit statuses for the ways a machine ends other than the guest's own exit port (which gives odd statuses).
-public enum MachineExitStatus {
-    /// The machine met something it does not emulate (EX_SOFTWARE).
-    public static let unsupported: Int32 = 70
-    /// A triple fault.
-    public static let tripleFault: Int32 = 98
-    /// `--timeout` or `--max-instructions` ran out (as timeout(1)).
-    public static let timeout: Int32 = 124
-    /// Turned off from outside, or the worker was killed.
-    public static let turnedOff: Int32 = 130
 }

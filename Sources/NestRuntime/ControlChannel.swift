@@ -1,3 +1,4 @@
+import NestErrors
 import Foundation
 import NestStore
 
@@ -19,9 +20,13 @@ public enum ControlChannel {
 
     /// Sends `request` to the VM whose socket is at `path` and returns the reply (without `ok `), or throws.
     public static func send(_ request: String, to path: String, vm: String, timeout: Double = 5) throws(NestError) -> String {
-        guard var address = address(path) else { throw NestError(.storeUnavailable, "control socket path \(path) is too long", target: vm) }
+        guard var address = address(path) else {
+            throw NestError(.controlChannelFailed, "control socket path \(path) is too long", target: vm)
+        }
         let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { throw NestError(.storeUnavailable, "cannot make a socket: \(String(cString: strerror(errno)))", target: vm) }
+        guard fd >= 0 else {
+            throw NestError(.controlChannelFailed, "cannot make a socket: \(String(cString: strerror(errno)))", target: vm)
+        }
         defer { close(fd) }
         var tv = timeval(tv_sec: Int(timeout), tv_usec: Int((timeout - Double(Int(timeout))) * 1e6))
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
@@ -88,7 +93,7 @@ final class ControlServer {
     /// Listens at `path` (replacing a stale socket left by a killed worker: the caller holds the VM's lock).
     init(path: String) throws(NestError) {
         guard var address = ControlChannel.address(path) else {
-            throw NestError(.storeUnavailable, "control socket path \(path) is too long; use a shorter --state-dir")
+            throw NestError(.controlChannelFailed, "control socket path \(path) is too long; use a shorter --state-dir")
         }
         unlink(path)
         fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
@@ -97,7 +102,7 @@ final class ControlServer {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
         }
         guard fd >= 0, bound == 0, listen(fd, 8) == 0 else {
-            throw NestError(.storeUnavailable, "cannot listen on \(path): \(String(cString: strerror(errno)))")
+            throw NestError(.controlChannelFailed, "cannot listen on \(path): \(String(cString: strerror(errno)))")
         }
         _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
         _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)

@@ -1,3 +1,4 @@
+import NestErrors
 import Foundation
 import Machine
 import NestStore
@@ -46,7 +47,7 @@ public final class MachineRunner {
         guard FileManager.default.createFile(atPath: files.consoleLog, contents: nil, attributes: [.posixPermissions: 0o600]),
             let log = FileHandle(forWritingAtPath: files.consoleLog)
         else {
-            throw NestError(.storeUnavailable, "cannot write the console log \(files.consoleLog)", target: row.name)
+            throw NestError(.fileUnavailable, "cannot write the console log \(files.consoleLog)", target: row.name)
         }
         self.log = log
         control = try ControlServer(path: files.controlSocket)
@@ -62,7 +63,7 @@ public final class MachineRunner {
             if let signal = Signals.received {
                 machine.turnOff()
                 flushOutput()
-                return RunOutcome(exitStatus: MachineExitStatus.turnedOff, reason: "turned off by signal \(signal)")
+                return RunOutcome(exitStatus: ExitStatus.turnedOff.rawValue, reason: "turned off by signal \(signal)")
             }
             if let stopDeadline, Date() >= stopDeadline, turnOffReason == nil {
                 turnOffReason = "turned off: the guest did not shut down within \(stopGrace) s of the stop request"
@@ -77,7 +78,7 @@ public final class MachineRunner {
                 let done = machine.instructionsRetired
                 if done >= maxInstructions {
                     flushOutput()
-                    return RunOutcome(exitStatus: MachineExitStatus.timeout, reason: "reached --max-instructions \(maxInstructions)")
+                    return RunOutcome(exitStatus: ExitStatus.timeout.rawValue, reason: "reached --max-instructions \(maxInstructions)")
                 }
                 budget = min(budget, maxInstructions - done)
             }
@@ -94,7 +95,7 @@ public final class MachineRunner {
             let now = Date()
             if let timeout, now.timeIntervalSince(started) >= timeout {
                 machine.turnOff()
-                return RunOutcome(exitStatus: MachineExitStatus.timeout, reason: "reached --timeout \(timeout) s")
+                return RunOutcome(exitStatus: ExitStatus.timeout.rawValue, reason: "reached --timeout \(timeout) s")
             }
             if now.timeIntervalSince(lastProgress) >= 1 {
                 lastProgress = now

@@ -1,3 +1,4 @@
+import NestErrors
 import Foundation
 import Machine
 import NestStore
@@ -25,16 +26,28 @@ public enum MachineSettings {
         do {
             return try Machine(configuration)
         } catch {
-            // The machine's messages name commands with NAME; this is the VM they are about.
-            let message = error.description.replacingOccurrences(of: " NAME ", with: " \(row.name) ")
-            switch error {
-            case .badImage: throw NestError(.badImage, "image \(row.image ?? "") is \(message)", target: row.name)
-            case .imageOutsideMemory(let address, _, _) where address < GuestLayout.imageBase:
-                throw NestError(.badImage, "image \(row.image ?? "") cannot boot: \(message)", target: row.name)
-            case .imageOutsideMemory, .doesNotFit: throw NestError(.memoryOutOfRange, message, target: row.name)
-            case .unsupportedSettings: throw NestError(.invalidArgument, message, target: row.name)
-            }
+            throw nestError(error, row: row)
         }
+    }
+
+    /// The machine's error as the tools report it: its category, and the command that changes the setting.
+    static func nestError(_ error: MachineError, row: VMRow) -> NestError {
+        let name = row.name
+        let (category, message): (ErrorCategory, String)
+        switch error {
+        case .badImage: (category, message) = (.badImage, "image \(row.image ?? "") is \(error)")
+        case .imageOutsideMemory where error.isImageBelowBootData:
+            (category, message) = (.badImage, "image \(row.image ?? "") cannot boot: \(error)")
+        case .imageOutsideMemory:
+            (category, message) = (
+                .memoryOutOfRange, "\(error); give the VM more memory (vmrun set \(name) --memory SIZE) or use a smaller image"
+            )
+        case .doesNotFit: (category, message) = (.memoryOutOfRange, "\(error); give the VM more memory (vmrun set \(name) --memory SIZE)")
+        case .memorySize: (category, message) = (.invalidArgument, "\(error); change it with vmrun set \(name) --memory SIZE")
+        case .processorCount: (category, message) = (.invalidArgument, "\(error); change it with vmproc set \(name) --count N")
+        case .addressSpace, .bootStrings, .moduleCount, .moduleName: (category, message) = (.invalidArgument, "\(error)")
+        }
+        return NestError(category, message, target: name)
     }
 
     /// Modules from `NAME=PATH` arguments (the name defaults to the file's name).

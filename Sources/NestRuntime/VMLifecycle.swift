@@ -1,3 +1,4 @@
+import NestErrors
 import Foundation
 import Machine
 import NestStore
@@ -51,7 +52,7 @@ public struct VMLifecycle {
             outcome = runner.run()
         } catch {
             try? inventory.finishRun(
-                vmId: row.id, exitStatus: MachineExitStatus.unsupported, reason: error.message, instructionsRetired: nil)
+                vmId: row.id, exitStatus: ExitStatus.unsupported.rawValue, reason: error.message, instructionsRetired: nil)
             throw error
         }
         try inventory.finishRun(
@@ -74,13 +75,13 @@ public struct VMLifecycle {
             reply = try WorkerProcess.spawn(stateDirectory: directory, vmId: row.id, modules: modules, lock: lock, log: files.workerLog)
         } catch {
             try? inventory.finishRun(
-                vmId: row.id, exitStatus: MachineExitStatus.unsupported, reason: error.message, instructionsRetired: nil)
+                vmId: row.id, exitStatus: ExitStatus.unsupported.rawValue, reason: error.message, instructionsRetired: nil)
             throw error
         }
         guard reply == "ready" else {
             let why = reply.isEmpty ? "the worker process ended before the guest ran; see \(files.workerLog)" : reply
-            try? inventory.finishRun(vmId: row.id, exitStatus: MachineExitStatus.unsupported, reason: why, instructionsRetired: nil)
-            throw NestError(.storeUnavailable, "VM '\(row.name)' did not start: \(why)", target: row.name)
+            try? inventory.finishRun(vmId: row.id, exitStatus: ExitStatus.unsupported.rawValue, reason: why, instructionsRetired: nil)
+            throw NestError(.workerFailed, "VM '\(row.name)' did not start: \(why)", target: row.name)
         }
         let (found, rows) = try inventory.vms(host: nil, selectors: [.id(row.id)])
         return HostedVM(host: found, row: rows[0])
@@ -99,7 +100,8 @@ public struct VMLifecycle {
             try inventory.recordWorker(vmId: vmId, pid: getpid())
             runner = try MachineRunner(machine: machine, row: row, inventory: inventory, echoToStdout: false)
         } catch {
-            try? inventory.finishRun(vmId: vmId, exitStatus: MachineExitStatus.unsupported, reason: error.message, instructionsRetired: nil)
+            try? inventory.finishRun(
+                vmId: vmId, exitStatus: ExitStatus.unsupported.rawValue, reason: error.message, instructionsRetired: nil)
             ready(error.message)
             return 1
         }

@@ -1,3 +1,4 @@
+import NestErrors
 import Foundation
 import NestStore
 
@@ -12,7 +13,7 @@ enum WorkerProcess {
     /// Spawns the worker and waits for its first line: `ready`, or why it could not start.
     static func spawn(stateDirectory: String, vmId: String, modules: [String], lock: Int32, log: String) throws(NestError) -> String {
         var fds: [Int32] = [0, 0]
-        guard pipe(&fds) == 0 else { throw NestError(.storeUnavailable, "cannot make a pipe: \(String(cString: strerror(errno)))") }
+        guard pipe(&fds) == 0 else { throw NestError(.workerFailed, "cannot make a pipe: \(String(cString: strerror(errno)))") }
         let (readEnd, writeEnd) = (fds[0], fds[1])
         defer { close(readEnd) }
 
@@ -36,7 +37,7 @@ enum WorkerProcess {
         let result = posix_spawn(&pid, executable, &actions, &attributes, &argv, environ)
         close(writeEnd)
         guard result == 0 else {
-            throw NestError(.storeUnavailable, "cannot start the worker process: \(String(cString: strerror(result)))")
+            throw NestError(.workerFailed, "cannot start the worker process: \(String(cString: strerror(result)))")
         }
         return ControlChannel.readLine(readEnd) ?? ""
     }

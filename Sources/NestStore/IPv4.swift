@@ -1,3 +1,4 @@
+import NestErrors
 import NestRecords
 /// An IPv4 address.
 public struct IPv4Address: Hashable, Comparable, Sendable, CustomStringConvertible {

@@ -1,3 +1,4 @@
+import NestErrors
 import NestRecords
 /// The rule for the names of VMs, switches and NATs: letters, digits, `.`, `-`, `_`; a letter first; at most
 /// 64 characters. Unique per host, compared without regard to case as Hyper-V does.

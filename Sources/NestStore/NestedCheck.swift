@@ -1,3 +1,4 @@
+import NestErrors
 import NestRecords
 import GRDB
 
@@ -17,9 +18,40 @@ public enum NestedCheck {
         static func < (a: Step, b: Step) -> Bool { a.rawValue < b.rawValue }
     }
 
+    /// What a finding is about; the raw value is the record's `Check`.
+    public enum Check: String, Sendable {
+        case savedState = "SavedState"
+        case notOff = "NotOff"
+        case configurationVersion = "ConfigurationVersion"
+        case exposeVirtualizationExtensions = "ExposeVirtualizationExtensions"
+        case dynamicMemory = "DynamicMemory"
+        case macAddressSpoofing = "MacAddressSpoofing"
+        case memory = "Memory"
+    }
+
+    /// Whether a finding stops nesting (an error) or only limits it (a warning); the raw value is the record's
+    /// `Severity`.
+    public enum Severity: String, Sendable {
+        case error = "Error"
+        case warning = "Warning"
+    }
+
+    /// A finding or planned change as the tools use it: its typed check and severity, the VM, and the record to
+    /// print.
+    public struct Result: Sendable {
+        /// What the finding is about.
+        public let check: Check
+        /// Whether it stops nesting.
+        public let severity: Severity
+        /// The VM it is about.
+        public let vmName: String
+        /// The `NestedFinding` or `PlannedChange` record.
+        public let record: Record
+    }
+
     struct Finding {
-        var check: String
-        var severity: String
+        var check: Check
+        var severity: Severity
         var message: String
         var step: Step
         var property: String
@@ -38,14 +70,14 @@ public enum NestedCheck {
         if needsProcessorChange, vm.state == .saved {
             found.append(
                 Finding(
-                    check: "SavedState", severity: "Error",
+                    check: .savedState, severity: .error,
                     message: "This VM has been saved; its settings cannot change until the saved state is removed.",
                     step: .removeSavedState, property: "State", current: "Saved", wanted: "Off",
                     command: "vmrun remove-saved-state \(name)"))
         } else if needsProcessorChange, vm.state != .off {
             found.append(
                 Finding(
-                    check: "NotOff", severity: "Error",
+                    check: .notOff, severity: .error,
                     message: "This VM is \(vm.state.rawValue); virtualization extensions and memory change only while it is Off.",
                     step: .turnOff, property: "State", current: .string(vm.state.rawValue), wanted: "Off",
                     command: "vmrun stop \(name)"))
@@ -53,7 +85,7 @@ public enum NestedCheck {
         if vm.configurationVersion < .minimumForNesting {
             found.append(
                 Finding(
-                    check: "ConfigurationVersion", severity: "Error",
+                    check: .configurationVersion, severity: .error,
                     message:
                         "Configuration version \(vm.version) is too old; nested virtualization needs \(ConfigurationVersion.minimumForNesting) or later.",
                     step: .updateVersion, property: "Version", current: .string(vm.version),
@@ -62,7 +94,7 @@ public enum NestedCheck {
         if !vm.exposeVirtualizationExtensions {
             found.append(
                 Finding(
-                    check: "ExposeVirtualizationExtensions", severity: "Error",
+                    check: .exposeVirtualizationExtensions, severity: .error,
                     message: "This VM is not configured to expose virtualization extensions.",
                     step: .exposeExtensions, property: "ExposeVirtualizationExtensions", current: false, wanted: true,
                     command: "vmproc set \(name) --expose-virtualization-extensions true"))
@@ -70,7 +102,7 @@ public enum NestedCheck {
         if vm.dynamicMemoryEnabled {
             found.append(
                 Finding(
-                    check: "DynamicMemory", severity: "Error",
+                    check: .dynamicMemory, severity: .error,
                     message: "The VM has Dynamic Memory enabled; its memory cannot change while a hypervisor runs in it.",
                     step: .disableDynamicMemory, property: "DynamicMemoryEnabled", current: true, wanted: false,
                     command: "vmrun set \(name) --dynamic-memory-enabled false"))
@@ -80,7 +112,7 @@ public enum NestedCheck {
         for adapter in adapters {
             found.append(
                 Finding(
-                    check: "MacAddressSpoofing", severity: "Warning",
+                    check: .macAddressSpoofing, severity: .warning,
                     message: "Mac Address Spoofing isn't enabled on adapter '\(adapter.name)' (nested guests won't have network).",
                     step: .macSpoofing, property: "MacAddressSpoofing", current: "Off", wanted: "On",
                     command: "vmnet set \(name) --adapter-name '\(adapter.name)' --mac-address-spoofing on", adapterId: adapter.id))
@@ -92,7 +124,7 @@ public enum NestedCheck {
             if vm.memoryStartup < needed {
                 found.append(
                     Finding(
-                        check: "Memory", severity: "Error",
+                        check: .memory, severity: .error,
                         message:
                             "Startup memory \(ByteSize.format(vm.memoryStartup)) cannot hold its nested VMs' startup memory (\(ByteSize.format(nestedStartup))) and the hypervisor's own \(ByteSize.format(hypervisorReserveBytes)).",
                         step: .raiseMemory, property: "MemoryStartup", current: .int(vm.memoryStartup), wanted: .int(needed),
@@ -102,21 +134,30 @@ public enum NestedCheck {
         return found
     }
 
-    static func findingRecord(_ finding: Finding, vm: VMRow, on host: Host) -> Record {
-        Record([
-            ("Kind", "NestedFinding"), ("ComputerName", .string(host.computerName)), ("VMName", .string(vm.name)),
-            ("VMId", .string(vm.id)), ("Check", .string(finding.check)), ("Severity", .string(finding.severity)),
-            ("Message", .string(finding.message)), ("Property", .string(finding.property)),
-            ("CurrentValue", finding.current), ("Fix", .string(finding.command)),
-        ])
+    static func findingRecord(_ finding: Finding, vm: VMRow, on host: Host) -> Result {
+        result(
+            finding, vm: vm,
+            [
+                ("Kind", "NestedFinding"), ("ComputerName", .string(host.computerName)), ("VMName", .string(vm.name)),
+                ("VMId", .string(vm.id)), ("Check", .string(finding.check.rawValue)),
+                ("Severity", .string(finding.severity.rawValue)),
+                ("Message", .string(finding.message)), ("Property", .string(finding.property)),
+                ("CurrentValue", finding.current), ("Fix", .string(finding.command)),
+            ])
     }
 
-    static func plannedRecord(_ finding: Finding, vm: VMRow, on host: Host) -> Record {
-        Record([
-            ("Kind", "PlannedChange"), ("ComputerName", .string(host.computerName)), ("VMName", .string(vm.name)),
-            ("VMId", .string(vm.id)), ("Check", .string(finding.check)), ("Property", .string(finding.property)),
-            ("CurrentValue", finding.current), ("NewValue", finding.wanted), ("Command", .string(finding.command)),
-        ])
+    static func plannedRecord(_ finding: Finding, vm: VMRow, on host: Host) -> Result {
+        result(
+            finding, vm: vm,
+            [
+                ("Kind", "PlannedChange"), ("ComputerName", .string(host.computerName)), ("VMName", .string(vm.name)),
+                ("VMId", .string(vm.id)), ("Check", .string(finding.check.rawValue)), ("Property", .string(finding.property)),
+                ("CurrentValue", finding.current), ("NewValue", finding.wanted), ("Command", .string(finding.command)),
+            ])
+    }
+
+    static func result(_ finding: Finding, vm: VMRow, _ fields: [(String, JSONValue)]) -> Result {
+        Result(check: finding.check, severity: finding.severity, vmName: vm.name, record: Record(fields))
     }
 
     /// Applies one finding's fix inside the caller's transaction.
@@ -140,7 +181,7 @@ public enum NestedCheck {
 extension Inventory {
     /// `NestedFinding` records for each problem that stops the selected VMs (all by default) from hosting nested
     /// VMs. No records means every VM checked is ready.
-    public func nestedFindings(host path: String?, selectors: [VMSelector]) throws(NestError) -> [Record] {
+    public func nestedFindings(host path: String?, selectors: [VMSelector]) throws(NestError) -> [NestedCheck.Result] {
         try store.read { db in
             let host = try Host.resolve(path, in: db).host
             let rows =
@@ -155,8 +196,8 @@ extension Inventory {
 
     /// The `PlannedChange` records that would make the VM ready to host nested VMs, applied when `apply` is true
     /// (all in one transaction: the checks are made again against what is stored at that moment).
-    public func enableNested(host path: String?, _ selector: VMSelector, apply: Bool) throws(NestError) -> [Record] {
-        let body = { (db: Database) throws -> [Record] in
+    public func enableNested(host path: String?, _ selector: VMSelector, apply: Bool) throws(NestError) -> [NestedCheck.Result] {
+        let body = { (db: Database) throws -> [NestedCheck.Result] in
             let host = try apply ? Host.resolveForChange(path, in: db) : Host.resolve(path, in: db).host
             var vm = try selector.fetch(on: host, db)
             let plan = try NestedCheck.findings(for: vm, on: host, db).sorted { $0.step < $1.step }

@@ -1,3 +1,4 @@
+import NestErrors
 import NestRecords
 import GRDB
 
@@ -146,6 +147,14 @@ extension Inventory {
                 ? try NatRow.filter(Column("host") == host.key).order(Column("name")).fetchAll(db)
                 : try selectors.map { try NatRow.fetch($0, on: host, db) }
             return rows.map { $0.record(on: host) }
+        }
+    }
+
+    /// The identifiers of every NAT on a host, as selectors (what `netnat remove --all` removes).
+    public func natSelectors(host path: String?) throws(NestError) -> [NamedSelector] {
+        try store.read { db in
+            let host = try Host.resolve(path, in: db).host
+            return try NatRow.filter(Column("host") == host.key).order(Column("name")).fetchAll(db).map { .id($0.id) }
         }
     }
 

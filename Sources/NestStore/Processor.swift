@@ -1,3 +1,4 @@
+import NestErrors
 import NestRecords
 import GRDB
 

@@ -1,3 +1,4 @@
+import NestErrors
 import Foundation
 
 extension VMRow {
@@ -111,7 +112,7 @@ extension Inventory {
                 current.state = .off
                 current.workerPID = nil
                 current.startedAt = nil
-                current.exitStatus = WorkerFiles.lostWorkerStatus
+                current.exitStatus = ExitStatus.workerLost.rawValue
                 current.exitReason = "the process running the VM\(pid) ended without recording an exit (killed?)"
                 try current.update(db)
                 recovered.append(row.name)

@@ -1,3 +1,4 @@
+import NestErrors
 import Foundation
 
 /// The files beside the database that belong to one VM's runs, in `vms/VMID/` of the state directory:
@@ -23,9 +24,6 @@ public struct WorkerFiles: Sendable {
     public var lock: String { directory + "/lock" }
     /// Diagnostics of a detached worker (its stderr).
     public var workerLog: String { directory + "/worker.log" }
-
-    /// The exit status recorded for a run whose process vanished (as a shell reports SIGKILL).
-    public static let lostWorkerStatus: Int32 = 137
 
     /// Creates the VM's directory (mode 0700).
     public func prepare() throws(NestError) {

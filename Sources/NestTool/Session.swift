@@ -1,3 +1,4 @@
+import NestErrors
 import ArgumentParser
 import NestRecords
 import NestStore

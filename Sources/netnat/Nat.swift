@@ -85,7 +85,7 @@ extension NetNatTool {
             if all {
                 var every: [NamedSelector] = []
                 try Session.run(tool: "netnat", global: global) { session in
-                    every = try session.inventory().natRecords(host: global.hostPath).compactMap { $0.string("Id") }.map(NamedSelector.id)
+                    every = try session.inventory().natSelectors(host: global.hostPath)
                 }
                 if every.isEmpty { return }
                 given = every

@@ -1,3 +1,4 @@
+import NestErrors
 import ArgumentParser
 import NestStore
 import NestTool
@@ -33,8 +34,8 @@ extension VMProc {
                     let findings = try inventory.nestedFindings(host: host, selectors: selector.map { [$0] } ?? [])
                     if case .name(let name)? = selector { checked.append(name) }
                     for finding in findings {
-                        if finding.string("Severity") == "Error" { errors += 1 }
-                        emitter.emit(finding)
+                        if finding.severity == .error { errors += 1 }
+                        emitter.emit(finding.record)
                     }
                 }
                 if Environment.isTerminal(1), errors == 0 {

@@ -1,3 +1,4 @@
+import NestErrors
 import ArgumentParser
 import NestRuntime
 import NestStore
@@ -36,10 +37,10 @@ extension VMProc {
                     let inventory = try session.inventory()
                     let plan = try inventory.enableNested(host: host, selector, apply: false)
                     if dryRun || plan.isEmpty {
-                        plan.forEach(emitter.emit)
+                        plan.forEach { emitter.emit($0.record) }
                         return
                     }
-                    let vmName = plan.first?.string("VMName") ?? ""
+                    let vmName = plan.first?.vmName ?? ""
                     if !yes {
                         guard Prompt.canAsk else {
                             throw NestError(
@@ -48,7 +49,7 @@ extension VMProc {
                                 target: vmName)
                         }
                         Stream.err("To host nested VMs, \(vmName) needs:\n")
-                        for step in plan { Stream.err("  \(step.string("Command") ?? "")\n") }
+                        for step in plan { Stream.err("  \(step.record.string("Command") ?? "")\n") }
                         guard Prompt.confirm("Make these changes?") else {
                             Stream.err("vmproc: \(vmName): nothing changed\n")
                             return
@@ -56,11 +57,11 @@ extension VMProc {
                     }
                     // Turning the VM off is a real stop of its worker (as the script's Stop-VM); the rest of the
                     // plan is then applied to the stopped VM in one transaction.
-                    if plan.contains(where: { $0.string("Check") == "NotOff" }) {
+                    if plan.contains(where: { $0.check == .notOff }) {
                         _ = try VMLifecycle(inventory: inventory).stop(selector, host: host, grace: 10, turnOff: false)
                     }
                     let applied = try inventory.enableNested(host: host, selector, apply: true)
-                    if change.passthru { applied.forEach(emitter.emit) }
+                    if change.passthru { applied.forEach { emitter.emit($0.record) } }
                 }
             }
         }

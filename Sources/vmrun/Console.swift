@@ -1,3 +1,4 @@
+import NestErrors
 import ArgumentParser
 import NestRuntime
 import NestStore

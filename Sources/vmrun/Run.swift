@@ -1,3 +1,4 @@
+import NestErrors
 import ArgumentParser
 import Foundation
 import Machine
@@ -11,12 +12,12 @@ extension VMRun {
         static let configuration = CommandConfiguration(
             commandName: "run",
             abstract: "Run a VM in the foreground: its serial console on stdout, its exit status as this command's.",
-            discussion: """
-                The exit status is the guest's: writing v to port 0xF4 gives (v << 1) | 1. Otherwise: 0 the guest \
-                halted with interrupts off, 70 the guest did something the machine does not emulate, 98 triple \
-                fault, 124 --timeout or --max-instructions reached, 130 turned off (vmrun stop, or a signal). \
-                Errors before the guest runs have the usual statuses (65 a bad image, 66 a missing one).
-                """)
+            discussion: "The exit status is the guest's: writing v to port 0xF4 gives (v << 1) | 1. Otherwise: 0 the guest "
+                + "halted with interrupts off, "
+                + [ExitStatus.unsupported, .tripleFault, .timeout, .turnedOff].map { "\($0.rawValue) \($0.summary)" }
+                .joined(separator: ", ")
+                + ". Errors before the guest runs have the usual statuses "
+                + "(\(ExitStatus.dataError.rawValue) a bad image, \(ExitStatus.noInput.rawValue) a missing one).")
 
         @OptionGroup var global: GlobalOptions
 

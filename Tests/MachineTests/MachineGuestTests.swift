@@ -1,3 +1,4 @@
+import NestErrors
 import Machine
 import Testing
 import X86
@@ -40,7 +41,7 @@ import X86
     func tripleFault() throws {
         let m = try Self.machine("ud2")
         #expect(m.runToEnd() == .stopped(.tripleFault(processor: 0)))
-        #expect(MachineStop.tripleFault(processor: 0).exitStatus == MachineExitStatus.tripleFault)
+        #expect(MachineStop.tripleFault(processor: 0).exitStatus == ExitStatus.tripleFault.rawValue)
     }
 
     @Test("PIT channel 0 in mode 2 interrupts through the PIC every millisecond of machine time")

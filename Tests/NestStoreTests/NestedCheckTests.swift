@@ -8,7 +8,7 @@ struct NestedCheckTests {
         let inventory = try freshInventory()
         try inventory.make("lab1")
         #expect(
-            try inventory.nestedFindings(host: nil, selectors: [.name("lab1")]).map { $0.string("Check")! } == [
+            try inventory.nestedFindings(host: nil, selectors: [.name("lab1")]).map { $0.record.string("Check")! } == [
                 "ExposeVirtualizationExtensions"
             ])
         _ = try inventory.enableNested(host: nil, .name("lab1"), apply: true)
@@ -26,11 +26,11 @@ struct NestedCheckTests {
         _ = try inventory.addAdapter(host: nil, .name("lab1"), name: "a", switchName: "sw", staticMac: nil)
         _ = try inventory.addAdapter(host: nil, .name("lab1"), name: "unplugged", switchName: nil, staticMac: nil)
         try inventory.setState(host: nil, .name("lab1"), to: .running)
-        let checks = try inventory.nestedFindings(host: nil, selectors: [.name("lab1")]).map { $0.string("Check")! }
+        let checks = try inventory.nestedFindings(host: nil, selectors: [.name("lab1")]).map { $0.record.string("Check")! }
         #expect(checks == ["NotOff", "ConfigurationVersion", "ExposeVirtualizationExtensions", "DynamicMemory", "MacAddressSpoofing"])
         let plan = try inventory.enableNested(host: nil, .name("lab1"), apply: false)
         #expect(
-            plan.map { $0.string("Property")! } == [
+            plan.map { $0.record.string("Property")! } == [
                 "State", "Version", "ExposeVirtualizationExtensions", "DynamicMemoryEnabled", "MacAddressSpoofing",
             ])
         #expect(try inventory.vms(host: nil).rows[0].state == .running, "a dry run changes nothing")
@@ -49,8 +49,8 @@ struct NestedCheckTests {
         #expect(try inventory.nestedFindings(host: nil, selectors: []).isEmpty)
         try inventory.make("n2", host: "lab1", memory: 512 << 20)
         let findings = try inventory.nestedFindings(host: nil, selectors: [])
-        #expect(findings.map { $0.string("Check")! } == ["Memory"])
-        #expect(findings[0].string("Fix") == "vmrun set lab1 --memory-startup-bytes 1280M")
+        #expect(findings.map { $0.record.string("Check")! } == ["Memory"])
+        #expect(findings[0].record.string("Fix") == "vmrun set lab1 --memory-startup-bytes 1280M")
         _ = try inventory.enableNested(host: nil, .name("lab1"), apply: true)
         #expect(try inventory.vms(host: nil).rows[0].memoryStartup == 1280 << 20)
     }
@@ -61,7 +61,7 @@ struct NestedCheckTests {
         try inventory.make("lab1")
         try inventory.setState(host: nil, .name("lab1"), to: .saved)
         #expect(
-            try inventory.nestedFindings(host: nil, selectors: []).map { $0.string("Check")! } == [
+            try inventory.nestedFindings(host: nil, selectors: []).map { $0.record.string("Check")! } == [
                 "SavedState", "ExposeVirtualizationExtensions",
             ])
         _ = try inventory.enableNested(host: nil, .name("lab1"), apply: true)

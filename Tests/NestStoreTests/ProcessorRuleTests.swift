@@ -1,3 +1,4 @@
+import NestErrors
 import Testing
 @testable import NestStore
 

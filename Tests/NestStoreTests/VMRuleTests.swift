@@ -1,3 +1,4 @@
+import NestErrors
 import Foundation
 import Testing
 @testable import NestStore

@@ -44,11 +44,11 @@ struct BootLoader {
         guard modulesEnd <= ram else { throw .doesNotFit(needed: modulesEnd, memoryBytes: ram) }
         let namesSize = configuration.modules.reduce(0) { $0 + $1.name.utf8.count + 1 } + configuration.commandLine.utf8.count + 1
         guard UInt64(namesSize) <= GuestLayout.stringsSize else {
-            throw .unsupportedSettings("the command line and module names take \(namesSize) bytes; the limit is \(GuestLayout.stringsSize)")
+            throw .bootStrings(bytes: namesSize, limit: GuestLayout.stringsSize)
         }
-        guard configuration.modules.count <= 256 else { throw .unsupportedSettings("a machine takes at most 256 modules") }
-        guard configuration.modules.allSatisfy({ $0.name.utf8.count <= 255 && !$0.name.isEmpty }) else {
-            throw .unsupportedSettings("a module name must have 1 to 255 bytes")
+        guard configuration.modules.count <= 256 else { throw .moduleCount(configuration.modules.count) }
+        if let bad = configuration.modules.first(where: { $0.name.utf8.count > 255 || $0.name.isEmpty }) {
+            throw .moduleName(bad.name)
         }
 
         do { try image.load(into: memory) } catch { throw .badImage(Self.describe(error)) }

@@ -1,20 +1,51 @@
-import NestRecords
-/// The exit statuses every nestvm tool uses (sysexits style), documented in nestvm(7).
-public enum ExitStatus: Int32, Sendable {
+/// The one table of exit statuses every nestvm tool and machine uses (sysexits style where one fits), documented in
+/// nestvm(7) and in each tool's --help (`Help.exitStatuses` is written from it).
+public enum ExitStatus: Int32, Sendable, CaseIterable {
     /// Everything asked for was done.
     case success = 0
     /// At least one object could not be acted on (a rule, a missing object).
     case failure = 1
-    /// The command line was wrong.
+    /// The command line was wrong (EX_USAGE).
     case usage = 64
-    /// Input records were malformed.
+    /// Input records were malformed, or a guest image cannot boot (EX_DATAERR).
     case dataError = 65
     /// An input file is missing or unreadable (EX_NOINPUT).
     case noInput = 66
-    /// The feature or resource is not available.
+    /// The feature or resource is not available (EX_UNAVAILABLE).
     case unavailable = 69
-    /// The state store stayed busy past its timeout: try again.
+    /// The machine met something it does not emulate (EX_SOFTWARE).
+    case unsupported = 70
+    /// The state store stayed busy past its timeout: try again (EX_TEMPFAIL).
     case temporaryFailure = 75
+    /// A processor of the machine hit a triple fault.
+    case tripleFault = 98
+    /// `--timeout` or `--max-instructions` ran out (as timeout(1)).
+    case timeout = 124
+    /// The machine was turned off from outside, or by a signal.
+    case turnedOff = 130
+    /// The VM's worker process died without recording how its machine ended (as a shell reports SIGKILL).
+    case workerLost = 137
+
+    /// The statuses a management command (not a running machine) ends with.
+    public static let commandStatuses: [ExitStatus] = [.success, .failure, .usage, .dataError, .noInput, .unavailable, .temporaryFailure]
+
+    /// What the status means to someone reading a tool's --help.
+    public var summary: String {
+        switch self {
+        case .success: "everything was done"
+        case .failure: "an object could not be acted on (a rule or a missing object; the others were still done)"
+        case .usage: "usage error"
+        case .dataError: "malformed input records or a guest image that cannot boot"
+        case .noInput: "a missing image or module file"
+        case .unavailable: "not available (e.g. an External switch)"
+        case .unsupported: "the guest did something the machine does not emulate"
+        case .temporaryFailure: "the state store stayed busy past its timeout, try again"
+        case .tripleFault: "triple fault"
+        case .timeout: "--timeout or --max-instructions reached"
+        case .turnedOff: "turned off (vmrun stop, or a signal)"
+        case .workerLost: "the VM's worker process was killed"
+        }
+    }
 }
 
 /// Why an operation on the inventory failed: a stable identifier printed in brackets after the message, so
@@ -56,6 +87,12 @@ public enum ErrorCategory: String, Sendable, CaseIterable {
     case noImage = "NoImage"
     case imageNotFound = "ImageNotFound"
     case badImage = "BadImage"
+    /// A VM's worker process could not be started, or died before its machine ran.
+    case workerFailed = "WorkerFailed"
+    /// A VM's control socket could not be made, reached or listened on.
+    case controlChannelFailed = "ControlChannelFailed"
+    /// A file the run needs (the console log) could not be written.
+    case fileUnavailable = "FileUnavailable"
 
     /// The exit status a failure of this category ends the command with.
     public var exitStatus: ExitStatus {
@@ -63,7 +100,7 @@ public enum ErrorCategory: String, Sendable, CaseIterable {
         case .invalidRecord, .badImage: return .dataError
         case .imageNotFound: return .noInput
         case .storeBusy: return .temporaryFailure
-        case .storeUnavailable, .switchTypeNotAvailable: return .unavailable
+        case .storeUnavailable, .switchTypeNotAvailable, .workerFailed, .controlChannelFailed, .fileUnavailable: return .unavailable
         case .confirmationRequired, .missingTarget: return .usage
         default: return .failure
         }
