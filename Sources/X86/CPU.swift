@@ -39,8 +39,7 @@ public final class CPU {
     public var sysenterCS: UInt64 = 0, sysenterESP: UInt64 = 0, sysenterEIP: UInt64 = 0
     public var apicBase: UInt64 = 0xFEE0_0900
     public var featureControl: UInt64 = 0
-    /// What the guest sees of CPUID and the MSRs the processor does not implement itself. `nil` for CPUID means
-    /// every CPUID exits (as it does in VMX non-root operation anyway).
+    /// What RDMSR and WRMSR of the MSRs the processor does not implement itself see (CPUID always exits).
     public var msrHandler: MSRHandler = MSRHandler()
 
     /// Instructions retired since the processor was made: the clock.
@@ -81,7 +80,7 @@ public final class CPU {
     /// The TLB tag bits (valid, user, PCID) of the current context, or `TLB.neverMatches` when data accesses
     /// must take the slow path (paging off, or alignment checks possible at CPL 3). See `refreshTranslationTag`.
     var translationTag: UInt64 = TLB.neverMatches
-    var decodeCache: DecodeCache
+    var fetchWindow: FetchWindow
     /// The preemption timer's remaining value and the retired count at which it next decrements.
     var preemptionDeadline: UInt64 = .max
 
@@ -96,7 +95,7 @@ public final class CPU {
         segments.initialize(repeating: Segment(selector: 0x10, base: 0, limit: 0xFFFF_FFFF, attributes: 0xC093), count: 6)
         segments[SegmentRegister.cs.rawValue] = Segment(selector: 0x08, base: 0, limit: 0xFFFF_FFFF, attributes: 0xA09B)
         tlb = TLB()
-        decodeCache = DecodeCache()
+        fetchWindow = FetchWindow()
         efer = EFER.lme | EFER.lma | EFER.nxe
         cr4 = CR4.pae | CR4.osfxsr | CR4.osxmmexcpt
     }
@@ -146,35 +145,4 @@ public final class CPU {
             vpid: controls.has(secondary: ExecutionControls.Secondary.enableVPID) ? controls.vpid : 0,
             eptPointer: controls.has(secondary: ExecutionControls.Secondary.enableEPT) ? controls.eptPointer : 0)
     }
-}
-
-/// An event injected at VM entry (SDM vol. 3, "Event Injection").
-public struct InjectedEvent: Equatable, Sendable {
-    /// Interruption types.
-    public enum Kind: UInt8, Sendable {
-        case externalInterrupt = 0, nmi = 2, hardwareException = 3, softwareInterrupt = 4
-        case privilegedSoftwareException = 5, softwareException = 6
-    }
-    public var vector: UInt8
-    public var kind: Kind
-    public var errorCode: UInt32?
-    /// For software interrupts and exceptions: the length of the instruction that raised it.
-    public var instructionLength: UInt8 = 0
-
-    public init(vector: UInt8, kind: Kind, errorCode: UInt32? = nil, instructionLength: UInt8 = 0) {
-        self.vector = vector
-        self.kind = kind
-        self.errorCode = errorCode
-        self.instructionLength = instructionLength
-    }
-}
-
-/// What RDMSR/WRMSR of MSRs the processor does not implement itself see. The machine layer installs one that
-/// follows the VM's settings (the VMX capability MSRs, for example).
-public struct MSRHandler: Sendable {
-    /// Returns the value, or `nil` for #GP.
-    public var read: @Sendable (UInt32) -> UInt64? = { _ in nil }
-    /// Returns false for #GP.
-    public var write: @Sendable (UInt32, UInt64) -> Bool = { _, _ in false }
-    public init() {}
 }

@@ -4,10 +4,10 @@
 /// A store drops exactly the decoded instructions whose bytes it overlaps (`PhysicalMemory.noteWrite`), so an
 /// entry with a length is always the decoding of the bytes now in memory, and self-modifying code runs correctly.
 /// Instructions that cross a page boundary are decoded every time.
-struct DecodeCache {
+struct FetchWindow {
     /// Linear page of RIP (or `invalidPage`) and its physical page's decoded instructions. It is dropped
     /// whenever translations or CS change, so using it needs no other check.
-    var windowLinearPage: UInt64 = DecodeCache.invalidPage
+    var windowLinearPage: UInt64 = FetchWindow.invalidPage
     var windowInstructions: UnsafeMutablePointer<Instruction>? = nil
     static let invalidPage: UInt64 = 1
 }
@@ -16,8 +16,8 @@ extension CPU {
     /// The instruction at RIP, decoded once for as long as its bytes stay unchanged.
     @inline(__always)
     func fetch() throws(Event) -> Instruction {
-        if rip & ~0xFFF == decodeCache.windowLinearPage {
-            let entry = decodeCache.windowInstructions.unsafelyUnwrapped + Int(rip & 0xFFF)
+        if rip & ~0xFFF == fetchWindow.windowLinearPage {
+            let entry = fetchWindow.windowInstructions.unsafelyUnwrapped + Int(rip & 0xFFF)
             if entry.pointee.length != 0 { return entry.pointee }
         }
         return try fetchSlow()
@@ -29,8 +29,8 @@ extension CPU {
         let inPage = Int(0x1000 - (host & 0xFFF))
         if page < memory.pageCount {
             let array = memory.decodedInstructions(page: page)
-            decodeCache.windowLinearPage = rip & ~0xFFF
-            decodeCache.windowInstructions = array
+            fetchWindow.windowLinearPage = rip & ~0xFFF
+            fetchWindow.windowInstructions = array
             // RIP moved to another page: its instructions may be decoded already.
             let entry = array[Int(host & 0xFFF)]
             if entry.length != 0 { return entry }
@@ -72,5 +72,5 @@ extension CPU {
 
     /// Forgets the fetch window (translations may have changed).
     @inline(__always)
-    func invalidateFetchWindow() { decodeCache.windowLinearPage = DecodeCache.invalidPage }
+    func invalidateFetchWindow() { fetchWindow.windowLinearPage = FetchWindow.invalidPage }
 }
