@@ -31,46 +31,4 @@ extension VMRun {
         }
     }
 
-    /// `vmrun remove-saved-state` (Remove-VMSavedState).
-    struct RemoveSavedState: ParsableCommand {
-        static let configuration = CommandConfiguration(
-            commandName: "remove-saved-state", abstract: "Discard Saved VMs' saved state, leaving them Off (Remove-VMSavedState).")
-
-        @OptionGroup var global: GlobalOptions
-        @OptionGroup var change: ChangeOptions
-
-        @Argument(help: "VM names (default: the VMs piped in).", completion: Completions.vmNames())
-        var names: [String] = []
-
-        func run() throws {
-            try Session.change(
-                tool: "vmrun", global: global, change: change, given: names.map(VMSelector.name), what: "VMs",
-                bind: Binding.vm, view: Views.virtualMachine
-            ) { inventory, selector, host in
-                [try inventory.removeSavedState(host: host, selector).record]
-            }
-        }
-    }
-
-    /// `vmrun update-version` (Update-VMVersion).
-    struct UpdateVersion: ParsableCommand {
-        static let configuration = CommandConfiguration(
-            commandName: "update-version",
-            abstract: "Upgrade VMs' configuration version to the newest, 12.0 (Update-VMVersion); the VM must be Off.")
-
-        @OptionGroup var global: GlobalOptions
-        @OptionGroup var change: ChangeOptions
-
-        @Argument(help: "VM names (default: the VMs piped in).", completion: Completions.vmNames())
-        var names: [String] = []
-
-        func run() throws {
-            try Session.change(
-                tool: "vmrun", global: global, change: change, given: names.map(VMSelector.name), what: "VMs",
-                bind: Binding.vm, view: Views.virtualMachine
-            ) { inventory, selector, host in
-                [try inventory.updateVersion(host: host, selector).record]
-            }
-        }
-    }
 }

@@ -3,7 +3,7 @@ import NestTool
 
 /// netnat: NATs between an internal prefix and the host (New/Get/Remove-NetNat, *-NetNatStaticMapping).
 @main
-struct NetNatTool: ParsableCommand {
+struct NetNat: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "netnat",
         abstract: "Create, list and remove NATs and their static port mappings.",

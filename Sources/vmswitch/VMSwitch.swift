@@ -3,7 +3,7 @@ import NestTool
 
 /// vmswitch: virtual switches (New/Get/Set/Remove-VMSwitch).
 @main
-struct VMSwitchTool: ParsableCommand {
+struct VMSwitch: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "vmswitch",
         abstract: "Create, list, change and remove virtual switches.",

@@ -1,0 +1,43 @@
+import ArgumentParser
+import NestRuntime
+import NestStore
+import NestTool
+
+extension VMRun {
+    /// `vmrun stop` (Stop-VM).
+    struct Stop: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "stop",
+            abstract: "Stop VMs (Stop-VM).",
+            discussion: """
+                The guest is asked to shut down (bit 0 of port 0xF5 reads 1, and IRQ 9 is raised) and is turned off when it has not \
+                ended after the grace period. --turn-off turns it off at once. Returns once the VM is Off; a VM \
+                that is already Off is left as it is.
+                """)
+
+        @OptionGroup var global: GlobalOptions
+        @OptionGroup var change: ChangeOptions
+
+        @Argument(help: "VM names (default: the VMs piped in).", completion: Completions.vmNames(states: [.running, .paused]))
+        var names: [String] = []
+
+        @Flag(help: "Turn the VM off at once, without asking the guest (Stop-VM -TurnOff).")
+        var turnOff = false
+
+        @Option(help: ArgumentHelp("Seconds the guest has to shut down before it is turned off (default 10).", valueName: "seconds"))
+        var grace: Double = 10
+
+        func validate() throws {
+            guard grace >= 0 else { throw ValidationError("--grace takes a number of seconds, 0 or more") }
+        }
+
+        func run() throws {
+            try Session.change(
+                tool: "vmrun", global: global, change: change, given: names.map(VMSelector.name), what: "VMs",
+                bind: Binding.vm, view: Views.virtualMachine
+            ) { inventory, selector, host in
+                [try VMLifecycle(inventory: inventory).stop(selector, host: host, grace: grace, turnOff: turnOff).record]
+            }
+        }
+    }
+}

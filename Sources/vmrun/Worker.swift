@@ -1,0 +1,35 @@
+import NestErrors
+import ArgumentParser
+import Foundation
+import Machine
+import NestRuntime
+import NestStore
+import NestTool
+
+extension VMRun {
+    /// `vmrun worker`: the detached process `vmrun start` spawns (not for direct use).
+    struct Worker: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "worker",
+            abstract: "Run a started VM (spawned by vmrun start; not for direct use).", shouldDisplay: false)
+
+        @OptionGroup var global: GlobalOptions
+
+        @Argument(help: "The VM's id.")
+        var vmId: String
+
+        @Option(help: "A boot module (NAME=PATH).")
+        var module: [String] = []
+
+        func run() throws {
+            // Keep nothing of the starting command's open files but the lock (3) and the readiness pipe (4): a
+            // pipe held open here would keep that command's reader waiting for as long as the VM runs.
+            for fd in Int32(5)..<Int32(1024) { close(fd) }
+            var status: Int32 = 0
+            try Session.run(tool: "vmrun", global: global) { session in
+                status = VMLifecycle(inventory: try session.inventory()).work(vmId: vmId, modules: module, readyFD: 4)
+            }
+            if status != 0 { throw ExitCode(status) }
+        }
+    }
+}
