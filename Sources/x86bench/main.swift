@@ -20,33 +20,24 @@ func seconds() -> Double {
 func makeCPU() -> CPU {
     guard let memory = PhysicalMemory(size: 16 << 20) else { print("x86bench: cannot map 16 MiB of guest memory"); exit(1) }
     let cpu = CPU(memory: memory)
-    let pml4: UInt64 = 0x1000, pdpt: UInt64 = 0x2000, pd: UInt64 = 0x3000
-    memory.write(pml4, size: 8, pdpt | 3)
-    memory.write(pdpt, size: 8, pd | 3)
-    for k in 0..<UInt64(memory.size >> 21) { memory.write(pd + k * 8, size: 8, k << 21 | 0x83) }
-    cpu.cr3 = pml4
+    cpu.cr3 = IdentityMap.build(at: 0x1000, memoryBytes: UInt64(memory.size), flags: .paging) { memory.write($0, size: 8, $1) }
     cpu.cr0 |= CR0.pg | CR0.wp
-    cpu.controls.primary = ExecutionControls.Primary.unconditionalIOExiting | ExecutionControls.Primary.hltExiting
-    cpu.controls.exceptionBitmap = 0xFFFF_FFFF
+    BareMetal.prepare(cpu)
     cpu.gpr[Reg.rsp] = UInt64(memory.size) - 0x1000
     return cpu
 }
 
-/// Runs until HLT or the exit port; returns the instructions retired and the console text.
+/// Runs until HLT or the exit port; returns the instructions retired, the console text, and whether the program
+/// ended well (HLT, or status 0 at the exit port).
 func runToEnd(_ cpu: CPU) -> (instructions: UInt64, console: String, ok: Bool) {
-    var console: [UInt8] = []
-    while true {
-        guard case .exit(let exit) = cpu.run() else { return (cpu.instructionsRetired, "", false) }
-        if exit.reason == ExitReason.hlt { return (cpu.instructionsRetired, String(decoding: console, as: UTF8.self), true) }
-        guard exit.reason == ExitReason.ioInstruction else {
-            print("unexpected exit: \(exit.reasonName) at \(String(cpu.rip, radix: 16))")
-            return (cpu.instructionsRetired, String(decoding: console, as: UTF8.self), false)
-        }
-        let port = exit.qualification >> 16
-        if port == 0xF4 { return (cpu.instructionsRetired, String(decoding: console, as: UTF8.self), cpu.gpr[Reg.rax] & 0xFF == 0) }
-        if port == 0x3F8 { console.append(UInt8(truncatingIfNeeded: cpu.gpr[Reg.rax])) }
-        cpu.rip &+= UInt64(exit.instructionLength)
+    let (end, console) = BareMetal.run(cpu)
+    let text = String(decoding: console, as: UTF8.self)
+    switch end {
+    case .halted, .exitPort(0): return (cpu.instructionsRetired, text, true)
+    case .unexpected(let exit): print("unexpected exit: \(exit.reasonName) at \(String(cpu.rip, radix: 16))")
+    case .exitPort, .instructionLimit: break
     }
+    return (cpu.instructionsRetired, text, false)
 }
 
 struct Measurement {

@@ -33,25 +33,17 @@ struct CompiledProgramTests {
     static func runGuest(_ image: ELFImage, memory: PhysicalMemory) throws -> (console: String, status: Int, instructions: UInt64) {
         try image.load(into: memory)
         let cpu = CPU(memory: memory)
-        cpu.controls.primary = ExecutionControls.Primary.unconditionalIOExiting | ExecutionControls.Primary.hltExiting
-        cpu.controls.exceptionBitmap = 0xFFFF_FFFF
+        BareMetal.prepare(cpu)
         cpu.rip = image.entry
         cpu.gpr[Reg.rsp] = UInt64(memory.size) - 0x1000
-        var console: [UInt8] = []
-        while true {
-            switch cpu.run(maxInstructions: 2_000_000_000) {
-            case .instructionLimit: return (String(decoding: console, as: UTF8.self), -1, cpu.instructionsRetired)
-            case .exit(let exit):
-                guard exit.reason == ExitReason.ioInstruction else {
-                    let detail =
-                        "exit \(exit.reasonName) info \(String(exit.interruptionInfo, radix: 16)) at rip \(String(cpu.rip, radix: 16))"
-                    return (String(decoding: console, as: UTF8.self) + detail, -Int(exit.reason.rawValue) - 1000, cpu.instructionsRetired)
-                }
-                let port = exit.qualification >> 16
-                if port == 0xF4 { return (String(decoding: console, as: UTF8.self), Int(cpu.gpr[Reg.rax] & 0xFF), cpu.instructionsRetired) }
-                if port == 0x3F8 { console.append(UInt8(truncatingIfNeeded: cpu.gpr[Reg.rax])) }
-                cpu.rip &+= UInt64(exit.instructionLength)
-            }
+        let (end, console) = BareMetal.run(cpu, maxInstructions: 2_000_000_000)
+        let text = String(decoding: console, as: UTF8.self)
+        switch end {
+        case .exitPort(let status): return (text, Int(status), cpu.instructionsRetired)
+        case .instructionLimit, .halted: return (text, -1, cpu.instructionsRetired)
+        case .unexpected(let exit):
+            let detail = "exit \(exit.reasonName) info \(String(exit.interruptionInfo, radix: 16)) at rip \(String(cpu.rip, radix: 16))"
+            return (text + detail, -Int(exit.reason.rawValue) - 1000, cpu.instructionsRetired)
         }
     }
 

@@ -88,18 +88,8 @@ struct BootLoader {
 
     /// Identity-maps all of RAM with 2 MiB pages, writable and executable (SDM vol. 3, "4-Level Paging").
     func buildPageTables() {
-        let pml4 = GuestLayout.pageTables, pdpt = pml4 + 0x1000, firstPD = pdpt + 0x1000
-        let present: UInt64 = 1, writable: UInt64 = 2, largePage: UInt64 = 1 << 7
-        memory.write(pml4, size: 8, pdpt | present | writable)
-        let gigabytes = (configuration.memoryBytes + (1 << 30) - 1) >> 30
-        for g in 0..<gigabytes {
-            let pd = firstPD + g * 0x1000
-            memory.write(pdpt + g * 8, size: 8, pd | present | writable)
-            for e in 0..<UInt64(512) {
-                let address = g << 30 | e << 21
-                guard address < configuration.memoryBytes else { break }
-                memory.write(pd + e * 8, size: 8, address | present | writable | largePage)
-            }
+        IdentityMap.build(at: GuestLayout.pageTables, memoryBytes: configuration.memoryBytes, flags: .paging) {
+            memory.write($0, size: 8, $1)
         }
     }
 
