@@ -1,10 +1,10 @@
 // swift-tools-version: 6.0
 import PackageDescription
 
-/// One library per concern, one thin executable per tool.
+/// One library per concern, one thin executable per tool. Linux only (glibc, /proc, posix_spawn flags, the
+/// signal ABI), so no Apple platform is declared.
 let package = Package(
     name: "nestvm",
-    platforms: [.macOS(.v13)],
     products: [
         .executable(name: "vmrun", targets: ["vmrun"]),
         .executable(name: "vmproc", targets: ["vmproc"]),

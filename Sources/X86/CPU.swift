@@ -104,6 +104,7 @@ public final class CPU {
         gpr.deallocate()
         xmm.deallocate()
         segments.deallocate()
+        tlb.deallocate()
     }
 
     /// MAXPHYADDR: physical-address width in bits (CPUID.80000008H:EAX[7:0]); higher address bits in paging and

@@ -32,6 +32,12 @@ struct TLB {
         contextKeys[0] = (0, 0)
     }
 
+    /// Frees the entry buffers; the owning processor calls it once, from its deinit.
+    func deallocate() {
+        tags.deallocate()
+        hosts.deallocate()
+    }
+
     @inline(__always)
     static func tag(_ linear: UInt64, user: Bool, pcid: UInt64) -> UInt64 {
         (1 << 63) | (user ? 1 << 62 : 0) | (pcid & 0xFFF) << 50 | (linear >> 12) & pageMask
