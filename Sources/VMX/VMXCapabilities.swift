@@ -1,8 +1,9 @@
 import X86
 
 /// The VMX features L0 offers a guest hypervisor, and the capability MSRs (0x480–0x491) that report them
-/// (SDM vol. 3, "VMX Capability Reporting Facility"). Every control offered here is one the processor honours,
-/// so an L1 that sets what the MSRs allow gets the behaviour it asked for.
+/// (SDM vol. 3, "VMX Capability Reporting Facility"). The controls are meant to be ones the processor
+/// honours, so that an L1 setting what the MSRs allow gets the behaviour it asked for; NMI exiting, virtual
+/// NMIs and NMI-window exiting are offered although no NMI source exists yet (the machine raises none).
 public enum VMXCapabilities {
     /// The VMCS revision identifier of nestvm's VMCS layout (bits 30:0 of IA32_VMX_BASIC; bit 31 clear).
     public static let revisionIdentifier: UInt32 = 0x4E45_5354

@@ -1,5 +1,5 @@
-/// Data movement (SDM vol. 2: MOV, MOVSXD, MOVZX, MOVSX, XCHG, CBW/CWDE/CDQE, CWD/CDQ/CQO, CMOVcc, SETcc,
-/// BSWAP, ENTER, LEAVE, PUSHF/POPF).
+/// Data movement (SDM vol. 2: MOV, MOVSXD, MOVZX, MOVSX, XCHG, MOV with an absolute address, CBW/CWDE/CDQE,
+/// CWD/CDQ/CQO, CMOVcc, POPF, ENTER), and LOOPcc/JRCXZ.
 extension CPU {
     /// 88–8B.
     @inline(__always)

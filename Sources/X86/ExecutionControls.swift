@@ -27,8 +27,8 @@ public struct ExecutionControls: Sendable {
     public var cr3TargetValues: [UInt64] = []
     /// TSC offset added to reads of the TSC when `Primary.useTSCOffsetting` is set.
     public var tscOffset: UInt64 = 0
-    /// The VMX-preemption timer's value, counting down once every 2^`preemptionTimerRateShift` retired
-    /// instructions while `PinBased.activatePreemptionTimer` is set.
+    /// The VMX-preemption timer's value, counting down once per retired instruction (the rate IA32_VMX_MISC
+    /// reports as 0) while `PinBased.activatePreemptionTimer` is set.
     public var preemptionTimerValue: UInt32 = 0
     /// The EPT pointer, when `Secondary.enableEPT` is set.
     public var eptPointer: UInt64 = 0

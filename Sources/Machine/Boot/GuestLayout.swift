@@ -26,7 +26,9 @@ public enum GuestLayout {
     public static let codeSelector: UInt16 = 0x08, dataSelector: UInt16 = 0x10, tssSelector: UInt16 = 0x18
 }
 
-/// The boot-information block's layout (version 1, little-endian), shared by the loader and the guest library.
+/// The boot-information block's layout (version 1, little-endian), as the loader writes it. The guest library
+/// (share/guests/lib/BootInfo.swift) and the C runtime (share/guests/runtime/runtime.c) read it with their own
+/// offsets: a change here must be made there too (keeping them one definition is open work).
 public enum BootInfoLayout {
     /// "NVBI" in memory.
     public static let magic: UInt32 = 0x4942_564E
