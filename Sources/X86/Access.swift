@@ -1,9 +1,9 @@
 /// Operand access: registers by size, effective addresses, and memory through paging and EPT.
 extension CPU {
-    /// The effective linear address of a memory operand (RIP-relative uses the next instruction's address, which
-    /// `rip` already holds while an instruction executes).
+    /// A memory operand's offset, base + index·scale + displacement, before the address size and the segment
+    /// apply (what LEA computes; RIP-relative uses the next instruction's address, which `rip` holds).
     @inline(__always)
-    func effectiveAddress(_ i: Instruction) -> UInt64 {
+    func addressOffset(_ i: Instruction) -> UInt64 {
         var address = UInt64(bitPattern: i.displacement)
         if i.base == Instruction.ripBase {
             address &+= rip
@@ -11,6 +11,14 @@ extension CPU {
             address &+= gpr[Int(i.base)]
         }
         if i.index != Instruction.noRegister { address &+= gpr[Int(i.index)] << UInt64(i.scale) }
+        return address
+    }
+
+    /// The effective linear address of a memory operand (RIP-relative uses the next instruction's address, which
+    /// `rip` already holds while an instruction executes).
+    @inline(__always)
+    func effectiveAddress(_ i: Instruction) -> UInt64 {
+        var address = addressOffset(i)
         if i.addressSize == 4 { address &= 0xFFFF_FFFF }
         if i.segment != Instruction.noSegment { address &+= segments[Int(i.segment)].base }
         return address

@@ -239,6 +239,14 @@ extension CPU {
         setResultFlags(result, bits: bits, cf: overflow, of: overflow)
     }
 
+    /// INC or DEC of `value` (already masked to `bits`): the result, with OF, SF, ZF, AF and PF set and CF kept.
+    @inline(__always)
+    func incDec(_ value: UInt64, bits: UInt64, mask: UInt64, increment: Bool) -> UInt64 {
+        let r = (increment ? value &+ 1 : value &- 1) & mask
+        setIncDecFlags(value, r, bits: bits, increment: increment)
+        return r
+    }
+
     /// FE, FF: INC, DEC, CALL, JMP, PUSH (far forms via memory).
     func executeGroup4And5(_ i: Instruction) throws(Event) {
         let byteForm = i.opcode == 0xFE
@@ -249,15 +257,12 @@ extension CPU {
             let increment = i.reg & 7 == 0
             if i.mod == 3 {
                 let value = register(i.rm, size, rex: i.rex)
-                let r = (increment ? value &+ 1 : value &- 1) & Self.mask(bits)
-                setIncDecFlags(value, r, bits: bits, increment: increment)
-                setRegister(i.rm, size, r, rex: i.rex)
+                setRegister(i.rm, size, incDec(value, bits: bits, mask: Self.mask(bits), increment: increment), rex: i.rex)
             } else {
                 let address = effectiveAddress(i)
                 let value = try read(address, size)
-                let r = (increment ? value &+ 1 : value &- 1) & Self.mask(bits)
-                try write(address, size, r)
-                setIncDecFlags(value, r, bits: bits, increment: increment)
+                try prepareWrite(address, size)
+                try write(address, size, incDec(value, bits: bits, mask: Self.mask(bits), increment: increment))
             }
         case 2 where !byteForm:
             let target = try readRM(i, 8)

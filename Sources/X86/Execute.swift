@@ -22,9 +22,7 @@ extension CPU {
         case 0x8C: try writeRM(i, i.isMemory ? 2 : Int(i.operandSize), UInt64(segments[Int(i.reg & 7) % 6].selector))
         case 0x8D:
             guard i.isMemory else { throw .fault(.invalidOpcode) }
-            var address = UInt64(bitPattern: i.displacement)
-            if i.base == Instruction.ripBase { address &+= rip } else if i.base != Instruction.noRegister { address &+= gpr[Int(i.base)] }
-            if i.index != Instruction.noRegister { address &+= gpr[Int(i.index)] << UInt64(i.scale) }
+            let address = addressOffset(i)
             setRegister(i.reg, Int(i.operandSize), i.addressSize == 4 ? address & 0xFFFF_FFFF : address, rex: i.rex)
         case 0x8E: try executeLoadSegment(i)
         case 0x8F:

@@ -54,22 +54,11 @@ extension CPU {
             case .store:
                 try write(effectiveAddress(i), Int(i.operandSize), gpr[Int(i.reg)])
             case .lea:
-                var address = UInt64(bitPattern: i.displacement)
-                if i.base == Instruction.ripBase {
-                    address &+= rip
-                } else if i.base != Instruction.noRegister {
-                    address &+= gpr[Int(i.base)]
-                }
-                if i.index != Instruction.noRegister { address &+= gpr[Int(i.index)] << UInt64(i.scale) }
-                gpr[Int(i.reg)] = address & mask
+                gpr[Int(i.reg)] = addressOffset(i) & mask
             case .jcc:
                 if fastCondition(UInt8(truncatingIfNeeded: i.op) & 0xF) { rip &+= i.immediate }
             case .incDec:
-                let value = gpr[Int(i.rm)] & mask
-                let increment = i.reg & 7 == 0
-                let r = (increment ? value &+ 1 : value &- 1) & mask
-                setIncDecFlags(value, r, bits: bits, increment: increment)
-                gpr[Int(i.rm)] = r
+                gpr[Int(i.rm)] = incDec(gpr[Int(i.rm)] & mask, bits: bits, mask: mask, increment: i.reg & 7 == 0)
             case .push:
                 try push(gpr[Int(i.rm)])
             case .pop:
