@@ -27,7 +27,7 @@ extension CPU {
             try eptTranslate(address, tableAccess, linear: linear, pagingStructure: pagingStructure, pointers: outer, level: level + 1)
         }
         let accessedDirty = eptp & 0x40 != 0
-        var table = eptp & 0x000F_FFFF_FFFF_F000
+        var table = eptp & EntryBits.frame
         var permissions: UInt64 = 7
         var depth = 4
         var entry: UInt64 = 0
@@ -51,22 +51,24 @@ extension CPU {
             // Write without read is a misconfiguration (execute-only is supported and allowed); so are reserved
             // physical-address bits.
             if rwx & 3 == 2 || entry & Self.reservedPhysicalBits != 0 { throw misconfiguration() }
-            let isLeaf = depth == 1 || (entry & 0x80 != 0 && depth <= 3)
-            if entry & 0x80 != 0 && depth == 4 { throw misconfiguration() }
+            let isLeaf = depth == 1 || (entry & EntryBits.pageSize != 0 && depth <= 3)
+            if entry & EntryBits.pageSize != 0 && depth == 4 { throw misconfiguration() }
             if isLeaf {
-                let memoryType = (entry >> 3) & 7
-                if memoryType == 2 || memoryType == 3 || memoryType == 7 { throw misconfiguration() }
+                if EntryBits.EPT.hasReservedMemoryType(entry) { throw misconfiguration() }
                 if depth > 1 {
                     pageShift = shift
                     if entry & ((1 << shift) - 1) & ~0xFFF != 0 { throw misconfiguration() }
                 }
-            } else if entry & 0x78 != 0 {
+            } else if entry & EntryBits.EPT.leafOnly != 0 {
                 throw misconfiguration()  // bits 6:3 are reserved in non-leaf entries
             }
             permissions &= rwx
-            if accessedDirty, entry & 0x100 == 0 { entry |= 0x100; memory.write(entryHost, size: 8, entry) }
+            if accessedDirty, entry & EntryBits.EPT.accessed == 0 {
+                entry |= EntryBits.EPT.accessed
+                memory.write(entryHost, size: 8, entry)
+            }
             if isLeaf { break }
-            table = entry & 0x000F_FFFF_FFFF_F000
+            table = entry & EntryBits.frame
             depth -= 1
         }
         let needed: UInt64 = access == .read ? 1 : (access == .write ? 2 : 4)
@@ -81,8 +83,10 @@ extension CPU {
             exit.eptLevel = level
             throw .exit(exit)
         }
-        if accessedDirty, access == .write, entry & 0x200 == 0 { memory.write(entryHost, size: 8, entry | 0x200) }
-        let frame = entry & 0x000F_FFFF_FFFF_F000 & ~((1 << pageShift) - 1)
+        if accessedDirty, access == .write, entry & EntryBits.EPT.dirty == 0 {
+            memory.write(entryHost, size: 8, entry | EntryBits.EPT.dirty)
+        }
+        let frame = entry & EntryBits.frame & ~((1 << pageShift) - 1)
         let next = frame | (physical & ((1 << pageShift) - 1))
         return try eptTranslate(next, access, linear: linear, pagingStructure: pagingStructure, pointers: outer, level: level + 1)
     }

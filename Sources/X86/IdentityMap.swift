@@ -17,10 +17,10 @@ public enum IdentityMap {
         }
 
         /// Paging: present and writable everywhere, executable, supervisor (P | R/W, and PS on leaves).
-        public static let paging = Flags(table: 0b11, leaf: 0b11 | 1 << 7)
+        public static let paging = Flags(table: 0b11, leaf: 0b11 | EntryBits.pageSize)
         /// EPT: read, write and execute everywhere, write-back leaves (R | W | X, memory type 6, and the
         /// page-size bit on leaves).
-        public static let ept = Flags(table: 0b111, leaf: 0b111 | 6 << 3 | 1 << 7)
+        public static let ept = Flags(table: 0b111, leaf: 0b111 | 6 << 3 | EntryBits.pageSize)
     }
 
     /// The page directories needed to cover `memoryBytes`: one per GiB or part of one.

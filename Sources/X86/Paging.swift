@@ -41,7 +41,7 @@ extension CPU {
         var code: UInt32 =
             (write ? PageFaultCode.write : 0) | (user ? PageFaultCode.user : 0)
             | (fetch && (nxe || cr4 & CR4.smep != 0) ? PageFaultCode.instructionFetch : 0)
-        var table = cr3 & 0x000F_FFFF_FFFF_F000
+        var table = cr3 & EntryBits.frame
         var writable = true, userOK = true, executable = true
         var level = levels
         var entryAddress: UInt64 = 0
@@ -62,8 +62,8 @@ extension CPU {
             let isLeaf: Bool
             if level == 1 {
                 isLeaf = true
-            } else if entry & 0x80 != 0 {
-                if level >= 4 { reserved |= 0x80 }
+            } else if entry & EntryBits.pageSize != 0 {
+                if level >= 4 { reserved |= EntryBits.pageSize }
                 // The frame of a large page must be aligned (bits 12 .. size-1, except PAT at bit 12).
                 let alignMask: UInt64 = ((1 << shift) - 1) & ~0x1FFF
                 reserved |= entry & alignMask
@@ -80,7 +80,7 @@ extension CPU {
             executable = executable && (entry >> 63 == 0 || !nxe)
             if isLeaf { break }
             if entry & 0x20 == 0 { memory.write(entryHost, size: 8, entry | 0x20) }
-            table = entry & 0x000F_FFFF_FFFF_F000
+            table = entry & EntryBits.frame
             level -= 1
         }
         // Access rights (SDM "Access Rights").
@@ -97,9 +97,9 @@ extension CPU {
         var updated = entry | 0x20
         if write { updated |= 0x40 }
         if updated != entry { memory.write(entryHost, size: 8, updated) }
-        let frameMask: UInt64 = 0x000F_FFFF_FFFF_F000 & ~((1 << pageSize) - 1)
+        let frameMask: UInt64 = EntryBits.frame & ~((1 << pageSize) - 1)
         let physical = (entry & frameMask) | (linear & ((1 << pageSize) - 1) & ~0xFFF)
-        let global = entry & 0x100 != 0 && cr4 & CR4.pge != 0
+        let global = entry & EntryBits.global != 0 && cr4 & CR4.pge != 0
         let host = try physicalToHost(physical, access, linear: linear, pagingStructure: false)
         return (host, global)
     }
