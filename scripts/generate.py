@@ -64,56 +64,51 @@ def camel(words):
     return "_" + name if name[0].isdigit() else name
 
 
+def enum_file(tsv, doc, declaration, cases, property_doc, property):
+    """A Swift enum: `cases` are (identifier, raw value, doc line, text), and `property` returns each one's text."""
+    out = [HEADER.format(tsv=tsv)] + [f"/// {line}" for line in doc] + [f"public enum {declaration}, CaseIterable, Sendable {{"]
+    for ident, raw, line, _ in cases:
+        out.append(f"    /// {line}\n    case {ident} = {raw}")
+    out += ["", f"    /// {property_doc}", f"    public var {property}: String {{", "        switch self {"]
+    out += [f'        case .{ident}: "{text}"' for ident, _, _, text in cases]
+    out += ["        }", "    }", "}", ""]
+    return "\n".join(out)
+
+
 def exit_reasons():
-    out = [HEADER.format(tsv="exit-reasons.tsv"),
-           '/// Basic VM-exit reasons (SDM vol. 3, appendix C "VMX Basic Exit Reasons"). Bit 31 of the exit-reason',
-           "/// field, set when VM entry failed, is `VMExit.entryFailed`, not part of this value.",
-           "public enum ExitReason: UInt16, CaseIterable, Sendable {"]
-    names = []
+    cases = []
     for number, _, meaning in (r[:3] for r in rows("exit-reasons.tsv")):
         n = int(number)
         ident = EXIT_NAMES.get(n) or camel(re.split(r"[^A-Za-z0-9]+", meaning))
-        names.append((n, ident, meaning))
-        out.append(f"    /// {meaning}.\n    case {ident} = {n}")
-    out += ["", "    /// The SDM's name of the reason.", "    public var name: String {", "        switch self {"]
-    out += [f'        case .{i}: "{m}"' for _, i, m in names]
-    out += ["        }", "    }", "}", ""]
-    return "\n".join(out)
+        cases.append((ident, n, f"{meaning}.", meaning))
+    return enum_file(
+        "exit-reasons.tsv",
+        ['Basic VM-exit reasons (SDM vol. 3, appendix C "VMX Basic Exit Reasons"). Bit 31 of the exit-reason',
+         "field, set when VM entry failed, is `VMExit.entryFailed`, not part of this value."],
+        "ExitReason: UInt16", cases, "The SDM's name of the reason.", "name")
 
 
 def instruction_errors():
-    out = [HEADER.format(tsv="vm-instruction-errors.tsv"),
-           '/// VM-instruction error numbers (SDM vol. 3, "VM Instruction Error Numbers"): what VMfailValid writes to',
-           "/// the VM-instruction error field of the current VMCS.",
-           "public enum VMInstructionError: UInt32, CaseIterable, Sendable {"]
-    names = []
-    for number, meaning in (r[:2] for r in rows("vm-instruction-errors.tsv")):
-        ident = ERROR_NAMES[int(number)]
-        names.append((number, ident, meaning))
-        out.append(f"    /// {number}: {meaning}.\n    case {ident} = {number}")
-    out += ["", "    /// The SDM's description of the error.", "    public var meaning: String {", "        switch self {"]
-    out += [f'        case .{i}: "{m}"' for _, i, m in names]
-    out += ["        }", "    }", "}", ""]
-    return "\n".join(out)
+    cases = [(ERROR_NAMES[int(number)], number, f"{number}: {meaning}.", meaning)
+             for number, meaning in (r[:2] for r in rows("vm-instruction-errors.tsv"))]
+    return enum_file(
+        "vm-instruction-errors.tsv",
+        ['VM-instruction error numbers (SDM vol. 3, "VM Instruction Error Numbers"): what VMfailValid writes to',
+         "the VM-instruction error field of the current VMCS."],
+        "VMInstructionError: UInt32", cases, "The SDM's description of the error.", "meaning")
 
 
 def vmcs_fields():
-    out = [HEADER.format(tsv="vmcs-fields.tsv"),
-           '/// The VMCS components (SDM vol. 3, appendix B "Field Encoding in VMCS"), by their full-access encoding.',
-           "/// Width, type and the high-half access of 64-bit fields follow from the encoding",
-           "/// (VMCSField+Encoding.swift).",
-           "public enum VMCSField: UInt32, CaseIterable, Sendable {"]
-    names = []
+    cases = []
     for name, encoding, width, kind, _ in (r[:5] for r in rows("vmcs-fields.tsv")):
-        ident = camel(name.split("_"))
-        names.append((ident, name))
-        out.append(f"    /// {name} ({width}-bit {kind} field).".replace("natural-bit", "natural-width"))
-        out.append(f"    case {ident} = {encoding}")
-    out += ["", "    /// The field's name as the SDM's appendix B and Linux's vmx.h write it.", "    public var name: String {",
-            "        switch self {"]
-    out += [f'        case .{i}: "{n}"' for i, n in names]
-    out += ["        }", "    }", "}", ""]
-    return "\n".join(out)
+        line = f"{name} ({width}-bit {kind} field).".replace("natural-bit", "natural-width")
+        cases.append((camel(name.split("_")), encoding, line, name))
+    return enum_file(
+        "vmcs-fields.tsv",
+        ['The VMCS components (SDM vol. 3, appendix B "Field Encoding in VMCS"), by their full-access encoding.',
+         "Width, type and the high-half access of 64-bit fields follow from the encoding",
+         "(VMCSField+Encoding.swift)."],
+        "VMCSField: UInt32", cases, "The field's name as the SDM's appendix B and Linux's vmx.h write it.", "name")
 
 
 OUTPUTS = {
