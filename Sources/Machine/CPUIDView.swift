@@ -1,3 +1,5 @@
+import X86
+
 /// What CPUID returns to a guest (SDM vol. 2, "CPUID—CPU Identification"): a GenuineIntel Skylake-SP
 /// (family 6, model 85, stepping 4) with `processorCount` logical processors, the hypervisor-present bit, and
 /// only the features the processor implements. VMX (leaf 1, ECX bit 5) follows
@@ -62,7 +64,7 @@ public struct CPUIDView: Sendable {
             func at(_ k: Int) -> UInt32 { (0..<4).reduce(0) { $0 | UInt32(bytes[base + k * 4 + $1]) << (8 * UInt32($1)) } }
             return (at(0), at(1), at(2), at(3))
         case 0x8000_0008:
-            return (48 << 8 | 46, 0, 0, 0)  // 46 physical and 48 linear address bits
+            return (48 << 8 | UInt32(CPU.physicalAddressBits), 0, 0, 0)  // MAXPHYADDR and 48 linear address bits
         default:
             return (0, 0, 0, 0)
         }
