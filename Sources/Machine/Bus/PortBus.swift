@@ -16,24 +16,16 @@ public final class PortBus {
 
     /// IN of `size` bytes (1, 2 or 4) from `port`; ports above 0xFFFF wrap to 0, as the 16-bit port address does.
     public func read(_ port: UInt16, size: Int, now: UInt64) -> UInt64 {
-        var value: UInt64 = 0
-        for (k, piece) in pieces(port, size) {
-            value |= map.read(UInt64(piece.port), size: piece.size, now: now, unclaimed: 0xFF) << (8 * UInt64(k))
-        }
+        let first = min(size, 0x1_0000 - Int(port))
+        var value = map.read(UInt64(port), size: first, now: now, unclaimed: 0xFF)
+        if first < size { value |= map.read(0, size: size - first, now: now, unclaimed: 0xFF) << (8 * UInt64(first)) }
         return value
     }
 
-    /// OUT of the low `size` bytes (1, 2 or 4) of `value` to `port`.
+    /// OUT of the low `size` bytes (1, 2 or 4) of `value` to `port`, wrapping as `read` does.
     public func write(_ port: UInt16, size: Int, value: UInt64, now: UInt64) {
-        for (k, piece) in pieces(port, size) {
-            map.write(UInt64(piece.port), size: piece.size, value: value >> (8 * UInt64(k)), now: now)
-        }
-    }
-
-    /// The access as one piece, or two when it wraps past port 0xFFFF (byte offsets into the value first).
-    private func pieces(_ port: UInt16, _ size: Int) -> [(Int, (port: UInt16, size: Int))] {
-        let room = 0x1_0000 - Int(port)
-        if size <= room { return [(0, (port, size))] }
-        return [(0, (port, room)), (room, (0, size - room))]
+        let first = min(size, 0x1_0000 - Int(port))
+        map.write(UInt64(port), size: first, value: value, now: now)
+        if first < size { map.write(0, size: size - first, value: value >> (8 * UInt64(first)), now: now) }
     }
 }
