@@ -67,6 +67,7 @@ GUEST_DIR     := .build/guests
 GUEST_NAMES   := hello bench
 GUEST_LIB     := $(wildcard share/guests/lib/*.swift)
 GUEST_RUNTIME := $(GUEST_DIR)/start.o $(GUEST_DIR)/runtime.o
+GUEST_HEADERS := share/guests/runtime/nestvm_guest.h share/guests/runtime/nestvm_boot_info.h
 GUEST_SWIFTFLAGS := -enable-experimental-feature Embedded -target x86_64-unknown-none-elf -wmo -Osize -parse-as-library \
 	-import-bridging-header share/guests/runtime/nestvm_guest.h -Xcc -mno-red-zone -Xcc -ffreestanding
 GUEST_RUNTIME_CFLAGS := -target x86_64-unknown-none-elf -ffreestanding -fno-pic -mno-red-zone -fno-stack-protector \
@@ -78,11 +79,11 @@ $(GUEST_DIR)/start.o: share/guests/runtime/start.S
 	mkdir -p $(GUEST_DIR)
 	clang -target x86_64-unknown-none-elf -c -o $@ $<
 
-$(GUEST_DIR)/runtime.o: share/guests/runtime/runtime.c share/guests/runtime/nestvm_guest.h
+$(GUEST_DIR)/runtime.o: share/guests/runtime/runtime.c $(GUEST_HEADERS)
 	mkdir -p $(GUEST_DIR)
 	clang $(GUEST_RUNTIME_CFLAGS) -c -o $@ $<
 
-$(GUEST_DIR)/%.elf: share/guests/%/main.swift $(GUEST_LIB) $(GUEST_RUNTIME) share/guests/guest.ld share/guests/runtime/nestvm_guest.h
+$(GUEST_DIR)/%.elf: share/guests/%/main.swift $(GUEST_LIB) $(GUEST_RUNTIME) share/guests/guest.ld $(GUEST_HEADERS)
 	swiftc $(GUEST_SWIFTFLAGS) -module-name $* $(GUEST_LIB) $< -c -o $(GUEST_DIR)/$*.o
 	ld -static -nostdlib --build-id=none -T share/guests/guest.ld -o $@ $(GUEST_RUNTIME) $(GUEST_DIR)/$*.o
 

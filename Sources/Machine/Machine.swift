@@ -246,13 +246,14 @@ public final class Machine {
     /// Starts secondary processors whose mailbox has an entry address (nestvm(7), "Secondary processors").
     func startParkedProcessors() {
         for vcpu in processors where vcpu.isParked {
-            let box = mailboxes + UInt64(vcpu.index * BootInfoLayout.mailboxSize)
-            let entry = memory.read(box + 8, size: 8)
+            typealias Mailbox = BootInfoLayout.Mailbox
+            let box = mailboxes + UInt64(vcpu.index * Mailbox.byteCount)
+            let entry = memory.read(Mailbox.entry, of: box)
             guard entry != 0 else { continue }
             vcpu.cpu.rip = entry
-            vcpu.cpu.gpr[Reg.rsp] = memory.read(box + 16, size: 8)
-            vcpu.cpu.gpr[Reg.rdi] = memory.read(box + 24, size: 8)
-            memory.write(box + 4, size: 4, UInt64(BootInfoLayout.mailboxRunning))
+            vcpu.cpu.gpr[Reg.rsp] = memory.read(Mailbox.stackTop, of: box)
+            vcpu.cpu.gpr[Reg.rdi] = memory.read(Mailbox.argument, of: box)
+            memory.write(Mailbox.state, of: box, UInt64(BootInfoLayout.MailboxState.running.rawValue))
             vcpu.isParked = false
         }
     }

@@ -109,17 +109,19 @@ struct BootLoader {
         map: [(base: UInt64, length: UInt64, type: BootInfoLayout.MemoryType)],
         modules: [(address: UInt64, size: UInt64)]
     ) {
+        typealias Layout = BootInfoLayout
+        func put(_ record: UInt64, _ field: Layout.Field, _ value: UInt64) { memory.write(field, of: record, value) }
         let info = GuestLayout.bootInfo
-        var cursor = info + UInt64(BootInfoLayout.headerSize)
+        var cursor = info + UInt64(Layout.Header.byteCount)
         let mapAddress = cursor
         for entry in map {
-            memory.write(cursor, size: 8, entry.base)
-            memory.write(cursor + 8, size: 8, entry.length)
-            memory.write(cursor + 16, size: 4, UInt64(entry.type.rawValue))
-            cursor += UInt64(BootInfoLayout.memoryMapEntrySize)
+            put(cursor, Layout.MemoryMapEntry.base, entry.base)
+            put(cursor, Layout.MemoryMapEntry.length, entry.length)
+            put(cursor, Layout.MemoryMapEntry.type, UInt64(entry.type.rawValue))
+            cursor += UInt64(Layout.MemoryMapEntry.byteCount)
         }
         var strings = GuestLayout.strings
-        func place(_ text: String) -> (UInt64, UInt64) {
+        func place(_ text: String) -> (address: UInt64, length: UInt64) {
             let bytes = Array(text.utf8)
             let address = strings
             memory.load(bytes + [0], at: address)
@@ -130,39 +132,39 @@ struct BootLoader {
         let modulesAddress = cursor
         for (module, placement) in zip(configuration.modules, modules) {
             let name = place(module.name)
-            memory.write(cursor, size: 8, placement.address)
-            memory.write(cursor + 8, size: 8, placement.size)
-            memory.write(cursor + 16, size: 8, name.0)
-            memory.write(cursor + 24, size: 4, name.1)
-            cursor += UInt64(BootInfoLayout.moduleEntrySize)
+            put(cursor, Layout.ModuleEntry.address, placement.address)
+            put(cursor, Layout.ModuleEntry.size, placement.size)
+            put(cursor, Layout.ModuleEntry.name, name.address)
+            put(cursor, Layout.ModuleEntry.nameLength, name.length)
+            cursor += UInt64(Layout.ModuleEntry.byteCount)
         }
         let mailboxes = cursor
         for cpu in 0..<configuration.processorCount {
-            memory.write(cursor, size: 4, UInt64(cpu))
-            memory.write(cursor + 4, size: 4, UInt64(cpu == 0 ? BootInfoLayout.mailboxRunning : BootInfoLayout.mailboxParked))
-            cursor += UInt64(BootInfoLayout.mailboxSize)
+            let state: Layout.MailboxState = cpu == 0 ? .running : .parked
+            put(cursor, Layout.Mailbox.apicID, UInt64(cpu))
+            put(cursor, Layout.Mailbox.state, UInt64(state.rawValue))
+            cursor += UInt64(Layout.Mailbox.byteCount)
         }
-        let field = { (offset: Int, size: Int, value: UInt64) in self.memory.write(info + UInt64(offset), size: size, value) }
-        field(BootInfoLayout.magicOffset, 4, UInt64(BootInfoLayout.magic))
-        field(BootInfoLayout.versionOffset, 4, UInt64(BootInfoLayout.version))
-        field(BootInfoLayout.sizeOffset, 4, cursor - info)
-        field(BootInfoLayout.cpuCountOffset, 4, UInt64(configuration.processorCount))
-        field(BootInfoLayout.memoryBytesOffset, 8, configuration.memoryBytes)
-        field(BootInfoLayout.commandLineOffset, 8, commandLine.0)
-        field(BootInfoLayout.commandLineLengthOffset, 4, commandLine.1)
-        field(BootInfoLayout.memoryMapCountOffset, 4, UInt64(map.count))
-        field(BootInfoLayout.memoryMapOffset, 8, mapAddress)
-        field(BootInfoLayout.modulesOffset, 8, modulesAddress)
-        field(BootInfoLayout.moduleCountOffset, 4, UInt64(configuration.modules.count))
-        field(BootInfoLayout.bootCPUOffset, 4, 0)
-        field(BootInfoLayout.mailboxesOffset, 8, mailboxes)
+        put(info, Layout.Header.magic, UInt64(Layout.magic))
+        put(info, Layout.Header.version, UInt64(Layout.version))
+        put(info, Layout.Header.blockSize, cursor - info)
+        put(info, Layout.Header.processorCount, UInt64(configuration.processorCount))
+        put(info, Layout.Header.memoryBytes, configuration.memoryBytes)
+        put(info, Layout.Header.commandLine, commandLine.address)
+        put(info, Layout.Header.commandLineLength, commandLine.length)
+        put(info, Layout.Header.memoryMapCount, UInt64(map.count))
+        put(info, Layout.Header.memoryMap, mapAddress)
+        put(info, Layout.Header.modules, modulesAddress)
+        put(info, Layout.Header.moduleCount, UInt64(configuration.modules.count))
+        put(info, Layout.Header.bootProcessor, 0)
+        put(info, Layout.Header.mailboxes, mailboxes)
     }
 
     /// The address of processor `index`'s mailbox.
     static func mailbox(_ index: Int, modules: Int, mapEntries: Int) -> UInt64 {
         GuestLayout.bootInfo
             + UInt64(
-                BootInfoLayout.headerSize + mapEntries * BootInfoLayout.memoryMapEntrySize
-                    + modules * BootInfoLayout.moduleEntrySize + index * BootInfoLayout.mailboxSize)
+                BootInfoLayout.Header.byteCount + mapEntries * BootInfoLayout.MemoryMapEntry.byteCount
+                    + modules * BootInfoLayout.ModuleEntry.byteCount + index * BootInfoLayout.Mailbox.byteCount)
     }
 }

@@ -1,3 +1,5 @@
+import X86
+
 /// Where the boot loader puts things in guest-physical memory (documented in nestvm(7), "Boot protocol").
 /// Everything below `imageBase` belongs to the boot loader; the image, then the modules, come after it.
 public enum GuestLayout {
@@ -26,39 +28,14 @@ public enum GuestLayout {
     public static let codeSelector: UInt16 = 0x08, dataSelector: UInt16 = 0x10, tssSelector: UInt16 = 0x18
 }
 
-/// The boot-information block's layout (version 1, little-endian), as the loader writes it. The guest library
-/// (share/guests/lib/BootInfo.swift) and the C runtime (share/guests/runtime/runtime.c) read it with their own
-/// offsets: a change here must be made there too (keeping them one definition is open work).
-public enum BootInfoLayout {
-    /// "NVBI" in memory.
-    public static let magic: UInt32 = 0x4942_564E
-    public static let version: UInt32 = 1
-    /// Header field offsets.
-    public static let magicOffset = 0, versionOffset = 4, sizeOffset = 8, cpuCountOffset = 12, memoryBytesOffset = 16
-    public static let commandLineOffset = 24, commandLineLengthOffset = 32, memoryMapCountOffset = 36
-    public static let memoryMapOffset = 40, modulesOffset = 48, moduleCountOffset = 56, bootCPUOffset = 60
-    public static let mailboxesOffset = 64, headerSize = 80
-    /// A memory-map entry: base (8), length (8), type (4), reserved (4).
-    public static let memoryMapEntrySize = 24
-    /// A module entry: address (8), size (8), name address (8), name length (4), reserved (4).
-    public static let moduleEntrySize = 32
-    /// A processor mailbox: APIC ID (4), state (4), entry RIP (8), stack top (8), argument (8).
-    public static let mailboxSize = 32
-    /// Mailbox states.
-    public static let mailboxParked: UInt32 = 0, mailboxRunning: UInt32 = 1
+extension PhysicalMemory {
+    /// Field `field` of the boot-information record that starts at `record`.
+    func read(_ field: BootInfoLayout.Field, of record: UInt64) -> UInt64 {
+        read(record + UInt64(field.offset), size: field.size)
+    }
 
-    /// Memory-map entry types.
-    public enum MemoryType: UInt32, Sendable {
-        /// RAM free for the guest.
-        case usable = 1
-        /// Not to be used (the first page and the legacy hole 0xA0000–0xFFFFF).
-        case reserved = 2
-        /// The boot loader's data (boot information, GDT, IDT, page tables, boot stack): reusable once the guest
-        /// has taken what it needs.
-        case bootData = 3
-        /// The loaded image.
-        case image = 4
-        /// Modules.
-        case modules = 5
+    /// Sets field `field` of the boot-information record that starts at `record`.
+    func write(_ field: BootInfoLayout.Field, of record: UInt64, _ value: UInt64) {
+        write(record + UInt64(field.offset), size: field.size, value)
     }
 }

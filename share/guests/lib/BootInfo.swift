@@ -7,11 +7,11 @@ public struct BootInfo {
         /// The type's name in nestvm(7).
         public var typeName: String {
             switch type {
-            case 1: return "usable"
-            case 2: return "reserved"
-            case 3: return "boot-data"
-            case 4: return "image"
-            case 5: return "modules"
+            case NV_BOOT_MEMORY_TYPE_USABLE: return "usable"
+            case NV_BOOT_MEMORY_TYPE_RESERVED: return "reserved"
+            case NV_BOOT_MEMORY_TYPE_BOOT_DATA: return "boot-data"
+            case NV_BOOT_MEMORY_TYPE_IMAGE: return "image"
+            case NV_BOOT_MEMORY_TYPE_MODULES: return "modules"
             default: return "type-\(type)"
             }
         }
@@ -30,24 +30,36 @@ public struct BootInfo {
 
     let base: UnsafeRawPointer
 
-    /// The block at `pointer`, or nil when it does not carry the magic number and version 1.
+    /// The block at `pointer`, or nil when it does not carry the magic number and the version this library reads.
     public init?(_ pointer: UnsafeRawPointer) {
-        guard pointer.load(fromByteOffset: 0, as: UInt32.self) == 0x4942_564E,
-              pointer.load(fromByteOffset: 4, as: UInt32.self) == 1 else { return nil }
+        guard Self.u32(pointer, NV_BOOT_HEADER_MAGIC) == NV_BOOT_MAGIC,
+              Self.u32(pointer, NV_BOOT_HEADER_VERSION) == NV_BOOT_VERSION else { return nil }
         base = pointer
     }
 
-    func u32(_ offset: Int) -> UInt32 { base.load(fromByteOffset: offset, as: UInt32.self) }
-    func u64(_ offset: Int) -> UInt64 { base.load(fromByteOffset: offset, as: UInt64.self) }
+    /// Fields of a record at `record`, by their offset from nestvm_boot_info.h.
+    static func u32(_ record: UnsafeRawPointer, _ offset: Int32) -> UInt32 {
+        record.load(fromByteOffset: Int(offset), as: UInt32.self)
+    }
+    static func u64(_ record: UnsafeRawPointer, _ offset: Int32) -> UInt64 {
+        record.load(fromByteOffset: Int(offset), as: UInt64.self)
+    }
     static func pointer(_ address: UInt64) -> UnsafeRawPointer { UnsafeRawPointer(bitPattern: UInt(address))! }
+    /// Entry `index` of a table of records `size` bytes long.
+    static func entry(_ table: UInt64, _ index: Int, _ size: Int32) -> UnsafeRawPointer {
+        pointer(table + UInt64(index) * UInt64(size))
+    }
 
     /// Logical processors.
-    public var processorCount: Int { Int(u32(12)) }
+    public var processorCount: Int { Int(Self.u32(base, NV_BOOT_HEADER_PROCESSOR_COUNT)) }
     /// Guest RAM in bytes.
-    public var memoryBytes: UInt64 { u64(16) }
+    public var memoryBytes: UInt64 { Self.u64(base, NV_BOOT_HEADER_MEMORY_BYTES) }
 
     /// The command line.
-    public var commandLine: String { Self.string(at: u64(24), length: Int(u32(32))) }
+    public var commandLine: String {
+        Self.string(at: Self.u64(base, NV_BOOT_HEADER_COMMAND_LINE),
+                    length: Int(Self.u32(base, NV_BOOT_HEADER_COMMAND_LINE_LENGTH)))
+    }
 
     /// The decimal value of `name=N` on the command line (words are separated by spaces), or nil. Works on bytes:
     /// Unicode-aware string comparison would pull normalisation tables into the image.
@@ -79,31 +91,33 @@ public struct BootInfo {
 
     /// The memory map, ascending.
     public var memoryMap: [Region] {
-        let map = Self.pointer(u64(40))
-        return (0..<Int(u32(36))).map { k in
-            Region(base: map.load(fromByteOffset: k * 24, as: UInt64.self), length: map.load(fromByteOffset: k * 24 + 8, as: UInt64.self),
-                   type: map.load(fromByteOffset: k * 24 + 16, as: UInt32.self))
+        let map = Self.u64(base, NV_BOOT_HEADER_MEMORY_MAP)
+        return (0..<Int(Self.u32(base, NV_BOOT_HEADER_MEMORY_MAP_COUNT))).map { k in
+            let e = Self.entry(map, k, NV_BOOT_MEMORY_MAP_ENTRY_BYTES)
+            return Region(base: Self.u64(e, NV_BOOT_MEMORY_MAP_ENTRY_BASE), length: Self.u64(e, NV_BOOT_MEMORY_MAP_ENTRY_LENGTH),
+                          type: Self.u32(e, NV_BOOT_MEMORY_MAP_ENTRY_TYPE))
         }
     }
 
     /// The modules, in the order they were given.
     public var modules: [Module] {
-        guard u32(56) > 0 else { return [] }
-        let table = Self.pointer(u64(48))
-        return (0..<Int(u32(56))).map { k in
-            let e = k * 32
-            return Module(name: Self.string(at: table.load(fromByteOffset: e + 16, as: UInt64.self), length: Int(table.load(fromByteOffset: e + 24, as: UInt32.self))),
-                          address: table.load(fromByteOffset: e, as: UInt64.self), size: table.load(fromByteOffset: e + 8, as: UInt64.self))
+        let count = Int(Self.u32(base, NV_BOOT_HEADER_MODULE_COUNT))
+        guard count > 0 else { return [] }
+        let table = Self.u64(base, NV_BOOT_HEADER_MODULES)
+        return (0..<count).map { k in
+            let e = Self.entry(table, k, NV_BOOT_MODULE_ENTRY_BYTES)
+            return Module(name: Self.string(at: Self.u64(e, NV_BOOT_MODULE_ENTRY_NAME), length: Int(Self.u32(e, NV_BOOT_MODULE_ENTRY_NAME_LENGTH))),
+                          address: Self.u64(e, NV_BOOT_MODULE_ENTRY_ADDRESS), size: Self.u64(e, NV_BOOT_MODULE_ENTRY_SIZE))
         }
     }
 
     /// Starts secondary processor `index` at `entry` with `stackTop` and RDI = `argument` (the entry RIP is
     /// written last: the machine starts the processor once it is non-zero).
     public func startProcessor(_ index: Int, entry: UInt64, stackTop: UInt64, argument: UInt64) {
-        let box = UnsafeMutableRawPointer(mutating: Self.pointer(u64(64) + UInt64(index * 32)))
-        box.storeBytes(of: stackTop, toByteOffset: 16, as: UInt64.self)
-        box.storeBytes(of: argument, toByteOffset: 24, as: UInt64.self)
-        box.storeBytes(of: entry, toByteOffset: 8, as: UInt64.self)
+        let box = UnsafeMutableRawPointer(mutating: Self.entry(Self.u64(base, NV_BOOT_HEADER_MAILBOXES), index, NV_BOOT_MAILBOX_BYTES))
+        box.storeBytes(of: stackTop, toByteOffset: Int(NV_BOOT_MAILBOX_STACK_TOP), as: UInt64.self)
+        box.storeBytes(of: argument, toByteOffset: Int(NV_BOOT_MAILBOX_ARGUMENT), as: UInt64.self)
+        box.storeBytes(of: entry, toByteOffset: Int(NV_BOOT_MAILBOX_ENTRY), as: UInt64.self)
     }
 
     static func string(at address: UInt64, length: Int) -> String {

@@ -1,9 +1,11 @@
 /* The C side of nestvm's guest library: port I/O and privileged-instruction wrappers, probes for instructions
-   that may fault, and the runtime's entry points. Swift guests import it as their bridging header. */
+   that may fault, the runtime's entry points and the boot-information layout (nestvm_boot_info.h, generated).
+   Swift guests import it as their bridging header. */
 #ifndef NESTVM_GUEST_H
 #define NESTVM_GUEST_H
 #include <stdint.h>
 #include <stddef.h>
+#include "nestvm_boot_info.h"
 
 static inline void nv_outb(uint16_t port, uint8_t value) { __asm__ volatile("outb %0, %1" : : "a"(value), "Nd"(port)); }
 static inline uint8_t nv_inb(uint16_t port) { uint8_t v; __asm__ volatile("inb %1, %0" : "=a"(v) : "Nd"(port)); return v; }

@@ -116,12 +116,14 @@ struct __attribute__((packed)) table_register { uint16_t limit; uint64_t base; }
 
 void nv_runtime_init(const uint8_t *boot_info) {
     /* The heap: the largest usable region of the memory map. */
-    const uint8_t *map = (const uint8_t *)*(const uint64_t *)(boot_info + 40);
-    uint32_t entries = *(const uint32_t *)(boot_info + 36);
+    const uint8_t *map = (const uint8_t *)*(const uint64_t *)(boot_info + NV_BOOT_HEADER_MEMORY_MAP);
+    uint32_t entries = *(const uint32_t *)(boot_info + NV_BOOT_HEADER_MEMORY_MAP_COUNT);
     for (uint32_t i = 0; i < entries; i++) {
-        const uint8_t *e = map + i * 24;
-        uint64_t base = *(const uint64_t *)e, length = *(const uint64_t *)(e + 8);
-        if (*(const uint32_t *)(e + 16) == 1 && length > heap_end - heap_next) { heap_next = base; heap_end = base + length; }
+        const uint8_t *e = map + i * NV_BOOT_MEMORY_MAP_ENTRY_BYTES;
+        uint64_t base = *(const uint64_t *)(e + NV_BOOT_MEMORY_MAP_ENTRY_BASE);
+        uint64_t length = *(const uint64_t *)(e + NV_BOOT_MEMORY_MAP_ENTRY_LENGTH);
+        uint32_t type = *(const uint32_t *)(e + NV_BOOT_MEMORY_MAP_ENTRY_TYPE);
+        if (type == NV_BOOT_MEMORY_TYPE_USABLE && length > heap_end - heap_next) { heap_next = base; heap_end = base + length; }
     }
     tss.ist[0] = (uint64_t)(ist_stack + sizeof ist_stack);
     uint64_t base = (uint64_t)&tss, limit = sizeof tss - 1;
@@ -176,15 +178,15 @@ static void secondary_main(uint64_t index) {
 }
 
 uint32_t nv_start_secondaries(const uint8_t *boot_info) {
-    uint32_t count = *(const uint32_t *)(boot_info + 12);
-    volatile uint8_t *mailboxes = (volatile uint8_t *)*(const uint64_t *)(boot_info + 64);
+    uint32_t count = *(const uint32_t *)(boot_info + NV_BOOT_HEADER_PROCESSOR_COUNT);
+    volatile uint8_t *mailboxes = (volatile uint8_t *)*(const uint64_t *)(boot_info + NV_BOOT_HEADER_MAILBOXES);
     for (uint32_t i = 1; i < count; i++) {
         uint8_t *stack = nv_alloc_pages(4);
         if (!stack) break;
-        volatile uint8_t *box = mailboxes + i * 32;
-        *(volatile uint64_t *)(box + 16) = (uint64_t)(stack + 4 * 4096 - 8);  /* as if called */
-        *(volatile uint64_t *)(box + 24) = i;
-        *(volatile uint64_t *)(box + 8) = (uint64_t)secondary_main;           /* last: this starts it */
+        volatile uint8_t *box = mailboxes + i * NV_BOOT_MAILBOX_BYTES;
+        *(volatile uint64_t *)(box + NV_BOOT_MAILBOX_STACK_TOP) = (uint64_t)(stack + 4 * 4096 - 8);  /* as if called */
+        *(volatile uint64_t *)(box + NV_BOOT_MAILBOX_ARGUMENT) = i;
+        *(volatile uint64_t *)(box + NV_BOOT_MAILBOX_ENTRY) = (uint64_t)secondary_main;  /* last: this starts it */
     }
     for (uint64_t spin = 0; spin < 100000000 && secondaries_running + 1 < count; spin++) nv_pause();
     return secondaries_running + 1;
