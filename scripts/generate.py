@@ -5,13 +5,15 @@
     scripts/generate.py --check  exit 1 (naming each file) when a generated file differs from what it would be
 
 Generated: Sources/X86/Exits/ExitReason.swift, Sources/VMX/VMCS/VMInstructionError.swift,
-Sources/VMX/VMCS/VMCSField.swift, and the boot-information layout for both sides of the boot protocol:
+Sources/VMX/VMCS/VMCSField.swift, the VMX control bits (Sources/X86/ExecutionControlBits.swift,
+Sources/VMX/VMCS/ExitEntryControls.swift), and the boot-information layout for both sides of the boot protocol:
 Sources/Machine/Boot/BootInfoLayout.swift (the loader) and share/guests/runtime/nestvm_boot_info.h (the guests'
 C runtime and, through the bridging header, their Swift library). Edit the TSVs (or the naming rules below),
 never the outputs.
 """
 import os
 import re
+import textwrap
 import sys
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -203,10 +205,54 @@ def boot_info_c():
     return "\n".join(out + ["", "#endif", ""])
 
 
+# The control fields of vmx-controls.tsv: Swift enum and documentation, and which generated file holds them.
+CONTROL_FIELDS = {
+    "pin": ("PinBased", 'Pin-based VM-execution control bits (SDM vol. 3, "Pin-Based VM-Execution Controls").'),
+    "primary": ("Primary", 'Primary processor-based VM-execution control bits (SDM vol. 3, "Processor-Based VM-Execution Controls").'),
+    "secondary": ("Secondary", 'Secondary processor-based VM-execution control bits (in force when `Primary.activateSecondary` is set).'),
+    "exit": ("ExitControls", 'VM-exit control bits (SDM vol. 3, "VM-Exit Control Fields").'),
+    "entry": ("EntryControls", 'VM-entry control bits (SDM vol. 3, "VM-Entry Control Fields").'),
+}
+
+
+def control_enum(field, indent):
+    name, doc = CONTROL_FIELDS[field]
+    pad = " " * indent
+    out = [f"{pad}/// {doc}", f"{pad}public enum {name} {{"]
+    default1 = []
+    for _, bit, swift, sdm, d1 in (r[:5] for r in rows("vmx-controls.tsv") if r[0] == field):
+        if d1 == "yes":
+            default1.append(int(bit))
+        if swift != "-":
+            out += [f"{pad}    /// {sdm} (bit {bit}).", f"{pad}    public static let {swift}: UInt32 = 1 << {bit}"]
+    if default1:
+        mask = sum(1 << b for b in default1)
+        text = (f'The default1 bits (SDM vol. 3, appendix A "Default1 Settings"), which the non-TRUE capability MSR '
+                f'reports as must-be-1: bits {", ".join(map(str, default1))}.')
+        out += [f"{pad}    /// {line}" for line in textwrap.wrap(text, 110)]
+        out += [f"{pad}    public static let default1: UInt32 = 0x{mask >> 16:04X}_{mask & 0xFFFF:04X}"]
+    return out + [f"{pad}}}"]
+
+
+def execution_control_bits():
+    out = [HEADER.format(tsv="vmx-controls.tsv"), "extension ExecutionControls {"]
+    for field in ("pin", "primary", "secondary"):
+        out += control_enum(field, 4) + [""]
+    return "\n".join(out[:-1] + ["}", ""])
+
+
+def exit_entry_control_bits():
+    out = [HEADER.format(tsv="vmx-controls.tsv")]
+    out += control_enum("exit", 0) + [""] + control_enum("entry", 0)
+    return "\n".join(out + [""])
+
+
 OUTPUTS = {
     "Sources/X86/Exits/ExitReason.swift": exit_reasons,
     "Sources/VMX/VMCS/VMInstructionError.swift": instruction_errors,
     "Sources/VMX/VMCS/VMCSField.swift": vmcs_fields,
+    "Sources/X86/ExecutionControlBits.swift": execution_control_bits,
+    "Sources/VMX/VMCS/ExitEntryControls.swift": exit_entry_control_bits,
     "Sources/Machine/Boot/BootInfoLayout.swift": boot_info_swift,
     "share/guests/runtime/nestvm_boot_info.h": boot_info_c,
 }

@@ -26,19 +26,13 @@ public enum VMXCapabilities {
     typealias Primary = ExecutionControls.Primary
     typealias Secondary = ExecutionControls.Secondary
 
-    /// Default-1 controls (the "must be 1" bits of the non-TRUE MSRs, SDM "Default1 Settings").
-    static let pinDefault1: UInt32 = 0x16
-    static let procDefault1: UInt32 = 0x0401_E172
-    static let exitDefault1: UInt32 = 0x0003_6DFF
-    static let entryDefault1: UInt32 = 0x0000_11FF
-
     /// Pin-based controls offered.
     static let pinAllowed1: UInt32 =
-        pinDefault1 | Pin.externalInterruptExiting | Pin.nmiExiting | Pin.virtualNMIs
+        Pin.default1 | Pin.externalInterruptExiting | Pin.nmiExiting | Pin.virtualNMIs
         | Pin.activatePreemptionTimer
     /// Primary processor-based controls offered.
     static let procAllowed1: UInt32 =
-        procDefault1 | Primary.interruptWindowExiting | Primary.useTSCOffsetting
+        Primary.default1 | Primary.interruptWindowExiting | Primary.useTSCOffsetting
         | Primary.hltExiting | Primary.invlpgExiting | Primary.mwaitExiting | Primary.rdpmcExiting | Primary.rdtscExiting
         | Primary.cr3LoadExiting | Primary.cr3StoreExiting | Primary.cr8LoadExiting | Primary.cr8StoreExiting
         | Primary.nmiWindowExiting | Primary.movDRExiting | Primary.unconditionalIOExiting | Primary.useIOBitmaps
@@ -47,12 +41,15 @@ public enum VMXCapabilities {
     static let secondaryAllowed1: UInt32 =
         Secondary.enableEPT | Secondary.descriptorTableExiting | Secondary.enableRDTSCP
         | Secondary.enableVPID | Secondary.wbinvdExiting | Secondary.rdrandExiting | Secondary.rdseedExiting
-    /// VM-exit controls offered: save debug controls (2), host address-space size (9), acknowledge interrupt on
-    /// exit (15), save/load IA32_PAT (18, 19), save/load IA32_EFER (20, 21), save preemption timer (22).
-    static let exitAllowed1: UInt32 = exitDefault1 | 1 << 2 | 1 << 9 | 1 << 15 | 1 << 18 | 1 << 19 | 1 << 20 | 1 << 21 | 1 << 22
-    /// VM-entry controls offered: load debug controls (2), IA-32e mode guest (9), load IA32_PAT (14), load
-    /// IA32_EFER (15).
-    static let entryAllowed1: UInt32 = entryDefault1 | 1 << 2 | 1 << 9 | 1 << 14 | 1 << 15
+    /// VM-exit controls offered.
+    static let exitAllowed1: UInt32 =
+        ExitControls.default1 | ExitControls.saveDebugControls | ExitControls.hostAddressSpaceSize
+        | ExitControls.acknowledgeInterruptOnExit | ExitControls.savePAT | ExitControls.loadPAT | ExitControls.saveEFER
+        | ExitControls.loadEFER | ExitControls.savePreemptionTimer
+    /// VM-entry controls offered.
+    static let entryAllowed1: UInt32 =
+        EntryControls.default1 | EntryControls.loadDebugControls | EntryControls.ia32eModeGuest | EntryControls.loadPAT
+        | EntryControls.loadEFER
 
     /// CR0 bits that must be 1 in VMX operation (PE, NE, PG) and those allowed to be 1.
     public static let cr0Fixed0: UInt64 = CR0.pe | CR0.ne | CR0.pg
@@ -70,10 +67,10 @@ public enum VMXCapabilities {
         case MSRNumber.basic:
             // 30:0 revision, 44:32 region size, 53:50 memory type WB (6), 54 INS/OUTS information, 55 TRUE controls.
             return UInt64(revisionIdentifier) | regionSize << 32 | 6 << 50 | 1 << 54 | 1 << 55
-        case MSRNumber.pinBased: return controls(mustBeOne: pinDefault1, mayBeOne: pinAllowed1)
-        case MSRNumber.procBased: return controls(mustBeOne: procDefault1, mayBeOne: procAllowed1)
-        case MSRNumber.exit: return controls(mustBeOne: exitDefault1, mayBeOne: exitAllowed1)
-        case MSRNumber.entry: return controls(mustBeOne: entryDefault1, mayBeOne: entryAllowed1)
+        case MSRNumber.pinBased: return controls(mustBeOne: Pin.default1, mayBeOne: pinAllowed1)
+        case MSRNumber.procBased: return controls(mustBeOne: Primary.default1, mayBeOne: procAllowed1)
+        case MSRNumber.exit: return controls(mustBeOne: ExitControls.default1, mayBeOne: exitAllowed1)
+        case MSRNumber.entry: return controls(mustBeOne: EntryControls.default1, mayBeOne: entryAllowed1)
         case MSRNumber.misc:
             // Preemption timer rate 0 (one tick per retired instruction), EFER.LMA stored into the IA-32e-mode-guest
             // entry control (5), activity state HLT (6), four CR3-target values (24:16), 512 MSR-list entries.
@@ -89,12 +86,14 @@ public enum VMXCapabilities {
             // (21), single- and all-context INVEPT (25, 26); INVVPID (32) of types 0–3 (40–43).
             return 1 << 6 | 1 << 8 | 1 << 14 | 1 << 16 | 1 << 17 | 1 << 20 | 1 << 21 | 1 << 25 | 1 << 26
                 | 1 << 32 | 1 << 40 | 1 << 41 | 1 << 42 | 1 << 43
-        case MSRNumber.truePinBased: return controls(mustBeOne: pinDefault1, mayBeOne: pinAllowed1)
+        case MSRNumber.truePinBased: return controls(mustBeOne: Pin.default1, mayBeOne: pinAllowed1)
         case MSRNumber.trueProcBased:
             // CR3-load and CR3-store exiting may be cleared with the TRUE controls.
-            return controls(mustBeOne: procDefault1 & ~(Primary.cr3LoadExiting | Primary.cr3StoreExiting), mayBeOne: procAllowed1)
-        case MSRNumber.trueExit: return controls(mustBeOne: exitDefault1 & ~(1 << 2), mayBeOne: exitAllowed1)
-        case MSRNumber.trueEntry: return controls(mustBeOne: entryDefault1 & ~(1 << 2), mayBeOne: entryAllowed1)
+            return controls(mustBeOne: Primary.default1 & ~(Primary.cr3LoadExiting | Primary.cr3StoreExiting), mayBeOne: procAllowed1)
+        case MSRNumber.trueExit:
+            return controls(mustBeOne: ExitControls.default1 & ~ExitControls.saveDebugControls, mayBeOne: exitAllowed1)
+        case MSRNumber.trueEntry:
+            return controls(mustBeOne: EntryControls.default1 & ~EntryControls.loadDebugControls, mayBeOne: entryAllowed1)
         case MSRNumber.vmfunc: return 0
         default: return nil
         }

@@ -40,53 +40,6 @@ public struct ExecutionControls: Sendable {
 
     public init() {}
 
-    /// Pin-based control bits.
-    public enum PinBased {
-        public static let externalInterruptExiting: UInt32 = 1 << 0
-        public static let nmiExiting: UInt32 = 1 << 3
-        public static let virtualNMIs: UInt32 = 1 << 5
-        public static let activatePreemptionTimer: UInt32 = 1 << 6
-    }
-
-    /// Primary processor-based control bits.
-    public enum Primary {
-        public static let interruptWindowExiting: UInt32 = 1 << 2
-        public static let useTSCOffsetting: UInt32 = 1 << 3
-        public static let hltExiting: UInt32 = 1 << 7
-        public static let invlpgExiting: UInt32 = 1 << 9
-        public static let mwaitExiting: UInt32 = 1 << 10
-        public static let rdpmcExiting: UInt32 = 1 << 11
-        public static let rdtscExiting: UInt32 = 1 << 12
-        public static let cr3LoadExiting: UInt32 = 1 << 15
-        public static let cr3StoreExiting: UInt32 = 1 << 16
-        public static let cr8LoadExiting: UInt32 = 1 << 19
-        public static let cr8StoreExiting: UInt32 = 1 << 20
-        public static let useTPRShadow: UInt32 = 1 << 21
-        public static let nmiWindowExiting: UInt32 = 1 << 22
-        public static let movDRExiting: UInt32 = 1 << 23
-        public static let unconditionalIOExiting: UInt32 = 1 << 24
-        public static let useIOBitmaps: UInt32 = 1 << 25
-        public static let monitorTrapFlag: UInt32 = 1 << 27
-        public static let useMSRBitmaps: UInt32 = 1 << 28
-        public static let monitorExiting: UInt32 = 1 << 29
-        public static let pauseExiting: UInt32 = 1 << 30
-        public static let activateSecondary: UInt32 = 1 << 31
-    }
-
-    /// Secondary processor-based control bits.
-    public enum Secondary {
-        public static let enableEPT: UInt32 = 1 << 1
-        public static let descriptorTableExiting: UInt32 = 1 << 2
-        public static let enableRDTSCP: UInt32 = 1 << 3
-        public static let enableVPID: UInt32 = 1 << 5
-        public static let wbinvdExiting: UInt32 = 1 << 6
-        public static let unrestrictedGuest: UInt32 = 1 << 7
-        public static let rdrandExiting: UInt32 = 1 << 11
-        public static let enableINVPCID: UInt32 = 1 << 12
-        public static let enableVMFunctions: UInt32 = 1 << 13
-        public static let rdseedExiting: UInt32 = 1 << 16
-    }
-
     func has(primary bit: UInt32) -> Bool { primary & bit != 0 }
     func has(secondary bit: UInt32) -> Bool { primary & Primary.activateSecondary != 0 && secondary & bit != 0 }
     func has(pin bit: UInt32) -> Bool { pinBased & bit != 0 }

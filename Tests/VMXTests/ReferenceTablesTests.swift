@@ -48,6 +48,22 @@ struct ReferenceTablesTests {
         }
     }
 
+    @Test("Control bits from vmx-controls.tsv: default1 masks as Linux's *_ALWAYSON_WITHOUT_TRUE_MSR, named bits in place")
+    func controlBits() throws {
+        #expect(ExecutionControls.PinBased.default1 == 0x16)
+        #expect(ExecutionControls.Primary.default1 == 0x0401_E172)
+        #expect(ExitControls.default1 == 0x0003_6DFF)
+        #expect(EntryControls.default1 == 0x11FF)
+        let rows = try PackageRoot.referenceRows("vmx-controls.tsv")
+        for field in ["pin", "primary", "secondary", "exit", "entry"] {
+            let bits = rows.filter { $0[0] == field }.map { Int($0[1])! }
+            #expect(Set(bits).count == bits.count && bits.allSatisfy { (0..<32).contains($0) }, "\(field): bits once each")
+        }
+        #expect(ExecutionControls.Primary.activateSecondary == 1 << 31 && ExecutionControls.Secondary.enableEPT == 1 << 1)
+        #expect(ExitControls.hostAddressSpaceSize == 1 << 9 && EntryControls.ia32eModeGuest == 1 << 9)
+        #expect(ExitControls.loadEFER == 1 << 21 && EntryControls.loadEFER == 1 << 15)
+    }
+
     @Test("Encodings that name no field are refused", arguments: [0x0001, 0x0003, 0x4001, 0x6001, 0x1_0000_0000, 0x7FFE])
     func unsupportedComponents(encoding: UInt64) {
         #expect(VMCSField.component(encoding: encoding) == nil)
