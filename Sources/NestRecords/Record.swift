@@ -15,6 +15,11 @@ public struct Record: Equatable, Sendable {
         fields = pairs.map { (key: $0.0, value: $0.1) }
     }
 
+    /// A record of kind `kind`: `Kind` first, then `pairs` in order.
+    public init(kind: RecordKind, _ pairs: [(String, JSONValue)]) {
+        self.init([("Kind", .string(kind.rawValue))] + pairs)
+    }
+
     /// The value for `key`; setting `nil` removes the key, setting a new key appends it.
     public subscript(key: String) -> JSONValue? {
         get { fields.first { $0.key == key }?.value }
@@ -32,6 +37,9 @@ public struct Record: Equatable, Sendable {
 
     /// The record's `Kind`, when it has one.
     public var kind: String? { self["Kind"]?.stringValue }
+
+    /// The record's `Kind` as one of the kinds the tools know, or nil.
+    public var recordKind: RecordKind? { kind.flatMap(RecordKind.init(rawValue:)) }
 
     /// A string-valued key, when present and a string.
     public func string(_ key: String) -> String? { self[key]?.stringValue }

@@ -44,7 +44,7 @@ public struct Host: Sendable, Equatable {
         if let vm, !vm.exposeVirtualizationExtensions {
             throw NestError(
                 .hostLacksVirtualizationExtensions,
-                "the processor of VM '\(vm.name)' does not expose virtualization extensions, so no hypervisor can run inside it; turn them on first: vmproc set \(vm.name)\(host.level > 1 ? " --host \(parentPath(host.computerName))" : "") --expose-virtualization-extensions true",
+                "the processor of VM '\(vm.name)' does not expose virtualization extensions, so no hypervisor can run inside it; turn them on first: \(SuggestedCommand.exposeVirtualizationExtensions(vm: vm.name).text(hostFlag: host.level > 1 ? " --host \(parentPath(host.computerName))" : ""))",
                 target: host.computerName)
         }
         return host

@@ -213,7 +213,8 @@ extension Inventory {
                     .vmHasSavedState, "VM '\(row.name)' has a saved state; pass --force to discard it and remove the VM", target: row.name)
             case .running, .paused:
                 throw NestError(
-                    .vmNotOff, "VM '\(row.name)' is \(row.state.rawValue); stop it first: vmrun stop \(row.name)\(host.hostFlag)",
+                    .vmNotOff,
+                    "VM '\(row.name)' is \(row.state.rawValue); stop it first: \(SuggestedCommand.stop(vm: row.name).text(on: host))",
                     target: row.name)
             }
             let nested =

@@ -57,14 +57,14 @@ public enum NestedCheck {
         var property: String
         var current: JSONValue
         var wanted: JSONValue
-        var command: String
+        var fix: SuggestedCommand
         var adapterId: String?
     }
 
     /// The findings for one VM.
     static func findings(for vm: VMRow, on host: Host, _ db: Database) throws -> [Finding] {
         var found: [Finding] = []
-        let name = vm.name + host.hostFlag
+        let name = vm.name
         let needsProcessorChange =
             !vm.exposeVirtualizationExtensions || vm.configurationVersion < .minimumForNesting || vm.dynamicMemoryEnabled
         if needsProcessorChange, vm.state == .saved {
@@ -73,14 +73,14 @@ public enum NestedCheck {
                     check: .savedState, severity: .error,
                     message: "This VM has been saved; its settings cannot change until the saved state is removed.",
                     step: .removeSavedState, property: "State", current: "Saved", wanted: "Off",
-                    command: "vmrun remove-saved-state \(name)"))
+                    fix: .removeSavedState(vm: name)))
         } else if needsProcessorChange, vm.state != .off {
             found.append(
                 Finding(
                     check: .notOff, severity: .error,
                     message: "This VM is \(vm.state.rawValue); virtualization extensions and memory change only while it is Off.",
                     step: .turnOff, property: "State", current: .string(vm.state.rawValue), wanted: "Off",
-                    command: "vmrun stop \(name)"))
+                    fix: .stop(vm: name)))
         }
         if vm.configurationVersion < .minimumForNesting {
             found.append(
@@ -89,7 +89,7 @@ public enum NestedCheck {
                     message:
                         "Configuration version \(vm.version) is too old; nested virtualization needs \(ConfigurationVersion.minimumForNesting) or later.",
                     step: .updateVersion, property: "Version", current: .string(vm.version),
-                    wanted: .string(ConfigurationVersion.default.description), command: "vmrun update-version \(name)"))
+                    wanted: .string(ConfigurationVersion.default.description), fix: .updateVersion(vm: name)))
         }
         if !vm.exposeVirtualizationExtensions {
             found.append(
@@ -97,7 +97,7 @@ public enum NestedCheck {
                     check: .exposeVirtualizationExtensions, severity: .error,
                     message: "This VM is not configured to expose virtualization extensions.",
                     step: .exposeExtensions, property: "ExposeVirtualizationExtensions", current: false, wanted: true,
-                    command: "vmproc set \(name) --expose-virtualization-extensions true"))
+                    fix: .exposeVirtualizationExtensions(vm: name)))
         }
         if vm.dynamicMemoryEnabled {
             found.append(
@@ -105,7 +105,7 @@ public enum NestedCheck {
                     check: .dynamicMemory, severity: .error,
                     message: "The VM has Dynamic Memory enabled; its memory cannot change while a hypervisor runs in it.",
                     step: .disableDynamicMemory, property: "DynamicMemoryEnabled", current: true, wanted: false,
-                    command: "vmrun set \(name) --dynamic-memory-enabled false"))
+                    fix: .disableDynamicMemory(vm: name)))
         }
         let adapters = try AdapterRow.filter(Column("vmId") == vm.id && Column("switchId") != nil && Column("macAddressSpoofing") == false)
             .order(Column("position")).fetchAll(db)
@@ -115,7 +115,7 @@ public enum NestedCheck {
                     check: .macAddressSpoofing, severity: .warning,
                     message: "Mac Address Spoofing isn't enabled on adapter '\(adapter.name)' (nested guests won't have network).",
                     step: .macSpoofing, property: "MacAddressSpoofing", current: "Off", wanted: "On",
-                    command: "vmnet set \(name) --adapter-name '\(adapter.name)' --mac-address-spoofing on", adapterId: adapter.id))
+                    fix: .enableMACAddressSpoofing(vm: name, adapter: adapter.name), adapterId: adapter.id))
         }
         let nestedStartup =
             try Int64.fetchOne(db, sql: "SELECT coalesce(sum(memoryStartup), 0) FROM vm WHERE host = ?", arguments: [vm.id]) ?? 0
@@ -128,7 +128,7 @@ public enum NestedCheck {
                         message:
                             "Startup memory \(ByteSize.format(vm.memoryStartup)) cannot hold its nested VMs' startup memory (\(ByteSize.format(nestedStartup))) and the hypervisor's own \(ByteSize.format(hypervisorReserveBytes)).",
                         step: .raiseMemory, property: "MemoryStartup", current: .int(vm.memoryStartup), wanted: .int(needed),
-                        command: "vmrun set \(name) --memory-startup-bytes \(ByteSize.format(needed))"))
+                        fix: .setMemoryStartup(vm: name, bytes: needed)))
             }
         }
         return found
@@ -136,28 +136,28 @@ public enum NestedCheck {
 
     static func findingRecord(_ finding: Finding, vm: VMRow, on host: Host) -> Result {
         result(
-            finding, vm: vm,
+            finding, vm: vm, .nestedFinding,
             [
-                ("Kind", "NestedFinding"), ("ComputerName", .string(host.computerName)), ("VMName", .string(vm.name)),
+                ("ComputerName", .string(host.computerName)), ("VMName", .string(vm.name)),
                 ("VMId", .string(vm.id)), ("Check", .string(finding.check.rawValue)),
                 ("Severity", .string(finding.severity.rawValue)),
                 ("Message", .string(finding.message)), ("Property", .string(finding.property)),
-                ("CurrentValue", finding.current), ("Fix", .string(finding.command)),
+                ("CurrentValue", finding.current), ("Fix", .string(finding.fix.text(on: host))),
             ])
     }
 
     static func plannedRecord(_ finding: Finding, vm: VMRow, on host: Host) -> Result {
         result(
-            finding, vm: vm,
+            finding, vm: vm, .plannedChange,
             [
-                ("Kind", "PlannedChange"), ("ComputerName", .string(host.computerName)), ("VMName", .string(vm.name)),
+                ("ComputerName", .string(host.computerName)), ("VMName", .string(vm.name)),
                 ("VMId", .string(vm.id)), ("Check", .string(finding.check.rawValue)), ("Property", .string(finding.property)),
-                ("CurrentValue", finding.current), ("NewValue", finding.wanted), ("Command", .string(finding.command)),
+                ("CurrentValue", finding.current), ("NewValue", finding.wanted), ("Command", .string(finding.fix.text(on: host))),
             ])
     }
 
-    static func result(_ finding: Finding, vm: VMRow, _ fields: [(String, JSONValue)]) -> Result {
-        Result(check: finding.check, severity: finding.severity, vmName: vm.name, record: Record(fields))
+    static func result(_ finding: Finding, vm: VMRow, _ kind: RecordKind, _ fields: [(String, JSONValue)]) -> Result {
+        Result(check: finding.check, severity: finding.severity, vmName: vm.name, record: Record(kind: kind, fields))
     }
 
     /// Applies one finding's fix inside the caller's transaction.

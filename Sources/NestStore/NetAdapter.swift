@@ -26,11 +26,13 @@ public struct NetAdapterRow: Codable, FetchableRecord, PersistableRecord, Sendab
                     return String(text[start..<text.index(start, offsetBy: 2)])
                 }.joined(separator: "-")
             } ?? macAddress
-        return Record([
-            ("Kind", "NetAdapter"), ("ComputerName", .string(host.computerName)), ("Name", .string(name)),
-            ("Id", .string(id)), ("InterfaceAlias", .string(name)), ("InterfaceDescription", .string(interfaceDescription)),
-            ("ifIndex", .int(Int64(ifIndex))), ("Status", "Up"), ("MacAddress", .string(mac)), ("LinkSpeed", "10 Gbps"),
-        ])
+        return Record(
+            kind: .netAdapter,
+            [
+                ("ComputerName", .string(host.computerName)), ("Name", .string(name)),
+                ("Id", .string(id)), ("InterfaceAlias", .string(name)), ("InterfaceDescription", .string(interfaceDescription)),
+                ("ifIndex", .int(Int64(ifIndex))), ("Status", "Up"), ("MacAddress", .string(mac)), ("LinkSpeed", "10 Gbps"),
+            ])
     }
 
     static func nextIndex(on hostKey: String, _ db: Database) throws -> Int {

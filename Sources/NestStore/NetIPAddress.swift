@@ -15,13 +15,15 @@ struct IPAddressRow: Codable, FetchableRecord, PersistableRecord, Sendable {
     var prefix: IPv4Prefix? { IPv4Address(address).map { IPv4Prefix(containing: $0, length: prefixLength) } }
 
     func record(on host: Host, adapter: NetAdapterRow) -> Record {
-        Record([
-            ("Kind", "NetIPAddress"), ("ComputerName", .string(host.computerName)), ("IPAddress", .string(address)),
-            ("InterfaceAlias", .string(adapter.name)), ("InterfaceIndex", .int(Int64(adapter.ifIndex))),
-            ("AddressFamily", "IPv4"), ("Type", "Unicast"), ("PrefixLength", .int(Int64(prefixLength))),
-            ("PrefixOrigin", "Manual"), ("SuffixOrigin", "Manual"), ("AddressState", "Preferred"),
-            ("DefaultGateway", defaultGateway.map(JSONValue.string) ?? .null),
-        ])
+        Record(
+            kind: .netIPAddress,
+            [
+                ("ComputerName", .string(host.computerName)), ("IPAddress", .string(address)),
+                ("InterfaceAlias", .string(adapter.name)), ("InterfaceIndex", .int(Int64(adapter.ifIndex))),
+                ("AddressFamily", "IPv4"), ("Type", "Unicast"), ("PrefixLength", .int(Int64(prefixLength))),
+                ("PrefixOrigin", "Manual"), ("SuffixOrigin", "Manual"), ("AddressState", "Preferred"),
+                ("DefaultGateway", defaultGateway.map(JSONValue.string) ?? .null),
+            ])
     }
 }
 

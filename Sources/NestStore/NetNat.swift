@@ -14,14 +14,16 @@ struct NatRow: Codable, FetchableRecord, PersistableRecord, Sendable {
 
     /// The `NetNat` record, with WinNAT's default timeouts and filtering as Get-NetNat prints them.
     func record(on host: Host) -> Record {
-        Record([
-            ("Kind", "NetNat"), ("ComputerName", .string(host.computerName)), ("Name", .string(name)), ("Id", .string(id)),
-            ("InternalIPInterfaceAddressPrefix", .string(internalPrefix)),
-            ("ExternalIPInterfaceAddressPrefix", externalPrefix.map(JSONValue.string) ?? .null),
-            ("IcmpQueryTimeout", 30), ("TcpEstablishedConnectionTimeout", 1800), ("TcpTransientConnectionTimeout", 120),
-            ("TcpFilteringBehavior", "AddressDependentFiltering"), ("UdpFilteringBehavior", "AddressDependentFiltering"),
-            ("UdpIdleSessionTimeout", 120), ("UdpInboundRefresh", false), ("Store", "Local"), ("Active", true),
-        ])
+        Record(
+            kind: .netNat,
+            [
+                ("ComputerName", .string(host.computerName)), ("Name", .string(name)), ("Id", .string(id)),
+                ("InternalIPInterfaceAddressPrefix", .string(internalPrefix)),
+                ("ExternalIPInterfaceAddressPrefix", externalPrefix.map(JSONValue.string) ?? .null),
+                ("IcmpQueryTimeout", 30), ("TcpEstablishedConnectionTimeout", 1800), ("TcpTransientConnectionTimeout", 120),
+                ("TcpFilteringBehavior", "AddressDependentFiltering"), ("UdpFilteringBehavior", "AddressDependentFiltering"),
+                ("UdpIdleSessionTimeout", 120), ("UdpInboundRefresh", false), ("Store", "Local"), ("Active", true),
+            ])
     }
 
     static func fetch(_ selector: NamedSelector, on host: Host, _ db: Database) throws -> NatRow {
@@ -59,14 +61,16 @@ struct MappingRow: Codable, FetchableRecord, MutablePersistableRecord, Sendable 
     mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
 
     func record(on host: Host, natName: String) -> Record {
-        Record([
-            ("Kind", "NetNatStaticMapping"), ("ComputerName", .string(host.computerName)),
-            ("StaticMappingID", .int(id ?? 0)), ("NatName", .string(natName)), ("Protocol", .string(`protocol`)),
-            ("RemoteExternalIPAddressPrefix", "0.0.0.0/0"), ("ExternalIPAddress", .string(externalIPAddress)),
-            ("ExternalPort", .int(Int64(externalPort))), ("InternalIPAddress", .string(internalIPAddress)),
-            ("InternalPort", .int(Int64(internalPort))), ("InternalRoutingDomainId", "{00000000-0000-0000-0000-000000000000}"),
-            ("Active", true),
-        ])
+        Record(
+            kind: .netNatStaticMapping,
+            [
+                ("ComputerName", .string(host.computerName)),
+                ("StaticMappingID", .int(id ?? 0)), ("NatName", .string(natName)), ("Protocol", .string(`protocol`)),
+                ("RemoteExternalIPAddressPrefix", "0.0.0.0/0"), ("ExternalIPAddress", .string(externalIPAddress)),
+                ("ExternalPort", .int(Int64(externalPort))), ("InternalIPAddress", .string(internalIPAddress)),
+                ("InternalPort", .int(Int64(internalPort))), ("InternalRoutingDomainId", "{00000000-0000-0000-0000-000000000000}"),
+                ("Active", true),
+            ])
     }
 }
 

@@ -23,16 +23,18 @@ public struct AdapterRow: Codable, FetchableRecord, PersistableRecord, Sendable 
 
     /// The `VMNetworkAdapter` record (Get-VMNetworkAdapter).
     func record(on host: Host, vmName: String, switchName: String?, ipAddresses: [String]) -> Record {
-        Record([
-            ("Kind", "VMNetworkAdapter"), ("ComputerName", .string(host.computerName)), ("Name", .string(name)),
-            ("Id", .string(id)), ("VMName", .string(vmName)), ("VMId", .string(vmId)),
-            ("IsManagementOs", false), ("SwitchName", switchName.map(JSONValue.string) ?? .null),
-            ("SwitchId", switchId.map(JSONValue.string) ?? .null), ("Connected", .bool(switchId != nil)),
-            ("MacAddress", .string(macAddress)), ("DynamicMacAddressEnabled", .bool(dynamicMacAddressEnabled)),
-            ("MacAddressSpoofing", .string(macAddressSpoofing ? "On" : "Off")),
-            ("DhcpGuard", .string(dhcpGuard ? "On" : "Off")), ("RouterGuard", .string(routerGuard ? "On" : "Off")),
-            ("Status", .array(["Ok"])), ("IPAddresses", .array(ipAddresses.map(JSONValue.string))),
-        ])
+        Record(
+            kind: .vmNetworkAdapter,
+            [
+                ("ComputerName", .string(host.computerName)), ("Name", .string(name)),
+                ("Id", .string(id)), ("VMName", .string(vmName)), ("VMId", .string(vmId)),
+                ("IsManagementOs", false), ("SwitchName", switchName.map(JSONValue.string) ?? .null),
+                ("SwitchId", switchId.map(JSONValue.string) ?? .null), ("Connected", .bool(switchId != nil)),
+                ("MacAddress", .string(macAddress)), ("DynamicMacAddressEnabled", .bool(dynamicMacAddressEnabled)),
+                ("MacAddressSpoofing", .string(macAddressSpoofing ? "On" : "Off")),
+                ("DhcpGuard", .string(dhcpGuard ? "On" : "Off")), ("RouterGuard", .string(routerGuard ? "On" : "Off")),
+                ("Status", .array(["Ok"])), ("IPAddresses", .array(ipAddresses.map(JSONValue.string))),
+            ])
     }
 
     /// Adds an adapter to `vm`, and inside the VM the host adapter the guest sees for it ("Ethernet").

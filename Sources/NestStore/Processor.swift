@@ -61,7 +61,7 @@ extension Inventory {
                 if expose, row.configurationVersion < .minimumForNesting {
                     throw NestError(
                         .configurationVersionTooOld,
-                        "Failed to modify device 'Processor': exposing virtualization extensions needs configuration version \(ConfigurationVersion.minimumForNesting) or later (VM '\(row.name)' is \(row.version)); upgrade it: vmrun update-version \(row.name)\(host.hostFlag)",
+                        "Failed to modify device 'Processor': exposing virtualization extensions needs configuration version \(ConfigurationVersion.minimumForNesting) or later (VM '\(row.name)' is \(row.version)); upgrade it: \(SuggestedCommand.updateVersion(vm: row.name).text(on: host))",
                         target: row.name)
                 }
                 row.exposeVirtualizationExtensions = expose

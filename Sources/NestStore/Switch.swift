@@ -24,12 +24,14 @@ public struct SwitchRow: Codable, FetchableRecord, PersistableRecord, Sendable {
 
     /// The `VMSwitch` record (Get-VMSwitch).
     public func record(on host: Host) -> Record {
-        Record([
-            ("Kind", "VMSwitch"), ("ComputerName", .string(host.computerName)), ("Name", .string(name)),
-            ("Id", .string(id)), ("SwitchType", .string(switchType.rawValue)),
-            ("AllowManagementOS", .bool(switchType == .internal)), ("NetAdapterInterfaceDescription", .null),
-            ("Notes", .string(notes)),
-        ])
+        Record(
+            kind: .vmSwitch,
+            [
+                ("ComputerName", .string(host.computerName)), ("Name", .string(name)),
+                ("Id", .string(id)), ("SwitchType", .string(switchType.rawValue)),
+                ("AllowManagementOS", .bool(switchType == .internal)), ("NetAdapterInterfaceDescription", .null),
+                ("Notes", .string(notes)),
+            ])
     }
 
     static func fetch(named name: String, on host: Host, _ db: Database) throws -> SwitchRow {

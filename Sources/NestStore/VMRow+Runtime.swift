@@ -35,17 +35,18 @@ extension Inventory {
             case .saved:
                 throw NestError(
                     .vmHasSavedState,
-                    "VM '\(row.name)' has a saved state that cannot be restored yet; discard it first: vmrun remove-saved-state \(row.name)",
+                    "VM '\(row.name)' has a saved state that cannot be restored yet; discard it first: \(SuggestedCommand.removeSavedState(vm: row.name).text())",
                     target: row.name)
             case .running, .paused:
                 throw NestError(
                     .vmAlreadyRunning,
-                    "VM '\(row.name)' is already \(row.state.rawValue.lowercased()); stop it first: vmrun stop \(row.name)",
+                    "VM '\(row.name)' is already \(row.state.rawValue.lowercased()); stop it first: \(SuggestedCommand.stop(vm: row.name).text())",
                     target: row.name)
             }
             guard row.image != nil else {
                 throw NestError(
-                    .noImage, "VM '\(row.name)' has no image to boot; give it one: vmrun set \(row.name) --image hello", target: row.name)
+                    .noImage, "VM '\(row.name)' has no image to boot; give it one: \(SuggestedCommand.setImage(vm: row.name).text())",
+                    target: row.name)
             }
             row.state = .running
             row.startedAt = Self.preciseTimestamp()

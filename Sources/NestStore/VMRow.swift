@@ -53,42 +53,48 @@ public struct VMRow: Codable, FetchableRecord, PersistableRecord, Sendable {
 
     /// The `VirtualMachine` record (Get-VM).
     public func record(on host: Host) -> Record {
-        Record([
-            ("Kind", "VirtualMachine"), ("ComputerName", .string(host.computerName)),
-            ("VMName", .string(name)), ("VMId", .string(id)), ("State", .string(state.rawValue)),
-            ("Status", "Operating normally"), ("Generation", .int(Int64(generation))), ("Version", .string(version)),
-            ("ProcessorCount", .int(Int64(processorCount))), ("MemoryStartup", .int(memoryStartup)),
-            ("MemoryAssigned", .int(state == .off || state == .saved ? 0 : memoryStartup)),
-            ("DynamicMemoryEnabled", .bool(dynamicMemoryEnabled)), ("Uptime", .string(uptime())),
-            ("InstructionsRetired", .int(instructionsRetired)),
-            ("Image", image.map(JSONValue.string) ?? .null), ("CommandLine", .string(commandLine)),
-            ("WorkerPID", workerPID.map { .int(Int64($0)) } ?? .null),
-            ("ExitStatus", exitStatus.map { .int(Int64($0)) } ?? .null), ("ExitReason", exitReason.map(JSONValue.string) ?? .null),
-            ("Notes", .string(notes)), ("CreationTime", .string(creationTime)),
-        ])
+        Record(
+            kind: .virtualMachine,
+            [
+                ("ComputerName", .string(host.computerName)),
+                ("VMName", .string(name)), ("VMId", .string(id)), ("State", .string(state.rawValue)),
+                ("Status", "Operating normally"), ("Generation", .int(Int64(generation))), ("Version", .string(version)),
+                ("ProcessorCount", .int(Int64(processorCount))), ("MemoryStartup", .int(memoryStartup)),
+                ("MemoryAssigned", .int(state == .off || state == .saved ? 0 : memoryStartup)),
+                ("DynamicMemoryEnabled", .bool(dynamicMemoryEnabled)), ("Uptime", .string(uptime())),
+                ("InstructionsRetired", .int(instructionsRetired)),
+                ("Image", image.map(JSONValue.string) ?? .null), ("CommandLine", .string(commandLine)),
+                ("WorkerPID", workerPID.map { .int(Int64($0)) } ?? .null),
+                ("ExitStatus", exitStatus.map { .int(Int64($0)) } ?? .null), ("ExitReason", exitReason.map(JSONValue.string) ?? .null),
+                ("Notes", .string(notes)), ("CreationTime", .string(creationTime)),
+            ])
     }
 
     /// The `VMProcessor` record (Get-VMProcessor).
     public func processorRecord(on host: Host) -> Record {
-        Record([
-            ("Kind", "VMProcessor"), ("ComputerName", .string(host.computerName)),
-            ("VMName", .string(name)), ("VMId", .string(id)), ("Count", .int(Int64(processorCount))),
-            ("ExposeVirtualizationExtensions", .bool(exposeVirtualizationExtensions)),
-            ("Maximum", .int(Int64(processorMaximum))), ("Reserve", .int(Int64(processorReserve))),
-            ("RelativeWeight", .int(Int64(relativeWeight))),
-            ("CompatibilityForMigrationEnabled", .bool(compatibilityForMigrationEnabled)),
-            ("HwThreadCountPerCore", .int(Int64(hwThreadCountPerCore))),
-        ])
+        Record(
+            kind: .vmProcessor,
+            [
+                ("ComputerName", .string(host.computerName)),
+                ("VMName", .string(name)), ("VMId", .string(id)), ("Count", .int(Int64(processorCount))),
+                ("ExposeVirtualizationExtensions", .bool(exposeVirtualizationExtensions)),
+                ("Maximum", .int(Int64(processorMaximum))), ("Reserve", .int(Int64(processorReserve))),
+                ("RelativeWeight", .int(Int64(relativeWeight))),
+                ("CompatibilityForMigrationEnabled", .bool(compatibilityForMigrationEnabled)),
+                ("HwThreadCountPerCore", .int(Int64(hwThreadCountPerCore))),
+            ])
     }
 
     /// The `VMMemory` record (Get-VMMemory).
     public func memoryRecord(on host: Host) -> Record {
-        Record([
-            ("Kind", "VMMemory"), ("ComputerName", .string(host.computerName)),
-            ("VMName", .string(name)), ("VMId", .string(id)),
-            ("DynamicMemoryEnabled", .bool(dynamicMemoryEnabled)), ("Startup", .int(memoryStartup)),
-            ("Minimum", .int(memoryMinimum)), ("Maximum", .int(memoryMaximum)),
-        ])
+        Record(
+            kind: .vmMemory,
+            [
+                ("ComputerName", .string(host.computerName)),
+                ("VMName", .string(name)), ("VMId", .string(id)),
+                ("DynamicMemoryEnabled", .bool(dynamicMemoryEnabled)), ("Startup", .int(memoryStartup)),
+                ("Minimum", .int(memoryMinimum)), ("Maximum", .int(memoryMaximum)),
+            ])
     }
 
     /// Fails unless the VM is Off: the message names the operation, the state and the fix.
@@ -96,8 +102,8 @@ public struct VMRow: Codable, FetchableRecord, PersistableRecord, Sendable {
         guard state != .off else { return }
         let fix =
             state == .saved
-            ? "remove its saved state first: vmrun remove-saved-state \(name)\(host.hostFlag)"
-            : "stop the VM first: vmrun stop \(name)\(host.hostFlag)"
+            ? "remove its saved state first: \(SuggestedCommand.removeSavedState(vm: name).text(on: host))"
+            : "stop the VM first: \(SuggestedCommand.stop(vm: name).text(on: host))"
         throw NestError(
             state == .saved ? .vmHasSavedState : .vmNotOff,
             "Failed to modify device '\(what)': the virtual machine must be Off (state: \(state.rawValue)); \(fix)",

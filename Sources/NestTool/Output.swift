@@ -75,13 +75,9 @@ public final class Emitter {
         gathered.removeAll()
     }
 
-    /// The name `--name` prints for a record.
+    /// The name `--name` prints for a record: its first identity key (`RecordKind.identityKeys`).
     static func name(of record: Record) -> String {
-        switch record.kind {
-        case "VirtualMachine", "VMProcessor", "VMMemory", "NestedFinding", "PlannedChange": return record["VMName"]?.displayText ?? ""
-        case "NetIPAddress": return record["IPAddress"]?.displayText ?? ""
-        case "NetNatStaticMapping": return record["StaticMappingID"]?.displayText ?? ""
-        default: return record["Name"]?.displayText ?? ""
-        }
+        let key = record.recordKind?.identityKeys.first ?? "Name"
+        return record[key]?.displayText ?? ""
     }
 }

@@ -14,7 +14,7 @@ extension NetNat {
         var names: [String] = []
 
         func run() throws {
-            try Session.run(tool: "netnat", global: global) { session in
+            try Session.run(tool: tool, global: global) { session in
                 let emitter = Emitter(options: output, view: Views.netNat)
                 defer { emitter.finish() }
                 try session.forEachTarget(given: names.map(NamedSelector.name), what: "NATs", allIfNone: true, bind: Binding.nat) {

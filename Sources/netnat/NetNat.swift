@@ -2,10 +2,13 @@ import ArgumentParser
 import NestTool
 
 /// netnat: NATs between an internal prefix and the host (New/Get/Remove-NetNat, *-NetNatStaticMapping).
+/// The tool's name, as its errors and prompts give it.
+let tool = "netnat"
+
 @main
 struct NetNat: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "netnat",
+        commandName: tool,
         abstract: "Create, list and remove NATs and their static port mappings.",
         discussion: """
             Hyper-V's WinNAT is limited to one NAT network per host; netnat keeps that rule unless --allow-multiple, \

@@ -27,7 +27,7 @@ extension NetNat {
         var allowMultiple = false
 
         func run() throws {
-            try Session.run(tool: "netnat", global: global) { session in
+            try Session.run(tool: tool, global: global) { session in
                 let emitter = Emitter(options: output, view: Views.netNat)
                 emitter.emit(
                     try session.inventory().newNat(

@@ -27,14 +27,14 @@ extension NetNat {
             var given = names.map(NamedSelector.name)
             if all {
                 var every: [NamedSelector] = []
-                try Session.run(tool: "netnat", global: global) { session in
+                try Session.run(tool: tool, global: global) { session in
                     every = try session.inventory().natSelectors(host: global.hostPath)
                 }
                 if every.isEmpty { return }
                 given = every
             }
             try Session.change(
-                tool: "netnat", global: global, change: change, given: given, what: "NATs (or pass --all)",
+                tool: tool, global: global, change: change, given: given, what: "NATs (or pass --all)",
                 bind: Binding.nat, view: Views.netNat
             ) { inventory, selector, host in
                 [try inventory.removeNat(host: host, selector)]

@@ -35,7 +35,7 @@ extension VMNet {
 
         func run() throws {
             try Session.change(
-                tool: "vmnet", global: global, change: change, given: (vmNames + vmNameOptions).map(VMSelector.name), what: "VMs",
+                tool: tool, global: global, change: change, given: (vmNames + vmNameOptions).map(VMSelector.name), what: "VMs",
                 bind: Binding.vm, view: Views.vmNetworkAdapter
             ) { inventory, selector, host in
                 [try inventory.addAdapter(host: host, selector, name: name, switchName: switchName, staticMac: staticMacAddress)]

@@ -25,7 +25,7 @@ extension VMNet {
         var switchName: String?
 
         func run() throws {
-            try Session.run(tool: "vmnet", global: global) { session in
+            try Session.run(tool: tool, global: global) { session in
                 let emitter = Emitter(options: output, view: Views.vmNetworkAdapter)
                 defer { emitter.finish() }
                 try session.forEachTarget(

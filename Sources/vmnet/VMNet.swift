@@ -4,10 +4,13 @@ import NestStore
 import NestTool
 
 /// vmnet: VMs' network adapters, the host's adapters, and their IP addresses.
+/// The tool's name, as its errors and prompts give it.
+let tool = "vmnet"
+
 @main
 struct VMNet: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "vmnet",
+        commandName: tool,
         abstract: "Manage VMs' network adapters, host adapters and host IP addresses.",
         discussion: """
             Nested VMs reach the network through two switches only when MAC address spoofing is on for the L1 \
@@ -42,7 +45,7 @@ struct AdapterTargets: ParsableArguments {
         _ body: (Inventory, AdapterSelector, _ host: String?) throws -> [Record]
     ) throws {
         try Session.change(
-            tool: "vmnet", global: global, change: change, given: allNames.map(fromName), what: "VMs or adapters",
+            tool: tool, global: global, change: change, given: allNames.map(fromName), what: "VMs or adapters",
             bind: Binding.adapter(adapterName: adapterName), view: Views.vmNetworkAdapter, body)
     }
 }

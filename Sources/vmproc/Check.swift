@@ -25,7 +25,7 @@ extension VMProc {
         func run() throws {
             var errors = 0
             var checked: [String] = []
-            try Session.run(tool: "vmproc", global: global) { session in
+            try Session.run(tool: tool, global: global) { session in
                 let emitter = Emitter(options: output, view: Views.nestedFinding)
                 defer { emitter.finish() }
                 try session.forEachTarget(given: names.map(VMSelector.name), what: "VMs", allIfNone: true, bind: Binding.vm) {

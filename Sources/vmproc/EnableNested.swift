@@ -30,7 +30,7 @@ extension VMProc {
         var dryRun = false
 
         func run() throws {
-            try Session.run(tool: "vmproc", global: global, change: change) { session in
+            try Session.run(tool: tool, global: global, change: change) { session in
                 let emitter = Emitter(passthru: change, view: Views.plannedChange)
                 defer { emitter.finish() }
                 try session.forEachRequiredTarget(given: names.map(VMSelector.name), what: "VMs", bind: Binding.vm) { selector, host in

@@ -62,7 +62,7 @@ extension VMProc {
         func run() throws {
             let changes = self.changes
             try Session.change(
-                tool: "vmproc", global: global, change: change, given: names.map(VMSelector.name), what: "VMs",
+                tool: tool, global: global, change: change, given: names.map(VMSelector.name), what: "VMs",
                 bind: Binding.vm, view: Views.vmProcessor
             ) { inventory, selector, host in
                 [try inventory.setProcessor(host: host, selector, changes).processorRecord]

@@ -2,10 +2,13 @@ import ArgumentParser
 import NestTool
 
 /// vmproc: VMs' virtual processors, and whether they can host nested VMs (Get/Set-VMProcessor).
+/// The tool's name, as its errors and prompts give it.
+let tool = "vmproc"
+
 @main
 struct VMProc: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "vmproc",
+        commandName: tool,
         abstract: "Show and change VMs' processors, and make VMs ready to host nested VMs.",
         discussion: """
             ExposeVirtualizationExtensions lets a hypervisor run inside the VM. It changes only while the VM is Off \

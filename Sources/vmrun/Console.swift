@@ -23,7 +23,7 @@ extension VMRun {
         var name: String
 
         func run() throws {
-            try Session.run(tool: "vmrun", global: global) { session in
+            try Session.run(tool: tool, global: global) { session in
                 let inventory = try session.inventory()
                 let (_, rows) = try inventory.vms(host: global.hostPath, selectors: [.name(name)])
                 let row = rows[0]

@@ -15,7 +15,7 @@ extension VMRun {
         var names: [String] = []
 
         func run() throws {
-            try Session.run(tool: "vmrun", global: global) { session in
+            try Session.run(tool: tool, global: global) { session in
                 let emitter = Emitter(options: output, view: Views.vmMemory)
                 defer { emitter.finish() }
                 try session.forEachTarget(given: names.map(VMSelector.name), what: "VMs", allIfNone: true, bind: Binding.vm) {

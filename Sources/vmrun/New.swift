@@ -46,7 +46,7 @@ extension VMRun {
         var notes: String?
 
         func run() throws {
-            try Session.run(tool: "vmrun", global: global) { session in
+            try Session.run(tool: tool, global: global) { session in
                 var spec = NewVMSpec(name: name)
                 if let memoryStartupBytes { spec.memoryStartupBytes = memoryStartupBytes.bytes }
                 if let processorCount { spec.processorCount = processorCount }

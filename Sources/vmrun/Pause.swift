@@ -21,7 +21,7 @@ extension VMRun {
     /// Pauses or resumes the VMs named or piped in.
     static func setPaused(_ paused: Bool, global: GlobalOptions, change: ChangeOptions, names: [String]) throws {
         try Session.change(
-            tool: "vmrun", global: global, change: change, given: names.map(VMSelector.name), what: "VMs",
+            tool: tool, global: global, change: change, given: names.map(VMSelector.name), what: "VMs",
             bind: Binding.vm, view: Views.virtualMachine
         ) { inventory, selector, host in
             [try VMLifecycle(inventory: inventory).setPaused(selector, host: host, paused).record]

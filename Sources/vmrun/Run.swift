@@ -41,7 +41,7 @@ extension VMRun {
 
         func run() throws {
             var outcome: RunOutcome?
-            try Session.run(tool: "vmrun", global: global) { session in
+            try Session.run(tool: tool, global: global) { session in
                 let lifecycle = VMLifecycle(inventory: try session.inventory())
                 outcome = try lifecycle.runInForeground(
                     .name(name), host: global.hostPath, modules: try MachineSettings.modules(module),

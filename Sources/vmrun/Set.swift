@@ -59,7 +59,7 @@ extension VMRun {
             changes.notes = notes
             changes.commandLine = commandLine
             try Session.change(
-                tool: "vmrun", global: global, change: change, given: names.map(VMSelector.name), what: "VMs",
+                tool: tool, global: global, change: change, given: names.map(VMSelector.name), what: "VMs",
                 bind: Binding.vm, view: Views.virtualMachine
             ) { inventory, selector, host in
                 var changes = changes

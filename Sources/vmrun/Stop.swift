@@ -33,7 +33,7 @@ extension VMRun {
 
         func run() throws {
             try Session.change(
-                tool: "vmrun", global: global, change: change, given: names.map(VMSelector.name), what: "VMs",
+                tool: tool, global: global, change: change, given: names.map(VMSelector.name), what: "VMs",
                 bind: Binding.vm, view: Views.virtualMachine
             ) { inventory, selector, host in
                 [try VMLifecycle(inventory: inventory).stop(selector, host: host, grace: grace, turnOff: turnOff).record]

@@ -17,7 +17,7 @@ extension VMRun {
 
         func run() throws {
             try Session.change(
-                tool: "vmrun", global: global, change: change, given: names.map(VMSelector.name), what: "VMs",
+                tool: tool, global: global, change: change, given: names.map(VMSelector.name), what: "VMs",
                 bind: Binding.vm, view: Views.virtualMachine
             ) { inventory, selector, host in
                 [try inventory.updateVersion(host: host, selector).record]

@@ -2,10 +2,13 @@ import ArgumentParser
 import NestTool
 
 /// vmrun: create, run, list, change and remove VMs (New-VM, Start-VM, Stop-VM, Get-VM, Set-VM, Remove-VM …).
+/// The tool's name, as its errors and prompts give it.
+let tool = "vmrun"
+
 @main
 struct VMRun: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "vmrun",
+        commandName: tool,
         abstract: "Create, run, list, change and remove virtual machines.",
         discussion: """
             Records go to stdout as JSON Lines (a table on a terminal); pipe them into vmproc, vmnet or another \

@@ -26,7 +26,7 @@ extension VMRun {
             // pipe held open here would keep that command's reader waiting for as long as the VM runs.
             for fd in Int32(5)..<Int32(1024) { close(fd) }
             var status: Int32 = 0
-            try Session.run(tool: "vmrun", global: global) { session in
+            try Session.run(tool: tool, global: global) { session in
                 status = VMLifecycle(inventory: try session.inventory()).work(vmId: vmId, modules: module, readyFD: 4)
             }
             if status != 0 { throw ExitCode(status) }

@@ -17,7 +17,7 @@ extension VMSwitch {
         var switchType: [SwitchType] = []
 
         func run() throws {
-            try Session.run(tool: "vmswitch", global: global) { session in
+            try Session.run(tool: tool, global: global) { session in
                 let emitter = Emitter(options: output, view: Views.vmSwitch)
                 defer { emitter.finish() }
                 try session.forEachTarget(given: names.map(NamedSelector.name), what: "switches", allIfNone: true, bind: Binding.vmSwitch) {

@@ -25,7 +25,7 @@ extension VMSwitch {
         var notes = ""
 
         func run() throws {
-            try Session.run(tool: "vmswitch", global: global) { session in
+            try Session.run(tool: tool, global: global) { session in
                 let type: SwitchType = netAdapterName == nil ? switchType : .external
                 let emitter = Emitter(options: output, view: Views.vmSwitch)
                 emitter.emit(try session.inventory().newSwitch(host: global.hostPath, name: name, type: type, notes: notes))

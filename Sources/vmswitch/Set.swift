@@ -28,7 +28,7 @@ extension VMSwitch {
 
         func run() throws {
             try Session.change(
-                tool: "vmswitch", global: global, change: change, given: names.map(NamedSelector.name), what: "switches",
+                tool: tool, global: global, change: change, given: names.map(NamedSelector.name), what: "switches",
                 bind: Binding.vmSwitch, view: Views.vmSwitch
             ) { inventory, selector, host in
                 [try inventory.setSwitch(host: host, selector, type: switchType, notes: notes)]

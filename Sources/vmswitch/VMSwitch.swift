@@ -2,10 +2,13 @@ import ArgumentParser
 import NestTool
 
 /// vmswitch: virtual switches (New/Get/Set/Remove-VMSwitch).
+/// The tool's name, as its errors and prompts give it.
+let tool = "vmswitch"
+
 @main
 struct VMSwitch: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "vmswitch",
+        commandName: tool,
         abstract: "Create, list, change and remove virtual switches.",
         discussion: """
             Internal switches connect VMs with each other and with the host, through the host adapter \

@@ -32,7 +32,7 @@ extension NetNat.Mapping {
         var internalPort: Int?
 
         func run() throws {
-            try Session.run(tool: "netnat", global: global) { session in
+            try Session.run(tool: tool, global: global) { session in
                 let spec = MappingSpec(
                     natName: natName, protocol: `protocol`, externalIPAddress: externalIPAddress, externalPort: externalPort,
                     internalIPAddress: internalIPAddress, internalPort: internalPort)

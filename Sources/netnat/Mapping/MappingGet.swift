@@ -17,7 +17,7 @@ extension NetNat.Mapping {
         var ids: [Int64] = []
 
         func run() throws {
-            try Session.run(tool: "netnat", global: global) { session in
+            try Session.run(tool: tool, global: global) { session in
                 let emitter = Emitter(options: output, view: Views.netNatStaticMapping)
                 defer { emitter.finish() }
                 try session.inventory().mappingRecords(host: global.hostPath, natName: natName, ids: ids).forEach(emitter.emit)

@@ -16,7 +16,7 @@ extension NetNat.Mapping {
 
         func run() throws {
             try Session.change(
-                tool: "netnat", global: global, change: change, given: ids, what: "mappings",
+                tool: tool, global: global, change: change, given: ids, what: "mappings",
                 bind: Binding.mapping, view: Views.netNatStaticMapping
             ) { inventory, id, host in
                 [try inventory.removeMapping(host: host, id: id)]

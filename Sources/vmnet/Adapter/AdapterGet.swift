@@ -14,7 +14,7 @@ extension VMNet.Adapter {
         var names: [String] = []
 
         func run() throws {
-            try Session.run(tool: "vmnet", global: global) { session in
+            try Session.run(tool: tool, global: global) { session in
                 let emitter = Emitter(options: output, view: Views.netAdapter)
                 defer { emitter.finish() }
                 try session.forEachTarget(

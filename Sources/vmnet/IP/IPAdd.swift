@@ -46,7 +46,7 @@ extension VMNet.IP {
         func run() throws {
             let named: [NetAdapterSelector] = interfaceAlias.map { [.alias($0)] } ?? interfaceIndex.map { [.index($0)] } ?? []
             try Session.change(
-                tool: "vmnet", global: global, change: change, given: named, what: "adapters",
+                tool: tool, global: global, change: change, given: named, what: "adapters",
                 bind: Binding.netAdapter, view: Views.netIPAddress
             ) { inventory, selector, host in
                 [

@@ -19,7 +19,7 @@ extension VMNet.IP {
         var interfaceAlias: String?
 
         func run() throws {
-            try Session.run(tool: "vmnet", global: global) { session in
+            try Session.run(tool: tool, global: global) { session in
                 let emitter = Emitter(options: output, view: Views.netIPAddress)
                 defer { emitter.finish() }
                 let records = try session.inventory().ipAddressRecords(

@@ -21,7 +21,7 @@ extension VMNet.IP {
 
         func run() throws {
             try Session.change(
-                tool: "vmnet", global: global, change: change, given: addresses + ipAddressOptions, what: "addresses",
+                tool: tool, global: global, change: change, given: addresses + ipAddressOptions, what: "addresses",
                 bind: Binding.ipAddress, view: Views.netIPAddress
             ) { inventory, address, host in
                 [try inventory.removeIPAddress(host: host, address: address)]
