@@ -105,6 +105,12 @@ public final class Machine {
         state.msrs.efer = EFER.sce | EFER.lme | EFER.lma | EFER.nxe
         state.gdtr = .init(base: GuestLayout.gdt, limit: 0x27)
         state.idtr = .init(base: GuestLayout.idt, limit: 0xFFF)
+        for segment in SegmentRegister.allCases {
+            let code = segment == .cs
+            state[segment] = Segment(
+                selector: code ? GuestLayout.codeSelector : GuestLayout.dataSelector, base: 0, limit: 0xFFFF_FFFF,
+                attributes: code ? 0xA09B : 0xC093)
+        }
         state.tr = Segment(selector: GuestLayout.tssSelector, base: GuestLayout.tss, limit: 0x67, attributes: 0x8B)
         state.rflags = Flag.reserved1
         state.rip = entry

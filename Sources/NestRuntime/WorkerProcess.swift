@@ -4,7 +4,12 @@ import NestStore
 
 /// Spawning the detached process that runs a VM: `vmrun worker` in a session of its own, holding the VM's lock
 /// (inherited as descriptor 3) and reporting readiness on descriptor 4.
-enum WorkerProcess {
+public enum WorkerProcess {
+    /// The worker's descriptors beyond stdin, stdout and stderr: the VM's lock and the readiness pipe's write end.
+    public static let lockDescriptor: Int32 = 3, readyDescriptor: Int32 = 4
+    /// POSIX_SPAWN_SETSID (glibc 2.26; Glibc's module does not export it): the worker gets a session of its own.
+    static let spawnSetSID: Int16 = 0x80
+
     /// This program's own executable.
     static var executable: String {
         (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
@@ -23,12 +28,12 @@ enum WorkerProcess {
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
         posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
         posix_spawn_file_actions_addopen(&actions, 2, log, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
-        posix_spawn_file_actions_adddup2(&actions, lock, 3)
-        posix_spawn_file_actions_adddup2(&actions, writeEnd, 4)
+        posix_spawn_file_actions_adddup2(&actions, lock, lockDescriptor)
+        posix_spawn_file_actions_adddup2(&actions, writeEnd, readyDescriptor)
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
         defer { posix_spawnattr_destroy(&attributes) }
-        posix_spawnattr_setflags(&attributes, Int16(0x80))  // POSIX_SPAWN_SETSID (glibc 2.26): a session of its own
+        posix_spawnattr_setflags(&attributes, spawnSetSID)
 
         let arguments = ["vmrun", "worker", "--state-dir", stateDirectory, vmId] + modules.flatMap { ["--module", $0] }
         var argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]

@@ -49,9 +49,13 @@ public final class CPU {
     /// The state of the deterministic RDRAND source.
     public var randomState: UInt64 = 0x9E37_79B9_7F4A_7C15
 
-    /// The controls in force.
+    /// The controls in force. Changing what translation depends on (EPT, its pointers, the VPID) selects the
+    /// TLB context of the new setting and drops the fetch window; other changes, such as the interrupt-window
+    /// exiting the machine toggles, cost a comparison.
     public var controls = ExecutionControls() {
-        didSet { controlsChanged() }
+        didSet {
+            if !controls.translatesLike(oldValue) { translationControlsChanged() }
+        }
     }
 
     /// Blocking by STI or MOV SS: interrupts are not recognised before the next instruction completes.
@@ -140,7 +144,7 @@ public final class CPU {
         }
     }
 
-    func controlsChanged() {
+    func translationControlsChanged() {
         invalidateFetchWindow()
         tlb.selectContext(
             vpid: controls.has(secondary: ExecutionControls.Secondary.enableVPID) ? controls.vpid : 0,

@@ -12,19 +12,22 @@ extension CPU {
     }
 
     func eptTranslate(_ physical: UInt64, _ access: Access, linear: UInt64, pagingStructure: Bool) throws(Event) -> UInt64 {
-        var pointers = [controls.eptPointer]
-        pointers += controls.outerEPTPointers
-        return try eptTranslate(physical, access, linear: linear, pagingStructure: pagingStructure, pointers: pointers[...], level: 0)
+        try eptTranslate(physical, access, linear: linear, pagingStructure: pagingStructure, level: 0)
+    }
+
+    /// The EPT pointer of hierarchy `level`: 0 is `controls.eptPointer`, then the outer ones; nil past the last.
+    func eptPointer(level: Int) -> UInt64? {
+        if level == 0 { return controls.eptPointer }
+        return level <= controls.outerEPTPointers.count ? controls.outerEPTPointers[level - 1] : nil
     }
 
     func eptTranslate(
-        _ physical: UInt64, _ access: Access, linear: UInt64, pagingStructure: Bool, pointers: ArraySlice<UInt64>, level: Int
+        _ physical: UInt64, _ access: Access, linear: UInt64, pagingStructure: Bool, level: Int
     ) throws(Event) -> UInt64 {
-        guard let eptp = pointers.first else { return physical }
-        let outer = pointers.dropFirst()
+        guard let eptp = eptPointer(level: level) else { return physical }
         // The table address of this hierarchy is a physical address of the next one out.
         func tableHost(_ address: UInt64, _ tableAccess: Access) throws(Event) -> UInt64 {
-            try eptTranslate(address, tableAccess, linear: linear, pagingStructure: pagingStructure, pointers: outer, level: level + 1)
+            try eptTranslate(address, tableAccess, linear: linear, pagingStructure: pagingStructure, level: level + 1)
         }
         let accessedDirty = eptp & 0x40 != 0
         var table = eptp & EntryBits.frame
@@ -88,6 +91,6 @@ extension CPU {
         }
         let frame = entry & EntryBits.frame & ~((1 << pageShift) - 1)
         let next = frame | (physical & ((1 << pageShift) - 1))
-        return try eptTranslate(next, access, linear: linear, pagingStructure: pagingStructure, pointers: outer, level: level + 1)
+        return try eptTranslate(next, access, linear: linear, pagingStructure: pagingStructure, level: level + 1)
     }
 }

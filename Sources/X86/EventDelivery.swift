@@ -123,18 +123,24 @@ extension CPU {
         newRSP &= ~0xF
         let oldFlags = rflags
         let oldCS = segments[SegmentRegister.cs.rawValue].selector
-        // Build the frame first; only then change state, so a fault while pushing leaves the old state intact.
-        var frame: [UInt64] = [UInt64(oldSS), oldRSP, oldFlags, UInt64(oldCS), returnRIP]
-        if let errorCode, kind == .hardwareException, Vector.hasErrorCode(vector) { frame.append(UInt64(errorCode)) }
+        // The frame (SS, RSP, RFLAGS, CS, RIP, then any error code) is pushed before any state changes, so a
+        // fault while pushing leaves the old state intact; it is written with the new privilege (a supervisor
+        // stack may be a supervisor page).
+        let pushesErrorCode = errorCode != nil && kind == .hardwareException && Vector.hasErrorCode(vector)
         var rsp = newRSP
-        // The frame is written with the new privilege (a supervisor stack may be a supervisor page).
         let savedCS = segments[SegmentRegister.cs.rawValue]
         segments[SegmentRegister.cs.rawValue] = codeSegment
+        func push(_ value: UInt64) throws(Event) {
+            rsp &-= 8
+            try write(rsp, 8, value)
+        }
         do {
-            for value in frame {
-                rsp &-= 8
-                try write(rsp, 8, value)
-            }
+            try push(UInt64(oldSS))
+            try push(oldRSP)
+            try push(oldFlags)
+            try push(UInt64(oldCS))
+            try push(returnRIP)
+            if pushesErrorCode, let errorCode { try push(UInt64(errorCode)) }
         } catch {
             segments[SegmentRegister.cs.rawValue] = savedCS
             throw error

@@ -40,6 +40,14 @@ public struct ExecutionControls: Sendable {
 
     public init() {}
 
+    /// Whether `other` translates addresses as these controls do: the same EPT and VPID settings.
+    func translatesLike(_ other: ExecutionControls) -> Bool {
+        let tagged = Secondary.enableEPT | Secondary.enableVPID
+        let active = { (c: ExecutionControls) in c.primary & Primary.activateSecondary != 0 ? c.secondary & tagged : 0 }
+        return active(self) == active(other) && eptPointer == other.eptPointer && vpid == other.vpid
+            && outerEPTPointers == other.outerEPTPointers
+    }
+
     func has(primary bit: UInt32) -> Bool { primary & bit != 0 }
     func has(secondary bit: UInt32) -> Bool { primary & Primary.activateSecondary != 0 && secondary & bit != 0 }
     func has(pin bit: UInt32) -> Bool { pinBased & bit != 0 }

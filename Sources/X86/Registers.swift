@@ -54,7 +54,7 @@ public struct Segment: Equatable, Codable, Sendable {
 }
 
 /// Segment register numbers, as instructions encode them.
-public enum SegmentRegister: Int, Sendable {
+public enum SegmentRegister: Int, CaseIterable, Sendable {
     case es = 0, cs, ss, ds, fs, gs
 }
 

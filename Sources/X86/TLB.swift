@@ -94,8 +94,8 @@ struct TLB {
 
     /// Drops every translation of one linear page in the active context (INVLPG, INVVPID type 0).
     mutating func flushPage(_ linear: UInt64) {
-        for access in [Access.read, .write, .execute] {
-            let i = slot(linear, access)
+        for kind in 0...Access.execute.rawValue {  // one slot per access kind
+            let i = slot(linear, Access.read) + kind * Self.entries
             if tags[i] & Self.pageMask == (linear >> 12) & Self.pageMask { tags[i] = 0 }
         }
     }

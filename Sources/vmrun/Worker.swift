@@ -22,12 +22,15 @@ extension VMRun {
         var module: [String] = []
 
         func run() throws {
-            // Keep nothing of the starting command's open files but the lock (3) and the readiness pipe (4): a
-            // pipe held open here would keep that command's reader waiting for as long as the VM runs.
-            for fd in Int32(5)..<Int32(1024) { close(fd) }
+            // Keep nothing of the starting command's open files but the lock and the readiness pipe: a pipe held
+            // open here would keep that command's reader waiting for as long as the VM runs.
+            let highest = max(WorkerProcess.lockDescriptor, WorkerProcess.readyDescriptor)
+            let open = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd")) ?? []
+            for fd in open.compactMap(Int32.init) where fd > highest { close(fd) }
             var status: Int32 = 0
             try Session.run(tool: tool, global: global) { session in
-                status = VMLifecycle(inventory: try session.inventory()).work(vmId: vmId, modules: module, readyFD: 4)
+                status = VMLifecycle(inventory: try session.inventory()).work(
+                    vmId: vmId, modules: module, readyFD: WorkerProcess.readyDescriptor)
             }
             if status != 0 { throw ExitCode(status) }
         }

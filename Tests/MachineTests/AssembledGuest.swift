@@ -15,8 +15,9 @@ enum AssembledGuest {
         try "SECTIONS { . = 0x\(String(textAddress, radix: 16)); .text : { *(.text*) } .data : { *(.data*) } .bss : { *(.bss*) } }\n"
             .write(to: script, atomically: true, encoding: .utf8)
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/cc")
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = [
+            ProcessInfo.processInfo.environment["CC"] ?? "cc",
             "-nostdlib", "-static", "-no-pie", "-Wl,-T,\(script.path)", "-Wl,--build-id=none",
             "-Wl,-e,_start", "-Wl,-z,noexecstack", input.path, "-o", output.path,
         ]

@@ -69,6 +69,17 @@ import Testing
         #expect(field("header.blockSize") == mailboxes + 3 * table.recordBytes["mailbox"]! - GuestLayout.bootInfo)
     }
 
+    @Test("The largest configuration (64 processors, 256 modules) fits in the boot-information space")
+    func largestFits() throws {
+        let modules = (0..<256).map { BootModule(name: "module-\($0)", bytes: [UInt8($0 & 0xFF)]) }
+        let m = try Machine(
+            MachineConfiguration(
+                memoryBytes: 64 << 20, processorCount: MachineConfiguration.maximumProcessorCount,
+                image: try AssembledGuest.build("cli; hlt"), modules: modules))
+        let size = try Table().fields["header.blockSize"]!
+        #expect(m.memory.read(GuestLayout.bootInfo + size.offset, size: size.size) <= GuestLayout.bootInfoSize)
+    }
+
     @Test("nestvm(7) documents the table's header offsets and record sizes")
     func manPageFollowsTable() throws {
         let table = try Table()

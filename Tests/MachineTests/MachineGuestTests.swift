@@ -12,7 +12,7 @@ import X86
                 exposeVirtualizationExtensions: exposed, image: try AssembledGuest.build(source)))
     }
 
-    @Test("Boot state: RDI is the boot information, RSP the boot stack as if called, interrupts off, paging on")
+    @Test("Boot state: RDI is the boot information, RSP the boot stack as if called, interrupts off, paging on, the boot GDT's selectors")
     func bootState() throws {
         let m = try Self.machine(
             """
@@ -22,9 +22,10 @@ import X86
             1: pushfq; popq %rcx; test $0x200, %ecx; jnz 1f; or $4, %al
             1: mov %cr0, %rcx; bt $31, %rcx; jnc 1f; or $8, %al
             1: cmpl $0x4942564e, (%rdi); jne 1f; or $16, %al
+            1: mov %cs, %cx; cmp $0x08, %cx; jne 1f; mov %ss, %cx; cmp $0x10, %cx; jne 1f; or $32, %al
             1: out %al, $0xf4
             """)
-        #expect(m.runToEnd() == .stopped(.guestExit(31)))
+        #expect(m.runToEnd() == .stopped(.guestExit(63)))
     }
 
     @Test("Exit port: (v << 1) | 1; unclaimed ports read all ones; HLT with interrupts off powers off")

@@ -95,12 +95,13 @@ struct BootLoader {
 
     /// The GDT (null, 64-bit code, data, 64-bit TSS), an empty TSS and an IDT of not-present gates.
     func buildDescriptorTables() {
-        memory.write(GuestLayout.gdt + 0x08, size: 8, 0x00AF_9B00_0000_FFFF)  // code: L, P, DPL 0, execute/read
-        memory.write(GuestLayout.gdt + 0x10, size: 8, 0x00CF_9300_0000_FFFF)  // data: P, DPL 0, read/write
+        let gdt = { (selector: UInt16) in GuestLayout.gdt + UInt64(selector) }
+        memory.write(gdt(GuestLayout.codeSelector), size: 8, 0x00AF_9B00_0000_FFFF)  // code: L, P, DPL 0, execute/read
+        memory.write(gdt(GuestLayout.dataSelector), size: 8, 0x00CF_9300_0000_FFFF)  // data: P, DPL 0, read/write
         let base = GuestLayout.tss, limit: UInt64 = 0x67
         let low = limit | (base & 0xFFFF) << 16 | (base >> 16 & 0xFF) << 32 | 0x8B << 40 | (base >> 24 & 0xFF) << 56
-        memory.write(GuestLayout.gdt + 0x18, size: 8, low)  // 64-bit TSS (busy), SDM "TSS Descriptor in 64-bit mode"
-        memory.write(GuestLayout.gdt + 0x20, size: 8, base >> 32)
+        memory.write(gdt(GuestLayout.tssSelector), size: 8, low)  // 64-bit TSS (busy), SDM "TSS Descriptor in 64-bit mode"
+        memory.write(gdt(GuestLayout.tssSelector) + 8, size: 8, base >> 32)
         memory.write(GuestLayout.tss + 0x66, size: 2, 0x68)  // I/O map base past the limit: no I/O bitmap
     }
 
@@ -158,6 +159,8 @@ struct BootLoader {
         put(info, Layout.Header.moduleCount, UInt64(configuration.modules.count))
         put(info, Layout.Header.bootProcessor, 0)
         put(info, Layout.Header.mailboxes, mailboxes)
+        // The configuration's limits (processors, modules) keep the block inside its space; see BootInfoTests.
+        precondition(cursor - info <= GuestLayout.bootInfoSize, "the boot information outgrew its space")
     }
 
     /// The address of processor `index`'s mailbox.

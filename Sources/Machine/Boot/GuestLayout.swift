@@ -13,13 +13,13 @@ public enum GuestLayout {
     public static let tss: UInt64 = 0x4080
     /// The IDT: 256 not-present gates (an exception before the guest installs its own is a triple fault).
     public static let idt: UInt64 = 0x5000
-    /// The command line and module names.
+    /// The command line and module names, `stringsSize` bytes at most (MachineError.bootStrings beyond).
     public static let strings: UInt64 = 0x6000
     public static let stringsSize: UInt64 = 0xA000
     /// The boot page tables: PML4, PDPT, then one page directory per GiB (2 MiB pages).
     public static let pageTables: UInt64 = 0x10000
-    /// The boot processor's stack: RSP starts at `stackTop - 8` with a zero return address.
-    public static let stackBottom: UInt64 = 0x80000
+    /// The top of the boot processor's stack, which grows down into the boot data below it: RSP starts at
+    /// `stackTop - 8` with a zero return address.
     public static let stackTop: UInt64 = 0xA0000
     /// The lowest address an image may load at.
     public static let imageBase: UInt64 = 0x10_0000
