@@ -1,17 +1,22 @@
 /// Integer arithmetic and logic (SDM vol. 2: ADD, OR, ADC, SBB, AND, SUB, XOR, CMP, TEST, INC, DEC, NEG, NOT,
 /// MUL, IMUL, DIV, IDIV), with exact flags.
 extension CPU {
-    /// Applies ALU operation `op` (0 ADD, 1 OR, 2 ADC, 3 SBB, 4 AND, 5 SUB, 6 XOR, 7 CMP) and records its flags.
+    /// Applies ALU operation `op` (0 ADD, 1 OR, 2 ADC, 3 SBB, 4 AND, 5 SUB, 6 XOR, 7 CMP) to operands already
+    /// masked to `bits` (`mask` is `CPU.mask(bits)`) and records its flags. The general handlers and the fast
+    /// forms both come here; the cases are ordered and grouped by how often compiled code uses them.
     @inline(__always)
-    func alu(_ op: UInt8, _ dst: UInt64, _ src: UInt64, bits: UInt64) -> UInt64 {
-        let mask = Self.mask(bits)
+    func alu(_ op: UInt8, _ dst: UInt64, _ src: UInt64, bits: UInt64, mask: UInt64) -> UInt64 {
         switch op {
         case 0:
             let r = (dst &+ src) & mask
             setAddFlags(dst, src, r, bits: bits)
             return r
-        case 1:
-            let r = dst | src
+        case 5, 7:  // SUB, CMP
+            let r = (dst &- src) & mask
+            setSubFlags(dst, src, r, bits: bits)
+            return r
+        case 1, 4, 6:
+            let r = op == 1 ? dst | src : (op == 4 ? dst & src : dst ^ src)
             setLogicFlags(r, bits: bits)
             return r
         case 2:
@@ -19,45 +24,18 @@ extension CPU {
             let r = (dst &+ src &+ carry) & mask
             setAddFlags(dst, src, r, bits: bits, carryIn: carry)
             return r
-        case 3:
+        default:  // SBB
             let borrow: UInt64 = carryFlag ? 1 : 0
             let r = (dst &- src &- borrow) & mask
             setSubFlags(dst, src, r, bits: bits, carryIn: borrow)
             return r
-        case 4:
-            let r = dst & src
-            setLogicFlags(r, bits: bits)
-            return r
-        case 6:
-            let r = dst ^ src
-            setLogicFlags(r, bits: bits)
-            return r
-        default:  // SUB, CMP
-            let r = (dst &- src) & mask
-            setSubFlags(dst, src, r, bits: bits)
-            return r
         }
     }
 
-    /// ALU operation `op` for the fast forms: ADD, OR, AND, SUB, XOR, CMP inline; ADC and SBB through `alu`.
+    /// `alu` with the mask derived from `bits`.
     @inline(__always)
-    func fastALU(_ op: UInt8, _ dst: UInt64, _ src: UInt64, bits: UInt64, mask: UInt64) -> UInt64 {
-        switch op {
-        case 0:
-            let r = (dst &+ src) & mask
-            lazy.kind = .add; lazy.destination = dst; lazy.source = src; lazy.result = r; lazy.bits = bits; lazy.carryIn = 0
-            return r
-        case 5, 7:
-            let r = (dst &- src) & mask
-            lazy.kind = .sub; lazy.destination = dst; lazy.source = src; lazy.result = r; lazy.bits = bits; lazy.carryIn = 0
-            return r
-        case 1, 4, 6:
-            let r = op == 1 ? dst | src : (op == 4 ? dst & src : dst ^ src)
-            lazy.kind = .logic; lazy.result = r; lazy.bits = bits
-            return r
-        default:
-            return alu(op, dst, src, bits: bits)
-        }
+    func alu(_ op: UInt8, _ dst: UInt64, _ src: UInt64, bits: UInt64) -> UInt64 {
+        alu(op, dst, src, bits: bits, mask: Self.mask(bits))
     }
 
     /// 00–3D: the six forms of each ALU operation.

@@ -32,20 +32,20 @@ extension CPU {
             switch unsafeBitCast(i.fast, to: FastForm.self) {
             case .aluRegisterToRM:
                 let op = UInt8(truncatingIfNeeded: i.op >> 3) & 7
-                let r = fastALU(op, gpr[Int(i.rm)] & mask, gpr[Int(i.reg)] & mask, bits: bits, mask: mask)
+                let r = alu(op, gpr[Int(i.rm)] & mask, gpr[Int(i.reg)] & mask, bits: bits, mask: mask)
                 if op != 7 { gpr[Int(i.rm)] = r }
             case .aluRMToRegister:
                 let op = UInt8(truncatingIfNeeded: i.op >> 3) & 7
-                let r = fastALU(op, gpr[Int(i.reg)] & mask, gpr[Int(i.rm)] & mask, bits: bits, mask: mask)
+                let r = alu(op, gpr[Int(i.reg)] & mask, gpr[Int(i.rm)] & mask, bits: bits, mask: mask)
                 if op != 7 { gpr[Int(i.reg)] = r }
             case .aluLoad:
                 let op = UInt8(truncatingIfNeeded: i.op >> 3) & 7
                 let value = try read(effectiveAddress(i), Int(i.operandSize))
-                let r = fastALU(op, gpr[Int(i.reg)] & mask, value, bits: bits, mask: mask)
+                let r = alu(op, gpr[Int(i.reg)] & mask, value, bits: bits, mask: mask)
                 if op != 7 { gpr[Int(i.reg)] = r }
             case .aluImmediate:
                 let op = i.reg & 7
-                let r = fastALU(op, gpr[Int(i.rm)] & mask, i.immediate & mask, bits: bits, mask: mask)
+                let r = alu(op, gpr[Int(i.rm)] & mask, i.immediate & mask, bits: bits, mask: mask)
                 if op != 7 { gpr[Int(i.rm)] = r }
             case .moveRegister:
                 if i.op == 0x89 { gpr[Int(i.rm)] = gpr[Int(i.reg)] & mask } else { gpr[Int(i.reg)] = gpr[Int(i.rm)] & mask }
@@ -94,7 +94,7 @@ extension CPU {
                 gpr[Int(i.reg)] = register(i.rm, 1, rex: i.rex)
             case .aluAccumulator:
                 let op = UInt8(truncatingIfNeeded: i.op >> 3) & 7
-                let r = fastALU(op, gpr[Reg.rax] & mask, i.immediate & mask, bits: bits, mask: mask)
+                let r = alu(op, gpr[Reg.rax] & mask, i.immediate & mask, bits: bits, mask: mask)
                 if op != 7 { gpr[Reg.rax] = r }
             case .signExtendAccumulator:
                 gpr[Reg.rax] =
@@ -105,13 +105,13 @@ extension CPU {
                 let op = UInt8(truncatingIfNeeded: i.op >> 3) & 7
                 let address = effectiveAddress(i)
                 if op != 7 { try prepareWrite(address, Int(i.operandSize)) }
-                let r = fastALU(op, try read(address, Int(i.operandSize)), gpr[Int(i.reg)] & mask, bits: bits, mask: mask)
+                let r = alu(op, try read(address, Int(i.operandSize)), gpr[Int(i.reg)] & mask, bits: bits, mask: mask)
                 if op != 7 { try write(address, Int(i.operandSize), r) }
             case .aluImmediateToMemory:
                 let op = i.reg & 7
                 let address = effectiveAddress(i)
                 if op != 7 { try prepareWrite(address, Int(i.operandSize)) }
-                let r = fastALU(op, try read(address, Int(i.operandSize)), i.immediate & mask, bits: bits, mask: mask)
+                let r = alu(op, try read(address, Int(i.operandSize)), i.immediate & mask, bits: bits, mask: mask)
                 if op != 7 { try write(address, Int(i.operandSize), r) }
             case .storeImmediate:
                 try write(effectiveAddress(i), Int(i.operandSize), i.immediate & mask)
@@ -131,10 +131,10 @@ extension CPU {
                 if i.isMemory {
                     let address = effectiveAddress(i)
                     if op != 7 { try prepareWrite(address, 1) }
-                    let r = fastALU(op, try read(address, 1), i.immediate & 0xFF, bits: 8, mask: 0xFF)
+                    let r = alu(op, try read(address, 1), i.immediate & 0xFF, bits: 8, mask: 0xFF)
                     if op != 7 { try write(address, 1, r) }
                 } else {
-                    let r = fastALU(op, register(i.rm, 1, rex: i.rex), i.immediate & 0xFF, bits: 8, mask: 0xFF)
+                    let r = alu(op, register(i.rm, 1, rex: i.rex), i.immediate & 0xFF, bits: 8, mask: 0xFF)
                     if op != 7 { setRegister(i.rm, 1, r, rex: i.rex) }
                 }
             case .testImmediate:
