@@ -48,7 +48,7 @@ extension Machine {
         case ExitReason.interruptWindow, ExitReason.preemptionTimer: break
         case ExitReason.tripleFault: stop = .tripleFault(processor: vcpu.index)
         case ExitReason.eptViolation:
-            let address = exit.guestPhysicalAddress ?? 0
+            let address = exit.guestPhysicalAddress?.value ?? 0
             let access = exit.qualification & 4 != 0 ? "fetched from" : (exit.qualification & 2 != 0 ? "wrote to" : "read from")
             stop = .unsupported(
                 "processor \(vcpu.index) \(access) guest-physical 0x\(hex(address)) at RIP 0x\(hex(cpu.rip)), outside the VM's \(configuration.memoryBytes >> 20) MiB of memory and any device"

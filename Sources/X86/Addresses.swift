@@ -21,3 +21,20 @@ public struct HostPhysicalAddress: Hashable, Sendable {
     /// An address.
     public init(_ value: UInt64) { self.value = value }
 }
+
+// Literals name an address of the type the context asks for (`let root: GuestPhysicalAddress = 0x20_0000`);
+// values of one kind never convert to another without `init(_:)`, which is what keeps them apart.
+extension LinearAddress: ExpressibleByIntegerLiteral {
+    /// The address `value`.
+    public init(integerLiteral value: UInt64) { self.init(value) }
+}
+
+extension GuestPhysicalAddress: ExpressibleByIntegerLiteral {
+    /// The address `value`.
+    public init(integerLiteral value: UInt64) { self.init(value) }
+}
+
+extension HostPhysicalAddress: ExpressibleByIntegerLiteral {
+    /// The address `value`.
+    public init(integerLiteral value: UInt64) { self.init(value) }
+}

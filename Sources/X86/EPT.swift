@@ -11,7 +11,10 @@ extension CPU {
         public static let linearValid: UInt64 = 1 << 7, translatedAccess: UInt64 = 1 << 8
     }
 
-    func eptTranslate(_ physical: UInt64, _ access: Access, linear: UInt64, pagingStructure: Bool) throws(Event) -> UInt64 {
+    /// Translates a guest-physical address through every EPT hierarchy in force to the host-physical address.
+    func eptTranslate(
+        _ physical: GuestPhysicalAddress, _ access: Access, linear: UInt64, pagingStructure: Bool
+    ) throws(Event) -> HostPhysicalAddress {
         try eptTranslate(physical, access, linear: linear, pagingStructure: pagingStructure, level: 0)
     }
 
@@ -21,13 +24,18 @@ extension CPU {
         return level <= controls.outerEPTPointers.count ? controls.outerEPTPointers[level - 1] : nil
     }
 
+    /// Translates through hierarchy `level` and those outside it. What the outermost hierarchy produces is
+    /// host-physical: that is the one place a guest-physical address becomes a host one.
     func eptTranslate(
-        _ physical: UInt64, _ access: Access, linear: UInt64, pagingStructure: Bool, level: Int
-    ) throws(Event) -> UInt64 {
-        guard let eptp = eptPointer(level: level) else { return physical }
+        _ guestPhysical: GuestPhysicalAddress, _ access: Access, linear: UInt64, pagingStructure: Bool, level: Int
+    ) throws(Event) -> HostPhysicalAddress {
+        guard let eptp = eptPointer(level: level) else { return HostPhysicalAddress(guestPhysical.value) }
+        let physical = guestPhysical.value
         // The table address of this hierarchy is a physical address of the next one out.
         func tableHost(_ address: UInt64, _ tableAccess: Access) throws(Event) -> UInt64 {
-            try eptTranslate(address, tableAccess, linear: linear, pagingStructure: pagingStructure, level: level + 1)
+            try eptTranslate(
+                GuestPhysicalAddress(address), tableAccess, linear: linear, pagingStructure: pagingStructure, level: level + 1
+            ).value
         }
         let accessedDirty = eptp & 0x40 != 0
         var table = eptp & EntryBits.frame
@@ -38,7 +46,7 @@ extension CPU {
         var pageShift: UInt64 = 12
         func misconfiguration() -> Event {
             var exit = VMExit(reason: ExitReason.eptMisconfiguration)
-            exit.guestPhysicalAddress = physical
+            exit.guestPhysicalAddress = guestPhysical
             exit.eptLevel = level
             return .exit(exit)
         }
@@ -81,7 +89,7 @@ extension CPU {
                 (access == .read ? EPTQualification.read : 0) | (access == .write ? EPTQualification.write : 0)
                 | (access == .execute ? EPTQualification.fetch : 0) | permissions << 3 | EPTQualification.linearValid
                 | (pagingStructure ? 0 : EPTQualification.translatedAccess)
-            exit.guestPhysicalAddress = physical
+            exit.guestPhysicalAddress = guestPhysical
             exit.guestLinearAddress = linear
             exit.eptLevel = level
             throw .exit(exit)
@@ -91,6 +99,7 @@ extension CPU {
         }
         let frame = entry & EntryBits.frame & ~((1 << pageShift) - 1)
         let next = frame | (physical & ((1 << pageShift) - 1))
-        return try eptTranslate(next, access, linear: linear, pagingStructure: pagingStructure, level: level + 1)
+        return try eptTranslate(
+            GuestPhysicalAddress(next), access, linear: linear, pagingStructure: pagingStructure, level: level + 1)
     }
 }

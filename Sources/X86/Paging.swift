@@ -11,7 +11,7 @@ extension CPU {
     @inline(__always)
     func translate(_ linear: UInt64, _ access: Access) throws(Event) -> UInt64 {
         guard isPaging else {
-            return try physicalToHost(linear, access, linear: linear, pagingStructure: false)
+            return try physicalToHost(GuestPhysicalAddress(linear), access, linear: linear, pagingStructure: false).value
         }
         let user = cpl == 3
         let tag = TLB.tag(linear, user: user, pcid: cr4 & CR4.pcide != 0 ? cr3 & 0xFFF : 0)
@@ -20,7 +20,8 @@ extension CPU {
             return host | (linear & 0xFFF)
         }
         if collectsStatistics { tlbStatistics.misses &+= 1 }
-        let (host, global) = try walk(linear, access, user: user)
+        let (frame, global) = try walk(linear, access, user: user)
+        let host = frame.value
         // Only translations into guest RAM are kept: the fast paths of `read` and `write` use a hit's host
         // address without another bounds check.
         if host >> 12 < UInt64(memory.pageCount) { tlb.fill(linear, access, tag: tag, host: host, global: global) }
@@ -29,7 +30,7 @@ extension CPU {
 
     /// Walks the paging structures, setting accessed and dirty flags, and checks the access rights.
 
-    func walk(_ linear: UInt64, _ access: Access, user: Bool) throws(Event) -> (host: UInt64, global: Bool) {
+    func walk(_ linear: UInt64, _ access: Access, user: Bool) throws(Event) -> (host: HostPhysicalAddress, global: Bool) {
         let levels = cr4 & CR4.la57 != 0 ? 5 : 4
         let canonicalBits: UInt64 = levels == 5 ? 57 : 48
         let high = Int64(bitPattern: linear) >> Int64(canonicalBits - 1)
@@ -53,7 +54,7 @@ extension CPU {
         while true {
             let shift = UInt64(12 + 9 * (level - 1))
             entryAddress = table | ((linear >> shift) & 0x1FF) << 3
-            entryHost = try physicalToHost(entryAddress, .read, linear: linear, pagingStructure: true)
+            entryHost = try physicalToHost(GuestPhysicalAddress(entryAddress), .read, linear: linear, pagingStructure: true).value
             entry = memory.read(entryHost, size: 8)
             guard entry & 1 != 0 else {
                 throw .fault(Fault(Vector.pf, errorCode: code, address: linear))
@@ -100,14 +101,16 @@ extension CPU {
         let frameMask: UInt64 = EntryBits.frame & ~((1 << pageSize) - 1)
         let physical = (entry & frameMask) | (linear & ((1 << pageSize) - 1) & ~0xFFF)
         let global = entry & EntryBits.global != 0 && cr4 & CR4.pge != 0
-        let host = try physicalToHost(physical, access, linear: linear, pagingStructure: false)
+        let host = try physicalToHost(GuestPhysicalAddress(physical), access, linear: linear, pagingStructure: false)
         return (host, global)
     }
 
     /// Guest-physical → host-physical: through EPT when it is on, else the identity.
     @inline(__always)
-    func physicalToHost(_ physical: UInt64, _ access: Access, linear: UInt64, pagingStructure: Bool) throws(Event) -> UInt64 {
-        guard controls.has(secondary: ExecutionControls.Secondary.enableEPT) else { return physical }
+    func physicalToHost(
+        _ physical: GuestPhysicalAddress, _ access: Access, linear: UInt64, pagingStructure: Bool
+    ) throws(Event) -> HostPhysicalAddress {
+        guard controls.has(secondary: ExecutionControls.Secondary.enableEPT) else { return HostPhysicalAddress(physical.value) }
         return try eptTranslate(physical, access, linear: linear, pagingStructure: pagingStructure)
     }
 

@@ -157,7 +157,7 @@ struct EPTTests {
         guard case .exit(let exit) = m.run(Self.access(.read)) else { Issue.record("no exit"); return }
         #expect(exit.reason == ExitReason.eptViolation)
         #expect(exit.qualification & (1 << 8) == 0 && exit.qualification & (1 << 7) != 0)
-        #expect(exit.guestPhysicalAddress == tables.root + ((0x4000_0000 >> 39) & 0x1FF) * 8)
+        #expect(exit.guestPhysicalAddress?.value == tables.root + ((0x4000_0000 >> 39) & 0x1FF) * 8)
     }
 
     @Test("Composed EPT: L2-physical → EPT12 (tables in L1-physical) → EPT01 → host, and which level faulted")

@@ -14,7 +14,7 @@ public struct VMExit: Equatable, Sendable {
     /// Guest-linear address, where defined.
     public var guestLinearAddress: UInt64? = nil
     /// Guest-physical address (EPT violations and misconfigurations).
-    public var guestPhysicalAddress: UInt64? = nil
+    public var guestPhysicalAddress: GuestPhysicalAddress? = nil
     /// For EPT violations and misconfigurations: which hierarchy faulted, 0 for `eptPointer`, 1 for the first
     /// outer one … (the nested engine reflects level-0 faults to L1 and handles the others itself).
     public var eptLevel = 0
