@@ -49,6 +49,7 @@ public struct Record: Equatable, Sendable {
         Record(keys.map { ($0, self[$0] ?? .null) })
     }
 
+    /// Records are equal when they hold the same keys, in the same order, with equal values.
     public static func == (lhs: Record, rhs: Record) -> Bool {
         lhs.fields.count == rhs.fields.count
             && zip(lhs.fields, rhs.fields).allSatisfy { $0.key == $1.key && $0.value == $1.value }

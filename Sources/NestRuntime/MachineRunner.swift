@@ -25,6 +25,7 @@ public final class MachineRunner {
 
     /// The most instructions to run, and the most seconds of wall-clock time (nil: no limit).
     public var maxInstructions: UInt64?
+    /// Seconds of wall-clock time before the run is ended with status 124, or nil for no limit.
     public var timeout: Double?
 
     var isPaused = false

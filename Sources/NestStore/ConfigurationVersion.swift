@@ -35,7 +35,9 @@ public struct ConfigurationVersion: Comparable, Sendable, CustomStringConvertibl
         guard Self.supported.contains(self) else { return nil }
     }
 
+    /// `major.minor`.
     public var description: String { "\(major).\(minor)" }
 
+    /// Older versions order first.
     public static func < (lhs: Self, rhs: Self) -> Bool { (lhs.major, lhs.minor) < (rhs.major, rhs.minor) }
 }

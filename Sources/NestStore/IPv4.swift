@@ -22,10 +22,12 @@ public struct IPv4Address: Hashable, Comparable, Sendable, CustomStringConvertib
         self.value = value
     }
 
+    /// Dotted decimal.
     public var description: String {
         "\(value >> 24).\(value >> 16 & 0xFF).\(value >> 8 & 0xFF).\(value & 0xFF)"
     }
 
+    /// Numeric order.
     public static func < (lhs: Self, rhs: Self) -> Bool { lhs.value < rhs.value }
 }
 
@@ -76,5 +78,6 @@ public struct IPv4Prefix: Hashable, Sendable, CustomStringConvertible {
         return network.value & Self.mask(shorter) == other.network.value & Self.mask(shorter)
     }
 
+    /// `address/length`.
     public var description: String { "\(network)/\(length)" }
 }

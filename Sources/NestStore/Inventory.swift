@@ -24,14 +24,23 @@ public struct Inventory: Sendable {
 
 /// The settings of a new VM (New-VM).
 public struct NewVMSpec: Sendable {
+    /// VMName.
     public var name: String
+    /// Startup memory in bytes.
     public var memoryStartupBytes: Int64 = 512 << 20
+    /// Virtual processors.
     public var processorCount: Int = 1
+    /// Generation.
     public var generation: Int = 1
+    /// Configuration version, or nil for the newest.
     public var version: String?
+    /// The guest image, if any.
     public var image: String?
+    /// The guest's command line.
     public var commandLine: String = ""
+    /// The switch its first adapter connects to, if any.
     public var switchName: String?
+    /// Notes.
     public var notes: String = ""
 
     /// A spec with Hyper-V's defaults (512 MiB, one processor, generation 1, the newest version).
@@ -40,15 +49,22 @@ public struct NewVMSpec: Sendable {
 
 /// Changes to a VM's memory (Set-VMMemory) and notes (Set-VM); `nil` leaves a setting alone.
 public struct VMChanges: Sendable {
+    /// Startup memory, or nil to leave it.
     public var memoryStartupBytes: Int64?
+    /// Minimum memory, or nil to leave it.
     public var memoryMinimumBytes: Int64?
+    /// Maximum memory, or nil to leave it.
     public var memoryMaximumBytes: Int64?
+    /// Dynamic memory, or nil to leave it.
     public var dynamicMemoryEnabled: Bool?
+    /// Notes, or nil to leave them.
     public var notes: String?
     /// The image to boot (a shipped guest's name or an absolute path) and its command line.
     public var image: String?
+    /// The command line, or nil to leave it.
     public var commandLine: String?
 
+    /// No changes.
     public init() {}
 
     var changesMemory: Bool {

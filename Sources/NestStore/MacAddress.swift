@@ -20,6 +20,7 @@ public struct MacAddress: Hashable, Sendable, CustomStringConvertible {
     /// Whether the group bit is set (a multicast or broadcast address, which no adapter may own).
     public var isMulticast: Bool { (value >> 40) & 1 == 1 }
 
+    /// The address as Hyper-V writes it: twelve hex digits.
     public var description: String {
         let hex = String(value, radix: 16, uppercase: true)
         return String(repeating: "0", count: 12 - hex.count) + hex

@@ -5,15 +5,24 @@ import GRDB
 /// A host's own network adapter (Get-NetAdapter): `vEthernet (SWITCH)` for each internal switch, and inside a
 /// VM, `Ethernet`, `Ethernet 2` … for the VM's network adapters as its guest sees them.
 public struct NetAdapterRow: Codable, FetchableRecord, PersistableRecord, Sendable {
+    /// The table's name in the store.
     public static let databaseTableName = "netAdapter"
 
+    /// The adapter's id.
     public var id: String
+    /// The id of the inventory's host VM, or "".
     public var host: String
+    /// Its name (InterfaceAlias).
     public var name: String
+    /// InterfaceDescription.
     public var interfaceDescription: String
+    /// ifIndex.
     public var ifIndex: Int
+    /// Its MAC address.
     public var macAddress: String
+    /// The internal switch it belongs to (a vEthernet adapter), if any.
     public var switchId: String?
+    /// The VM adapter it is (inside a VM), if any.
     public var vmAdapterId: String?
 
     /// The `NetAdapter` record. Windows prints adapter MACs with dashes (`00-15-5D-00-00-01`).

@@ -76,13 +76,20 @@ struct MappingRow: Codable, FetchableRecord, MutablePersistableRecord, Sendable 
 
 /// A static mapping's settings.
 public struct MappingSpec: Sendable {
+    /// The NAT the mapping belongs to.
     public var natName: String
+    /// TCP or UDP.
     public var `protocol`: String
+    /// The external address.
     public var externalIPAddress: String
+    /// The external port.
     public var externalPort: Int
+    /// The internal address.
     public var internalIPAddress: String
+    /// The internal port (default: the external one).
     public var internalPort: Int?
 
+    /// A mapping with these settings.
     public init(
         natName: String, protocol: String, externalIPAddress: String, externalPort: Int, internalIPAddress: String, internalPort: Int?
     ) {

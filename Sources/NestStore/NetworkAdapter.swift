@@ -4,18 +4,30 @@ import GRDB
 
 /// A VM's network adapter as stored.
 public struct AdapterRow: Codable, FetchableRecord, PersistableRecord, Sendable {
+    /// The table's name in the store.
     public static let databaseTableName = "vmNetworkAdapter"
 
+    /// The adapter's id.
     public var id: String
+    /// The id of the inventory's host VM, or "".
     public var host: String
+    /// The VM the adapter belongs to.
     public var vmId: String
+    /// The adapter's name.
     public var name: String
+    /// Its MAC address.
     public var macAddress: String
+    /// Whether the MAC address is dynamic.
     public var dynamicMacAddressEnabled: Bool
+    /// The switch it is connected to, if any.
     public var switchId: String?
+    /// MacAddressSpoofing.
     public var macAddressSpoofing: Bool
+    /// DhcpGuard.
     public var dhcpGuard: Bool
+    /// RouterGuard.
     public var routerGuard: Bool
+    /// Its place among the VM's adapters.
     public var position: Int
 
     /// Synthetic network adapters a VM may have.
@@ -69,12 +81,18 @@ public enum AdapterSelector: Sendable, Equatable {
 
 /// Changes to VM adapters (Set-VMNetworkAdapter); `nil` leaves a setting alone.
 public struct AdapterChanges: Sendable {
+    /// MacAddressSpoofing, or nil to leave it.
     public var macAddressSpoofing: Bool?
+    /// DhcpGuard, or nil to leave it.
     public var dhcpGuard: Bool?
+    /// RouterGuard, or nil to leave it.
     public var routerGuard: Bool?
+    /// A static MAC address to set, or nil.
     public var staticMacAddress: String?
+    /// Whether to make the MAC address dynamic again.
     public var dynamicMacAddress = false
 
+    /// No changes.
     public init() {}
 }
 

@@ -4,14 +4,22 @@ import GRDB
 
 /// Changes to a VM's processor (Set-VMProcessor); `nil` leaves a setting alone.
 public struct ProcessorChanges: Sendable {
+    /// Count, or nil to leave it.
     public var count: Int?
+    /// ExposeVirtualizationExtensions, or nil to leave it.
     public var exposeVirtualizationExtensions: Bool?
+    /// Maximum, or nil to leave it.
     public var maximum: Int?
+    /// Reserve, or nil to leave it.
     public var reserve: Int?
+    /// RelativeWeight, or nil to leave it.
     public var relativeWeight: Int?
+    /// CompatibilityForMigrationEnabled, or nil to leave it.
     public var compatibilityForMigrationEnabled: Bool?
+    /// HwThreadCountPerCore, or nil to leave it.
     public var hwThreadCountPerCore: Int?
 
+    /// No changes.
     public init() {}
 
     /// Whether any setting is to change.

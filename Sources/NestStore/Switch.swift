@@ -11,12 +11,18 @@ public enum SwitchType: String, Sendable, CaseIterable, Codable {
 
 /// A virtual switch as stored.
 public struct SwitchRow: Codable, FetchableRecord, PersistableRecord, Sendable {
+    /// The table's name in the store.
     public static let databaseTableName = "vmSwitch"
 
+    /// The switch's id.
     public var id: String
+    /// The id of the inventory's host VM, or "".
     public var host: String
+    /// Its name.
     public var name: String
+    /// Internal, Private or External.
     public var switchType: SwitchType
+    /// Notes.
     public var notes: String
 
     /// The name of the host adapter an internal switch creates.

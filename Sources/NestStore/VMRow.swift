@@ -12,27 +12,48 @@ public enum VMState: String, Sendable, CaseIterable, Codable {
 
 /// One VM as stored: its settings, its processor and its memory.
 public struct VMRow: Codable, FetchableRecord, PersistableRecord, Sendable {
+    /// The table's name in the store.
     public static let databaseTableName = "vm"
 
+    /// VMId.
     public var id: String
+    /// The id of the VM whose inventory holds this one, or "" for the host's own.
     public var host: String
+    /// VMName.
     public var name: String
+    /// State.
     public var state: VMState
+    /// Generation (1 or 2).
     public var generation: Int
+    /// Configuration version.
     public var version: String
+    /// Notes.
     public var notes: String
+    /// The guest image (a shipped name or a path), if any.
     public var image: String?
+    /// When the VM was created (ISO 8601).
     public var creationTime: String
+    /// Startup memory in bytes.
     public var memoryStartup: Int64
+    /// Minimum memory with dynamic memory.
     public var memoryMinimum: Int64
+    /// Maximum memory with dynamic memory.
     public var memoryMaximum: Int64
+    /// Whether dynamic memory is on.
     public var dynamicMemoryEnabled: Bool
+    /// Virtual processors.
     public var processorCount: Int
+    /// Whether the processors expose VMX.
     public var exposeVirtualizationExtensions: Bool
+    /// Processor maximum (percent).
     public var processorMaximum: Int
+    /// Processor reserve (percent).
     public var processorReserve: Int
+    /// Processor relative weight.
     public var relativeWeight: Int
+    /// Whether processor compatibility for migration is on.
     public var compatibilityForMigrationEnabled: Bool
+    /// SMT threads per core (0: follow the host).
     public var hwThreadCountPerCore: Int
     /// The command line the image boots with.
     public var commandLine: String = ""
@@ -44,6 +65,7 @@ public struct VMRow: Codable, FetchableRecord, PersistableRecord, Sendable {
     public var instructionsRetired: Int64 = 0
     /// The exit status and the reason of the last run.
     public var exitStatus: Int32?
+    /// Why the last run ended.
     public var exitReason: String?
 
     /// The configuration version as a value (stored versions are always valid).
@@ -123,6 +145,7 @@ public struct HostedVM: Sendable {
     /// The VM as stored after the change.
     public var row: VMRow
 
+    /// The VM `row` on `host`.
     public init(host: Host, row: VMRow) {
         self.host = host
         self.row = row

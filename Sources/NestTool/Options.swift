@@ -4,12 +4,14 @@ import NestStore
 
 /// Where the state lives and which host's inventory a command acts on; every tool takes these.
 public struct GlobalOptions: ParsableArguments {
+    /// The state directory, when given with --state-dir.
     @Option(
         name: .customLong("state-dir"),
         help: ArgumentHelp("The state directory (default: $NESTVM_HOME, else ${XDG_STATE_HOME:-~/.local/state}/nestvm).", valueName: "dir"),
         completion: .directory)
     public var stateDirectory: String?
 
+    /// The host whose inventory the command acts on (--host, --computer-name).
     @Option(
         name: [.customLong("host"), .customLong("computer-name")],
         help: ArgumentHelp(
@@ -17,6 +19,7 @@ public struct GlobalOptions: ParsableArguments {
             valueName: "vm"), completion: Completions.vmNames(onHost: false))
     public var host: String?
 
+    /// Options as ArgumentParser fills them.
     public init() {}
 
     /// The `--host` path in force: the flag, else `NESTVM_HOST`, else L0.
@@ -41,21 +44,26 @@ public struct GlobalOptions: ParsableArguments {
 
 /// How records are printed.
 public struct OutputOptions: ParsableArguments {
+    /// The output format (--format), or nil for the default.
     @Option(
         name: .long,
         help: ArgumentHelp(
             "Output format: json (JSON Lines), table, list or tsv (default: table on a terminal, else json).", valueName: "format"))
     public var format: OutputFormat?
 
+    /// The keys to print (--fields), in order.
     @Option(name: [.customShort("o"), .long], help: ArgumentHelp("Only these keys, comma-separated, in this order.", valueName: "keys"))
     public var fields: String?
 
+    /// Whether table and tsv output leave out their headings (--no-headings).
     @Flag(name: .customLong("no-headings"), help: "Leave out the heading lines of table and tsv output.")
     public var noHeadings = false
 
+    /// Whether only names are printed, one per line (--name).
     @Flag(name: .customLong("name"), help: "Print only names, one per line (for xargs and scripts).")
     public var namesOnly = false
 
+    /// Options as ArgumentParser fills them.
     public init() {}
 
     /// The keys `--fields` asks for.
@@ -66,42 +74,52 @@ public struct OutputOptions: ParsableArguments {
 
 /// Options of the commands that change objects.
 public struct ChangeOptions: ParsableArguments {
+    /// Whether changed objects are printed as records (--passthru).
     @Flag(name: .customLong("passthru"), help: "Print the changed objects as records, so a pipeline can go on.")
     public var passthru = false
 
+    /// Whether the command stops at the first object that fails (--stop-on-error).
     @Flag(name: .customLong("stop-on-error"), help: "Stop at the first object that fails instead of going on with the rest.")
     public var stopOnError = false
 
+    /// The output format of --passthru records (--format), or nil for the default.
     @Option(
         name: .long,
         help: ArgumentHelp(
             "Format of what --passthru prints: json, table, list or tsv (default: table on a terminal, else json).", valueName: "format"))
     public var format: OutputFormat?
 
+    /// Options as ArgumentParser fills them.
     public init() {}
 }
 
 extension OutputFormat: ExpressibleByArgument {}
 
 extension VMState: ExpressibleByArgument {
+    /// The format named `argument`, in any letter case.
     public init?(argument: String) {
         guard let state = VMState.allCases.first(where: { $0.rawValue.lowercased() == argument.lowercased() }) else { return nil }
         self = state
     }
+    /// The names completion offers.
     public static var allValueStrings: [String] { allCases.map { $0.rawValue.lowercased() } }
 }
 
 extension SwitchType: ExpressibleByArgument {
+    /// The value named `argument`, in any letter case.
     public init?(argument: String) {
         guard let type = SwitchType.allCases.first(where: { $0.rawValue.lowercased() == argument.lowercased() }) else { return nil }
         self = type
     }
+    /// The names completion offers.
     public static var allValueStrings: [String] { allCases.map { $0.rawValue.lowercased() } }
 }
 
 /// A Boolean as PowerShell users write it: `true`/`false`, `$true`/`$false`, `1`/`0`, `yes`/`no`.
 public struct BoolArgument: ExpressibleByArgument, Sendable {
+    /// The Boolean.
     public var value: Bool
+    /// The Boolean `argument` spells, or nil for anything else.
     public init?(argument: String) {
         switch argument.lowercased() {
         case "true", "$true", "1", "yes", "on": value = true
@@ -109,26 +127,33 @@ public struct BoolArgument: ExpressibleByArgument, Sendable {
         default: return nil
         }
     }
+    /// The spellings completion offers.
     public static var allValueStrings: [String] { ["true", "false"] }
 }
 
 /// Hyper-V's OnOffState: `On` or `Off` (true/false accepted too).
 public struct OnOffArgument: ExpressibleByArgument, Sendable {
+    /// Whether the setting is On.
     public var isOn: Bool
+    /// The state `argument` spells, or nil for anything else.
     public init?(argument: String) {
         guard let parsed = BoolArgument(argument: argument) else { return nil }
         isOn = parsed.value
     }
+    /// The spellings completion offers.
     public static var allValueStrings: [String] { ["on", "off"] }
 }
 
 /// A byte count as users type it: `2G`, `256MB`, `512MiB`, `1073741824`.
 public struct BytesArgument: ExpressibleByArgument, Sendable {
+    /// The number of bytes.
     public var bytes: Int64
+    /// The size `argument` spells (a number with an optional K, M, G or T suffix), or nil.
     public init?(argument: String) {
         guard let bytes = ByteSize.parse(argument) else { return nil }
         self.bytes = bytes
     }
+    /// Common sizes, for completion.
     public static var defaultCompletionKind: CompletionKind { .list(["512M", "1G", "2G", "4G", "8G"]) }
 }
 

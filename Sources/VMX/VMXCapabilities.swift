@@ -53,9 +53,11 @@ public enum VMXCapabilities {
 
     /// CR0 bits that must be 1 in VMX operation (PE, NE, PG) and those allowed to be 1.
     public static let cr0Fixed0: UInt64 = CR0.pe | CR0.ne | CR0.pg
+    /// CR0 bits allowed to be 1 in VMX operation (IA32_VMX_CR0_FIXED1).
     public static let cr0Fixed1: UInt64 = 0xFFFF_FFFF
     /// CR4 bits that must be 1 in VMX operation (VMXE) and those allowed to be 1 (what MOV to CR4 accepts).
     public static let cr4Fixed0: UInt64 = CR4.vmxe
+    /// CR4 bits allowed to be 1 in VMX operation (IA32_VMX_CR4_FIXED1).
     public static let cr4Fixed1: UInt64 = CR4.supported
 
     /// A controls MSR: allowed-0 settings in the low half, allowed-1 in the high half.

@@ -19,25 +19,35 @@ public final class CPU {
     var lazy = LazyFlags()
     /// ES, CS, SS, DS, FS, GS.
     public let segments: UnsafeMutablePointer<Segment>
+    /// The LDT register.
     public var ldtr = Segment(attributes: 0x82)
+    /// The task register.
     public var tr = Segment(attributes: 0x8B)
     public var gdtrBase: UInt64 = 0, gdtrLimit: UInt32 = 0xFFFF
     public var idtrBase: UInt64 = 0, idtrLimit: UInt32 = 0xFFFF
+    /// CR0 (SDM vol. 3, "Control Registers").
     public var cr0: UInt64 = CR0.pe | CR0.et | CR0.ne
+    /// CR2: the linear address of the last page fault.
     public var cr2: UInt64 = 0
+    /// CR3: the paging structures' root and PCID.
     public var cr3: UInt64 = 0
+    /// CR4.
     public var cr4: UInt64 = 0
     /// CR8: the task-priority register (bits 3:0).
     public var cr8: UInt64 = 0
+    /// IA32_EFER.
     public var efer: UInt64 = 0
     /// DR0–DR7.
     public var dr: [UInt64] = [0, 0, 0, 0, 0, 0, 0xFFFF0FF0, 0x400]
+    /// MXCSR, the SSE control and status register.
     public var mxcsr: UInt32 = 0x1F80
     /// Model-specific registers kept as plain values.
     public var star: UInt64 = 0, lstar: UInt64 = 0, cstar: UInt64 = 0, sfmask: UInt64 = 0
     public var kernelGSBase: UInt64 = 0, tscAux: UInt64 = 0, pat: UInt64 = 0x0007_0406_0007_0406
     public var sysenterCS: UInt64 = 0, sysenterESP: UInt64 = 0, sysenterEIP: UInt64 = 0
+    /// IA32_APIC_BASE.
     public var apicBase: UInt64 = 0xFEE0_0900
+    /// IA32_FEATURE_CONTROL.
     public var featureControl: UInt64 = 0
     /// What RDMSR and WRMSR of the MSRs the processor does not implement itself see (CPUID always exits).
     public var msrHandler: MSRHandler = MSRHandler()
@@ -131,11 +141,16 @@ public final class CPU {
 
     /// Cache and TLB statistics.
     public struct Statistics: Sendable, Equatable {
+        /// Instructions found already decoded.
         public var decodeHits: UInt64 = 0
+        /// Instructions that had to be decoded.
         public var decodeMisses: UInt64 = 0
+        /// Translations found in the TLB.
         public var tlbHits: UInt64 = 0
+        /// Translations that needed a page walk.
         public var tlbMisses: UInt64 = 0
 
+        /// Counters with these values.
         public init(decodeHits: UInt64 = 0, decodeMisses: UInt64 = 0, tlbHits: UInt64 = 0, tlbMisses: UInt64 = 0) {
             self.decodeHits = decodeHits
             self.decodeMisses = decodeMisses

@@ -6,6 +6,7 @@
 public enum Decoder {
     /// Decodes the instruction at `bytes`, of which `available` are readable (at most 15 are used).
 
+    /// Decodes the instruction at `bytes`, of which `available` may be read.
     public static func decode(_ bytes: UnsafeRawPointer, available: Int) -> Result<Instruction, DecodeFailure> {
         var inst = Instruction()
         var i = 0

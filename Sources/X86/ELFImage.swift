@@ -13,14 +13,19 @@ public enum ELFError: Error, Equatable, Sendable {
 public struct ELFImage: Sendable {
     /// A PT_LOAD segment.
     public struct Segment: Sendable {
+        /// Where the segment loads (p_paddr).
         public var physicalAddress: UInt64
+        /// Where the program expects it (p_vaddr).
         public var virtualAddress: UInt64
+        /// Its bytes in the file (p_filesz).
         public var data: [UInt8]
         /// Size in memory; bytes past `data` are zero.
         public var memorySize: UInt64
     }
 
+    /// The entry point (e_entry).
     public var entry: UInt64
+    /// The loadable segments, in file order.
     public var segments: [Segment]
 
     /// Parses `bytes`.

@@ -32,14 +32,18 @@ public struct Fault: Error, Equatable, Sendable {
     /// For #PF: the linear address, which goes to CR2 when the fault is delivered (not when it exits).
     public var address: UInt64 = 0
 
+    /// A fault of `vector`, with its error code and, for #PF, the faulting linear address.
     public init(_ vector: UInt8, errorCode: UInt32? = nil, address: UInt64 = 0) {
         self.vector = vector
         self.errorCode = errorCode
         self.address = address
     }
 
+    /// #UD.
     public static let invalidOpcode = Fault(Vector.ud)
+    /// #GP with error code `code`.
     public static func generalProtection(_ code: UInt32 = 0) -> Fault { Fault(Vector.gp, errorCode: code) }
+    /// #DE.
     public static let divideError = Fault(Vector.de)
 }
 

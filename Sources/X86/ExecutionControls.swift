@@ -11,17 +11,22 @@ public struct ExecutionControls: Sendable {
     public var exceptionBitmap: UInt32 = 0
     /// Page faults exit when `(errorCode & mask) == match` equals bit 14 of the exception bitmap.
     public var pageFaultErrorCodeMask: UInt32 = 0
+    /// See `pageFaultErrorCodeMask`.
     public var pageFaultErrorCodeMatch: UInt32 = 0
     /// I/O bitmaps A (ports 0–0x7FFF) and B (0x8000–0xFFFF).
     public var ioBitmapA = HostPhysicalAddress(0)
+    /// See `ioBitmapA`.
     public var ioBitmapB = HostPhysicalAddress(0)
     /// The MSR bitmap (read low, read high, write low, write high; 1 KiB each).
     public var msrBitmap = HostPhysicalAddress(0)
     /// CR0 and CR4 guest/host masks and read shadows: owned bits read from the shadow and exit when written
     /// with a value that differs from it.
     public var cr0GuestHostMask: UInt64 = 0
+    /// The CR0 read shadow.
     public var cr0ReadShadow: UInt64 = 0
+    /// The CR4 guest/host mask.
     public var cr4GuestHostMask: UInt64 = 0
+    /// The CR4 read shadow.
     public var cr4ReadShadow: UInt64 = 0
     /// CR3-target values: MOV to CR3 of one of these does not exit.
     public var cr3TargetValues: [UInt64] = []
@@ -38,6 +43,7 @@ public struct ExecutionControls: Sendable {
     /// The VPID tagging cached translations, when `Secondary.enableVPID` is set.
     public var vpid: UInt16 = 0
 
+    /// No controls: nothing exits and nothing is translated.
     public init() {}
 
     /// Whether `other` translates addresses as these controls do: the same EPT and VPID settings.

@@ -108,8 +108,11 @@ public struct Instruction: Sendable {
     /// An empty instruction (length 0 marks an undecoded cache entry).
     public init() {}
 
+    /// No register: the operand has no base or index.
     public static let noRegister: UInt8 = 0xFF
+    /// The base is RIP (RIP-relative addressing).
     public static let ripBase: UInt8 = 0xFE
+    /// No segment override prefix.
     public static let noSegment: UInt8 = 0xFF
 
     /// Whether the ModRM operand is memory.

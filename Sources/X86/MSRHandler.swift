@@ -5,5 +5,6 @@ public struct MSRHandler: Sendable {
     public var read: @Sendable (UInt32) -> UInt64? = { _ in nil }
     /// Returns false for #GP.
     public var write: @Sendable (UInt32, UInt64) -> Bool = { _, _ in false }
+    /// A handler with no MSRs of its own.
     public init() {}
 }

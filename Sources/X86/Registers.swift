@@ -6,23 +6,41 @@ public enum Reg {
 
 /// RFLAGS bits (SDM vol. 1, "EFLAGS Register").
 public enum Flag {
+    /// Carry flag.
     public static let cf: UInt64 = 1 << 0
+    /// Bit 1, always 1.
     public static let reserved1: UInt64 = 1 << 1
+    /// Parity flag.
     public static let pf: UInt64 = 1 << 2
+    /// Auxiliary carry flag.
     public static let af: UInt64 = 1 << 4
+    /// Zero flag.
     public static let zf: UInt64 = 1 << 6
+    /// Sign flag.
     public static let sf: UInt64 = 1 << 7
+    /// Trap flag.
     public static let tf: UInt64 = 1 << 8
+    /// Interrupt enable flag.
     public static let `if`: UInt64 = 1 << 9
+    /// Direction flag.
     public static let df: UInt64 = 1 << 10
+    /// Overflow flag.
     public static let of: UInt64 = 1 << 11
+    /// I/O privilege level (two bits).
     public static let iopl: UInt64 = 3 << 12
+    /// Nested task flag.
     public static let nt: UInt64 = 1 << 14
+    /// Resume flag.
     public static let rf: UInt64 = 1 << 16
+    /// Virtual-8086 mode flag.
     public static let vm: UInt64 = 1 << 17
+    /// Alignment check flag.
     public static let ac: UInt64 = 1 << 18
+    /// Virtual interrupt flag.
     public static let vif: UInt64 = 1 << 19
+    /// Virtual interrupt pending flag.
     public static let vip: UInt64 = 1 << 20
+    /// ID flag: CPUID is available.
     public static let id: UInt64 = 1 << 21
     /// The six status flags arithmetic sets.
     public static let arithmetic: UInt64 = cf | pf | af | zf | sf | of
@@ -32,12 +50,16 @@ public enum Flag {
 
 /// A segment register: its selector and the hidden descriptor cache.
 public struct Segment: Equatable, Codable, Sendable {
+    /// The selector.
     public var selector: UInt16
+    /// The base address.
     public var base: UInt64
+    /// The limit in bytes (granularity applied).
     public var limit: UInt32
     /// Access rights in the VMCS format: type 3:0, S 4, DPL 6:5, P 7, AVL 12, L 13, D/B 14, G 15, unusable 16.
     public var attributes: UInt32
 
+    /// A segment; the defaults are a present, accessed, writable data segment at 0 with limit 0xFFFF.
     public init(selector: UInt16 = 0, base: UInt64 = 0, limit: UInt32 = 0xFFFF, attributes: UInt32 = 0x93) {
         self.selector = selector
         self.base = base
@@ -85,15 +107,23 @@ public enum EFER {
 
 /// Model-specific register numbers the processor implements itself.
 public enum MSR {
+    /// IA32_TIME_STAMP_COUNTER.
     public static let tsc: UInt32 = 0x10
+    /// IA32_APIC_BASE.
     public static let apicBase: UInt32 = 0x1B
+    /// IA32_FEATURE_CONTROL.
     public static let featureControl: UInt32 = 0x3A
+    /// IA32_TSC_ADJUST.
     public static let tscAdjust: UInt32 = 0x3B
     public static let sysenterCS: UInt32 = 0x174, sysenterESP: UInt32 = 0x175, sysenterEIP: UInt32 = 0x176
+    /// IA32_PAT.
     public static let pat: UInt32 = 0x277
+    /// IA32_EFER.
     public static let efer: UInt32 = 0xC000_0080
     public static let star: UInt32 = 0xC000_0081, lstar: UInt32 = 0xC000_0082, cstar: UInt32 = 0xC000_0083
+    /// IA32_FMASK (SFMASK): RFLAGS bits SYSCALL clears.
     public static let sfmask: UInt32 = 0xC000_0084
     public static let fsBase: UInt32 = 0xC000_0100, gsBase: UInt32 = 0xC000_0101, kernelGSBase: UInt32 = 0xC000_0102
+    /// IA32_TSC_AUX, which RDTSCP returns in ECX.
     public static let tscAux: UInt32 = 0xC000_0103
 }

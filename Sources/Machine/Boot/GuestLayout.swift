@@ -15,6 +15,7 @@ public enum GuestLayout {
     public static let idt: UInt64 = 0x5000
     /// The command line and module names, `stringsSize` bytes at most (MachineError.bootStrings beyond).
     public static let strings: UInt64 = 0x6000
+    /// Bytes the command line and module names may take, NULs included.
     public static let stringsSize: UInt64 = 0xA000
     /// The boot page tables: PML4, PDPT, then one page directory per GiB (2 MiB pages).
     public static let pageTables: UInt64 = 0x10000

@@ -6,6 +6,7 @@
 public final class PIT8254 {
     /// The input clock in Hz and the machine clock it is derived from (instructions per second).
     public static let inputHz: UInt64 = 1_193_182
+    /// Machine-time units per second: the clock counts nanoseconds.
     public static let machineHz: UInt64 = 1_000_000_000
 
     struct Channel {

@@ -28,6 +28,7 @@ public struct VMExit: Equatable, Sendable {
     /// The error code of the event being delivered.
     public var idtVectoringErrorCode: UInt32 = 0
 
+    /// An exit for `reason`, with its qualification and the length of the instruction that caused it.
     public init(reason: ExitReason, qualification: UInt64 = 0, instructionLength: UInt32 = 0) {
         self.reason = reason
         self.qualification = qualification
