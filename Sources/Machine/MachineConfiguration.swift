@@ -3,7 +3,10 @@ import X86
 /// Everything a machine is built from: the VM's memory and processor settings, the image it boots, and what the
 /// boot loader hands the guest.
 public struct MachineConfiguration: Sendable {
-    /// Guest RAM in bytes (the VM's startup memory): a multiple of 2 MiB, from 32 MiB to `maximumMemoryBytes`.
+    /// Guest RAM in bytes (the VM's startup memory): a multiple of 2 MiB, because the boot page tables and EPT01
+    /// map RAM in 2 MiB pages, from 32 MiB to `maximumMemoryBytes`. The store enforces Hyper-V's own memory rule
+    /// (NestStore's `MemoryLimits`: 32 MB minimum, 2 MB steps), so every startup size it accepts up to the
+    /// maximum is one a machine takes; the machine checks its own limits for callers without a store.
     public var memoryBytes: UInt64
     /// Logical processors (the VM's processor `Count`).
     public var processorCount: Int

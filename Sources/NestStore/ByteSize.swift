@@ -33,7 +33,8 @@ public enum ByteSize {
 }
 
 extension String {
-    func trimmingSpaces() -> String {
+    /// The string without leading and trailing white space (Foundation-free, for the tools' argument parsing).
+    public func trimmingSpaces() -> String {
         var s = Substring(self)
         while s.first?.isWhitespace == true { s.removeFirst() }
         while s.last?.isWhitespace == true { s.removeLast() }

@@ -68,7 +68,7 @@ public struct OutputOptions: ParsableArguments {
 
     /// The keys `--fields` asks for.
     public var fieldList: [String]? {
-        fields.map { $0.split(separator: ",").map { String($0).trimmingCharacters() }.filter { !$0.isEmpty } }
+        fields.map { $0.split(separator: ",").map { String($0).trimmingSpaces() }.filter { !$0.isEmpty } }
     }
 }
 
@@ -155,13 +155,4 @@ public struct BytesArgument: ExpressibleByArgument, Sendable {
     }
     /// Common sizes, for completion.
     public static var defaultCompletionKind: CompletionKind { .list(["512M", "1G", "2G", "4G", "8G"]) }
-}
-
-extension String {
-    func trimmingCharacters() -> String {
-        var s = Substring(self)
-        while s.first?.isWhitespace == true { s.removeFirst() }
-        while s.last?.isWhitespace == true { s.removeLast() }
-        return String(s)
-    }
 }

@@ -9,7 +9,7 @@ public enum Prompt {
     public static func confirm(_ question: String) -> Bool {
         while true {
             Stream.err(question + " [y/N] ")
-            guard let answer = readLine()?.trimmingCharacters().lowercased() else { return false }
+            guard let answer = readLine()?.trimmingSpaces().lowercased() else { return false }
             if answer == "y" || answer == "yes" { return true }
             if answer.isEmpty || answer == "n" || answer == "no" { return false }
             Stream.err("Please answer y or n.\n")
