@@ -4,7 +4,7 @@ import Machine
 import NestStore
 
 /// How a run ended: the exit status `vmrun run` reports and the reason recorded with the VM.
-public struct RunOutcome: Sendable, Equatable {
+public struct VMRunResult: Sendable, Equatable {
     /// The status `vmrun run` exits with (nestvm(7), "GUEST EXIT STATUSES").
     public var exitStatus: Int32
     /// Why the run ended, as recorded in the VM's ExitReason.
@@ -55,7 +55,7 @@ public final class MachineRunner {
     }
 
     /// Runs until the machine stops, a limit is reached, or a signal or request turns it off.
-    public func run() -> RunOutcome {
+    public func run() -> VMRunResult {
         Signals.install()
         var lastProgress = Date()
         let started = Date()
@@ -64,7 +64,7 @@ public final class MachineRunner {
             if let signal = Signals.received {
                 machine.turnOff()
                 flushOutput()
-                return RunOutcome(exitStatus: ExitStatus.turnedOff.rawValue, reason: "turned off by signal \(signal)")
+                return VMRunResult(exitStatus: ExitStatus.turnedOff.rawValue, reason: "turned off by signal \(signal)")
             }
             if let stopDeadline, Date() >= stopDeadline, turnOffReason == nil {
                 turnOffReason = "turned off: the guest did not shut down within \(stopGrace) s of the stop request"
@@ -79,7 +79,7 @@ public final class MachineRunner {
                 let done = machine.instructionsRetired
                 if done >= maxInstructions {
                     flushOutput()
-                    return RunOutcome(exitStatus: ExitStatus.timeout.rawValue, reason: "reached --max-instructions \(maxInstructions)")
+                    return VMRunResult(exitStatus: ExitStatus.timeout.rawValue, reason: "reached --max-instructions \(maxInstructions)")
                 }
                 budget = min(budget, maxInstructions - done)
             }
@@ -87,7 +87,7 @@ public final class MachineRunner {
             flushOutput()
             switch status {
             case .stopped(let stop):
-                return RunOutcome(exitStatus: stop.exitStatus, reason: stop == .turnedOff ? turnOffReason ?? stop.reason : stop.reason)
+                return VMRunResult(exitStatus: stop.exitStatus, reason: stop == .turnedOff ? turnOffReason ?? stop.reason : stop.reason)
             case .waitingForInput:
                 control.serve(timeout: 0.05, handle)
             case .running:
@@ -96,7 +96,7 @@ public final class MachineRunner {
             let now = Date()
             if let timeout, now.timeIntervalSince(started) >= timeout {
                 machine.turnOff()
-                return RunOutcome(exitStatus: ExitStatus.timeout.rawValue, reason: "reached --timeout \(timeout) s")
+                return VMRunResult(exitStatus: ExitStatus.timeout.rawValue, reason: "reached --timeout \(timeout) s")
             }
             if now.timeIntervalSince(lastProgress) >= 1 {
                 lastProgress = now

@@ -36,14 +36,14 @@ public struct VMLifecycle {
     public func runInForeground(
         _ selector: VMSelector, host: String?, modules: [BootModule],
         maxInstructions: UInt64?, timeout: Double?
-    ) throws(NestError) -> RunOutcome {
+    ) throws(NestError) -> VMRunResult {
         let row = try vm(selector, host: host)
         let files = WorkerFiles(directory: directory, vmId: row.id)
         guard let lock = try files.acquireLock() else { throw alreadyRunning(row) }
         defer { close(lock) }
         let machine = try MachineSettings.machine(for: row, modules: modules)
         _ = try inventory.beginRun(.id(row.id))
-        let outcome: RunOutcome
+        let outcome: VMRunResult
         do {
             try inventory.recordWorker(vmId: row.id, pid: getpid())
             let runner = try MachineRunner(machine: machine, row: row, inventory: inventory, echoToStdout: true)

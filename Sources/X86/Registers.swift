@@ -67,10 +67,6 @@ public struct Segment: Equatable, Codable, Sendable {
         self.attributes = attributes
     }
 
-    /// The 64-bit code segment flag.
-    public var isLong: Bool { attributes & (1 << 13) != 0 }
-    /// The default operand size flag.
-    public var isDefault32: Bool { attributes & (1 << 14) != 0 }
     /// The descriptor privilege level.
     public var dpl: Int { Int(attributes >> 5) & 3 }
 }
@@ -113,8 +109,6 @@ public enum MSR {
     public static let apicBase: UInt32 = 0x1B
     /// IA32_FEATURE_CONTROL.
     public static let featureControl: UInt32 = 0x3A
-    /// IA32_TSC_ADJUST.
-    public static let tscAdjust: UInt32 = 0x3B
     public static let sysenterCS: UInt32 = 0x174, sysenterESP: UInt32 = 0x175, sysenterEIP: UInt32 = 0x176
     /// IA32_PAT.
     public static let pat: UInt32 = 0x277

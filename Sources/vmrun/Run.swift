@@ -40,7 +40,7 @@ extension VMRun {
         }
 
         func run() throws {
-            var outcome: RunOutcome?
+            var outcome: VMRunResult?
             try Session.run(tool: tool, global: global) { session in
                 let lifecycle = VMLifecycle(inventory: try session.inventory())
                 outcome = try lifecycle.runInForeground(

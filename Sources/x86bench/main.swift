@@ -10,6 +10,18 @@
 #endif
 import X86
 
+/// Prints `message` on stderr, after the program's name.
+func printError(_ message: String) {
+    var line = "x86bench: \(message)\n"
+    line.withUTF8 { _ = write(2, $0.baseAddress, $0.count) }
+}
+
+/// Prints `message` on stderr and ends with `status`.
+func fail(_ message: String, status: Int32) -> Never {
+    printError(message)
+    exit(status)
+}
+
 func seconds() -> Double {
     var t = timespec()
     clock_gettime(CLOCK_MONOTONIC, &t)
@@ -18,7 +30,7 @@ func seconds() -> Double {
 
 /// A processor over 16 MiB of memory, identity-mapped with 2 MiB pages, paging on.
 func makeCPU() -> CPU {
-    guard let memory = PhysicalMemory(size: 16 << 20) else { print("x86bench: cannot map 16 MiB of guest memory"); exit(1) }
+    guard let memory = PhysicalMemory(size: 16 << 20) else { fail("cannot map 16 MiB of guest memory", status: 1) }
     let cpu = CPU(memory: memory)
     cpu.cr3 = IdentityMap.build(at: 0x1000, memoryBytes: UInt64(memory.size), flags: .paging) { memory.write($0, size: 8, $1) }
     cpu.cr0 |= CR0.pg | CR0.wp
@@ -34,7 +46,7 @@ func runToEnd(_ cpu: CPU) -> (instructions: UInt64, console: String, ok: Bool) {
     let text = String(decoding: console, as: UTF8.self)
     switch end {
     case .halted, .exitPort(0): return (cpu.instructionsRetired, text, true)
-    case .unexpected(let exit): print("unexpected exit: \(exit.reasonName) at \(String(cpu.rip, radix: 16))")
+    case .unexpected(let exit): printError("unexpected exit: \(exit.reasonName) at \(String(cpu.rip, radix: 16))")
     case .exitPort, .instructionLimit: break
     }
     return (cpu.instructionsRetired, text, false)
@@ -57,7 +69,7 @@ func measure(_ name: String, repeat count: Int = quick ? 1 : 3, setup: (CPU) -> 
         let start = seconds()
         let result = runToEnd(cpu)
         let elapsed = seconds() - start
-        guard result.ok else { print("\(name): the guest failed"); exit(1) }
+        guard result.ok else { fail("\(name): the guest failed", status: 1) }
         best = min(best, elapsed)
         instructions = result.instructions
     }
@@ -84,8 +96,7 @@ let quick = arguments.first == "--quick"
 let runOnce = arguments.first == "--run"
 if quick || runOnce { arguments.removeFirst() }
 guard arguments.count == 1, let file = fopen(arguments[0], "rb") else {
-    print("usage: x86bench [--quick | --run] IMAGE.elf")
-    exit(64)
+    fail("usage: x86bench [--quick | --run] IMAGE.elf", status: 64)
 }
 var bytes: [UInt8] = []
 var buffer = [UInt8](repeating: 0, count: 65536)
@@ -96,11 +107,11 @@ while true {
 }
 fclose(file)
 let image: ELFImage
-do { image = try ELFImage(bytes) } catch { print("not a guest image: \(error)"); exit(65) }
+do { image = try ELFImage(bytes) } catch { fail("not a guest image: \(error)", status: 65) }
 
 if runOnce {
     let cpu = makeCPU()
-    do { try image.load(into: cpu.memory) } catch { print("cannot load: \(error)"); exit(65) }
+    do { try image.load(into: cpu.memory) } catch { fail("cannot load: \(error)", status: 65) }
     cpu.rip = image.entry
     let result = runToEnd(cpu)
     print(result.console, terminator: "")
@@ -119,7 +130,7 @@ let alu = measure("tight ALU loop (add, xor, lea, sub, dec, jnz)") { cpu in
     cpu.rip = 0x100000
 }
 let workload = measure("compiled workload (sort, CRC-32, FNV-1a, bytecode VM)") { cpu in
-    do { try image.load(into: cpu.memory) } catch { print("cannot load: \(error)"); exit(65) }
+    do { try image.load(into: cpu.memory) } catch { fail("cannot load: \(error)", status: 65) }
     cpu.rip = image.entry
 }
 

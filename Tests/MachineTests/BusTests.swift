@@ -78,7 +78,7 @@ struct BusTests {
 
     @Test("The machine's devices are on the ports nestvm(7) lists")
     func machineWiring() throws {
-        let machine = try Machine(MachineConfiguration(memoryBytes: 32 << 20, image: try GuestImages.bytes("hello")))
+        let machine = try Machine(MachineConfiguration(memoryBytes: 32 << 20, image: try ShippedGuests.bytes("hello")))
         let expected: [(UInt16, String?)] = [
             (0x20, "8259A master"), (0x21, "8259A master"), (0xA0, "8259A slave"), (0xA1, "8259A slave"),
             (0x40, "8254 timer"), (0x43, "8254 timer"), (0xF4, "exit port"), (0xF5, "power port"),

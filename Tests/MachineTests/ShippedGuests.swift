@@ -3,7 +3,7 @@ import Machine
 import TestSupport
 
 /// The shipped guests built by `make guests` (the test command builds them first).
-enum GuestImages {
+enum ShippedGuests {
     static let directory = URL(fileURLWithPath: PackageRoot.path).appendingPathComponent(".build/guests")
 
     static func bytes(_ name: String) throws -> [UInt8] {
