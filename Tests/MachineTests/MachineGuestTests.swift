@@ -174,7 +174,7 @@ import X86
         #expect(throws: MachineError.badImage("it does not start with the ELF magic number")) {
             try Machine(MachineConfiguration(memoryBytes: 32 << 20, image: Array("#!/bin/sh\n".utf8)))
         }
-        #expect(throws: MachineError.self) { try Machine(MachineConfiguration(memoryBytes: 33 << 20, image: high)) }
+        #expect(throws: MachineError.memorySize(33 << 20)) { try Machine(MachineConfiguration(memoryBytes: 33 << 20, image: high)) }
     }
 
     @Test("Secondary processors stay parked until their mailbox has an entry address; the start is deterministic")
