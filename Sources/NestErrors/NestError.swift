@@ -93,6 +93,8 @@ public enum ErrorCategory: String, Sendable, CaseIterable {
     case controlChannelFailed = "ControlChannelFailed"
     /// A file the run needs (the console log) could not be written.
     case fileUnavailable = "FileUnavailable"
+    /// An environment variable the tools read holds a value they cannot use.
+    case invalidSetting = "InvalidSetting"
 
     /// The exit status a failure of this category ends the command with.
     public var exitStatus: ExitStatus {
@@ -101,7 +103,7 @@ public enum ErrorCategory: String, Sendable, CaseIterable {
         case .imageNotFound: return .noInput
         case .storeBusy: return .temporaryFailure
         case .storeUnavailable, .switchTypeNotAvailable, .workerFailed, .controlChannelFailed, .fileUnavailable: return .unavailable
-        case .confirmationRequired, .missingTarget: return .usage
+        case .confirmationRequired, .missingTarget, .invalidSetting: return .usage
         default: return .failure
         }
     }

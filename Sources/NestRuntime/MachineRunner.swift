@@ -119,7 +119,7 @@ public final class MachineRunner {
         case "status":
             return "ok \(isPaused ? "Paused" : "Running") \(machine.instructionsRetired)"
         case "stop":
-            let grace = parts.count > 1 ? Double(parts[1]) ?? 10 : 10
+            let grace = parts.count > 1 ? Seconds.parse(String(parts[1])) ?? 10 : 10
             machine.isStopRequested = true
             if stopDeadline == nil {
                 stopGrace = grace

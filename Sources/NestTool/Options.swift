@@ -144,6 +144,23 @@ public struct OnOffArgument: ExpressibleByArgument, Sendable {
     public static var allValueStrings: [String] { ["on", "off"] }
 }
 
+/// A duration in seconds as `Seconds` reads it: finite, 0 or more, at most `Seconds.maximum`.
+public struct SecondsArgument: ExpressibleByArgument, Sendable {
+    /// The number of seconds.
+    public var seconds: Double
+    /// The duration `argument` spells, or nil for anything else (`nan`, `inf`, negative numbers).
+    public init?(argument: String) {
+        guard let seconds = Seconds.parse(argument) else { return nil }
+        self.seconds = seconds
+    }
+    /// A duration of `seconds`.
+    public init(_ seconds: Double) { self.seconds = seconds }
+    /// How --help shows a default: `10`, `0.5`.
+    public var defaultValueDescription: String {
+        seconds == seconds.rounded() ? String(Int64(seconds)) : String(seconds)
+    }
+}
+
 /// A byte count as users type it: `2G`, `256MB`, `512MiB`, `1073741824`.
 public struct BytesArgument: ExpressibleByArgument, Sendable {
     /// The number of bytes.

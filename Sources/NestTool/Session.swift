@@ -29,8 +29,15 @@ public final class Session {
     /// The inventory, opening the store on first use.
     public func inventory() throws(NestError) -> Inventory {
         if let openedInventory { return openedInventory }
-        let timeout = Environment.value("NESTVM_BUSY_TIMEOUT").flatMap(Double.init) ?? 10
-        let inventory = Inventory(store: try Store(directory: global.resolvedStateDirectory, busyTimeout: max(0, timeout)))
+        var timeout: Double = 10
+        if let text = Environment.value("NESTVM_BUSY_TIMEOUT") {
+            guard let seconds = Seconds.parse(text) else {
+                throw NestError(
+                    .invalidSetting, "NESTVM_BUSY_TIMEOUT is '\(text)', not a number of seconds (0 or more, e.g. 10 or 0.5)")
+            }
+            timeout = seconds
+        }
+        let inventory = Inventory(store: try Store(directory: global.resolvedStateDirectory, busyTimeout: timeout))
         // A VM recorded as running whose process is gone (killed) is Off from now on, with the reason recorded.
         try inventory.recoverLostWorkers()
         openedInventory = inventory

@@ -24,8 +24,10 @@ extension VMRun {
         @Argument(help: "The VM's name.", completion: Completions.vmNames(states: [.off]))
         var name: String
 
-        @Option(help: ArgumentHelp("Turn the VM off after this many seconds of wall-clock time.", valueName: "seconds"))
-        var timeout: Double?
+        @Option(
+            help: ArgumentHelp(
+                "Turn the VM off after this many seconds of wall-clock time (a number, e.g. 30 or 0.5).", valueName: "seconds"))
+        var timeout: SecondsArgument?
 
         @Option(help: ArgumentHelp("Turn the VM off after this many instructions (all processors together).", valueName: "count"))
         var maxInstructions: UInt64?
@@ -36,7 +38,7 @@ extension VMRun {
         var module: [String] = []
 
         func validate() throws {
-            if let timeout, timeout <= 0 { throw ValidationError("--timeout takes a positive number of seconds") }
+            if let timeout, timeout.seconds == 0 { throw ValidationError("--timeout takes a positive number of seconds") }
         }
 
         func run() throws {
@@ -45,7 +47,7 @@ extension VMRun {
                 let lifecycle = VMLifecycle(inventory: try session.inventory())
                 outcome = try lifecycle.runInForeground(
                     .name(name), host: global.hostPath, modules: try MachineSettings.modules(module),
-                    maxInstructions: maxInstructions, timeout: timeout)
+                    maxInstructions: maxInstructions, timeout: timeout?.seconds)
             }
             guard let outcome else { return }
             if outcome.exitStatus & 1 == 0 && outcome.exitStatus != 0 {

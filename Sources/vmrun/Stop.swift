@@ -24,19 +24,17 @@ extension VMRun {
         @Flag(help: "Turn the VM off at once, without asking the guest (Stop-VM -TurnOff).")
         var turnOff = false
 
-        @Option(help: ArgumentHelp("Seconds the guest has to shut down before it is turned off (default 10).", valueName: "seconds"))
-        var grace: Double = 10
-
-        func validate() throws {
-            guard grace >= 0 else { throw ValidationError("--grace takes a number of seconds, 0 or more") }
-        }
+        @Option(
+            help: ArgumentHelp(
+                "Seconds the guest has to shut down before it is turned off (a number, e.g. 10 or 0.5).", valueName: "seconds"))
+        var grace = SecondsArgument(10)
 
         func run() throws {
             try Session.change(
                 tool: tool, global: global, change: change, given: names.map(VMSelector.name), what: "VMs",
                 bind: Binding.vm, view: Views.virtualMachine
             ) { inventory, selector, host in
-                [try VMLifecycle(inventory: inventory).stop(selector, host: host, grace: grace, turnOff: turnOff).record]
+                [try VMLifecycle(inventory: inventory).stop(selector, host: host, grace: grace.seconds, turnOff: turnOff).record]
             }
         }
     }

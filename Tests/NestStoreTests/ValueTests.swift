@@ -19,6 +19,18 @@ struct ValueTests {
         #expect(ByteSize.parse(text) == nil)
     }
 
+    @Test("Durations are finite decimal seconds", arguments: [("10", 10.0), ("0.5", 0.5), ("0", 0), ("1e3", 1000), (" 2 ", 2)])
+    func durations(text: String, seconds: Double) {
+        #expect(Seconds.parse(text) == seconds)
+    }
+
+    @Test(
+        "Things that are not durations are refused: nan, infinities, overflow, negatives, hexadecimal",
+        arguments: ["nan", "NaN", "inf", "-inf", "infinity", "1e400", "1e10", "-1", "-0.5", "0x10", "", "10s", "1,5"])
+    func notDurations(text: String) {
+        #expect(Seconds.parse(text) == nil)
+    }
+
     @Test("Sizes print in the shortest exact unit")
     func formatSizes() {
         #expect(ByteSize.format(2 << 30) == "2G")
