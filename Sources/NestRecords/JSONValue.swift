@@ -31,6 +31,18 @@ public enum JSONValue: Equatable, Sendable {
         return nil
     }
 
+    /// What kind of value this is, for messages: "a string", "a number", "an array"...
+    public var typeName: String {
+        switch self {
+        case .null: return "null"
+        case .bool: return "a Boolean"
+        case .int, .double: return "a number"
+        case .string: return "a string"
+        case .array: return "an array"
+        case .object: return "an object"
+        }
+    }
+
     /// How the value reads in a table cell or a `Key : Value` list: no quotes, arrays braced as PowerShell
     /// prints them.
     public var displayText: String {

@@ -8,12 +8,16 @@ public enum RecordInputError: Error, Equatable, Sendable {
     case unknownKind(line: Int, kind: String?)
     /// The record lacks the keys that say which object it is.
     case missingIdentity(line: Int, kind: String, keys: [String])
+    /// A key that names an object holds something no name or id can be: a value that is not a string, or a
+    /// string with a control character (which a C string would cut short, so that "vm\u0000x" would act on
+    /// "vm").
+    case invalidReference(line: Int, key: String, problem: String)
 
     /// The 1-based line number of the offending input.
     public var line: Int {
         switch self {
         case .malformed(let line, _), .notAnObject(let line), .unknownKind(let line, _),
-            .missingIdentity(let line, _, _):
+            .missingIdentity(let line, _, _), .invalidReference(let line, _, _):
             return line
         }
     }
@@ -32,6 +36,8 @@ public enum RecordInputError: Error, Equatable, Sendable {
         case .missingIdentity(let line, let kind, let keys):
             let names = keys.map { "\"\($0)\"" }.joined(separator: " or ")
             return "stdin line \(line): the \(kind) record has no \(names) to say which object it is"
+        case .invalidReference(let line, let key, let problem):
+            return "stdin line \(line): \"\(key)\" \(problem)"
         }
     }
 }
@@ -49,6 +55,12 @@ public enum RecordKind: String, CaseIterable, Sendable {
     case netIPAddress = "NetIPAddress"
     case nestedFinding = "NestedFinding"
     case plannedChange = "PlannedChange"
+
+    /// Every key the tools read to find an object from a record (identities and references such as
+    /// `SwitchName`): each must be a string without control characters, or null.
+    public static let referenceKeys: Set<String> = [
+        "VMName", "VMId", "Name", "Id", "SwitchName", "NatName", "InterfaceAlias", "IPAddress",
+    ]
 
     /// The keys of which at least one must be present for the record to name its object.
     public var identityKeys: [String] {
@@ -87,6 +99,22 @@ public enum RecordReader {
             return value != .null && value != .string("")
         }
         guard present else { throw .missingIdentity(line: number, kind: name, keys: kind.identityKeys) }
+        for (key, value) in record.fields where RecordKind.referenceKeys.contains(key) {
+            switch value {
+            case .null: continue
+            case .string(let text):
+                if let control = text.unicodeScalars.first(where: { $0.properties.generalCategory == .control }) {
+                    let code = String(control.value, radix: 16, uppercase: true)
+                    throw .invalidReference(
+                        line: number, key: key,
+                        problem:
+                            "holds the control character U+\(String(repeating: "0", count: max(0, 4 - code.count)) + code), which no name or id contains"
+                    )
+                }
+            default:
+                throw .invalidReference(line: number, key: key, problem: "is \(value.typeName), but names and ids are strings")
+            }
+        }
         return InputRecord(line: number, kind: kind, record: record)
     }
 }
