@@ -6,6 +6,9 @@ public enum ELFError: Error, Equatable, Sendable {
     case notExecutable
     case truncated(String)
     case segmentOutsideMemory(address: UInt64, size: UInt64)
+    /// Segment `index` (counting program headers from 0) would end past the physical address space: its
+    /// address plus its memory size passes 2^MAXPHYADDR, or wraps around.
+    case segmentTooLarge(index: Int, address: UInt64, size: UInt64)
 }
 
 /// A statically linked ELF64 x86-64 executable: its entry point and loadable segments (System V ABI, "ELF
@@ -38,17 +41,24 @@ public struct ELFImage: Sendable {
         guard u16(18) == 62 else { throw .notX8664 }
         guard u16(16) == 2 else { throw .notExecutable }
         entry = u64(24)
+        // Every sum below is checked: the fields are the file's to choose, and X86 is built -Ounchecked.
+        let length = UInt64(bytes.count)
         let headerOffset = u64(32), headerSize = u16(54), headerCount = u16(56)
-        guard headerOffset + headerSize * headerCount <= UInt64(bytes.count), headerSize >= 56 else { throw .truncated("program headers") }
+        let tableSize = headerSize * headerCount  // both 16-bit: no overflow
+        guard headerSize >= 56, headerOffset <= length, tableSize <= length - headerOffset else { throw .truncated("program headers") }
+        let addressSpace: UInt64 = 1 << CPU.physicalAddressBits
         segments = []
         for k in 0..<Int(headerCount) {
             let h = Int(headerOffset) + k * Int(headerSize)
             guard u32(h) == 1 else { continue }  // PT_LOAD
-            let offset = u64(h + 8), fileSize = u64(h + 32), memorySize = u64(h + 40)
-            guard offset + fileSize <= UInt64(bytes.count), fileSize <= memorySize else { throw .truncated("segment \(k)") }
+            let offset = u64(h + 8), fileSize = u64(h + 32), memorySize = u64(h + 40), address = u64(h + 24)
+            guard offset <= length, fileSize <= length - offset, fileSize <= memorySize else { throw .truncated("segment \(k)") }
+            guard address < addressSpace, memorySize <= addressSpace - address else {
+                throw .segmentTooLarge(index: k, address: address, size: memorySize)
+            }
             segments.append(
                 Segment(
-                    physicalAddress: u64(h + 24), virtualAddress: u64(h + 16),
+                    physicalAddress: address, virtualAddress: u64(h + 16),
                     data: Array(bytes[Int(offset)..<Int(offset + fileSize)]), memorySize: memorySize))
         }
     }

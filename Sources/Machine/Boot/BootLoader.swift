@@ -83,6 +83,9 @@ struct BootLoader {
         case .notExecutable: return "it is not an executable (ET_EXEC) file"
         case .truncated(let what): return "it is truncated (\(what))"
         case .segmentOutsideMemory(let address, let size): return "segment at 0x\(hex(address)) of \(size) bytes lies outside memory"
+        case .segmentTooLarge(let index, let address, let size):
+            return
+                "segment \(index) (0x\(hex(address)) + 0x\(hex(size)) bytes) ends past the \(CPU.physicalAddressBits)-bit physical address space"
         }
     }
 
