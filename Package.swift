@@ -45,7 +45,7 @@ let package = Package(
         .testTarget(name: "X86Tests", dependencies: ["X86", "X86NativeHarness", "TestSupport"]),
         .testTarget(name: "NestStoreTests", dependencies: ["NestErrors", "NestStore"]),
         .testTarget(name: "MachineTests", dependencies: ["Machine", "NestErrors", "VMX", "X86", "TestSupport"]),
-        .testTarget(name: "NestToolTests", dependencies: ["NestTool", "TestSupport"], exclude: ["Golden"]),
+        .testTarget(name: "NestToolTests", dependencies: ["NestErrors", "NestTool", "TestSupport"], exclude: ["Golden"]),
     ],
     swiftLanguageModes: [.v6]
 )

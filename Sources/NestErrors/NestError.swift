@@ -15,6 +15,9 @@ public enum ExitStatus: Int32, Sendable, CaseIterable {
     case unavailable = 69
     /// The machine met something it does not emulate (EX_SOFTWARE).
     case unsupported = 70
+    /// Standard output could not be written: a full disk, a closed descriptor, an I/O error (EX_IOERR). A closed
+    /// pipe is not one: a command whose reader went away (`| head`) ends quietly with 0.
+    case ioError = 74
     /// The state store stayed busy past its timeout: try again (EX_TEMPFAIL).
     case temporaryFailure = 75
     /// A processor of the machine hit a triple fault.
@@ -27,7 +30,9 @@ public enum ExitStatus: Int32, Sendable, CaseIterable {
     case workerLost = 137
 
     /// The statuses a management command (not a running machine) ends with.
-    public static let commandStatuses: [ExitStatus] = [.success, .failure, .usage, .dataError, .noInput, .unavailable, .temporaryFailure]
+    public static let commandStatuses: [ExitStatus] = [
+        .success, .failure, .usage, .dataError, .noInput, .unavailable, .ioError, .temporaryFailure,
+    ]
 
     /// What the status means to someone reading a tool's --help.
     public var summary: String {
@@ -39,6 +44,7 @@ public enum ExitStatus: Int32, Sendable, CaseIterable {
         case .noInput: "a missing image or module file"
         case .unavailable: "not available (e.g. an External switch)"
         case .unsupported: "the guest did something the machine does not emulate"
+        case .ioError: "standard output could not be written (a full disk, a closed descriptor)"
         case .temporaryFailure: "the state store stayed busy past its timeout, try again"
         case .tripleFault: "triple fault"
         case .timeout: "--timeout or --max-instructions reached"
@@ -95,6 +101,8 @@ public enum ErrorCategory: String, Sendable, CaseIterable {
     case fileUnavailable = "FileUnavailable"
     /// An environment variable the tools read holds a value they cannot use.
     case invalidSetting = "InvalidSetting"
+    /// Standard output could not be written.
+    case outputFailed = "OutputFailed"
 
     /// The exit status a failure of this category ends the command with.
     public var exitStatus: ExitStatus {
@@ -102,6 +110,7 @@ public enum ErrorCategory: String, Sendable, CaseIterable {
         case .invalidRecord, .badImage: return .dataError
         case .imageNotFound: return .noInput
         case .storeBusy: return .temporaryFailure
+        case .outputFailed: return .ioError
         case .storeUnavailable, .switchTypeNotAvailable, .workerFailed, .controlChannelFailed, .fileUnavailable: return .unavailable
         case .confirmationRequired, .missingTarget, .invalidSetting: return .usage
         default: return .failure

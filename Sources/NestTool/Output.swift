@@ -3,11 +3,19 @@
 #elseif canImport(Darwin)
     import Darwin
 #endif
+import NestErrors
 import NestRecords
 
-/// Writes text to stdout or stderr unbuffered by Foundation; a closed stdout (the reader went away, as with
-/// `| head`) ends the process quietly with status 0.
+/// Writes text to stdout or stderr unbuffered by Foundation. A closed pipe on stdout (the reader went away, as
+/// with `| head`) ends the process quietly with status 0; any other failure to write stdout (a full disk, a
+/// closed descriptor) ends it with a message and status 74 (`ExitStatus.ioError`), so that `vmrun get > file`
+/// cannot "succeed" with an empty file.
 public enum Stream {
+    /// The tool's name, for the message when stdout fails.
+    nonisolated(unsafe) static var tool = "nestvm"
+    /// Whether the process started with descriptor 1 closed (then /dev/null holds its place; see `guardDescriptors`).
+    nonisolated(unsafe) static var stdoutWasClosed = false
+
     /// Writes to standard output.
     public static func out(_ text: String) { write(1, text) }
 
@@ -15,6 +23,7 @@ public enum Stream {
     public static func err(_ text: String) { write(2, text) }
 
     static func write(_ fd: Int32, _ text: String) {
+        if fd == 1 && stdoutWasClosed { outputFailed("standard output is closed") }
         var bytes = Array(text.utf8)
         var offset = 0
         while offset < bytes.count {
@@ -22,14 +31,35 @@ public enum Stream {
             if n < 0 {
                 if errno == EINTR { continue }
                 if fd == 1 && errno == EPIPE { exit(0) }
-                return
+                if fd == 1 { outputFailed("cannot write standard output: \(String(cString: strerror(errno)))") }
+                return  // stderr: nowhere left to say it
             }
             offset += n
         }
     }
 
+    /// Ends the process with status 74 and `message` on stderr.
+    static func outputFailed(_ message: String) -> Never {
+        err("\(tool): \(message) [\(ErrorCategory.outputFailed.rawValue)]\n")
+        exit(ExitStatus.ioError.rawValue)
+    }
+
     /// Lets a closed pipe show up as EPIPE from write instead of killing the process.
     public static func ignoreSigpipe() { signal(SIGPIPE, SIG_IGN) }
+
+    /// Puts /dev/null on any of descriptors 0, 1 and 2 the process started without, so that no file the tool
+    /// opens later (the store, a log) can land on them and receive its output; a closed stdout is remembered and
+    /// reported at the first write.
+    public static func guardDescriptors() {
+        for fd: Int32 in 0...2 where fcntl(fd, F_GETFD) == -1 && errno == EBADF {
+            let opened = open("/dev/null", fd == 0 ? O_RDONLY : O_WRONLY)
+            if opened != fd, opened >= 0 {
+                dup2(opened, fd)
+                close(opened)
+            }
+            if fd == 1 { stdoutWasClosed = true }
+        }
+    }
 }
 
 /// Prints records as the output options ask: streamed for JSON and lists, gathered and aligned for tables.

@@ -64,6 +64,8 @@ public final class Session {
     /// Runs a tool's command: `body` does the work; failures become diagnostics and the exit status.
     public static func run(tool: String, global: GlobalOptions, change: ChangeOptions? = nil, _ body: (Session) throws -> Void) throws {
         Stream.ignoreSigpipe()
+        Stream.guardDescriptors()
+        Stream.tool = tool
         let session = Session(tool: tool, global: global)
         session.stopOnError = change?.stopOnError ?? false
         do {

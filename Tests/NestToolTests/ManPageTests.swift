@@ -1,4 +1,5 @@
 import Foundation
+import NestErrors
 import Testing
 import TestSupport
 
@@ -55,5 +56,13 @@ struct ManPageTests {
                 pending.append(command + " " + name)
             }
         }
+    }
+
+    @Test("nestvm(7)'s EXIT STATUS lists the commands' statuses of the one table")
+    func exitStatuses() throws {
+        let page = try PackageRoot.text("share/man/man7/nestvm.7")
+        let section = page.components(separatedBy: ".Sh EXIT STATUS")[1].components(separatedBy: ".El")[0]
+        let listed = section.split(separator: "\n").filter { $0.hasPrefix(".It ") }.compactMap { Int32($0.dropFirst(4)) }
+        #expect(listed == ExitStatus.commandStatuses.map(\.rawValue))
     }
 }
