@@ -14,7 +14,8 @@ extension VMProc {
                 In order: discard a saved state, turn the VM off, upgrade its configuration version, expose \
                 virtualization extensions, turn dynamic memory off, turn MAC address spoofing on for connected \
                 adapters, raise startup memory to hold its nested VMs. Asks first when stdin and stderr are \
-                terminals; otherwise needs --yes. --dry-run prints the PlannedChange records and changes nothing.
+                terminals; otherwise needs --yes. --dry-run prints the PlannedChange records and changes nothing. \
+                Each VM is planned once, however many records name it (vmproc check prints one per finding).
                 """)
 
         @OptionGroup var global: GlobalOptions
@@ -33,8 +34,11 @@ extension VMProc {
             try Session.run(tool: tool, global: global, change: change) { session in
                 let emitter = Emitter(passthru: change, view: Views.plannedChange)
                 defer { emitter.finish() }
+                var planned: Swift.Set<String> = []  // host and VMId of each VM already planned
                 try session.forEachRequiredTarget(given: names.map(VMSelector.name), what: "VMs", bind: Binding.vm) { selector, host in
                     let inventory = try session.inventory()
+                    let found = try inventory.vms(host: host, selectors: [selector])
+                    guard let vm = found.rows.first, planned.insert(found.host.key + "/" + vm.id).inserted else { return }
                     let plan = try inventory.enableNested(host: host, selector, apply: false)
                     if dryRun || plan.isEmpty {
                         plan.forEach { emitter.emit($0.record) }
