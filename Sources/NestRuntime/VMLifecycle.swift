@@ -88,7 +88,19 @@ public struct VMLifecycle {
     }
 
     /// The body of a detached worker: builds the machine, reports readiness on `readyFD`, runs to the end.
-    public func work(vmId: String, modules: [String], readyFD: Int32) -> Int32 {
+    ///
+    /// A worker runs only with the lock `vmrun start` took for it (descriptor `lockFD`): run by hand, it would
+    /// start a second machine for a running VM and take over its files.
+    public func work(vmId: String, modules: [String], lockFD: Int32, readyFD: Int32) throws(NestError) -> Int32 {
+        let files = WorkerFiles(directory: directory, vmId: vmId)
+        guard files.isHeldLock(lockFD) else {
+            if files.isLocked {
+                throw NestError(.vmAlreadyRunning, "the VM is running in another worker, which holds its lock", target: vmId)
+            }
+            throw NestError(
+                .workerFailed, "vmrun worker runs only as vmrun start spawns it, holding the VM's lock; use vmrun start",
+                target: vmId)
+        }
         func ready(_ line: String) {
             _ = ControlChannel.writeAll(readyFD, Array((line + "\n").utf8))
             close(readyFD)

@@ -49,6 +49,15 @@ public struct WorkerFiles: Sendable {
         return fd
     }
 
+    /// Whether descriptor `fd` is this VM's lock file (the same file, not one by the same path name) and holds
+    /// its exclusive lock: true in a worker `vmrun start` spawned, false in one run by hand.
+    public func isHeldLock(_ fd: Int32) -> Bool {
+        var held = stat(), named = stat()
+        guard fstat(fd, &held) == 0, stat(lock, &named) == 0, held.st_dev == named.st_dev, held.st_ino == named.st_ino
+        else { return false }
+        return flock(fd, LOCK_EX | LOCK_NB) == 0
+    }
+
     /// Whether some process holds the VM's lock.
     public var isLocked: Bool {
         let fd = open(lock, O_RDONLY)

@@ -29,8 +29,8 @@ extension VMRun {
             for fd in open.compactMap(Int32.init) where fd > highest { close(fd) }
             var status: Int32 = 0
             try Session.run(tool: tool, global: global) { session in
-                status = VMLifecycle(inventory: try session.inventory()).work(
-                    vmId: vmId, modules: module, readyFD: WorkerProcess.readyDescriptor)
+                status = try VMLifecycle(inventory: try session.inventory()).work(
+                    vmId: vmId, modules: module, lockFD: WorkerProcess.lockDescriptor, readyFD: WorkerProcess.readyDescriptor)
             }
             if status != 0 { throw ExitCode(status) }
         }

@@ -65,4 +65,9 @@ struct ManPageTests {
         let listed = section.split(separator: "\n").filter { $0.hasPrefix(".It ") }.compactMap { Int32($0.dropFirst(4)) }
         #expect(listed == ExitStatus.commandStatuses.map(\.rawValue))
     }
+
+    @Test("The hidden worker subcommand is not documented for users")
+    func workerHidden() throws {
+        #expect(!(try PackageRoot.text("share/man/man1/vmrun.1")).contains(".It Em worker"))
+    }
 }
