@@ -10,6 +10,8 @@ import GRDB
 public final class Store: Sendable {
     /// The database file's name inside the state directory.
     public static let databaseName = "nestvm.sqlite"
+    /// The file whose `flock` serializes opening: creating the database, setting WAL and migrating.
+    public static let openLockName = "nestvm.lock"
 
     let queue: DatabaseQueue
 
@@ -37,8 +39,19 @@ public final class Store: Sendable {
             config.prepareDatabase { db in
                 try db.execute(sql: "PRAGMA synchronous = NORMAL")
             }
-            queue = try DatabaseQueue(path: directory + "/" + Self.databaseName, configuration: config)
-            if !readOnly { try Schema.migrator.migrate(queue) }
+            let path = directory + "/" + Self.databaseName
+            if readOnly {
+                queue = try DatabaseQueue(path: path, configuration: config)
+            } else {
+                // SQLite makes each statement atomic, not the reading of the schema version and the migration
+                // after it: two first users of a new directory would both migrate. Opening is serialized instead;
+                // the others wait here (up to the busy timeout) and then find the schema complete.
+                queue = try Self.whileHoldingOpenLock(directory, timeout: busyTimeout) {
+                    let queue = try DatabaseQueue(path: path, configuration: config)
+                    try Schema.migrator.migrate(queue)
+                    return queue
+                }
+            }
         } catch let error as NestError {
             throw error
         } catch {
@@ -89,6 +102,26 @@ public final class Store: Sendable {
             return NestError(.storeUnavailable, "could not \(action): \(db.message ?? db.description)")
         }
         return NestError(.storeUnavailable, "could not \(action): \(error)")
+    }
+
+    /// Runs `body` holding the exclusive lock on the state directory's `openLockName`, waiting for it up to
+    /// `timeout` seconds (then `StoreBusy`). The lock file is opened without following a symlink.
+    static func whileHoldingOpenLock<T>(_ directory: String, timeout: Double, _ body: () throws -> T) throws -> T {
+        let path = directory + "/" + openLockName
+        let fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0o600)
+        guard fd >= 0 else {
+            throw NestError(.storeUnavailable, "cannot open \(path): \(String(cString: strerror(errno)))")
+        }
+        defer { close(fd) }  // closing releases the lock
+        let deadline = Date().addingTimeInterval(timeout)
+        while flock(fd, LOCK_EX | LOCK_NB) != 0 {
+            guard errno == EWOULDBLOCK || errno == EINTR, Date() < deadline else {
+                throw NestError(
+                    .storeBusy, "could not open the state store: another nestvm command held \(path) past the busy timeout; try again")
+            }
+            usleep(5_000)
+        }
+        return try body()
     }
 
     static func makeDirectory(_ path: String) throws {

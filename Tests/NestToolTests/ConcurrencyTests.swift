@@ -32,6 +32,20 @@ struct ConcurrencyTests {
         }
     }
 
+    @Test("A new state directory's first users wait for one of them to create it: none fails, no creation is lost")
+    func concurrentFirstUse() throws {
+        let runner = try ToolRunner()
+        // Each round starts on a directory that does not exist yet; half the workers list, half create.
+        for round in 0..<12 {
+            let dir = "\(runner.stateDirectory)/fresh\(round)"
+            let results = try together(runner) { w in
+                w % 2 == 0 ? "vmrun get --state-dir '\(dir)' >/dev/null" : "vmrun new f\(w) --state-dir '\(dir)' >/dev/null"
+            }
+            #expect(results.allSatisfy { $0.status == 0 }, "round \(round): \(results.map(\.stderr))")
+            #expect(try runner.run("vmrun get --state-dir '\(dir)' --name | wc -l").stdout == "\(Self.workers / 2)\n", "round \(round)")
+        }
+    }
+
     @Test("No rule is broken: one name, one NAT per host, 8 adapters per VM, whoever comes first")
     func rulesHold() throws {
         let runner = try ToolRunner()
