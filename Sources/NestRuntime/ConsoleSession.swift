@@ -20,10 +20,19 @@ public struct ConsoleSession {
         historyFile = stateDirectory + "/console_history"
     }
 
+    /// The new console log when the one `log` reads has been rotated away, or nil.
+    func rotated(from log: FileHandle) -> FileHandle? {
+        var open = stat(), named = stat()
+        guard fstat(log.fileDescriptor, &open) == 0, stat(files.consoleLog, &named) == 0, open.st_ino != named.st_ino,
+            let fd = try? files.open(files.consoleLog, O_RDONLY)
+        else { return nil }
+        return FileHandle(fileDescriptor: fd, closeOnDealloc: true)
+    }
+
     /// Runs until the VM stops or the user detaches; returns true when the VM stopped.
     public func run(interactive: Bool) -> Bool {
-        guard let log = FileHandle(forReadingAtPath: files.consoleLog) else { return !files.isLocked }
-        defer { try? log.close() }
+        guard let fd = try? files.open(files.consoleLog, O_RDONLY) else { return !files.isLocked }
+        var log = FileHandle(fileDescriptor: fd, closeOnDealloc: true)
         // Show what the console printed so far (its last 64 KiB), then follow.
         let size = (try? log.seekToEnd()) ?? 0
         try? log.seek(toOffset: size > 65_536 ? size - 65_536 : 0)
@@ -35,6 +44,9 @@ public struct ConsoleSession {
             if !output.isEmpty {
                 if interactive { ConsoleReadline.printAbove(output) } else { FileHandle.standardOutput.write(output) }
             }
+            // The worker rotated the log (ConsoleLog): what is left of the old one was read above; go on with
+            // the new one from its start.
+            if output.isEmpty, let next = rotated(from: log) { log = next }
             if !files.isLocked {
                 // Whatever the guest printed last, then the end.
                 let rest = log.availableData

@@ -20,7 +20,7 @@ public final class MachineRunner {
     let vmId: String
     let vmName: String
     let control: ControlServer
-    let log: FileHandle
+    let log: ConsoleLog
     let echoToStdout: Bool
 
     /// The most instructions to run, and the most seconds of wall-clock time (nil: no limit).
@@ -45,17 +45,23 @@ public final class MachineRunner {
         self.echoToStdout = echoToStdout
         let files = WorkerFiles(directory: inventory.store.directory, vmId: row.id)
         try files.prepare()
-        guard FileManager.default.createFile(atPath: files.consoleLog, contents: nil, attributes: [.posixPermissions: 0o600]),
-            let log = FileHandle(forWritingAtPath: files.consoleLog)
-        else {
-            throw NestError(.fileUnavailable, "cannot write the console log \(files.consoleLog)", target: row.name)
+        do {
+            log = try ConsoleLog(files: files, limit: try ConsoleLog.configuredLimit())
+        } catch {
+            throw NestError(error.category, error.message, target: row.name)
         }
-        self.log = log
         control = try ControlServer(path: files.controlSocket)
     }
 
-    /// Runs until the machine stops, a limit is reached, or a signal or request turns it off.
+    /// Runs until the machine stops, a limit is reached, or a signal or request turns it off. When console
+    /// output could not be logged (a full disk), the reason says how much.
     public func run() -> VMRunResult {
+        var result = runToEnd()
+        if let loss = log.lossSummary { result.reason += "; " + loss }
+        return result
+    }
+
+    func runToEnd() -> VMRunResult {
         Signals.install()
         var lastProgress = Date()
         let started = Date()
@@ -108,7 +114,7 @@ public final class MachineRunner {
     func flushOutput() {
         let output = machine.takeOutput()
         guard !output.isEmpty else { return }
-        log.write(Data(output))
+        log.append(output)
         if echoToStdout { _ = output.withUnsafeBytes { write(1, $0.baseAddress, $0.count) } }
     }
 

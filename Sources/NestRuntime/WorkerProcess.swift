@@ -22,12 +22,15 @@ public enum WorkerProcess {
         let (readEnd, writeEnd) = (fds[0], fds[1])
         defer { close(readEnd) }
 
+        // The log is opened here, not by the spawn, so that a symbolic link planted in its place is refused.
+        let logFD = try WorkerFiles(directory: stateDirectory, vmId: vmId).open(log, O_WRONLY | O_CREAT | O_TRUNC)
+        defer { close(logFD) }
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
         posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 2, log, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        posix_spawn_file_actions_adddup2(&actions, logFD, 2)
         posix_spawn_file_actions_adddup2(&actions, lock, lockDescriptor)
         posix_spawn_file_actions_adddup2(&actions, writeEnd, readyDescriptor)
         var attributes = posix_spawnattr_t()

@@ -24,14 +24,65 @@ public struct WorkerFiles: Sendable {
     public var lock: String { directory + "/lock" }
     /// Diagnostics of a detached worker (its stderr).
     public var workerLog: String { directory + "/worker.log" }
+    /// The console log before the last rotation (see `ConsoleLog`).
+    public var rotatedConsoleLog: String { consoleLog + ".1" }
 
-    /// Creates the VM's directory (mode 0700).
+    /// Flags every file of the VM's directory is opened with: a symbolic link planted in its place is refused
+    /// (ELOOP), never followed, so nothing outside the state directory is written; no descriptor leaks into a
+    /// spawned process unless it is passed on purpose.
+    public static let openFlags = O_NOFOLLOW | O_CLOEXEC
+
+    /// Opens `path`, one of this VM's files, with `flags` and `openFlags` (mode 0600 when created). Only a
+    /// regular file is taken: a FIFO or device planted in its place would block the worker or swallow its output.
+    public func open(_ path: String, _ flags: Int32) throws(NestError) -> Int32 {
+        let fd = Glibc.open(path, flags | Self.openFlags | O_NONBLOCK, 0o600)
+        guard fd >= 0 else {
+            let why =
+                switch errno {
+                case ELOOP: "it is a symbolic link, which nestvm does not follow; remove it"
+                case ENXIO: "it is a FIFO or a device, not a regular file; remove it"
+                default: String(cString: strerror(errno))
+                }
+            throw NestError(.fileUnavailable, "cannot open \(path): \(why)")
+        }
+        var info = stat()
+        guard fstat(fd, &info) == 0, info.st_mode & S_IFMT == S_IFREG else {
+            close(fd)
+            throw NestError(.fileUnavailable, "cannot open \(path): it is not a regular file; remove it")
+        }
+        _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK)
+        return fd
+    }
+
+    /// Creates the VM's directory (mode 0700), or checks the one there: a real directory (not a symbolic link)
+    /// owned by this user and closed to others, since the worker creates files in it.
     public func prepare() throws(NestError) {
-        do {
-            try FileManager.default.createDirectory(
-                atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-        } catch {
-            throw NestError(.storeUnavailable, "cannot create \(directory): \(error.localizedDescription)")
+        var info = stat()
+        if lstat(directory, &info) != 0 {
+            do {
+                try FileManager.default.createDirectory(
+                    atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+            } catch {
+                throw NestError(.storeUnavailable, "cannot create \(directory): \(error.localizedDescription)")
+            }
+            guard lstat(directory, &info) == 0 else {
+                throw NestError(.storeUnavailable, "cannot create \(directory): \(String(cString: strerror(errno)))")
+            }
+        }
+        guard info.st_mode & S_IFMT == S_IFDIR else {
+            throw NestError(
+                .fileUnavailable, "\(directory) is not a directory (a symbolic link or a file); remove it, and nestvm makes it again")
+        }
+        guard info.st_uid == geteuid() else {
+            throw NestError(
+                .fileUnavailable,
+                "\(directory) belongs to user \(info.st_uid), not to you (\(geteuid())); nestvm uses only its own VM directories")
+        }
+        guard info.st_mode & 0o077 == 0 else {
+            throw NestError(
+                .fileUnavailable,
+                "\(directory) has mode \(String(info.st_mode & 0o777, radix: 8)), open to other users; nestvm keeps it 0700: chmod 700 '\(directory)'"
+            )
         }
     }
 
@@ -40,8 +91,7 @@ public struct WorkerFiles: Sendable {
     /// caller closes its copy.
     public func acquireLock() throws(NestError) -> Int32? {
         try prepare()
-        let fd = open(lock, O_RDWR | O_CREAT, 0o600)
-        guard fd >= 0 else { throw NestError(.storeUnavailable, "cannot open \(lock): \(String(cString: strerror(errno)))") }
+        let fd = try open(lock, O_RDWR | O_CREAT)
         if flock(fd, LOCK_EX | LOCK_NB) != 0 {
             close(fd)
             return nil
@@ -60,7 +110,7 @@ public struct WorkerFiles: Sendable {
 
     /// Whether some process holds the VM's lock.
     public var isLocked: Bool {
-        let fd = open(lock, O_RDONLY)
+        let fd = Glibc.open(lock, O_RDONLY | Self.openFlags)
         guard fd >= 0 else { return false }
         defer { close(fd) }
         if flock(fd, LOCK_SH | LOCK_NB) == 0 {

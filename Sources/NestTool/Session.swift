@@ -39,7 +39,12 @@ public final class Session {
         }
         let inventory = Inventory(store: try Store(directory: global.resolvedStateDirectory, busyTimeout: timeout))
         // A VM recorded as running whose process is gone (killed) is Off from now on, with the reason recorded.
-        try inventory.recoverLostWorkers()
+        // That is a write: on a store that cannot be written (a full disk) it waits for a later command, so that
+        // reading still works.
+        do {
+            try inventory.recoverLostWorkers()
+        } catch  where error.category == .storeUnavailable {
+        }
         openedInventory = inventory
         return inventory
     }
