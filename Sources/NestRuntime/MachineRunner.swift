@@ -156,13 +156,19 @@ public final class MachineRunner {
 enum Signals {
     nonisolated(unsafe) static var last: Int32 = 0
 
+    /// Catches SIGINT, SIGTERM and SIGHUP, and unblocks them: a process may inherit a mask that blocks them
+    /// (some launchers spawn with one), and a blocked SIGTERM would leave `vmrun stop` unable to end the run.
     static func install() {
+        var unblock = sigset_t()
+        sigemptyset(&unblock)
         for signal in [SIGINT, SIGTERM, SIGHUP] {
             var action = sigaction()
             action.__sigaction_handler.sa_handler = { Signals.last = $0 }
             sigemptyset(&action.sa_mask)
             sigaction(signal, &action, nil)
+            sigaddset(&unblock, signal)
         }
+        pthread_sigmask(SIG_UNBLOCK, &unblock, nil)
     }
 
     /// The name of a signal that arrived, if any.

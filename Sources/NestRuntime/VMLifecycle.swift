@@ -39,6 +39,9 @@ public struct VMLifecycle {
     ) throws(NestError) -> VMRunResult {
         let row = try vm(selector, host: host)
         let files = WorkerFiles(directory: directory, vmId: row.id)
+        // The lock says whether a worker runs; the recorded worker process says so too when the VM's files were
+        // deleted under it (a new lock file would then be free), so that one VM never runs twice.
+        if row.state == .running || row.state == .paused, files.isRunning(workerPID: row.workerPID) { throw alreadyRunning(row) }
         guard let lock = try files.acquireLock() else { throw alreadyRunning(row) }
         defer { close(lock) }
         let machine = try MachineSettings.machine(for: row, modules: modules)
@@ -65,6 +68,9 @@ public struct VMLifecycle {
     public func start(_ selector: VMSelector, host: String?, modules: [String]) throws(NestError) -> HostedVM {
         let row = try vm(selector, host: host)
         let files = WorkerFiles(directory: directory, vmId: row.id)
+        // The lock says whether a worker runs; the recorded worker process says so too when the VM's files were
+        // deleted under it (a new lock file would then be free), so that one VM never runs twice.
+        if row.state == .running || row.state == .paused, files.isRunning(workerPID: row.workerPID) { throw alreadyRunning(row) }
         guard let lock = try files.acquireLock() else { throw alreadyRunning(row) }
         defer { close(lock) }
         // Every error a start can meet shows up here, before anything changes.
@@ -134,16 +140,23 @@ public struct VMLifecycle {
                 _ = try ControlChannel.send(turnOff ? "turn-off" : "stop \(grace)", to: files.controlSocket, vm: row.name)
             } catch {
                 // The worker does not answer: end it by signal (it turns the machine off and records the exit).
-                if let pid = row.workerPID { kill(pid, SIGTERM) }
+                if let pid = row.workerPID, files.isWorker(pid) { kill(pid, SIGTERM) }
             }
+            let running = { files.isRunning(workerPID: row.workerPID) }
             let deadline = Date().addingTimeInterval((turnOff ? 0 : grace) + 5)
-            while files.isLocked && Date() < deadline { usleep(20_000) }
-            if files.isLocked, let pid = row.workerPID {
+            while running() && Date() < deadline { usleep(20_000) }
+            if running(), let pid = row.workerPID, files.isWorker(pid) {
                 kill(pid, SIGTERM)
                 let last = Date().addingTimeInterval(5)
-                while files.isLocked && Date() < last { usleep(20_000) }
+                while running() && Date() < last { usleep(20_000) }
             }
             try inventory.recoverLostWorkers()
+            // Success means Off: a worker that outlived every request and signal is an error, not a stop.
+            if running() {
+                throw NestError(
+                    .vmNotOff, "VM '\(row.name)' is still running: its worker (PID \(row.workerPID.map(String.init) ?? "?")) did not end",
+                    target: row.name)
+            }
         }
         let (found, rows) = try inventory.vms(host: nil, selectors: [.id(row.id)])
         return HostedVM(host: found, row: rows[0])

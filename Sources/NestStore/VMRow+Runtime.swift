@@ -103,12 +103,13 @@ extension Inventory {
             try VMRow.filter(sql: "host = ? AND state IN ('Running', 'Paused')", arguments: [Host.localhost.key]).fetchAll(db)
         }
         var recovered: [String] = []
-        for row in running where !WorkerFiles(directory: store.directory, vmId: row.id).isLocked {
+        for row in running where !WorkerFiles(directory: store.directory, vmId: row.id).isRunning(workerPID: row.workerPID) {
             let pid = row.workerPID.map { " (PID \($0))" } ?? ""
             try store.write { db in
                 // Check again inside the transaction: a run may have ended or restarted meanwhile.
                 guard var current = try VMRow.fetchOne(db, key: row.id), current.state == .running || current.state == .paused,
-                    current.startedAt == row.startedAt, !WorkerFiles(directory: store.directory, vmId: row.id).isLocked
+                    current.startedAt == row.startedAt,
+                    !WorkerFiles(directory: store.directory, vmId: row.id).isRunning(workerPID: current.workerPID)
                 else { return }
                 current.state = .off
                 current.workerPID = nil

@@ -10,10 +10,13 @@ import Foundation
 public struct WorkerFiles: Sendable {
     /// The VM's directory.
     public let directory: String
+    /// The VM's id.
+    public let vmId: String
 
     /// The files of VM `vmId` in state directory `stateDirectory`.
     public init(directory stateDirectory: String, vmId: String) {
         directory = stateDirectory + "/vms/" + vmId
+        self.vmId = vmId
     }
 
     /// What the guest printed on COM1 in its current or last run.
@@ -106,6 +109,21 @@ public struct WorkerFiles: Sendable {
         guard fstat(fd, &held) == 0, stat(lock, &named) == 0, held.st_dev == named.st_dev, held.st_ino == named.st_ino
         else { return false }
         return flock(fd, LOCK_EX | LOCK_NB) == 0
+    }
+
+    /// Whether the VM's worker still runs: its lock is held, or the process recorded as its worker (`pid`) is
+    /// alive and is `vmrun worker` for this VM. The second test is what keeps a running VM from being declared
+    /// dead when its files are deleted (a tmp cleaner, `rm -rf` of the state directory's vms/).
+    public func isRunning(workerPID pid: Int32?) -> Bool {
+        isLocked || pid.map(isWorker) == true
+    }
+
+    /// Whether process `pid` is a `vmrun worker` of this VM (its command line, from /proc).
+    public func isWorker(_ pid: Int32) -> Bool {
+        guard pid > 0, let data = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline") else { return false }
+        let arguments = data.split(separator: 0).map { String(decoding: $0, as: UTF8.self) }
+        guard let worker = arguments.firstIndex(of: "worker") else { return false }
+        return arguments[worker...].contains(vmId)
     }
 
     /// Whether some process holds the VM's lock.
