@@ -1,7 +1,15 @@
-/// String instructions (SDM vol. 2: MOVS, CMPS, STOS, LODS, SCAS) with REP/REPE/REPNE. A repeated instruction
-/// runs to completion within one step; a fault part way leaves RCX, RSI and RDI at the element that faulted,
-/// as the SDM's restartable semantics require.
+/// String instructions (SDM vol. 2: MOVS, CMPS, STOS, LODS, SCAS) with REP/REPE/REPNE.
+///
+/// A repeated instruction moves at most `stringBytesPerStep` bytes per step (one iteration with RFLAGS.TF set),
+/// then leaves RIP at itself with RCX, RSI and RDI updated, as the SDM allows ("a repeating string operation can
+/// be suspended by an exception or interrupt" and resumes where it stopped): each such step retires, so budgets,
+/// slices, the clock, interrupts and `vmrun stop` all get their turn during a long REP. A fault part way leaves
+/// the registers at the element that faulted, as the SDM's restartable semantics require.
 extension CPU {
+    /// The most bytes a repeated string instruction moves, stores or compares in one step: a page, which the
+    /// fast path fills or copies at memory speed.
+    public static let stringBytesPerStep: UInt64 = 4096
+
     func executeString(_ i: Instruction) throws(Event) {
         let size = i.opcode & 1 == 0 ? 1 : Int(i.operandSize)
         let step = UInt64(size)
@@ -17,10 +25,14 @@ extension CPU {
                 : (backward ? gpr[r] &- step : gpr[r] &+ step)
         }
         if repeated && (gpr[Reg.rcx] & addressMask) == 0 { return }
+        var allowance = flagBits & Flag.tf != 0 ? 1 : Self.stringBytesPerStep / step
+        // Suspends the instruction between iterations: it runs again from here on the next step.
+        @inline(__always) func suspend() { rip &-= UInt64(i.length) }
         // Fast path: forward REP MOVSB/STOSB/MOVSQ… within single pages, done a page run at a time.
         if repeated && !backward && (kind == 0xA4 || kind == 0xAA) && i.addressSize == 8 {
-            try fastRepeat(i, size: size, kind: kind, sourceBase: sourceBase)
+            try fastRepeat(i, size: size, kind: kind, sourceBase: sourceBase, allowance: &allowance)
             if gpr[Reg.rcx] == 0 { return }
+            if allowance == 0 { return suspend() }
         }
         while true {
             switch kind {
@@ -52,17 +64,19 @@ extension CPU {
                 if i.repeatPrefix == 0xF3 && !zeroFlag { return }
                 if i.repeatPrefix == 0xF2 && zeroFlag { return }
             }
+            allowance -= 1
+            if allowance == 0 { return suspend() }
         }
     }
 
     /// REP MOVS/STOS forward with 64-bit addresses: copies whole runs that stay within a source and a
-    /// destination page with one translation each.
-    func fastRepeat(_ i: Instruction, size: Int, kind: UInt8, sourceBase: UInt64) throws(Event) {
+    /// destination page with one translation each, at most `allowance` iterations (which it reduces).
+    func fastRepeat(_ i: Instruction, size: Int, kind: UInt8, sourceBase: UInt64, allowance: inout UInt64) throws(Event) {
         let step = UInt64(size)
-        while gpr[Reg.rcx] > 0 {
+        while gpr[Reg.rcx] > 0 && allowance > 0 {
             let destination = gpr[Reg.rdi]
             let source = gpr[Reg.rsi] &+ sourceBase
-            var run = min(gpr[Reg.rcx], (0x1000 - (destination & 0xFFF)) / step)
+            var run = min(gpr[Reg.rcx], allowance, (0x1000 - (destination & 0xFFF)) / step)
             if kind == 0xA4 { run = min(run, (0x1000 - (source & 0xFFF)) / step) }
             if run == 0 { return }  // an element crosses a page: the general loop handles it
             let destinationHost = try translate(destination, .write)
@@ -94,6 +108,7 @@ extension CPU {
             }
             gpr[Reg.rdi] &+= UInt64(bytes)
             gpr[Reg.rcx] &-= run
+            allowance -= run
         }
     }
 }

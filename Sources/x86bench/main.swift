@@ -41,6 +41,7 @@ func makeCPU() -> CPU {
 
 /// Runs until HLT or the exit port; returns the instructions retired, the console text, and whether the program
 /// ended well (HLT, or status 0 at the exit port).
+@inline(never)  // the boundary callgrind counts within (--toggle-collect=*runToEnd*)
 func runToEnd(_ cpu: CPU) -> (instructions: UInt64, console: String, ok: Bool) {
     let (end, console) = BareMetal.run(cpu)
     let text = String(decoding: console, as: UTF8.self)

@@ -28,6 +28,25 @@ import X86
         #expect(m.runToEnd() == .stopped(.guestExit(63)))
     }
 
+    @Test("A REP STOSQ over most of RAM hands control back within the caller's budget, and turns off at once")
+    func longRepeatYields() throws {
+        // rep stosq over 192 MiB from 16 MiB: 24 Mi iterations, far more than one step's page.
+        let m = try Self.machine(
+            "mov $0x1000000, %rdi; mov $0x1800000, %rcx; mov $0xAB, %eax; rep stosq; mov $5, %al; out %al, $0xf4",
+            memoryMiB: 256)
+        #expect(m.run(budget: 1_000) == .running, "the budget ends the run in the middle of the instruction")
+        let done = m.memory.read(0x100_0000 + 990 * 4096, size: 8)
+        #expect(done == 0xAB, "it made progress a page per step")
+        m.turnOff()
+        #expect(m.run(budget: 1_000) == .stopped(.turnedOff))
+        // Run to its end, the fill is complete and the guest exits.
+        let whole = try Self.machine(
+            "mov $0x1000000, %rdi; mov $0x100000, %rcx; mov $0xAB, %eax; rep stosq; mov $5, %al; out %al, $0xf4",
+            memoryMiB: 64)
+        #expect(whole.runToEnd() == .stopped(.guestExit(5)))
+        #expect(whole.memory.read(0x100_0000 + 0x80_0000 - 8, size: 8) == 0xAB && whole.memory.read(0x180_0000, size: 8) == 0)
+    }
+
     @Test("Exit port: (v << 1) | 1; unclaimed ports read all ones; HLT with interrupts off powers off")
     func ports() throws {
         let exit = try Self.machine("mov $0x80, %dx; in %dx, %al; out %al, $0xf4")
