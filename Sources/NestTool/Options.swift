@@ -19,6 +19,12 @@ public struct GlobalOptions: ParsableArguments {
             valueName: "vm"), completion: Completions.vmNames(onHost: false))
     public var host: String?
 
+    /// Whether stdin is left alone (--no-stdin, -n): no records are read from it, as ssh -n does.
+    @Flag(
+        name: [.customShort("n"), .customLong("no-stdin")],
+        help: "Read no records from stdin (use it inside `while read` loops, whose input is not for nestvm).")
+    public var noStdin = false
+
     /// Options as ArgumentParser fills them.
     public init() {}
 

@@ -95,22 +95,26 @@ public final class Session {
             for selector in given { try attempt { try body(selector, global.hostPath) } }
             return
         }
-        if Environment.stdinIsPiped {
-            var number = 0
+        if !global.noStdin && Environment.stdinIsPiped {
+            var number = 0, lines = 0
             while let line = readLine(strippingNewline: true) {
                 number += 1
+                if !line.allSatisfy(\.isWhitespace) { lines += 1 }
                 try attempt {
                     guard let input = try Self.parse(line, number) else { return }
                     let host = try recordHost(input)
                     try body(try bind(input), host)
                 }
             }
-            return
+            // An empty pipe or file gave no records, so it selects nothing in particular: a listing lists all,
+            // as it does with a terminal on stdin (`true | vmrun get`, or a script run with stdin redirected).
+            guard lines == 0, allIfNone else { return }
         }
         if allIfNone {
             try attempt { try body(nil, global.hostPath) }
             return
         }
+        if global.noStdin { throw NestError(.missingTarget, "name the \(what) to act on (--no-stdin reads no records)") }
         throw NestError(.missingTarget, "name the \(what) to act on, or pipe their records into \(tool)")
     }
 
