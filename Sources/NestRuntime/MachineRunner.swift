@@ -33,6 +33,8 @@ public final class MachineRunner {
     var stopGrace: Double = 0
     /// Why the machine is being turned off from outside, when it is.
     var turnOffReason: String?
+    /// Whether stdout's reader went away (`vmrun run` only): the run then ends.
+    var stdoutClosed = false
     /// Instructions per `Machine.run` call: a few milliseconds of guest time between looks at the outside.
     static let quantum: UInt64 = 2_000_000
 
@@ -91,6 +93,10 @@ public final class MachineRunner {
             }
             let status = machine.run(budget: budget)
             flushOutput()
+            if stdoutClosed, turnOffReason == nil {
+                turnOffReason = "turned off: standard output was closed (its reader went away)"
+                machine.turnOff()
+            }
             switch status {
             case .stopped(let stop):
                 return VMRunResult(exitStatus: stop.exitStatus, reason: stop == .turnedOff ? turnOffReason ?? stop.reason : stop.reason)
@@ -115,7 +121,18 @@ public final class MachineRunner {
         let output = machine.takeOutput()
         guard !output.isEmpty else { return }
         log.append(output)
-        if echoToStdout { _ = output.withUnsafeBytes { write(1, $0.baseAddress, $0.count) } }
+        guard echoToStdout, !stdoutClosed else { return }
+        var offset = 0
+        while offset < output.count {
+            let n = output.withUnsafeBytes { write(1, $0.baseAddress! + offset, $0.count - offset) }
+            if n < 0 && errno == EINTR { continue }
+            if n <= 0 {
+                // `vmrun run … | head`: the reader went away, so the run ends as a filter's would.
+                if errno == EPIPE { stdoutClosed = true }
+                return
+            }
+            offset += n
+        }
     }
 
     /// One control request.

@@ -49,7 +49,7 @@ public enum Completions {
         _ words: [String], _ prefix: String, onHost: Bool = true,
         _ list: (Inventory, String?) throws -> [String]
     ) -> [String] {
-        let stateDirectory = GlobalOptions.stateDirectory(flag: value(of: ["--state-dir"], in: words))
+        guard let stateDirectory = GlobalOptions.stateDirectory(flag: value(of: ["--state-dir"], in: words)) else { return [] }
         let host = onHost ? (value(of: ["--host", "--computer-name"], in: words) ?? Environment.value("NESTVM_HOST")) : nil
         guard let store = try? Store(directory: stateDirectory, busyTimeout: 0.2, readOnly: true),
             let all = try? list(Inventory(store: store), host)

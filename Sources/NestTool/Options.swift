@@ -1,4 +1,5 @@
 import ArgumentParser
+import NestErrors
 import NestRecords
 import NestStore
 
@@ -37,14 +38,24 @@ public struct GlobalOptions: ParsableArguments {
 
     /// The state directory in force: `--state-dir`, else `NESTVM_HOME`, else `${XDG_STATE_HOME:-$HOME/.local/state}/nestvm`.
     public var resolvedStateDirectory: String {
-        Self.stateDirectory(flag: stateDirectory)
+        get throws(NestError) {
+            guard let directory = Self.stateDirectory(flag: stateDirectory) else {
+                throw NestError(
+                    .invalidSetting,
+                    "no state directory: HOME is not set; set NESTVM_HOME (or HOME, or XDG_STATE_HOME), or pass --state-dir")
+            }
+            return directory
+        }
     }
 
-    static func stateDirectory(flag: String?) -> String {
+    /// `--state-dir`, else `$NESTVM_HOME`, else `$XDG_STATE_HOME/nestvm`, else `$HOME/.local/state/nestvm`; nil
+    /// when none is set (not the current directory, which would scatter state wherever a command runs).
+    static func stateDirectory(flag: String?) -> String? {
         if let flag, !flag.isEmpty { return flag }
         if let home = Environment.value("NESTVM_HOME"), !home.isEmpty { return home }
         if let xdg = Environment.value("XDG_STATE_HOME"), !xdg.isEmpty { return xdg + "/nestvm" }
-        return (Environment.value("HOME") ?? ".") + "/.local/state/nestvm"
+        guard let home = Environment.value("HOME"), !home.isEmpty else { return nil }
+        return home + "/.local/state/nestvm"
     }
 }
 

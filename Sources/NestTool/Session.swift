@@ -37,7 +37,7 @@ public final class Session {
             }
             timeout = seconds
         }
-        let inventory = Inventory(store: try Store(directory: global.resolvedStateDirectory, busyTimeout: timeout))
+        let inventory = Inventory(store: try Store(directory: try global.resolvedStateDirectory, busyTimeout: timeout))
         // A VM recorded as running whose process is gone (killed) is Off from now on, with the reason recorded.
         // That is a write: on a store that cannot be written (a full disk) it waits for a later command, so that
         // reading still works.
