@@ -40,6 +40,7 @@ public final class Store: Sendable {
                 try db.execute(sql: "PRAGMA synchronous = NORMAL")
             }
             let path = directory + "/" + Self.databaseName
+            try Self.refuseForeignFile(path)
             if readOnly {
                 queue = try DatabaseQueue(path: path, configuration: config)
             } else {
@@ -102,6 +103,19 @@ public final class Store: Sendable {
             return NestError(.storeUnavailable, "could not \(action): \(db.message ?? db.description)")
         }
         return NestError(.storeUnavailable, "could not \(action): \(error)")
+    }
+
+    /// Refuses a file at `path` that is not empty and not an SQLite database: SQLite would take a short one for
+    /// an empty database and overwrite it, losing whatever it was.
+    static func refuseForeignFile(_ path: String) throws(NestError) {
+        guard let handle = FileHandle(forReadingAtPath: path) else { return }
+        defer { try? handle.close() }
+        let head = (try? handle.read(upToCount: 16)) ?? Data()
+        guard !head.isEmpty, head != Data("SQLite format 3\0".utf8) else { return }
+        throw NestError(
+            .storeUnavailable,
+            "could not open the state store: \(path) is damaged (not an SQLite database); nothing was changed. Restore it from a backup, or move it aside to start an empty inventory"
+        )
     }
 
     /// Runs `body` holding the exclusive lock on the state directory's `openLockName`, waiting for it up to

@@ -99,9 +99,10 @@ public final class Emitter {
         }
     }
 
-    /// Prints what was gathered; call once at the end.
+    /// Prints what was gathered; call once at the end. TSV prints its heading line even with no rows, so a
+    /// script reading columns by name sees them; an empty table prints nothing, as PowerShell's do.
     public func finish() {
-        if !gathered.isEmpty { Stream.out(formatter.tabulated(gathered)) }
+        if !gathered.isEmpty || (formatter.format == .tsv && !namesOnly) { Stream.out(formatter.tabulated(gathered)) }
         gathered.removeAll()
     }
 
