@@ -4,7 +4,7 @@
 source "$(dirname "$0")/common.sh"
 
 step() {
-  printf '\n\033[1m$ %s\033[0m\n' "$1"
+  if [ -t 1 ]; then printf '\n\033[1m$ %s\033[0m\n' "$1"; else printf '\n$ %s\n' "$1"; fi
   bash -o pipefail -c "$1"
 }
 

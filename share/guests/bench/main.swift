@@ -1,6 +1,7 @@
 /// bench: the processor benchmark's integer workload (share/guests/workload/workload.c) in Embedded Swift —
 /// sorting, CRC-32, FNV-1a and a bytecode interpreter — printing the same checksums as the C version for the
-/// same number of rounds. The command line sets the rounds (`rounds=N`, default 40). Exits with 0.
+/// same number of rounds. The command line sets the rounds (`rounds=N`, default 40). Exits with 0. A stop request
+/// (`vmrun stop`) is honoured between rounds: it says how far it got and ends in an orderly way.
 @_cdecl("guest_main")
 public func guestMain(_ bootInfoPointer: UnsafeRawPointer) -> UInt32 {
     var rounds = 40
@@ -9,6 +10,10 @@ public func guestMain(_ bootInfoPointer: UnsafeRawPointer) -> UInt32 {
     var workload = Workload()
     let totals = workload.run(rounds: rounds)
     let elapsed = Processor.timeStampCounter &- start
+    if totals.completed < rounds {
+        print("stop requested: ended after \(totals.completed) of \(rounds) rounds")
+        return 0
+    }
     print("sorted " + hex16(totals.sorted))
     print("crc32 " + hex16(totals.crc))
     print("fnv1a " + hex16(totals.hash))
@@ -114,12 +119,16 @@ struct Workload {
         }
     }
 
-    mutating func run(rounds: Int) -> (sorted: UInt64, crc: UInt64, hash: UInt64, bytecode: UInt64, failed: Bool) {
+    /// Runs `rounds` rounds, or fewer when a stop is requested (`completed` says how many ran).
+    mutating func run(rounds: Int) -> (sorted: UInt64, crc: UInt64, hash: UInt64, bytecode: UInt64, failed: Bool, completed: Int) {
         var sorted: UInt64 = 0, crcTotal: UInt64 = 0, hashTotal: UInt64 = 0, vmTotal: UInt64 = 0, failed = false
         crcInit()
         let a = numbers.baseAddress!
         let bytes = UnsafeRawBufferPointer(numbers)
+        var completed = 0
         for round in 0..<rounds {
+            if Machine.isStopRequested { break }
+            completed += 1
             for i in 0..<Self.count { a[i] = Int32(bitPattern: nextRandom()) }
             quickSort(a, 0, Self.count - 1)
             for i in 1..<Self.count where a[i - 1] > a[i] { failed = true }
@@ -131,6 +140,6 @@ struct Workload {
             let n = Int64(300 + round % 7)
             vmTotal &+= interpret([0, 0, 0, n, 4, 7, 3, 2, 1, 4, 5, 6, 4, 8, 9])
         }
-        return (sorted, crcTotal, hashTotal, vmTotal, failed)
+        return (sorted, crcTotal, hashTotal, vmTotal, failed, completed)
     }
 }
