@@ -42,7 +42,7 @@ public enum ExitStatus: Int32, Sendable, CaseIterable {
         case .usage: "usage error"
         case .dataError: "malformed input records or a guest image that cannot boot"
         case .noInput: "a missing image or module file"
-        case .unavailable: "not available (e.g. an External switch)"
+        case .unavailable: "not available: an External switch, or a state store or VM file that cannot be used"
         case .unsupported: "the guest did something the machine does not emulate"
         case .ioError: "standard output could not be written (a full disk, a closed descriptor)"
         case .temporaryFailure: "the state store stayed busy past its timeout, try again"
