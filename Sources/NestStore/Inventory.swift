@@ -87,7 +87,8 @@ enum MemoryLimits {
         guard bytes % granule == 0 else {
             throw NestError(
                 .memoryOutOfRange,
-                "\(what) memory \(bytes) bytes is not a multiple of 2M; try \(ByteSize.format((bytes / granule + 1) * granule))", target: vm
+                "\(what) memory \(ByteSize.format(bytes)) is not a multiple of 2M; try \(ByteSize.format((bytes / granule + 1) * granule))",
+                target: vm
             )
         }
     }

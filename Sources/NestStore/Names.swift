@@ -13,19 +13,35 @@ public enum ObjectName {
         }
         guard name.unicodeScalars.count <= maximumLength else {
             throw NestError(
-                .invalidName, "\(kind) name '\(name)' is \(name.unicodeScalars.count) characters long; the limit is \(maximumLength)",
-                target: name)
+                .invalidName,
+                "\(kind) name '\(Self.shown(name))' is \(name.unicodeScalars.count) characters long; the limit is \(maximumLength)",
+                target: Self.shown(name))
         }
         guard isASCIILetter(first) else {
-            throw NestError(.invalidName, "\(kind) name '\(name)' must start with a letter", target: name)
+            throw NestError(
+                .invalidName, "\(kind) name '\(Self.shown(name))' must start with an ASCII letter (a-z, A-Z)", target: Self.shown(name))
         }
         if let bad = name.unicodeScalars.first(where: {
             !(isASCIILetter($0) || ("0"..."9").contains($0) || "._-".unicodeScalars.contains($0))
         }) {
-            let shown = bad == " " ? "a space" : "'\(bad)'"
-            throw NestError(.invalidName, "\(kind) name '\(name)' contains \(shown); use letters, digits, '.', '-' and '_'", target: name)
+            let what =
+                bad == " " ? "a space" : bad.properties.generalCategory == .control ? "the control character \(Self.code(bad))" : "'\(bad)'"
+            throw NestError(
+                .invalidName, "\(kind) name '\(Self.shown(name))' contains \(what); use ASCII letters, digits, '.', '-' and '_'",
+                target: Self.shown(name))
         }
     }
 
     private static func isASCIILetter(_ s: Unicode.Scalar) -> Bool { ("a"..."z").contains(s) || ("A"..."Z").contains(s) }
+
+    /// `U+001B` for a scalar.
+    static func code(_ s: Unicode.Scalar) -> String {
+        let hex = String(s.value, radix: 16, uppercase: true)
+        return "U+" + String(repeating: "0", count: max(0, 4 - hex.count)) + hex
+    }
+
+    /// The name as a message can print it: control characters written as `U+XXXX`, so none reaches a terminal.
+    static func shown(_ name: String) -> String {
+        name.unicodeScalars.map { $0.properties.generalCategory == .control ? code($0) : String($0) }.joined()
+    }
 }
