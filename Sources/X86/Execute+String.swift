@@ -6,8 +6,8 @@
 /// slices, the clock, interrupts and `vmrun stop` all get their turn during a long REP. A fault part way leaves
 /// the registers at the element that faulted, as the SDM's restartable semantics require.
 extension CPU {
-    /// The most bytes a repeated string instruction moves, stores or compares in one step: a page, which the
-    /// fast path fills or copies at memory speed.
+    /// The most bytes a repeated string instruction moves, stores or compares in one step: a page, which
+    /// `repeatedRuns` fills, copies or scans at memory speed.
     public static let stringBytesPerStep: UInt64 = 4096
 
     func executeString(_ i: Instruction) throws(Event) {
@@ -28,13 +28,16 @@ extension CPU {
         var allowance = flagBits & Flag.tf != 0 ? 1 : Self.stringBytesPerStep / step
         // Suspends the instruction between iterations: it runs again from here on the next step.
         @inline(__always) func suspend() { rip &-= UInt64(i.length) }
-        // Fast path: forward REP MOVSB/STOSB/MOVSQ… within single pages, done a page run at a time.
-        if repeated && !backward && (kind == 0xA4 || kind == 0xAA) && i.addressSize == 8 {
-            try fastRepeat(i, size: size, kind: kind, sourceBase: sourceBase, allowance: &allowance)
-            if gpr[Reg.rcx] == 0 { return }
-            if allowance == 0 { return suspend() }
-        }
         while true {
+            // Page runs as far as they go; then one element by the general path (one across a page boundary,
+            // outside RAM, or under alignment checking), and page runs again.
+            if repeated {
+                let finished = try repeatedRuns(
+                    i, size: size, kind: kind, backward: backward, addressMask: addressMask, sourceBase: sourceBase,
+                    allowance: &allowance)
+                if finished { return }
+                if allowance == 0 { return suspend() }
+            }
             switch kind {
             case 0xA4:  // MOVS
                 let value = try read((gpr[Reg.rsi] & addressMask) &+ sourceBase, size)
@@ -69,46 +72,97 @@ extension CPU {
         }
     }
 
-    /// REP MOVS/STOS forward with 64-bit addresses: copies whole runs that stay within a source and a
-    /// destination page with one translation each, at most `allowance` iterations (which it reduces).
-    func fastRepeat(_ i: Instruction, size: Int, kind: UInt8, sourceBase: UInt64, allowance: inout UInt64) throws(Event) {
+    /// Repeated iterations done a page run at a time: each run stays within one source and one destination page,
+    /// is translated once per page, and moves, fills, compares or loads its elements straight in guest RAM, as
+    /// the element-by-element loop would (an overlapping copy element by element, a REPE/REPNE stopping at its
+    /// element with the flags of its last comparison). Any form, either direction, 32- or 64-bit addresses. It
+    /// leaves what it cannot do that way — an element across a page boundary, memory outside RAM, alignment
+    /// checking — to the general loop, and does at most `allowance` iterations, which it reduces.
+    func repeatedRuns(
+        _ i: Instruction, size: Int, kind: UInt8, backward: Bool, addressMask: UInt64, sourceBase: UInt64,
+        allowance: inout UInt64
+    ) throws(Event) -> Bool {
+        if cr0 & CR0.am != 0, rflags & Flag.ac != 0, cpl == 3 { return false }
         let step = UInt64(size)
-        while gpr[Reg.rcx] > 0 && allowance > 0 {
-            let destination = gpr[Reg.rdi]
-            let source = gpr[Reg.rsi] &+ sourceBase
-            var run = min(gpr[Reg.rcx], allowance, (0x1000 - (destination & 0xFFF)) / step)
-            if kind == 0xA4 { run = min(run, (0x1000 - (source & 0xFFF)) / step) }
-            if run == 0 { return }  // an element crosses a page: the general loop handles it
-            let destinationHost = try translate(destination, .write)
-            let bytes = Int(run * step)
-            guard memory.contains(destinationHost, count: bytes) else { return }
-            if kind == 0xA4 {
-                let sourceHost = try translate(source, .read)
-                guard memory.contains(sourceHost, count: bytes) else { return }
-                memory.noteWrite(destinationHost, size: bytes)
-                // Element-by-element semantics for overlapping forward copies (memmove would differ).
-                if sourceHost < destinationHost && sourceHost + UInt64(bytes) > destinationHost {
-                    for k in 0..<bytes {
-                        (memory.bytes + Int(destinationHost) + k).storeBytes(
-                            of: (memory.bytes + Int(sourceHost) + k).load(as: UInt8.self), as: UInt8.self)
+        let readsSource = kind == 0xA4 || kind == 0xA6 || kind == 0xAC
+        let usesDestination = kind != 0xAC
+        // Elements from `linear` on, in the direction of the copy, that lie wholly within its page.
+        @inline(__always) func elementsInPage(_ linear: UInt64) -> UInt64 {
+            let offset = linear & 0xFFF
+            if !backward { return (0x1000 - offset) / step }
+            return offset + step <= 0x1000 ? offset / step + 1 : 0
+        }
+        // The host address of the run's lowest byte, given the element at `linear` (its first in copy order).
+        @inline(__always) func runBase(_ linear: UInt64, _ access: Access, _ run: UInt64) throws(Event) -> UInt64? {
+            let host = try translate(linear, access)
+            let low = backward ? host &- (run - 1) * step : host
+            return memory.contains(low, count: Int(run * step)) ? low : nil
+        }
+        while allowance > 0 {
+            let count = gpr[Reg.rcx] & addressMask
+            if count == 0 { return true }
+            let source = (gpr[Reg.rsi] & addressMask) &+ sourceBase
+            let destination = gpr[Reg.rdi] & addressMask
+            var run = min(count, allowance)
+            if readsSource { run = min(run, elementsInPage(source)) }
+            if usesDestination { run = min(run, elementsInPage(destination)) }
+            if run == 0 { return false }
+            let sourceHost = readsSource ? try runBase(source, .read, run) : 0
+            let destinationHost = usesDestination ? try runBase(destination, kind == 0xA4 || kind == 0xAA ? .write : .read, run) : 0
+            guard let sourceHost, let destinationHost else { return false }
+            // The host offset of element k (0 is the first in copy order) from a run's lowest byte.
+            @inline(__always) func at(_ base: UInt64, _ k: UInt64) -> UInt64 { backward ? base &+ (run - 1 - k) * step : base &+ k * step }
+            var done = run, ended = false
+            switch kind {
+            case 0xA4:  // MOVS
+                let bytes = Int(run * step)
+                let gap = destinationHost &- sourceHost, reverseGap = sourceHost &- destinationHost
+                // A copy whose destination lies ahead of its source, in copy order, within the run reads bytes it
+                // has just written: element by element, as the processor does (memmove would differ).
+                if backward ? reverseGap > 0 && reverseGap < UInt64(bytes) : gap > 0 && gap < UInt64(bytes) {
+                    for k in 0..<run {
+                        memory.writeResident(at(destinationHost, k), size: size, memory.readResident(at(sourceHost, k), size: size))
                     }
                 } else {
+                    memory.noteWrite(destinationHost, size: bytes)
                     (memory.bytes + Int(destinationHost)).copyMemory(from: memory.bytes + Int(sourceHost), byteCount: bytes)
                 }
-                gpr[Reg.rsi] &+= UInt64(bytes)
-            } else {
-                memory.noteWrite(destinationHost, size: bytes)
-                let value = gpr[Reg.rax]
+            case 0xAA:  // STOS
                 if size == 1 {
+                    memory.noteWrite(destinationHost, size: Int(run))
                     (memory.bytes + Int(destinationHost)).initializeMemory(
-                        as: UInt8.self, repeating: UInt8(truncatingIfNeeded: value), count: bytes)
+                        as: UInt8.self, repeating: UInt8(truncatingIfNeeded: gpr[Reg.rax]), count: Int(run))
                 } else {
-                    for k in 0..<Int(run) { memory.write(destinationHost + UInt64(k * size), size: size, value) }
+                    for k in 0..<run { memory.writeResident(destinationHost &+ k * step, size: size, gpr[Reg.rax]) }
                 }
+            case 0xAC:  // LODS: only the last element loaded stays
+                setRegister(0, size, memory.readResident(at(sourceHost, run - 1), size: size), rex: i.rex)
+            default:  // CMPS, SCAS: up to the element that ends the repetition
+                let stopsOnEqual = i.repeatPrefix == 0xF2
+                var a: UInt64 = 0, b: UInt64 = 0
+                let accumulator = register(0, size, rex: i.rex)
+                for k in 0..<run {
+                    a = kind == 0xA6 ? memory.readResident(at(sourceHost, k), size: size) : accumulator
+                    b = memory.readResident(at(destinationHost, k), size: size)
+                    if (a == b) == stopsOnEqual {
+                        done = k + 1
+                        ended = true
+                        break
+                    }
+                }
+                _ = alu(7, a, b, bits: step * 8)
             }
-            gpr[Reg.rdi] &+= UInt64(bytes)
-            gpr[Reg.rcx] &-= run
-            allowance -= run
+            let moved = done * step
+            @inline(__always) func advance(_ r: Int) {
+                let value = backward ? gpr[r] &- moved : gpr[r] &+ moved
+                gpr[r] = i.addressSize == 4 ? value & addressMask : value
+            }
+            if readsSource { advance(Reg.rsi) }
+            if usesDestination { advance(Reg.rdi) }
+            gpr[Reg.rcx] = i.addressSize == 4 ? count - done : gpr[Reg.rcx] &- done
+            allowance -= done
+            if ended { return true }  // REPE/REPNE ended on this element
         }
+        return gpr[Reg.rcx] & addressMask == 0
     }
 }

@@ -106,3 +106,156 @@ struct StringTests {
         #expect(n.cpu.gpr[Reg.rcx] == 3_000 - 1024 && n.cpu.gpr[Reg.rdi] == 0x20_0000 - 1024 * 4)
     }
 }
+
+/// Every repeated string form, run by the processor and by a model of the SDM's one-element-at-a-time loop, over
+/// linear pages mapped to shuffled physical pages (so runs break at linear page boundaries) with one unmapped page
+/// beyond them (so some runs fault part way).
+@Suite("String instructions against a one-element-at-a-time model")
+struct RepeatedStringModelTests {
+    static let linearBase: UInt64 = 0x20_0000, physicalBase: UInt64 = 0x30_0000, pages: UInt64 = 8
+
+    /// A small deterministic generator (xorshift64*), so a failure names a reproducible trial.
+    struct Generator {
+        var state: UInt64
+        mutating func next() -> UInt64 {
+            state ^= state >> 12; state ^= state << 25; state ^= state >> 27
+            return state &* 0x2545_F491_4F6C_DD1D
+        }
+        mutating func below(_ n: UInt64) -> UInt64 { next() % n }
+    }
+
+    /// The model: registers, physical memory and the four arithmetic flags a comparison sets.
+    struct Model {
+        var rsi: UInt64, rdi: UInt64, rcx: UInt64, rax: UInt64
+        var flags: UInt64
+        var memory: [UInt8]
+        var page: [UInt64: UInt64]  // linear page → physical page
+        var faulted = false
+
+        func physical(_ linear: UInt64, _ size: Int) -> Int? {
+            var first: Int?
+            for k in 0..<UInt64(size) {
+                guard let frame = page[(linear + k) >> 12] else { return nil }
+                if k == 0 { first = Int(frame << 12 | (linear & 0xFFF)) }
+            }
+            return first
+        }
+        func load(_ linear: UInt64, _ size: Int) -> UInt64? {
+            var value: UInt64 = 0
+            for k in 0..<size {
+                guard let p = physical(linear + UInt64(k), 1) else { return nil }
+                value |= UInt64(memory[p]) << UInt64(8 * k)
+            }
+            return value
+        }
+        mutating func store(_ linear: UInt64, _ size: Int, _ value: UInt64) -> Bool {
+            guard physical(linear, size) != nil else { return false }
+            for k in 0..<size { memory[physical(linear + UInt64(k), 1)!] = UInt8(truncatingIfNeeded: value >> UInt64(8 * k)) }
+            return true
+        }
+
+        mutating func run(kind: UInt8, size: Int, prefix: UInt8, backward: Bool, address32: Bool) {
+            let mask: UInt64 = address32 ? 0xFFFF_FFFF : ~0
+            let step = UInt64(size), valueMask: UInt64 = size == 8 ? ~0 : (1 << (step * 8)) - 1
+            func advance(_ r: inout UInt64) { r = (backward ? r &- step : r &+ step) & mask }
+            while rcx & mask != 0 {
+                switch kind {
+                case 0xA4:
+                    guard let v = load(rsi & mask, size) else { faulted = true; return }
+                    guard store(rdi & mask, size, v) else { faulted = true; return }
+                    advance(&rsi); advance(&rdi)
+                case 0xAA:
+                    guard store(rdi & mask, size, rax) else { faulted = true; return }
+                    advance(&rdi)
+                case 0xAC:
+                    guard let v = load(rsi & mask, size) else { faulted = true; return }
+                    rax = size == 4 ? v : size == 8 ? v : rax & ~valueMask | v
+                    advance(&rsi)
+                default:
+                    let a: UInt64, b: UInt64
+                    if kind == 0xA6 {
+                        guard let x = load(rsi & mask, size), let y = load(rdi & mask, size) else { faulted = true; return }
+                        (a, b) = (x, y)
+                        advance(&rsi); advance(&rdi)
+                    } else {
+                        guard let y = load(rdi & mask, size) else { faulted = true; return }
+                        (a, b) = (rax & valueMask, y)
+                        advance(&rdi)
+                    }
+                    let r = (a &- b) & valueMask, top: UInt64 = 1 << (step * 8 - 1)
+                    flags = flags & ~(CF | ZF | SF | OF)
+                    if a < b { flags |= CF }
+                    if r == 0 { flags |= ZF }
+                    if r & top != 0 { flags |= SF }
+                    if (a ^ b) & (a ^ r) & top != 0 { flags |= OF }
+                }
+                rcx = address32 ? (rcx &- 1) & mask : rcx &- 1
+                if kind == 0xA6 || kind == 0xAE {
+                    if prefix == 0xF3 && flags & ZF == 0 { return }
+                    if prefix == 0xF2 && flags & ZF != 0 { return }
+                }
+            }
+        }
+    }
+
+    @Test("MOVS, CMPS, STOS, LODS and SCAS, REP/REPE/REPNE, every size, both directions, 32- and 64-bit addresses", arguments: 0..<4)
+    func agreesWithModel(batch: Int) {
+        var random = Generator(state: 0x9E37_79B9_7F4A_7C15 &+ UInt64(batch) &* 0xD1B5_4A32_D192_ED03)
+        for trial in 0..<150 {
+            let (m, tables) = PagingTests.machine()
+            var tablesCopy = tables
+            var order = Array(0..<Self.pages)
+            for k in stride(from: order.count - 1, to: 0, by: -1) { order.swapAt(k, Int(random.below(UInt64(k + 1)))) }
+            var pageMap: [UInt64: UInt64] = [:]
+            for (k, physicalPage) in order.enumerated() {
+                let linear = Self.linearBase + UInt64(k) * 0x1000, physical = Self.physicalBase + physicalPage * 0x1000
+                tablesCopy.map(linear, to: physical, flags: P | RW)
+                pageMap[linear >> 12] = physical >> 12
+            }
+            // Data: a small alphabet (comparisons end early) or long equal stretches with a few odd bytes.
+            let alphabet = random.below(2) == 0
+            for k in 0..<Self.pages * 0x1000 {
+                let byte = alphabet ? random.below(4) : (random.below(3000) == 0 ? random.below(256) : 0x5A)
+                m.memory.write(Self.physicalBase + k, size: 1, byte)
+            }
+            let kind = [UInt8(0xA4), 0xA6, 0xAA, 0xAC, 0xAE][Int(random.below(5))]
+            let size = [1, 2, 4, 8][Int(random.below(4))]
+            let prefix: UInt8 = random.below(2) == 0 ? 0xF3 : 0xF2
+            let backward = random.below(2) == 0
+            let address32 = random.below(3) == 0
+            let junk: UInt64 = address32 ? random.next() << 32 : 0  // upper bits a 32-bit address ignores
+            let source = Self.linearBase + random.below(Self.pages * 0x1000)
+            // The destination is sometimes just ahead of or behind the source, for overlapping copies.
+            let destination =
+                random.below(3) == 0
+                ? source &+ random.below(24) &- 12 : Self.linearBase + random.below(Self.pages * 0x1000)
+            let count = random.below(4) == 0 ? random.below(8) : random.below(2500)
+            let accumulator = random.below(2) == 0 ? 0x5A5A_5A5A_5A5A_5A5A : random.next() & 0x0303_0303_0303_0303
+            m.cpu.gpr[Reg.rsi] = source | junk
+            m.cpu.gpr[Reg.rdi] = destination | junk
+            m.cpu.gpr[Reg.rcx] = count | junk
+            m.cpu.gpr[Reg.rax] = accumulator
+            m.cpu.rflags = Flag.reserved1 | (backward ? Flag.df : 0)
+            var model = Model(
+                rsi: source | junk, rdi: destination | junk, rcx: count | junk, rax: accumulator, flags: m.cpu.rflags,
+                memory: (0..<Int(Self.pages * 0x1000)).map { UInt8(m.memory.read(Self.physicalBase + UInt64($0), size: 1)) },
+                page: pageMap.mapValues { $0 - (Self.physicalBase >> 12) })
+            model.run(kind: kind, size: size, prefix: prefix, backward: backward, address32: address32)
+
+            var bytes: [UInt8] = address32 ? [0x67] : []
+            bytes.append(prefix)
+            if size == 2 { bytes.append(0x66) }
+            if size == 8 { bytes.append(0x48) }
+            bytes.append(kind | (size == 1 ? 0 : 1))
+            let outcome = m.run(bytes, limit: 10_000)
+            let label = "batch \(batch) trial \(trial): \(bytes.map { String($0, radix: 16) }) count \(count)"
+            #expect((PagingTests.pageFault(outcome) != nil) == model.faulted, "\(label)")
+            #expect(model.faulted || TestMachine.reason(outcome) == .hlt, "\(label)")
+            #expect(m.cpu.gpr[Reg.rsi] == model.rsi && m.cpu.gpr[Reg.rdi] == model.rdi, "\(label)")
+            #expect(m.cpu.gpr[Reg.rcx] == model.rcx && m.cpu.gpr[Reg.rax] == model.rax, "\(label)")
+            #expect(m.cpu.rflags & (CF | ZF | SF | OF) == model.flags & (CF | ZF | SF | OF), "\(label)")
+            let physical = (0..<Int(Self.pages * 0x1000)).map { UInt8(m.memory.read(Self.physicalBase + UInt64($0), size: 1)) }
+            #expect(physical == model.memory, "\(label)")
+        }
+    }
+}
