@@ -45,9 +45,10 @@ public struct VMLifecycle {
         guard let lock = try files.acquireLock() else { throw alreadyRunning(row) }
         defer { close(lock) }
         let machine = try MachineSettings.machine(for: row, modules: modules)
-        _ = try inventory.beginRun(.id(row.id))
         let outcome: VMRunResult
+        let started = try inventory.beginRun(.id(row.id))
         do {
+            files.reserveExitRecord()
             try inventory.recordWorker(vmId: row.id, pid: getpid())
             let runner = try MachineRunner(machine: machine, row: row, inventory: inventory, echoToStdout: true)
             runner.maxInstructions = maxInstructions
@@ -58,10 +59,27 @@ public struct VMLifecycle {
                 vmId: row.id, exitStatus: ExitStatus.unsupported.rawValue, reason: error.message, instructionsRetired: nil)
             throw error
         }
-        try inventory.finishRun(
-            vmId: row.id, exitStatus: outcome.exitStatus, reason: outcome.reason,
-            instructionsRetired: machine.instructionsRetired)
+        try finish(files, startedAt: started.row.startedAt, outcome, instructionsRetired: machine.instructionsRetired)
         return outcome
+    }
+
+    /// Records how a run ended. When the store cannot take it (a full disk), the exit goes into the VM's reserved
+    /// `ExitRecord` instead, which the next command takes into the store; the error then says so.
+    func finish(_ files: WorkerFiles, startedAt: String?, _ outcome: VMRunResult, instructionsRetired: UInt64) throws(NestError) {
+        do {
+            try inventory.finishRun(
+                vmId: files.vmId, exitStatus: outcome.exitStatus, reason: outcome.reason, instructionsRetired: instructionsRetired)
+            files.removeExitRecord()
+        } catch {
+            let exit = ExitRecord(
+                startedAt: startedAt ?? "", exitStatus: outcome.exitStatus, reason: outcome.reason,
+                instructionsRetired: instructionsRetired)
+            let kept =
+                files.writeExitRecord(exit)
+                ? "the exit (status \(outcome.exitStatus)) is kept in \(files.exitRecord) and recorded by the next command that can write the store"
+                : "nor could it be kept in \(files.exitRecord); the VM will show exit status \(ExitStatus.workerLost.rawValue)"
+            throw NestError(error.category, "the run ended, but the store could not record it: \(error.message); \(kept)")
+        }
     }
 
     /// Starts a VM in a detached worker and returns once its guest runs (`vmrun start`).
@@ -115,6 +133,7 @@ public struct VMLifecycle {
         do {
             row = try vm(.id(vmId), host: nil)
             machine = try MachineSettings.machine(for: row, modules: try MachineSettings.modules(modules))
+            files.reserveExitRecord()
             try inventory.recordWorker(vmId: vmId, pid: getpid())
             runner = try MachineRunner(machine: machine, row: row, inventory: inventory, echoToStdout: false)
         } catch {
@@ -125,8 +144,7 @@ public struct VMLifecycle {
         }
         ready("ready")
         let outcome = runner.run()
-        try? inventory.finishRun(
-            vmId: vmId, exitStatus: outcome.exitStatus, reason: outcome.reason, instructionsRetired: machine.instructionsRetired)
+        try finish(files, startedAt: row.startedAt, outcome, instructionsRetired: machine.instructionsRetired)
         return 0
     }
 

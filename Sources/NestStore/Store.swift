@@ -17,48 +17,99 @@ public final class Store: Sendable {
 
     /// The state directory.
     public let directory: String
+    /// Whether the store was opened read-only (asked for, or not writable by this user): every write is refused.
+    public let isReadOnly: Bool
 
     /// Opens (creating and migrating when needed) the store in `directory`, which is created with mode 0700.
     /// With `readOnly`, nothing is created or migrated: the store must exist already (shell completion uses this,
-    /// so a TAB never leaves files behind).
+    /// so a TAB never leaves files behind). A store this user may read but not write (another user's, or on a
+    /// read-only mount) opens read-only as well: listing works, and a change is refused with a message.
     public init(directory: String, busyTimeout: Double = 10, readOnly: Bool = false) throws(NestError) {
         self.directory = directory
+        let path = directory + "/" + Self.databaseName
+        let exists = FileManager.default.fileExists(atPath: path)
+        var readOnly = readOnly || (exists && (access(path, W_OK) != 0 || access(directory, W_OK) != 0))
         do {
             var config = Configuration()
-            config.readonly = readOnly
-            if readOnly {
-                guard FileManager.default.fileExists(atPath: directory + "/" + Self.databaseName) else {
-                    throw NestError(.storeUnavailable, "no state store in \(directory)")
-                }
-            } else {
-                try Self.makeDirectory(directory)
-                config.journalMode = .wal
-            }
             config.busyMode = .timeout(busyTimeout)
             config.foreignKeysEnabled = true
             config.prepareDatabase { db in
                 try db.execute(sql: "PRAGMA synchronous = NORMAL")
             }
-            let path = directory + "/" + Self.databaseName
             try Self.refuseForeignFile(path)
-            if readOnly {
-                queue = try DatabaseQueue(path: path, configuration: config)
-            } else {
-                // SQLite makes each statement atomic, not the reading of the schema version and the migration
-                // after it: two first users of a new directory would both migrate. Opening is serialized instead;
-                // the others wait here (up to the busy timeout) and then find the schema complete.
-                queue = try Self.whileHoldingOpenLock(directory, timeout: busyTimeout) {
-                    let queue = try DatabaseQueue(path: path, configuration: config)
-                    try Schema.migrator.migrate(queue)
-                    return queue
+            var opened: DatabaseQueue?
+            if !readOnly {
+                try Self.makeDirectory(directory)
+                do {
+                    opened = try Self.openWritable(path, config, timeout: busyTimeout)
+                } catch let error as DatabaseError where exists && Self.cannotWrite.contains(error.resultCode.primaryResultCode) {
+                    readOnly = true  // a full disk: what is there can still be read
                 }
             }
+            if readOnly {
+                guard exists else { throw NestError(.storeUnavailable, "no state store in \(directory)") }
+                guard access(path, R_OK) == 0 else {
+                    throw NestError(.storeUnavailable, "cannot read the state store \(path): \(String(cString: strerror(errno)))")
+                }
+                config.readonly = true
+                let queue = try Self.openReadOnly(path, config)
+                guard try queue.read({ try Schema.migrator.hasCompletedMigrations($0) }) else {
+                    throw NestError(
+                        .storeUnavailable,
+                        "the state store \(path) was made by another version of nestvm and must be upgraded, which needs write access; run any nestvm command as its owner first"
+                    )
+                }
+                opened = queue
+            }
+            queue = opened!
+            isReadOnly = readOnly
         } catch let error as NestError {
             throw error
         } catch {
             throw Self.translate(error, action: "open the state store in \(directory)")
         }
     }
+
+    /// The results of an open for writing that leave reading possible: no room for the log, or no writing allowed.
+    static let cannotWrite: [ResultCode] = [.SQLITE_FULL, .SQLITE_IOERR, .SQLITE_CANTOPEN, .SQLITE_READONLY]
+
+    /// Opens the store for reading and writing, setting write-ahead logging and migrating the schema when needed.
+    ///
+    /// SQLite makes each statement atomic, not the reading of the schema version and the migration after it: two
+    /// first users of a new directory would both migrate. Opening is serialized instead; the others wait here (up
+    /// to the busy timeout) and then find the schema complete. A store that is up to date is only read, so opening
+    /// never waits for another command's write transaction.
+    static func openWritable(_ path: String, _ config: Configuration, timeout: Double) throws -> DatabaseQueue {
+        try whileHoldingOpenLock((path as NSString).deletingLastPathComponent, timeout: timeout) {
+            let queue = try DatabaseQueue(path: path, configuration: config)
+            try queue.writeWithoutTransaction { db in
+                if try String.fetchOne(db, sql: "PRAGMA journal_mode") != "wal" { try db.execute(sql: "PRAGMA journal_mode = WAL") }
+            }
+            if try !queue.read({ try Schema.migrator.hasCompletedMigrations($0) }) { try Schema.migrator.migrate(queue) }
+            return queue
+        }
+    }
+
+    /// Opens a store this process may only read. While another command has it open, its write-ahead log and
+    /// shared-memory index are beside it and SQLite reads through them. When they cannot be used — none exists
+    /// and a reader may not create them in another user's directory, or a full disk has no room for the index —
+    /// SQLite reads the database file alone, as immutable: the store as of its last checkpoint, which is the
+    /// whole store whenever no other command has it open.
+    static func openReadOnly(_ path: String, _ config: Configuration) throws -> DatabaseQueue {
+        do {
+            let queue = try DatabaseQueue(path: path, configuration: config)
+            _ = try queue.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM sqlite_master") }
+            return queue
+        } catch let error as DatabaseError where cannotWrite.contains(error.resultCode.primaryResultCode) {
+            let allowed = CharacterSet.urlPathAllowed.subtracting(CharacterSet(charactersIn: "?#%"))
+            let uri = "file:" + (path.addingPercentEncoding(withAllowedCharacters: allowed) ?? path) + "?immutable=1"
+            return try DatabaseQueue(path: uri, configuration: config)
+        }
+    }
+
+    /// Closes the database: the last connection to close folds the write-ahead log into the database file and
+    /// removes it, so a state directory at rest holds the database alone.
+    public func close() { try? queue.close() }
 
     /// Runs `body` in one immediate write transaction: all of it commits, or none of it does.
     public func write<T>(_ body: (Database) throws -> T) throws(NestError) -> T {
@@ -99,6 +150,10 @@ public final class Store: Sendable {
                 "could not \(action): \(databaseName) is damaged (\(db.message ?? "corrupt")); nothing was changed. Restore it from a backup, or move it aside to start an empty inventory"
             )
         }
+        if let db = error as? DatabaseError, db.resultCode == .SQLITE_READONLY {
+            return NestError(
+                .storeUnavailable, "could not \(action): it is read-only for you (another user's, or on a read-only file system); only reading works")
+        }
         if let db = error as? DatabaseError {
             return NestError(.storeUnavailable, "could not \(action): \(db.message ?? db.description)")
         }
@@ -126,7 +181,7 @@ public final class Store: Sendable {
         guard fd >= 0 else {
             throw NestError(.storeUnavailable, "cannot open \(path): \(String(cString: strerror(errno)))")
         }
-        defer { close(fd) }  // closing releases the lock
+        defer { Glibc.close(fd) }  // closing releases the lock
         let deadline = Date().addingTimeInterval(timeout)
         while flock(fd, LOCK_EX | LOCK_NB) != 0 {
             guard errno == EWOULDBLOCK || errno == EINTR, Date() < deadline else {
@@ -138,15 +193,26 @@ public final class Store: Sendable {
         return try body()
     }
 
-    static func makeDirectory(_ path: String) throws {
-        var isDirectory: ObjCBool = false
-        if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) {
-            guard isDirectory.boolValue else {
+    static func makeDirectory(_ path: String) throws(NestError) {
+        var info = stat()
+        if stat(path, &info) == 0 {
+            guard info.st_mode & S_IFMT == S_IFDIR else {
                 throw NestError(.storeUnavailable, "state directory \(path) exists but is not a directory")
             }
             return
         }
-        try FileManager.default.createDirectory(
-            atPath: path, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        try makeDirectories(path)
+    }
+
+    /// Creates directory `path` and any missing parents, each with mode 0700 (mkdir -p), with the system's reason
+    /// when one cannot be made: "cannot create /srv/nestvm: Permission denied".
+    public static func makeDirectories(_ path: String) throws(NestError) {
+        var prefix = path.hasPrefix("/") ? "" : "."
+        for component in path.split(separator: "/") {
+            prefix += "/" + component
+            if mkdir(prefix, 0o700) != 0 && errno != EEXIST {
+                throw NestError(.storeUnavailable, "cannot create \(prefix): \(String(cString: strerror(errno)))")
+            }
+        }
     }
 }

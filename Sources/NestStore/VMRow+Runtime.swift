@@ -95,7 +95,8 @@ extension Inventory {
     }
 
     /// Marks Off every L0 VM recorded as running whose worker no longer holds its lock: the process was killed
-    /// (or crashed) without recording an exit. Returns the names of the VMs recovered. (VMs inside VMs run under
+    /// (or crashed) without recording an exit, or recorded it in its `ExitRecord` because the store could not
+    /// be written, in which case that exit is taken. Returns the names of the VMs recovered. (VMs inside VMs run under
     /// their host's hypervisor, not in a worker of their own.)
     @discardableResult
     public func recoverLostWorkers() throws(NestError) -> [String] {
@@ -105,20 +106,30 @@ extension Inventory {
         var recovered: [String] = []
         for row in running where !WorkerFiles(directory: store.directory, vmId: row.id).isRunning(workerPID: row.workerPID) {
             let pid = row.workerPID.map { " (PID \($0))" } ?? ""
+            let files = WorkerFiles(directory: store.directory, vmId: row.id)
             try store.write { db in
                 // Check again inside the transaction: a run may have ended or restarted meanwhile.
                 guard var current = try VMRow.fetchOne(db, key: row.id), current.state == .running || current.state == .paused,
                     current.startedAt == row.startedAt,
-                    !WorkerFiles(directory: store.directory, vmId: row.id).isRunning(workerPID: current.workerPID)
+                    !files.isRunning(workerPID: current.workerPID)
                 else { return }
+                // The run's own exit, when its store write failed (a full disk) and it was kept beside the VM.
+                if let exit = files.readExitRecord(), exit.startedAt == current.startedAt {
+                    current.exitStatus = exit.exitStatus
+                    current.exitReason = exit.reason
+                    if let retired = exit.instructionsRetired { current.instructionsRetired = Int64(clamping: retired) }
+                } else {
+                    current.exitStatus = ExitStatus.workerLost.rawValue
+                    current.exitReason = "the process running the VM\(pid) ended without recording an exit (killed?)"
+                }
                 current.state = .off
                 current.workerPID = nil
                 current.startedAt = nil
-                current.exitStatus = ExitStatus.workerLost.rawValue
-                current.exitReason = "the process running the VM\(pid) ended without recording an exit (killed?)"
                 try current.update(db)
                 recovered.append(row.name)
             }
+            // Once committed, the record has served; a new run since has blanked it for itself, and keeps it.
+            if let exit = files.readExitRecord(), exit.startedAt == row.startedAt { files.removeExitRecord() }
         }
         return recovered
     }

@@ -62,12 +62,7 @@ public struct WorkerFiles: Sendable {
     public func prepare() throws(NestError) {
         var info = stat()
         if lstat(directory, &info) != 0 {
-            do {
-                try FileManager.default.createDirectory(
-                    atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-            } catch {
-                throw NestError(.storeUnavailable, "cannot create \(directory): \(error.localizedDescription)")
-            }
+            try Store.makeDirectories(directory)
             guard lstat(directory, &info) == 0 else {
                 throw NestError(.storeUnavailable, "cannot create \(directory): \(String(cString: strerror(errno)))")
             }

@@ -79,6 +79,7 @@ public final class Session {
             session.report(error)
         } catch is Stop {
         }
+        session.openedInventory?.store.close()
         if session.status != .success { throw ExitCode(session.status.rawValue) }
     }
 

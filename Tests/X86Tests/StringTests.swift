@@ -1,3 +1,4 @@
+import TestSupport
 import Testing
 @testable import X86
 
@@ -114,16 +115,6 @@ struct StringTests {
 struct RepeatedStringModelTests {
     static let linearBase: UInt64 = 0x20_0000, physicalBase: UInt64 = 0x30_0000, pages: UInt64 = 8
 
-    /// A small deterministic generator (xorshift64*), so a failure names a reproducible trial.
-    struct Generator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state ^= state >> 12; state ^= state << 25; state ^= state >> 27
-            return state &* 0x2545_F491_4F6C_DD1D
-        }
-        mutating func below(_ n: UInt64) -> UInt64 { next() % n }
-    }
-
     /// The model: registers, physical memory and the four arithmetic flags a comparison sets.
     struct Model {
         var rsi: UInt64, rdi: UInt64, rcx: UInt64, rax: UInt64
@@ -200,12 +191,12 @@ struct RepeatedStringModelTests {
 
     @Test("MOVS, CMPS, STOS, LODS and SCAS, REP/REPE/REPNE, every size, both directions, 32- and 64-bit addresses", arguments: 0..<4)
     func agreesWithModel(batch: Int) {
-        var random = Generator(state: 0x9E37_79B9_7F4A_7C15 &+ UInt64(batch) &* 0xD1B5_4A32_D192_ED03)
+        var random = SplitMix64(seed: 0x5EED_0000 + UInt64(batch))
         for trial in 0..<150 {
             let (m, tables) = PagingTests.machine()
             var tablesCopy = tables
             var order = Array(0..<Self.pages)
-            for k in stride(from: order.count - 1, to: 0, by: -1) { order.swapAt(k, Int(random.below(UInt64(k + 1)))) }
+            for k in stride(from: order.count - 1, to: 0, by: -1) { order.swapAt(k, Int(below(&random, UInt64(k + 1)))) }
             var pageMap: [UInt64: UInt64] = [:]
             for (k, physicalPage) in order.enumerated() {
                 let linear = Self.linearBase + UInt64(k) * 0x1000, physical = Self.physicalBase + physicalPage * 0x1000
@@ -213,24 +204,24 @@ struct RepeatedStringModelTests {
                 pageMap[linear >> 12] = physical >> 12
             }
             // Data: a small alphabet (comparisons end early) or long equal stretches with a few odd bytes.
-            let alphabet = random.below(2) == 0
+            let alphabet = below(&random, 2) == 0
             for k in 0..<Self.pages * 0x1000 {
-                let byte = alphabet ? random.below(4) : (random.below(3000) == 0 ? random.below(256) : 0x5A)
+                let byte = alphabet ? below(&random, 4) : (below(&random, 3000) == 0 ? below(&random, 256) : 0x5A)
                 m.memory.write(Self.physicalBase + k, size: 1, byte)
             }
-            let kind = [UInt8(0xA4), 0xA6, 0xAA, 0xAC, 0xAE][Int(random.below(5))]
-            let size = [1, 2, 4, 8][Int(random.below(4))]
-            let prefix: UInt8 = random.below(2) == 0 ? 0xF3 : 0xF2
-            let backward = random.below(2) == 0
-            let address32 = random.below(3) == 0
+            let kind = [UInt8(0xA4), 0xA6, 0xAA, 0xAC, 0xAE][Int(below(&random, 5))]
+            let size = [1, 2, 4, 8][Int(below(&random, 4))]
+            let prefix: UInt8 = below(&random, 2) == 0 ? 0xF3 : 0xF2
+            let backward = below(&random, 2) == 0
+            let address32 = below(&random, 3) == 0
             let junk: UInt64 = address32 ? random.next() << 32 : 0  // upper bits a 32-bit address ignores
-            let source = Self.linearBase + random.below(Self.pages * 0x1000)
+            let source = Self.linearBase + below(&random, Self.pages * 0x1000)
             // The destination is sometimes just ahead of or behind the source, for overlapping copies.
             let destination =
-                random.below(3) == 0
-                ? source &+ random.below(24) &- 12 : Self.linearBase + random.below(Self.pages * 0x1000)
-            let count = random.below(4) == 0 ? random.below(8) : random.below(2500)
-            let accumulator = random.below(2) == 0 ? 0x5A5A_5A5A_5A5A_5A5A : random.next() & 0x0303_0303_0303_0303
+                below(&random, 3) == 0
+                ? source &+ below(&random, 24) &- 12 : Self.linearBase + below(&random, Self.pages * 0x1000)
+            let count = below(&random, 4) == 0 ? below(&random, 8) : below(&random, 2500)
+            let accumulator = below(&random, 2) == 0 ? 0x5A5A_5A5A_5A5A_5A5A : random.next() & 0x0303_0303_0303_0303
             m.cpu.gpr[Reg.rsi] = source | junk
             m.cpu.gpr[Reg.rdi] = destination | junk
             m.cpu.gpr[Reg.rcx] = count | junk
@@ -259,3 +250,6 @@ struct RepeatedStringModelTests {
         }
     }
 }
+
+/// A number below `n` from `random`.
+private func below(_ random: inout SplitMix64, _ n: UInt64) -> UInt64 { random.next() % n }
