@@ -91,19 +91,22 @@ public final class Store: Sendable {
     }
 
     /// Opens a store this process may only read. While another command has it open, its write-ahead log and
-    /// shared-memory index are beside it and SQLite reads through them. When they cannot be used — none exists
-    /// and a reader may not create them in another user's directory, or a full disk has no room for the index —
-    /// SQLite reads the database file alone, as immutable: the store as of its last checkpoint, which is the
-    /// whole store whenever no other command has it open.
+    /// shared-memory index are beside it and SQLite reads through them. When there is no log (no other command
+    /// has the store open, so the database file is the whole store), or the index cannot be used (another user's
+    /// directory, no room on a full disk), SQLite reads the database file alone, as immutable: the store as of
+    /// its last checkpoint.
     static func openReadOnly(_ path: String, _ config: Configuration) throws -> DatabaseQueue {
+        let allowed = CharacterSet.urlPathAllowed.subtracting(CharacterSet(charactersIn: "?#%"))
+        let immutable = "file:" + (path.addingPercentEncoding(withAllowedCharacters: allowed) ?? path) + "?immutable=1"
+        // No log beside it: no other command has the store open, and opening it the usual way would create the
+        // log and index, which a read-only connection then leaves behind.
+        guard FileManager.default.fileExists(atPath: path + "-wal") else { return try DatabaseQueue(path: immutable, configuration: config) }
         do {
             let queue = try DatabaseQueue(path: path, configuration: config)
             _ = try queue.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM sqlite_master") }
             return queue
         } catch let error as DatabaseError where cannotWrite.contains(error.resultCode.primaryResultCode) {
-            let allowed = CharacterSet.urlPathAllowed.subtracting(CharacterSet(charactersIn: "?#%"))
-            let uri = "file:" + (path.addingPercentEncoding(withAllowedCharacters: allowed) ?? path) + "?immutable=1"
-            return try DatabaseQueue(path: uri, configuration: config)
+            return try DatabaseQueue(path: immutable, configuration: config)
         }
     }
 

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import NestStore
 
 /// Shell completion of object names from the live store.
@@ -42,6 +43,25 @@ public enum Completions {
         }
     }
 
+    /// A guest image: the shipped guests' names (from `shipped`) and the files and directories the word begins to
+    /// name, as `--image` takes either.
+    public static func images(shipped: @escaping @Sendable () -> [String]) -> CompletionKind {
+        .custom { _, _, prefix in
+            let word = unquote(prefix)
+            var candidates = word.contains("/") ? [] : shipped().filter { $0.hasPrefix(word) }
+            let slash = word.lastIndex(of: "/")
+            let folder = slash.map { String(word[...$0]) } ?? ""
+            let start = slash.map { String(word[word.index(after: $0)...]) } ?? word
+            let entries = (try? FileManager.default.contentsOfDirectory(atPath: folder.isEmpty ? "." : folder)) ?? []
+            for entry in entries.sorted() where entry.hasPrefix(start) && (start.hasPrefix(".") || !entry.hasPrefix(".")) {
+                var isDirectory: ObjCBool = false
+                _ = FileManager.default.fileExists(atPath: folder + entry, isDirectory: &isDirectory)
+                candidates.append(folder + entry + (isDirectory.boolValue ? "/" : ""))
+            }
+            return Array(candidates.prefix(limit))
+        }
+    }
+
     /// The most candidates a completion offers.
     static let limit = 500
 
@@ -54,6 +74,7 @@ public enum Completions {
         guard let store = try? Store(directory: stateDirectory, busyTimeout: 0.2, readOnly: true),
             let all = try? list(Inventory(store: store), host)
         else { return [] }
+        defer { store.close() }
         let unquoted = prefix.filter { $0 != "'" && $0 != "\"" }
         return Array(all.filter { $0.lowercased().hasPrefix(unquoted.lowercased()) }.prefix(limit))
     }

@@ -146,6 +146,8 @@ public struct BoolArgument: ExpressibleByArgument, Sendable {
     }
     /// The spellings completion offers.
     public static var allValueStrings: [String] { ["true", "false"] }
+    /// Completion offers `allValueStrings`.
+    public static var defaultCompletionKind: CompletionKind { .list(allValueStrings) }
 }
 
 /// Hyper-V's OnOffState: `On` or `Off` (true/false accepted too).
@@ -159,6 +161,8 @@ public struct OnOffArgument: ExpressibleByArgument, Sendable {
     }
     /// The spellings completion offers.
     public static var allValueStrings: [String] { ["on", "off"] }
+    /// Completion offers `allValueStrings`.
+    public static var defaultCompletionKind: CompletionKind { .list(allValueStrings) }
 }
 
 /// A duration in seconds as `Seconds` reads it: finite, 0 or more, at most `Seconds.maximum`.

@@ -33,7 +33,7 @@ extension VMRun {
 
         @Option(
             help: ArgumentHelp("The guest image: a shipped guest's name or the path of an ELF64 file.", valueName: "image"),
-            completion: .file())
+            completion: Completions.images { GuestImages.shippedNames })
         var image: String?
 
         @Option(help: ArgumentHelp("The command line the image boots with.", valueName: "text"))

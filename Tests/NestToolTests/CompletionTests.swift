@@ -38,6 +38,25 @@ struct CompletionTests {
         #expect(try runner.run("vmnet ---completion add -- --switch-name 3 0 vmnet add lab1 --switch-name ''").stdout == "VmNAT\n")
         #expect(try runner.run("netnat ---completion remove -- positional@0 2 0 netnat remove ''").stdout == "LocalNAT\n")
         #expect(try runner.run("vmnet ---completion adapter get -- positional@0 3 0 vmnet adapter get ''").stdout == "vEthernet (VmNAT)\n")
+        let files = try FileManager.default.contentsOfDirectory(atPath: runner.stateDirectory)
+        #expect(!files.contains { $0.hasSuffix("-wal") || $0.hasSuffix("-shm") }, "a TAB leaves no files behind")
+    }
+
+    @Test("--image offers the shipped guests and the files the word begins; Boolean options offer true and false")
+    func values() throws {
+        let runner = try ToolRunner()
+        let guests = try runner.run("vmrun ---completion new -- --image 3 0 vmrun new a --image ''").stdout
+        #expect(guests.split(separator: "\n").prefix(2) == ["bench", "hello"])
+        let directory = runner.stateDirectory + "-images"
+        try FileManager.default.createDirectory(atPath: directory + "/sub", withIntermediateDirectories: true)
+        FileManager.default.createFile(atPath: directory + "/kernel.elf", contents: Data())
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let files = try runner.run("vmrun ---completion set -- --image 3 \(directory.utf8.count + 1) vmrun set a --image '\(directory)/'").stdout
+        #expect(files == "\(directory)/kernel.elf\n\(directory)/sub/\n")
+        for shell in ["bash/vmproc", "zsh/_vmproc", "fish/vmproc.fish"] {
+            let script = try String(contentsOfFile: PackageRoot.path + "/completions/" + shell, encoding: .utf8)
+            #expect(script.contains("true") && script.contains("false"), "\(shell) offers true and false")
+        }
     }
 
     @Test("Completion is silent and creates nothing when there is no store or the host is unknown")

@@ -129,7 +129,7 @@ complete -c 'vmrun' -n '__vmrun_should_offer_completions_for_flags_or_options "v
 complete -c 'vmrun' -n '__vmrun_should_offer_completions_for_flags_or_options "vmrun new" cpus processor-count' -l 'processor-count' -l 'cpus' -d 'Virtual processors (default 1).' -rfka ''
 complete -c 'vmrun' -n '__vmrun_should_offer_completions_for_flags_or_options "vmrun new" generation' -l 'generation' -d 'Generation 1 or 2 (default 1).' -rfka ''
 complete -c 'vmrun' -n '__vmrun_should_offer_completions_for_flags_or_options "vmrun new" version' -l 'version' -d 'Configuration version, e.g. 8.0 (default: the newest, 12.0).' -rfka ''
-complete -c 'vmrun' -n '__vmrun_should_offer_completions_for_flags_or_options "vmrun new" image' -l 'image' -d 'The guest image: a shipped guest\'s name or the path of an ELF64 file.' -rF
+complete -c 'vmrun' -n '__vmrun_should_offer_completions_for_flags_or_options "vmrun new" image' -l 'image' -d 'The guest image: a shipped guest\'s name or the path of an ELF64 file.' -rfka '(__vmrun_custom_completion ---completion new -- --image (count (__vmrun_tokens -pc)) (__vmrun_tokens -tC))'
 complete -c 'vmrun' -n '__vmrun_should_offer_completions_for_flags_or_options "vmrun new" command-line' -l 'command-line' -d 'The command line the image boots with (in its boot information).' -rfka ''
 complete -c 'vmrun' -n '__vmrun_should_offer_completions_for_flags_or_options "vmrun new" switch-name' -l 'switch-name' -d 'Add a network adapter connected to this switch.' -rfka '(__vmrun_custom_completion ---completion new -- --switch-name (count (__vmrun_tokens -pc)) (__vmrun_tokens -tC))'
 complete -c 'vmrun' -n '__vmrun_should_offer_completions_for_flags_or_options "vmrun new" notes' -l 'notes' -d 'Free-form notes.' -rfka ''
@@ -154,8 +154,8 @@ complete -c 'vmrun' -n '__vmrun_should_offer_completions_for_positional "vmrun s
 complete -c 'vmrun' -n '__vmrun_should_offer_completions_for_flags_or_options "vmrun set" memory memory-startup-bytes' -l 'memory-startup-bytes' -l 'memory' -d 'Startup memory, e.g. 2G.' -rfka '512M 1G 2G 4G 8G'
 complete -c 'vmrun' -n '__vmrun_should_offer_completions_for_flags_or_options "vmrun set" memory-minimum-bytes' -l 'memory-minimum-bytes' -d 'Minimum memory under dynamic memory.' -rfka '512M 1G 2G 4G 8G'
 complete -c 'vmrun' -n '__vmrun_should_offer_completions_for_flags_or_options "vmrun set" memory-maximum-bytes' -l 'memory-maximum-bytes' -d 'Maximum memory under dynamic memory.' -rfka '512M 1G 2G 4G 8G'
-complete -c 'vmrun' -n '__vmrun_should_offer_completions_for_flags_or_options "vmrun set" dynamic-memory-enabled' -l 'dynamic-memory-enabled' -d 'Turn dynamic memory on or off.' -rfka ''
-complete -c 'vmrun' -n '__vmrun_should_offer_completions_for_flags_or_options "vmrun set" image' -l 'image' -d 'The guest image: a shipped guest\'s name or the path of an ELF64 file.' -rF
+complete -c 'vmrun' -n '__vmrun_should_offer_completions_for_flags_or_options "vmrun set" dynamic-memory-enabled' -l 'dynamic-memory-enabled' -d 'Turn dynamic memory on or off.' -rfka 'true false'
+complete -c 'vmrun' -n '__vmrun_should_offer_completions_for_flags_or_options "vmrun set" image' -l 'image' -d 'The guest image: a shipped guest\'s name or the path of an ELF64 file.' -rfka '(__vmrun_custom_completion ---completion set -- --image (count (__vmrun_tokens -pc)) (__vmrun_tokens -tC))'
 complete -c 'vmrun' -n '__vmrun_should_offer_completions_for_flags_or_options "vmrun set" command-line' -l 'command-line' -d 'The command line the image boots with.' -rfka ''
 complete -c 'vmrun' -n '__vmrun_should_offer_completions_for_flags_or_options "vmrun set" notes' -l 'notes' -d 'Free-form notes.' -rfka ''
 complete -c 'vmrun' -n '__vmrun_should_offer_completions_for_flags_or_options "vmrun set" h help' -s 'h' -l 'help' -d 'Show help information.'
