@@ -57,12 +57,7 @@ public final class Machine {
     /// Builds the machine and loads the image; the boot processor is ready at the image's entry point.
     public init(_ configuration: MachineConfiguration) throws(MachineError) {
         let ram = configuration.memoryBytes
-        guard ram >= 32 << 20, ram % (2 << 20) == 0, ram <= MachineConfiguration.maximumMemoryBytes else {
-            throw .memorySize(ram)
-        }
-        guard (1...MachineConfiguration.maximumProcessorCount).contains(configuration.processorCount) else {
-            throw .processorCount(configuration.processorCount)
-        }
+        try configuration.checkLimits()
         self.configuration = configuration
         guard let memory = PhysicalMemory(size: Int(ram + EPT01.tableBytes(memoryBytes: ram))) else {
             throw .addressSpace(ram)

@@ -32,6 +32,26 @@ public struct MachineConfiguration: Sendable {
         self.modules = modules
     }
 
+    /// Checks what does not need the image: the memory size and processor count against what a machine has,
+    /// and the command line and modules against the room the boot information has for them.
+    public func checkLimits() throws(MachineError) {
+        guard memoryBytes >= 32 << 20, memoryBytes % (2 << 20) == 0, memoryBytes <= Self.maximumMemoryBytes else {
+            throw .memorySize(memoryBytes)
+        }
+        guard (1...Self.maximumProcessorCount).contains(processorCount) else { throw .processorCount(processorCount) }
+        let namesSize = modules.reduce(0) { $0 + $1.name.utf8.count + 1 } + commandLine.utf8.count + 1
+        guard UInt64(namesSize) <= GuestLayout.stringsSize else { throw .bootStrings(bytes: namesSize, limit: GuestLayout.stringsSize) }
+        guard modules.count <= 256 else { throw .moduleCount(modules.count) }
+        if let bad = modules.first(where: { $0.name.utf8.count > 255 || $0.name.isEmpty }) { throw .moduleName(bad.name) }
+    }
+
+    /// Every check building a machine makes, without building it (no guest memory is reserved): the limits,
+    /// the image, and whether the image, modules and command line fit.
+    public func validate() throws(MachineError) {
+        try checkLimits()
+        _ = try BootLoader.plan(self)
+    }
+
     /// The most guest RAM one machine has (the boot page tables cover it with 2 MiB pages).
     public static let maximumMemoryBytes: UInt64 = 64 << 30
     /// The most logical processors (one boot-information mailbox each).
@@ -94,9 +114,9 @@ public enum MachineError: Error, Equatable, Sendable, CustomStringConvertible {
             return "the image, modules and command line need \(needed >> 20) MiB but the VM has \(memory >> 20) MiB"
         case .memorySize(let bytes):
             return
-                "a machine has 32 MiB to \(MachineConfiguration.maximumMemoryBytes >> 30) GiB of memory in 2 MiB steps, not \(describeBytes(bytes))"
+                "a nestvm machine has 32 MiB to \(MachineConfiguration.maximumMemoryBytes >> 30) GiB of memory in 2 MiB steps, not \(describeBytes(bytes))"
         case .processorCount(let count):
-            return "a machine has 1 to \(MachineConfiguration.maximumProcessorCount) processors, not \(count)"
+            return "a nestvm machine has 1 to \(MachineConfiguration.maximumProcessorCount) processors, not \(count)"
         case .addressSpace(let bytes):
             return "this host cannot reserve \(bytes >> 20) MiB of address space for the guest; give the VM less memory"
         case .bootStrings(let bytes, let limit): return "the command line and module names take \(bytes) bytes; the limit is \(limit)"
@@ -108,8 +128,9 @@ public enum MachineError: Error, Equatable, Sendable, CustomStringConvertible {
 
 func hex(_ value: UInt64) -> String { String(value, radix: 16) }
 
-/// A size in the largest binary unit that divides it: `128 GiB`, `96 MiB`, `1000 bytes`.
+/// A size in the largest binary unit that divides it: `12 TiB`, `128 GiB`, `96 MiB`, `1000 bytes`.
 func describeBytes(_ bytes: UInt64) -> String {
+    if bytes >= 1 << 40 && bytes % (1 << 40) == 0 { return "\(bytes >> 40) TiB" }
     if bytes >= 1 << 30 && bytes % (1 << 30) == 0 { return "\(bytes >> 30) GiB" }
     if bytes >= 1 << 20 && bytes % (1 << 20) == 0 { return "\(bytes >> 20) MiB" }
     return "\(bytes) bytes"

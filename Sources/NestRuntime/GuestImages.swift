@@ -38,13 +38,14 @@ public enum GuestImages {
 
     /// The file an image setting refers to.
     public static func locate(_ image: String) throws(NestError) -> String {
-        var isDirectory: ObjCBool = false
         if isPath(image) {
-            guard FileManager.default.fileExists(atPath: image, isDirectory: &isDirectory), !isDirectory.boolValue else {
-                throw NestError(
-                    .imageNotFound,
-                    "image file \(image) does not exist; give the path of an ELF64 file or a shipped guest's name (\(shippedNames.joined(separator: ", ")))"
-                )
+            let shipped = String(image.split(separator: "/").last ?? "").replacingOccurrences(of: ".elf", with: "")
+            do { try checkFile(image, what: "image file") } catch var error
+                where shippedNames.contains(shipped) && !FileManager.default.fileExists(atPath: image)
+            {
+                error.message =
+                    "image file \(image) does not exist; a name with '/' or ending in .elf is a path: for the shipped guest, give --image \(shipped)"
+                throw error
             }
             return image
         }
@@ -57,6 +58,24 @@ public enum GuestImages {
             .imageNotFound,
             "no shipped guest named '\(image)' (\(known.isEmpty ? "none are built; run make" : "there are: " + known.joined(separator: ", "))); or give the path of an ELF64 file"
         )
+    }
+
+    /// Refuses `path` unless it is a regular file this process can read, saying what it is instead.
+    public static func checkFile(_ path: String, what: String) throws(NestError) {
+        var info = stat()
+        let names = "give the path of an ELF64 file or a shipped guest's name (\(shippedNames.joined(separator: ", ")))"
+        guard stat(path, &info) == 0 else {
+            let why = errno == ENOENT ? "does not exist" : "cannot be reached: \(String(cString: strerror(errno)))"
+            throw NestError(.imageNotFound, "\(what) \(path) \(why)" + (what == "image file" ? "; " + names : ""))
+        }
+        switch info.st_mode & S_IFMT {
+        case S_IFREG: break
+        case S_IFDIR: throw NestError(.imageNotFound, "\(what) \(path) is a directory, not a file")
+        default: throw NestError(.imageNotFound, "\(what) \(path) is not a regular file (a device, FIFO or socket)")
+        }
+        guard access(path, R_OK) == 0 else {
+            throw NestError(.imageNotFound, "\(what) \(path) cannot be read: \(String(cString: strerror(errno)))")
+        }
     }
 
     /// The shipped guests that can be found.
@@ -74,7 +93,7 @@ public enum GuestImages {
     public static func read(_ image: String) throws(NestError) -> [UInt8] {
         let path = try locate(image)
         guard let data = FileManager.default.contents(atPath: path) else {
-            throw NestError(.imageNotFound, "cannot read image file \(path); check its permissions")
+            throw NestError(.imageNotFound, "cannot read image file \(path): \(String(cString: strerror(errno)))")
         }
         return [UInt8](data)
     }

@@ -20,6 +20,19 @@ public enum MachineSettings {
             commandLine: row.commandLine, modules: modules)
     }
 
+    /// Whether a machine can be built for `row` as it would be stored (`Inventory.machineCheck`): its memory and
+    /// processors within a machine's limits and, when it has an image, the image bootable and fitting with its
+    /// command line. Nothing is allocated.
+    @Sendable
+    public static func check(_ row: VMRow) throws(NestError) {
+        let limits = MachineConfiguration(
+            memoryBytes: UInt64(max(0, row.memoryStartup)), processorCount: row.processorCount, image: [], commandLine: row.commandLine)
+        do { try limits.checkLimits() } catch { throw nestError(error, row: row) }
+        guard row.image != nil else { return }
+        let configuration = try configuration(for: row)
+        do { try configuration.validate() } catch { throw nestError(error, row: row) }
+    }
+
     /// Builds the machine for `row`: every error a start can meet before the guest runs.
     public static func machine(for row: VMRow, modules: [BootModule] = []) throws(NestError) -> Machine {
         let configuration = try configuration(for: row, modules: modules)
@@ -54,11 +67,15 @@ public enum MachineSettings {
     public static func modules(_ specs: [String]) throws(NestError) -> [BootModule] {
         var modules: [BootModule] = []
         for spec in specs {
-            let parts = spec.split(separator: "=", maxSplits: 1).map(String.init)
+            let parts = spec.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
             let path = parts.count == 2 ? parts[1] : parts[0]
             let name = parts.count == 2 ? parts[0] : String(path.split(separator: "/").last ?? "")
+            guard !path.isEmpty else {
+                throw NestError(.invalidArgument, "--module \(spec) has an empty path after '='; give --module NAME=PATH")
+            }
+            try GuestImages.checkFile(path, what: "module file")
             guard let data = FileManager.default.contents(atPath: path) else {
-                throw NestError(.imageNotFound, "module file \(path) cannot be read; give --module NAME=PATH of an existing file")
+                throw NestError(.imageNotFound, "module file \(path) cannot be read: \(String(cString: strerror(errno)))")
             }
             modules.append(BootModule(name: name, bytes: [UInt8](data)))
         }

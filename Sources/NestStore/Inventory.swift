@@ -9,9 +9,20 @@ import GRDB
 public struct Inventory: Sendable {
     /// The store behind the inventory.
     public let store: Store
+    /// What a nestvm machine can run, beyond Hyper-V's rules (its memory and processor limits, a bootable image
+    /// that fits, the boot information's room for the command line): checked inside the transaction whenever a
+    /// VM is created or its memory, processors, image or command line change, so that a VM `run` would refuse
+    /// is refused when it is set up instead. The runtime supplies it; the store alone keeps Hyper-V's rules.
+    public var machineCheck: MachineCheck?
 
-    /// An inventory over `store`.
-    public init(store: Store) { self.store = store }
+    /// A check of a VM's settings as they would be stored.
+    public typealias MachineCheck = @Sendable (VMRow) throws(NestError) -> Void
+
+    /// An inventory over `store`, with `machineCheck` (if any) applied to every VM created or reconfigured.
+    public init(store: Store, machineCheck: MachineCheck? = nil) {
+        self.store = store
+        self.machineCheck = machineCheck
+    }
 
     static func newId() -> String { UUID().uuidString.lowercased() }
 
@@ -128,6 +139,7 @@ extension Inventory {
                 processorCount: spec.processorCount, exposeVirtualizationExtensions: false, processorMaximum: 100,
                 processorReserve: 0, relativeWeight: 100, compatibilityForMigrationEnabled: false, hwThreadCountPerCore: 0,
                 commandLine: spec.commandLine)
+            try machineCheck?(row)
             try row.insert(db)
             if let switchName = spec.switchName {
                 let vmSwitch = try SwitchRow.fetch(named: switchName, on: host, db)
@@ -186,6 +198,7 @@ extension Inventory {
                 if let commandLine = changes.commandLine { row.commandLine = commandLine }
             }
             if let notes = changes.notes { row.notes = notes }
+            if changes.changesMemory || changes.image != nil || changes.commandLine != nil { try machineCheck?(row) }
             try row.update(db)
             return HostedVM(host: host, row: row)
         }

@@ -203,6 +203,7 @@ extension Inventory {
             let plan = try NestedCheck.findings(for: vm, on: host, db).sorted { $0.step < $1.step }
             if apply {
                 for finding in plan { try NestedCheck.apply(finding, to: &vm, db) }
+                try machineCheck?(vm)
                 try vm.update(db)
             }
             return plan.map { NestedCheck.plannedRecord($0, vm: vm, on: host) }

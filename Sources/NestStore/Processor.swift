@@ -91,6 +91,7 @@ extension Inventory {
                 try ProcessorLimits.check(value, in: 0...2, "hardware threads per core", vm: row.name); row.hwThreadCountPerCore = value
             }
             if let value = changes.compatibilityForMigrationEnabled { row.compatibilityForMigrationEnabled = value }
+            if changes.count != nil { try machineCheck?(row) }
             try row.update(db)
             return HostedVM(host: host, row: row)
         }

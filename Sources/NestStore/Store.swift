@@ -100,7 +100,9 @@ public final class Store: Sendable {
         let immutable = "file:" + (path.addingPercentEncoding(withAllowedCharacters: allowed) ?? path) + "?immutable=1"
         // No log beside it: no other command has the store open, and opening it the usual way would create the
         // log and index, which a read-only connection then leaves behind.
-        guard FileManager.default.fileExists(atPath: path + "-wal") else { return try DatabaseQueue(path: immutable, configuration: config) }
+        guard FileManager.default.fileExists(atPath: path + "-wal") else {
+            return try DatabaseQueue(path: immutable, configuration: config)
+        }
         do {
             let queue = try DatabaseQueue(path: path, configuration: config)
             _ = try queue.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM sqlite_master") }
@@ -155,7 +157,8 @@ public final class Store: Sendable {
         }
         if let db = error as? DatabaseError, db.resultCode == .SQLITE_READONLY {
             return NestError(
-                .storeUnavailable, "could not \(action): it is read-only for you (another user's, or on a read-only file system); only reading works")
+                .storeUnavailable,
+                "could not \(action): it is read-only for you (another user's, or on a read-only file system); only reading works")
         }
         if let db = error as? DatabaseError {
             return NestError(.storeUnavailable, "could not \(action): \(db.message ?? db.description)")

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import NestErrors
 import NestRecords
 import NestStore
@@ -46,6 +47,29 @@ public struct GlobalOptions: ParsableArguments {
             }
             return directory
         }
+    }
+
+    /// The arguments with the global options that come before the subcommand (`vmrun --state-dir D new a`, as
+    /// with `git -C`) moved after it, where ArgumentParser looks for them; anything else is left as it is.
+    public static func movingLeadingOptions(_ arguments: [String]) -> [String] {
+        let valued = ["--state-dir", "--host", "--computer-name"]
+        var leading: [String] = [], index = 0
+        while index < arguments.count {
+            let argument = arguments[index]
+            if valued.contains(argument), index + 1 < arguments.count {
+                leading += arguments[index...index + 1]
+                index += 2
+            } else if argument == "-n" || argument == "--no-stdin" || valued.contains(where: { argument.hasPrefix($0 + "=") }) {
+                leading.append(argument)
+                index += 1
+            } else {
+                break
+            }
+        }
+        guard !leading.isEmpty, index < arguments.count else { return arguments }
+        var rest = Array(arguments[index...])
+        rest.insert(contentsOf: leading, at: rest.firstIndex(of: "--") ?? rest.endIndex)
+        return rest
     }
 
     /// `--state-dir`, else `$NESTVM_HOME`, else `$XDG_STATE_HOME/nestvm`, else `$HOME/.local/state/nestvm`; nil
@@ -193,4 +217,26 @@ public struct BytesArgument: ExpressibleByArgument, Sendable {
     }
     /// Common sizes, for completion.
     public static var defaultCompletionKind: CompletionKind { .list(["512M", "1G", "2G", "4G", "8G"]) }
+}
+
+extension ParsableCommand {
+    /// Runs a tool's root command on the process's arguments, global options accepted before the subcommand
+    /// too (`GlobalOptions.movingLeadingOptions`); `machineCheck` is what the tool's inventories check VMs
+    /// against (`Session.machineCheck`).
+    public static func runTool(machineCheck: Inventory.MachineCheck? = nil) {
+        Session.machineCheck = machineCheck
+        let arguments = GlobalOptions.movingLeadingOptions(Array(CommandLine.arguments.dropFirst()))
+        // Another option before the subcommand belongs to a subcommand: say where it goes.
+        let rootOptions = ["-h", "--help", "--version", "--generate-completion-script", "--experimental-dump-help"]
+        if let first = arguments.first, first.hasPrefix("-"), !first.hasPrefix("---"),
+            !rootOptions.contains(where: { first == $0 || first.hasPrefix($0 + "=") })
+        {
+            let tool = configuration.commandName ?? "tool"
+            Stream.err(
+                "\(tool): \(first) is an option of the subcommands: put it after one (\(tool) SUBCOMMAND \(first) …); only --state-dir, --host and -n may come first\n"
+            )
+            Glibc.exit(ExitCode.validationFailure.rawValue)
+        }
+        main(arguments)
+    }
 }

@@ -20,6 +20,10 @@ public final class Session {
 
     struct Stop: Error {}
 
+    /// The machine's limits for the inventories sessions open (`Inventory.machineCheck`): the tools that build
+    /// machines (vmrun, vmproc) set it once, first thing in `main`, before any session exists.
+    nonisolated(unsafe) public static var machineCheck: Inventory.MachineCheck?
+
     /// A session for `tool` with these options.
     public init(tool: String, global: GlobalOptions) {
         self.tool = tool
@@ -37,7 +41,8 @@ public final class Session {
             }
             timeout = seconds
         }
-        let inventory = Inventory(store: try Store(directory: try global.resolvedStateDirectory, busyTimeout: timeout))
+        let inventory = Inventory(
+            store: try Store(directory: try global.resolvedStateDirectory, busyTimeout: timeout), machineCheck: Self.machineCheck)
         // A VM recorded as running whose process is gone (killed) is Off from now on, with the reason recorded.
         // That is a write: on a store that cannot be written (a full disk) it waits for a later command, so that
         // reading still works.

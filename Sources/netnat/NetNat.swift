@@ -7,6 +7,9 @@ let tool = "netnat"
 
 @main
 struct NetNat: ParsableCommand {
+    /// Global options may come before the subcommand; see `runTool`.
+    static func main() { runTool() }
+
     static let configuration = CommandConfiguration(
         commandName: tool,
         abstract: "Create, list and remove NATs and their static port mappings.",

@@ -9,6 +9,9 @@ let tool = "vmnet"
 
 @main
 struct VMNet: ParsableCommand {
+    /// Global options may come before the subcommand; see `runTool`.
+    static func main() { runTool() }
+
     static let configuration = CommandConfiguration(
         commandName: tool,
         abstract: "Manage VMs' network adapters, host adapters and host IP addresses.",

@@ -1,4 +1,5 @@
 import ArgumentParser
+import NestRuntime
 import NestTool
 
 /// vmproc: VMs' virtual processors, and whether they can host nested VMs (Get/Set-VMProcessor).
@@ -7,6 +8,9 @@ let tool = "vmproc"
 
 @main
 struct VMProc: ParsableCommand {
+    /// Global options may come before the subcommand; see `runTool`.
+    static func main() { runTool(machineCheck: MachineSettings.check) }
+
     static let configuration = CommandConfiguration(
         commandName: tool,
         abstract: "Show and change VMs' processors, and make VMs ready to host nested VMs.",

@@ -1,4 +1,5 @@
 import ArgumentParser
+import NestRuntime
 import NestTool
 
 /// vmrun: create, run, list, change and remove VMs (New-VM, Start-VM, Stop-VM, Get-VM, Set-VM, Remove-VM …).
@@ -7,6 +8,9 @@ let tool = "vmrun"
 
 @main
 struct VMRun: ParsableCommand {
+    /// Global options may come before the subcommand; see `runTool`.
+    static func main() { runTool(machineCheck: MachineSettings.check) }
+
     static let configuration = CommandConfiguration(
         commandName: tool,
         abstract: "Create, run, list, change and remove virtual machines.",

@@ -7,6 +7,9 @@ let tool = "vmswitch"
 
 @main
 struct VMSwitch: ParsableCommand {
+    /// Global options may come before the subcommand; see `runTool`.
+    static func main() { runTool() }
+
     static let configuration = CommandConfiguration(
         commandName: tool,
         abstract: "Create, list, change and remove virtual switches.",

@@ -22,7 +22,8 @@ struct ExitRecordTests {
         let (inventory, row, files) = try Self.lostRun()
         #expect(files.reserveExitRecord())
         #expect(try Data(contentsOf: URL(fileURLWithPath: files.exitRecord)).count == WorkerFiles.exitRecordSize)
-        let exit = ExitRecord(startedAt: row.startedAt!, exitStatus: 3, reason: "the guest wrote 1 to the exit port", instructionsRetired: 99)
+        let exit = ExitRecord(
+            startedAt: row.startedAt!, exitStatus: 3, reason: "the guest wrote 1 to the exit port", instructionsRetired: 99)
         #expect(files.writeExitRecord(exit))
         #expect(files.readExitRecord() == exit)
         #expect(try inventory.recoverLostWorkers() == ["v"])
@@ -37,9 +38,12 @@ struct ExitRecordTests {
             let (inventory, row, files) = try Self.lostRun()
             switch content {
             case "stale":
-                files.writeExitRecord(ExitRecord(startedAt: "2020-01-01T00:00:00.000Z", exitStatus: 0, reason: "old", instructionsRetired: nil))
+                files.writeExitRecord(
+                    ExitRecord(startedAt: "2020-01-01T00:00:00.000Z", exitStatus: 0, reason: "old", instructionsRetired: nil))
             case "blank": files.reserveExitRecord()
-            default: try Data("{\"StartedAt\":\"\(row.startedAt!)\",\"ExitStatus\":\"x\"}\n".utf8).write(to: URL(fileURLWithPath: files.exitRecord))
+            default:
+                try Data("{\"StartedAt\":\"\(row.startedAt!)\",\"ExitStatus\":\"x\"}\n".utf8).write(
+                    to: URL(fileURLWithPath: files.exitRecord))
             }
             #expect(try inventory.recoverLostWorkers() == ["v"])
             let after = try inventory.vms(host: nil, selectors: [.name("v")]).rows[0]

@@ -51,7 +51,8 @@ struct CompletionTests {
         try FileManager.default.createDirectory(atPath: directory + "/sub", withIntermediateDirectories: true)
         FileManager.default.createFile(atPath: directory + "/kernel.elf", contents: Data())
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        let files = try runner.run("vmrun ---completion set -- --image 3 \(directory.utf8.count + 1) vmrun set a --image '\(directory)/'").stdout
+        let files = try runner.run("vmrun ---completion set -- --image 3 \(directory.utf8.count + 1) vmrun set a --image '\(directory)/'")
+            .stdout
         #expect(files == "\(directory)/kernel.elf\n\(directory)/sub/\n")
         for shell in ["bash/vmproc", "zsh/_vmproc", "fish/vmproc.fish"] {
             let script = try String(contentsOfFile: PackageRoot.path + "/completions/" + shell, encoding: .utf8)

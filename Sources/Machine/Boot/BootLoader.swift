@@ -13,8 +13,17 @@ struct BootLoader {
         var modules: [(address: UInt64, size: UInt64)]
     }
 
-    /// Loads everything; on an error nothing the guest could run has been produced.
-    func load() throws(MachineError) -> Result {
+    /// Where everything goes: the parsed image, where it ends, and the modules' places after it.
+    struct Plan {
+        var image: ELFImage
+        var imageEnd: UInt64
+        var modules: [(address: UInt64, size: UInt64)]
+        var modulesEnd: UInt64
+    }
+
+    /// Checks the image and modules against the configuration's memory and places them, writing nothing: every
+    /// error `load` can meet once the configuration's limits hold (`MachineConfiguration.checkLimits`).
+    static func plan(_ configuration: MachineConfiguration) throws(MachineError) -> Plan {
         let ram = configuration.memoryBytes
         let image: ELFImage
         do { image = try ELFImage(configuration.image) } catch { throw .badImage(Self.describe(error)) }
@@ -40,17 +49,15 @@ struct BootLoader {
             modules.append((next, UInt64(module.bytes.count)))
             next = Self.pageAligned(next + UInt64(module.bytes.count))
         }
-        let modulesEnd = next
-        guard modulesEnd <= ram else { throw .doesNotFit(needed: modulesEnd, memoryBytes: ram) }
-        let namesSize = configuration.modules.reduce(0) { $0 + $1.name.utf8.count + 1 } + configuration.commandLine.utf8.count + 1
-        guard UInt64(namesSize) <= GuestLayout.stringsSize else {
-            throw .bootStrings(bytes: namesSize, limit: GuestLayout.stringsSize)
-        }
-        guard configuration.modules.count <= 256 else { throw .moduleCount(configuration.modules.count) }
-        if let bad = configuration.modules.first(where: { $0.name.utf8.count > 255 || $0.name.isEmpty }) {
-            throw .moduleName(bad.name)
-        }
+        guard next <= ram else { throw .doesNotFit(needed: next, memoryBytes: ram) }
+        return Plan(image: image, imageEnd: imageEnd, modules: modules, modulesEnd: next)
+    }
 
+    /// Loads everything; on an error nothing the guest could run has been produced.
+    func load() throws(MachineError) -> Result {
+        let ram = configuration.memoryBytes
+        let plan = try Self.plan(configuration)
+        let (image, imageEnd, modules, modulesEnd) = (plan.image, plan.imageEnd, plan.modules, plan.modulesEnd)
         do { try image.load(into: memory) } catch { throw .badImage(Self.describe(error)) }
         for (module, placement) in zip(configuration.modules, modules) { memory.load(module.bytes, at: placement.address) }
 
