@@ -10,6 +10,9 @@ public struct JSONSyntaxError: Error, Equatable, Sendable {
 ///
 /// Written for single JSON Lines records: the whole text must be one value, surrounded only by white space.
 public struct JSONParser {
+    /// A byte as messages show one that is not printable ASCII: `\x01`, `\xff`.
+    public static func escaped(_ byte: UInt8) -> String { "\\x" + (byte < 0x10 ? "0" : "") + String(byte, radix: 16) }
+
     private let bytes: [UInt8]
     private var index = 0
     private var depth = 0
@@ -45,7 +48,10 @@ public struct JSONParser {
         case UInt8(ascii: "f"): try literal("false"); return .bool(false)
         case UInt8(ascii: "n"): try literal("null"); return .null
         case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): return try number()
-        default: throw error("unexpected character '\(Character(Unicode.Scalar(bytes[index])))'")
+        default:
+            let byte = bytes[index]
+            let shown = (0x21...0x7E).contains(byte) ? String(UnicodeScalar(byte)) : JSONParser.escaped(byte)
+            throw error("unexpected character '\(shown)'")
         }
     }
 

@@ -4,8 +4,12 @@ public enum RecordInputError: Error, Equatable, Sendable {
     case malformed(line: Int, JSONSyntaxError)
     /// The line is JSON but not an object.
     case notAnObject(line: Int)
+    /// The line's bytes are not UTF-8: the 0-based offset of the first byte that is not, and the byte.
+    case invalidUTF8(line: Int, offset: Int, byte: UInt8)
     /// The record has no `Kind`, or one this tool does not know.
     case unknownKind(line: Int, kind: String?)
+    /// The record's `Kind` is not a string (with the JSON type it has).
+    case kindNotAString(line: Int, type: String)
     /// The record lacks the keys that say which object it is.
     case missingIdentity(line: Int, kind: String, keys: [String])
     /// A key that names an object holds something no name or id can be: a value that is not a string, or a
@@ -16,8 +20,8 @@ public enum RecordInputError: Error, Equatable, Sendable {
     /// The 1-based line number of the offending input.
     public var line: Int {
         switch self {
-        case .malformed(let line, _), .notAnObject(let line), .unknownKind(let line, _),
-            .missingIdentity(let line, _, _), .invalidReference(let line, _, _):
+        case .malformed(let line, _), .notAnObject(let line), .unknownKind(let line, _), .invalidUTF8(let line, _, _),
+            .kindNotAString(let line, _), .missingIdentity(let line, _, _), .invalidReference(let line, _, _):
             return line
         }
     }
@@ -31,6 +35,11 @@ public enum RecordInputError: Error, Equatable, Sendable {
             return "stdin line \(line): a record must be a JSON object ({...})"
         case .unknownKind(let line, let kind?):
             return "stdin line \(line): unknown record Kind \"\(kind)\"; pipe records made by the nestvm tools"
+        case .invalidUTF8(let line, let offset, let byte):
+            return
+                "stdin line \(line): byte \(offset + 1) (\(JSONParser.escaped(byte))) is not valid UTF-8; records are UTF-8 text"
+        case .kindNotAString(let line, let type):
+            return "stdin line \(line): \"Kind\" is \(type), not a string such as \"VirtualMachine\""
         case .unknownKind(let line, nil):
             return "stdin line \(line): the record has no \"Kind\" key; pipe records made by the nestvm tools"
         case .missingIdentity(let line, let kind, let keys):
@@ -86,11 +95,30 @@ public struct InputRecord: Sendable {
 /// Splits JSON Lines input into records, checking each for shape, kind and identity.
 public enum RecordReader {
     /// Parses one line (1-based `number`), or returns `nil` for a blank line.
+    public static func parse(line bytes: [UInt8], number: Int) throws(RecordInputError) -> InputRecord? {
+        if let (offset, byte) = firstInvalidUTF8(bytes) { throw .invalidUTF8(line: number, offset: offset, byte: byte) }
+        return try parse(line: String(decoding: bytes, as: UTF8.self), number: number)
+    }
+
+    /// The offset and value of the first byte of `bytes` that does not belong to valid UTF-8, if any.
+    static func firstInvalidUTF8(_ bytes: [UInt8]) -> (Int, UInt8)? {
+        var iterator = bytes.makeIterator(), parser = Unicode.UTF8.ForwardParser(), offset = 0
+        while true {
+            switch parser.parseScalar(from: &iterator) {
+            case .valid(let scalar): offset += scalar.count
+            case .emptyInput: return nil
+            case .error: return (offset, bytes[offset])
+            }
+        }
+    }
+
+    /// Parses one line already decoded as text; see `parse(line:number:)` for bytes.
     public static func parse(line text: String, number: Int) throws(RecordInputError) -> InputRecord? {
         if text.allSatisfy({ $0 == " " || $0 == "\t" || $0 == "\r" }) { return nil }
         let value: JSONValue
         do { value = try JSONParser.parse(text) } catch { throw .malformed(line: number, error) }
         guard case .object(let record) = value else { throw .notAnObject(line: number) }
+        if let kind = record["Kind"], kind.stringValue == nil { throw .kindNotAString(line: number, type: kind.typeName) }
         guard let name = record.kind, let kind = RecordKind(rawValue: name) else {
             throw .unknownKind(line: number, kind: record.kind)
         }

@@ -83,6 +83,18 @@ public struct GlobalOptions: ParsableArguments {
     }
 }
 
+/// Hyper-V's `-VMName`: VMs named by option as well as by position (`vmproc get --vm-name lab1`).
+public struct VMNameOption: ParsableArguments {
+    /// The VMs named with `--vm-name`.
+    @Option(
+        name: .customLong("vm-name"), help: ArgumentHelp("A VM to act on (repeatable; the same as naming it).", valueName: "vm"),
+        completion: Completions.vmNames())
+    public var names: [String] = []
+
+    /// No VMs named.
+    public init() {}
+}
+
 /// How records are printed.
 public struct OutputOptions: ParsableArguments {
     /// The output format (--format), or nil for the default.

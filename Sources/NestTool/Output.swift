@@ -16,6 +16,36 @@ public enum Stream {
     /// Whether the process started with descriptor 1 closed (then /dev/null holds its place; see `guardDescriptors`).
     nonisolated(unsafe) static var stdoutWasClosed = false
 
+    /// Bytes read from standard input and not yet returned by `readLineBytes`.
+    nonisolated(unsafe) static var pendingInput: [UInt8] = []
+    /// Where the unreturned bytes of `pendingInput` begin.
+    nonisolated(unsafe) static var pendingStart = 0
+    nonisolated(unsafe) static var inputEnded = false
+
+    /// The next line of standard input as bytes, without its newline, or nil at the end; unlike `readLine`, bytes
+    /// that are not UTF-8 stay as they are, so that the record reader can refuse them by offset. Reads descriptor
+    /// 0 itself, so it does not mix with stdio's buffer (records and prompts are never read from one stdin).
+    public static func readLineBytes() -> [UInt8]? {
+        while true {
+            if let newline = pendingInput[pendingStart...].firstIndex(of: 0x0A) {
+                let line = Array(pendingInput[pendingStart..<newline])
+                pendingStart = newline + 1
+                return line
+            }
+            if inputEnded {
+                guard pendingStart < pendingInput.count else { return nil }
+                defer { (pendingInput, pendingStart) = ([], 0) }
+                return Array(pendingInput[pendingStart...])
+            }
+            pendingInput.removeSubrange(..<pendingStart)
+            pendingStart = 0
+            var chunk = [UInt8](repeating: 0, count: 65536)
+            let count = chunk.withUnsafeMutableBytes { Glibc.read(0, $0.baseAddress, $0.count) }
+            if count < 0 && errno == EINTR { continue }
+            if count <= 0 { inputEnded = true } else { pendingInput += chunk[..<count] }
+        }
+    }
+
     /// Writes to standard output.
     public static func out(_ text: String) { write(1, text) }
 

@@ -103,9 +103,9 @@ public final class Session {
         }
         if !global.noStdin && Environment.stdinIsPiped {
             var number = 0, lines = 0
-            while let line = readLine(strippingNewline: true) {
+            while let line = Stream.readLineBytes() {
                 number += 1
-                if !line.allSatisfy(\.isWhitespace) { lines += 1 }
+                if !line.allSatisfy({ [0x20, 0x09, 0x0D].contains($0) }) { lines += 1 }
                 try attempt {
                     guard let input = try Self.parse(line, number) else { return }
                     let host = try recordHost(input)
@@ -134,7 +134,7 @@ public final class Session {
         }
     }
 
-    static func parse(_ line: String, _ number: Int) throws(NestError) -> InputRecord? {
+    static func parse(_ line: [UInt8], _ number: Int) throws(NestError) -> InputRecord? {
         do {
             return try RecordReader.parse(line: line, number: number)
         } catch {

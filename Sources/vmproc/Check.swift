@@ -22,13 +22,17 @@ extension VMProc {
         @Argument(help: "VM names (default: every VM, or those piped in).", completion: Completions.vmNames())
         var names: [String] = []
 
+        @OptionGroup var vmName: VMNameOption
+
         func run() throws {
             var errors = 0
             var checked: [String] = []
             try Session.run(tool: tool, global: global) { session in
                 let emitter = Emitter(options: output, view: Views.nestedFinding)
                 defer { emitter.finish() }
-                try session.forEachTarget(given: names.map(VMSelector.name), what: "VMs", allIfNone: true, bind: Binding.vm) {
+                try session.forEachTarget(
+                    given: (names + vmName.names).map(VMSelector.name), what: "VMs", allIfNone: true, bind: Binding.vm
+                ) {
                     selector, host in
                     let inventory = try session.inventory()
                     let findings = try inventory.nestedFindings(host: host, selectors: selector.map { [$0] } ?? [])

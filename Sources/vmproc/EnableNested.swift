@@ -24,6 +24,8 @@ extension VMProc {
         @Argument(help: "VM names (default: the VMs piped in).", completion: Completions.vmNames())
         var names: [String] = []
 
+        @OptionGroup var vmName: VMNameOption
+
         @Flag(name: [.customLong("yes"), .customShort("y")], help: "Make the changes without asking.")
         var yes = false
 
@@ -35,7 +37,8 @@ extension VMProc {
                 let emitter = Emitter(passthru: change, view: Views.plannedChange)
                 defer { emitter.finish() }
                 var planned: Swift.Set<String> = []  // host and VMId of each VM already planned
-                try session.forEachRequiredTarget(given: names.map(VMSelector.name), what: "VMs", bind: Binding.vm) { selector, host in
+                try session.forEachRequiredTarget(given: (names + vmName.names).map(VMSelector.name), what: "VMs", bind: Binding.vm) {
+                    selector, host in
                     let inventory = try session.inventory()
                     let found = try inventory.vms(host: host, selectors: [selector])
                     guard let vm = found.rows.first, planned.insert(found.host.key + "/" + vm.id).inserted else { return }

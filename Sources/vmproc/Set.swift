@@ -18,6 +18,8 @@ extension VMProc {
         @Argument(help: "VM names (default: the VMs piped in).", completion: Completions.vmNames())
         var names: [String] = []
 
+        @OptionGroup var vmName: VMNameOption
+
         @Option(name: [.customLong("count"), .customLong("processor-count")], help: "Virtual processors.")
         var count: Int?
 
@@ -62,7 +64,7 @@ extension VMProc {
         func run() throws {
             let changes = self.changes
             try Session.change(
-                tool: tool, global: global, change: change, given: names.map(VMSelector.name), what: "VMs",
+                tool: tool, global: global, change: change, given: (names + vmName.names).map(VMSelector.name), what: "VMs",
                 bind: Binding.vm, view: Views.vmProcessor
             ) { inventory, selector, host in
                 [try inventory.setProcessor(host: host, selector, changes).processorRecord]

@@ -14,11 +14,15 @@ extension VMRun {
         @Argument(help: "VM names (default: every VM, or those piped in).", completion: Completions.vmNames())
         var names: [String] = []
 
+        @OptionGroup var vmName: VMNameOption
+
         func run() throws {
             try Session.run(tool: tool, global: global) { session in
                 let emitter = Emitter(options: output, view: Views.vmMemory)
                 defer { emitter.finish() }
-                try session.forEachTarget(given: names.map(VMSelector.name), what: "VMs", allIfNone: true, bind: Binding.vm) {
+                try session.forEachTarget(
+                    given: (names + vmName.names).map(VMSelector.name), what: "VMs", allIfNone: true, bind: Binding.vm
+                ) {
                     selector, host in
                     let (found, rows) = try session.inventory().vms(host: host, selectors: selector.map { [$0] } ?? [])
                     rows.forEach { emitter.emit($0.memoryRecord(on: found)) }

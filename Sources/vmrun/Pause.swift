@@ -15,7 +15,9 @@ extension VMRun {
         @Argument(help: "VM names (default: the VMs piped in).", completion: Completions.vmNames(states: [.running]))
         var names: [String] = []
 
-        func run() throws { try VMRun.setPaused(true, global: global, change: change, names: names) }
+        @OptionGroup var vmName: VMNameOption
+
+        func run() throws { try VMRun.setPaused(true, global: global, change: change, names: names + vmName.names) }
     }
 
     /// Pauses or resumes the VMs named or piped in.

@@ -18,12 +18,14 @@ extension VMRun {
         @Argument(help: "VM names (default: the VMs piped in).", completion: Completions.vmNames())
         var names: [String] = []
 
+        @OptionGroup var vmName: VMNameOption
+
         @Flag(help: "Discard a saved state, and remove nested objects with the VM.")
         var force = false
 
         func run() throws {
             try Session.change(
-                tool: tool, global: global, change: change, given: names.map(VMSelector.name), what: "VMs",
+                tool: tool, global: global, change: change, given: (names + vmName.names).map(VMSelector.name), what: "VMs",
                 bind: Binding.vm, view: Views.virtualMachine
             ) { inventory, selector, host in
                 [try inventory.removeVM(host: host, selector, force: force).record]

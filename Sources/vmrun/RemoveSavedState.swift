@@ -14,9 +14,11 @@ extension VMRun {
         @Argument(help: "VM names (default: the VMs piped in).", completion: Completions.vmNames())
         var names: [String] = []
 
+        @OptionGroup var vmName: VMNameOption
+
         func run() throws {
             try Session.change(
-                tool: tool, global: global, change: change, given: names.map(VMSelector.name), what: "VMs",
+                tool: tool, global: global, change: change, given: (names + vmName.names).map(VMSelector.name), what: "VMs",
                 bind: Binding.vm, view: Views.virtualMachine
             ) { inventory, selector, host in
                 [try inventory.removeSavedState(host: host, selector).record]

@@ -14,6 +14,8 @@ extension VMRun {
         @Argument(help: "VM names (default: the VMs piped in).", completion: Completions.vmNames(states: [.paused]))
         var names: [String] = []
 
-        func run() throws { try VMRun.setPaused(false, global: global, change: change, names: names) }
+        @OptionGroup var vmName: VMNameOption
+
+        func run() throws { try VMRun.setPaused(false, global: global, change: change, names: names + vmName.names) }
     }
 }

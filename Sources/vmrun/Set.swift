@@ -17,6 +17,8 @@ extension VMRun {
         @Argument(help: "VM names (default: the VMs piped in).", completion: Completions.vmNames())
         var names: [String] = []
 
+        @OptionGroup var vmName: VMNameOption
+
         @Option(
             name: [.customLong("memory-startup-bytes"), .customLong("memory")],
             help: ArgumentHelp("Startup memory, e.g. 2G.", valueName: "size"))
@@ -59,7 +61,7 @@ extension VMRun {
             changes.notes = notes
             changes.commandLine = commandLine
             try Session.change(
-                tool: tool, global: global, change: change, given: names.map(VMSelector.name), what: "VMs",
+                tool: tool, global: global, change: change, given: (names + vmName.names).map(VMSelector.name), what: "VMs",
                 bind: Binding.vm, view: Views.virtualMachine
             ) { inventory, selector, host in
                 var changes = changes

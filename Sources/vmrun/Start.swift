@@ -21,6 +21,8 @@ extension VMRun {
         @Argument(help: "VM names (default: the VMs piped in).", completion: Completions.vmNames(states: [.off]))
         var names: [String] = []
 
+        @OptionGroup var vmName: VMNameOption
+
         @Option(
             help: ArgumentHelp("A boot module for the guest: a file, named NAME or after the file (repeatable).", valueName: "NAME=PATH"),
             completion: .file())
@@ -28,7 +30,7 @@ extension VMRun {
 
         func run() throws {
             try Session.change(
-                tool: tool, global: global, change: change, given: names.map(VMSelector.name), what: "VMs",
+                tool: tool, global: global, change: change, given: (names + vmName.names).map(VMSelector.name), what: "VMs",
                 bind: Binding.vm, view: Views.virtualMachine
             ) { inventory, selector, host in
                 [try VMLifecycle(inventory: inventory).start(selector, host: host, modules: module).record]

@@ -21,6 +21,8 @@ extension VMRun {
         @Argument(help: "VM names (default: the VMs piped in).", completion: Completions.vmNames(states: [.running, .paused]))
         var names: [String] = []
 
+        @OptionGroup var vmName: VMNameOption
+
         @Flag(help: "Turn the VM off at once, without asking the guest (Stop-VM -TurnOff).")
         var turnOff = false
 
@@ -31,7 +33,7 @@ extension VMRun {
 
         func run() throws {
             try Session.change(
-                tool: tool, global: global, change: change, given: names.map(VMSelector.name), what: "VMs",
+                tool: tool, global: global, change: change, given: (names + vmName.names).map(VMSelector.name), what: "VMs",
                 bind: Binding.vm, view: Views.virtualMachine
             ) { inventory, selector, host in
                 [try VMLifecycle(inventory: inventory).stop(selector, host: host, grace: grace.seconds, turnOff: turnOff).record]

@@ -78,4 +78,22 @@ struct RecordReaderTests {
         #expect(try RecordReader.parse(line: Self.line("SwitchName", "null"), number: 1) != nil)
         #expect(try RecordReader.parse(line: #"{"Kind":"VirtualMachine","VMName":"a","Notes":"two\nlines"}"#, number: 1) != nil)
     }
+
+    @Test("Bytes that are not UTF-8 are an invalid record naming the first bad byte's offset, never replaced")
+    func invalidUTF8() throws {
+        let cases: [([UInt8], Int, UInt8)] = [
+            (Array(#"{"Kind":"VirtualMachine","VMName":"v"#.utf8) + [0xFF] + Array("1\"}".utf8), 36, 0xFF),
+            ([0xC3], 0, 0xC3),  // a lead byte with nothing after it
+            (Array("ü".utf8) + [0xE2, 0x82], 2, 0xE2),  // a sequence cut short after a good one
+            ([0xED, 0xA0, 0x80], 0, 0xED),  // an encoded surrogate
+        ]
+        for (bytes, offset, byte) in cases {
+            #expect(throws: RecordInputError.invalidUTF8(line: 3, offset: offset, byte: byte)) {
+                _ = try RecordReader.parse(line: bytes, number: 3)
+            }
+        }
+        #expect(
+            try RecordReader.parse(line: Array(#"{"Kind":"VirtualMachine","VMName":"ünï"}"#.utf8), number: 1)?.record.string("VMName")
+                == "ünï")
+    }
 }
