@@ -14,6 +14,15 @@ public enum Environment {
     /// Whether file descriptor `fd` is a terminal.
     public static func isTerminal(_ fd: Int32) -> Bool { isatty(fd) == 1 }
 
+    /// The width tables fit in: `$COLUMNS` when set to a number, else the terminal's on stdout; nil (no limit)
+    /// for output that is not a terminal and no `COLUMNS`.
+    public static var outputWidth: Int? {
+        if let text = value("COLUMNS"), let columns = Int(text), columns > 0 { return columns }
+        var size = winsize()
+        if isTerminal(1), ioctl(1, UInt(TIOCGWINSZ), &size) == 0, size.ws_col > 0 { return Int(size.ws_col) }
+        return nil
+    }
+
     /// Whether standard input carries piped data: a pipe or a regular file. A terminal, `/dev/null` (as in cron)
     /// or a socket is not read for records.
     public static var stdinIsPiped: Bool {

@@ -103,7 +103,8 @@ public final class Emitter {
     public init(format: OutputFormat?, fields: [String]? = nil, showsHeadings: Bool = true, namesOnly: Bool = false, view: [Column]) {
         let format = format ?? (Environment.isTerminal(1) ? .table : .json)
         let columns = fields.map { keys in keys.map { Column($0) } } ?? view
-        formatter = RecordFormatter(format: format, columns: columns, fields: fields, showsHeadings: showsHeadings)
+        formatter = RecordFormatter(
+            format: format, columns: columns, fields: fields, showsHeadings: showsHeadings, width: Environment.outputWidth)
         self.namesOnly = namesOnly
     }
 
