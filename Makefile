@@ -172,9 +172,7 @@ man: deps
 	$(SWIFT) package generate-manual --date $(MAN_DATE) --section 1 --authors 'the nestvm authors'
 	mkdir -p share/man/man1
 	for t in $(TOOLS); do cp .build/plugins/GenerateManual/outputs/*/$$t.1 share/man/man1/$$t.1; done
-	# The plugin documents hidden subcommands too; vmrun's worker is not for users (vmrun start spawns it).
-	awk '$$0 == ".It Em worker" { skip = 1; next } skip && $$0 == ".El" { skip = 0; next } !skip' share/man/man1/vmrun.1 \
-	  > share/man/man1/vmrun.1.tmp && mv share/man/man1/vmrun.1.tmp share/man/man1/vmrun.1
+	python3 scripts/fix-man.py $(foreach t,$(TOOLS),share/man/man1/$(t).1)
 
 clean:
 	$(SWIFT) package clean

@@ -58,12 +58,23 @@ struct ManPageTests {
         }
     }
 
-    @Test("nestvm(7)'s EXIT STATUS lists the commands' statuses of the one table")
+    @Test("nestvm(7)'s and every tool page's EXIT STATUS list the commands' statuses of the one table")
     func exitStatuses() throws {
-        let page = try PackageRoot.text("share/man/man7/nestvm.7")
-        let section = page.components(separatedBy: ".Sh EXIT STATUS")[1].components(separatedBy: ".El")[0]
-        let listed = section.split(separator: "\n").filter { $0.hasPrefix(".It ") }.compactMap { Int32($0.dropFirst(4)) }
-        #expect(listed == ExitStatus.commandStatuses.map(\.rawValue))
+        for page in ["man7/nestvm.7"] + Self.tools.map { "man1/\($0).1" } {
+            let text = try PackageRoot.text("share/man/" + page)
+            let section = text.replacingOccurrences(of: "\"EXIT STATUS\"", with: "EXIT STATUS")
+                .components(separatedBy: ".Sh EXIT STATUS")[1].components(separatedBy: ".El")[0]
+            let listed = section.split(separator: "\n").filter { $0.hasPrefix(".It ") }.compactMap { Int32($0.dropFirst(4)) }
+            #expect(listed == ExitStatus.commandStatuses.map(\.rawValue), "\(page)")
+        }
+    }
+
+    @Test("Each tool page renders without mdoc warnings in its source (no blank lines) and points to nestvm(7)", arguments: tools)
+    func rendering(tool: String) throws {
+        let text = try PackageRoot.text("share/man/man1/\(tool).1")
+        #expect(!text.split(separator: "\n", omittingEmptySubsequences: false).dropLast().contains(""), "no empty input lines")
+        #expect(text.contains(".Sh SEE ALSO\n.Xr nestvm 7"))
+        #expect(!text.contains(".Ex -std"), "the generic exit-status sentence is replaced by the table")
     }
 
     @Test("The hidden worker subcommand is not documented for users")
