@@ -3,7 +3,8 @@ import Foundation
 import NestStore
 
 /// `vmrun console`: follows a running VM's console log, and sends what is typed to its COM1. On a terminal the
-/// input line is edited with GNU readline (history in the state directory); Ctrl-] detaches. Without a
+/// input line is edited with GNU readline (the VM's own history, `console_history` in its directory, each line
+/// saved as it is sent, so Ctrl-C loses none); Ctrl-] detaches. Without a
 /// terminal, stdin's lines are sent as they come. Either way it ends when the VM stops.
 public struct ConsoleSession {
     let row: VMRow
@@ -17,7 +18,7 @@ public struct ConsoleSession {
     public init(row: VMRow, stateDirectory: String) {
         self.row = row
         files = WorkerFiles(directory: stateDirectory, vmId: row.id)
-        historyFile = stateDirectory + "/console_history"
+        historyFile = files.directory + "/console_history"
     }
 
     /// The new console log when the one `log` reads has been rotated away, or nil.
@@ -56,7 +57,7 @@ public struct ConsoleSession {
             if interactive {
                 ConsoleReadline.poll(timeout: 50)
                 for line in ConsoleReadline.takeLines() { send(Array((line + "\n").utf8)) }
-                if ConsoleReadline.detached { return false }
+                if ConsoleReadline.detached || nestvm_was_interrupted() != 0 { return false }
             } else if stdinOpen {
                 var p = pollfd(fd: 0, events: Int16(POLLIN), revents: 0)
                 if Glibc.poll(&p, 1, 50) > 0 {
@@ -79,16 +80,27 @@ public struct ConsoleSession {
 enum ConsoleReadline {
     nonisolated(unsafe) static var lines: [String] = []
     nonisolated(unsafe) static var detached = false
+    /// The history file each entered line is appended to at once.
+    nonisolated(unsafe) static var historyPath = ""
+
+    /// The most lines a VM's console history keeps.
+    static let historyLength: Int32 = 500
 
     static func begin(history: String) {
         using_history()
+        historyPath = history
+        nestvm_catch_interrupt()
         _ = read_history(history)
-        rl_bind_key(
-            ConsoleSession.detachKey,
-            { _, _ in
-                ConsoleReadline.detached = true
-                return 0
-            })
+        _ = history_truncate_file(history, historyLength)
+        // Ctrl-] detaches; so does Ctrl-C, whether it arrives as a key or (usually) as SIGINT.
+        for key in [ConsoleSession.detachKey, 0x03] {
+            rl_bind_key(
+                key,
+                { _, _ in
+                    ConsoleReadline.detached = true
+                    return 0
+                })
+        }
         rl_callback_handler_install(
             "",
             { line in
@@ -97,7 +109,11 @@ enum ConsoleReadline {
                     return
                 }
                 let text = String(cString: line)
-                if !text.isEmpty { add_history(line) }
+                if !text.isEmpty {
+                    add_history(line)
+                    // Saved now: a console ended by Ctrl-C or a closed terminal keeps what was typed.
+                    if append_history(1, ConsoleReadline.historyPath) != 0 { _ = write_history(ConsoleReadline.historyPath) }
+                }
                 ConsoleReadline.lines.append(text)
                 free(line)
             })
@@ -105,8 +121,7 @@ enum ConsoleReadline {
 
     static func end(history: String) {
         rl_callback_handler_remove()
-        _ = write_history(history)
-        _ = history_truncate_file(history, 500)
+        _ = history_truncate_file(history, historyLength)
         FileHandle.standardError.write(Data("\n".utf8))
     }
 

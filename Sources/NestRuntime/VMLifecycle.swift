@@ -26,6 +26,18 @@ public struct VMLifecycle {
         return rows[0]
     }
 
+    /// Refuses a run whose control socket cannot exist: a Unix socket's path has at most 107 bytes, and the
+    /// state directory's path is part of it. Checked before anything is recorded, so no exit status is left for
+    /// a run that never began.
+    func checkSocketPath(_ files: WorkerFiles, _ row: VMRow) throws(NestError) {
+        guard ControlChannel.address(files.controlSocket) == nil else { return }
+        let room = MemoryLayout.size(ofValue: sockaddr_un().sun_path) - 1 - (files.controlSocket.utf8.count - directory.utf8.count)
+        throw NestError(
+            .controlChannelFailed,
+            "VM '\(row.name)' cannot run from this state directory: its control socket \(files.controlSocket) would be \(files.controlSocket.utf8.count) bytes, and a Unix socket's path has at most 107; use a state directory of at most \(room) bytes (NESTVM_HOME or --state-dir)",
+            target: row.name)
+    }
+
     func alreadyRunning(_ row: VMRow) -> NestError {
         let pid = row.workerPID.map { " (PID \($0))" } ?? ""
         return NestError(
@@ -42,6 +54,7 @@ public struct VMLifecycle {
         // The lock says whether a worker runs; the recorded worker process says so too when the VM's files were
         // deleted under it (a new lock file would then be free), so that one VM never runs twice.
         if row.state == .running || row.state == .paused, files.isRunning(workerPID: row.workerPID) { throw alreadyRunning(row) }
+        try checkSocketPath(files, row)
         guard let lock = try files.acquireLock() else { throw alreadyRunning(row) }
         defer { close(lock) }
         let machine = try MachineSettings.machine(for: row, modules: modules)
@@ -89,6 +102,7 @@ public struct VMLifecycle {
         // The lock says whether a worker runs; the recorded worker process says so too when the VM's files were
         // deleted under it (a new lock file would then be free), so that one VM never runs twice.
         if row.state == .running || row.state == .paused, files.isRunning(workerPID: row.workerPID) { throw alreadyRunning(row) }
+        try checkSocketPath(files, row)
         guard let lock = try files.acquireLock() else { throw alreadyRunning(row) }
         defer { close(lock) }
         // Every error a start can meet shows up here, before anything changes.

@@ -40,6 +40,57 @@ struct MachineLifecycleTests {
         #expect(followed.stderr.contains("vmrun: long: stopped: turned off (vmrun stop --turn-off)"))
     }
 
+    @Test("On a terminal, each line typed into vmrun console is in the VM's own history at once, even after Ctrl-C")
+    func consoleHistory() throws {
+        let runner = try ToolRunner()
+        _ = try runner.run("vmrun new echo1 --image hello --memory 64M --command-line echo && vmrun start echo1")
+        // A terminal for the console (python's pty): type a line, wait for it to echo, press Ctrl-C. Every wait is
+        // bounded (30 s) so that a console that ignored Ctrl-C would fail the test, not hang it.
+        let driver = #"""
+            import os, pty, select, sys, time
+            pid, fd = pty.fork()
+            if pid == 0:
+                os.execvp("vmrun", ["vmrun", "console", "echo1"])
+            seen, deadline = b"", time.time() + 30
+            def wait_for(text):
+                global seen
+                while text not in seen and time.time() < deadline:
+                    if select.select([fd], [], [], 0.1)[0]:
+                        try: seen += os.read(fd, 4096)
+                        except OSError: return
+            time.sleep(0.5)
+            os.write(fd, b"typed before ctrl-c\r")
+            wait_for(b"typed before ctrl-c")
+            os.write(fd, b"\x03")
+            while time.time() < deadline:
+                done, status = os.waitpid(pid, os.WNOHANG)
+                if done: break
+                time.sleep(0.05)
+            else:
+                os.kill(pid, 9); done, status = os.waitpid(pid, 0)
+            print("ended", os.WEXITSTATUS(status) if os.WIFEXITED(status) else "by signal")
+            """#
+        let result = try runner.run("python3 -c '\(driver.replacingOccurrences(of: "'", with: "'\\''"))'")
+        #expect(result.stdout.contains("ended 0"), "Ctrl-C ends the console cleanly; the VM runs on: \(result.stdout) \(result.stderr)")
+        let id = try runner.run("vmrun get echo1 -o VMId --format tsv --no-headings").stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        let history = try String(contentsOfFile: runner.stateDirectory + "/vms/\(id)/console_history", encoding: .utf8)
+        #expect(history.contains("typed before ctrl-c"))
+        #expect(try runner.run("vmrun get echo1 -o State --format tsv --no-headings").stdout == "Running\n")
+        _ = try runner.run("vmrun stop echo1 --turn-off")
+    }
+
+    @Test("A state directory too long for the control socket is refused before the run begins, with the limit")
+    func longStateDirectory() throws {
+        let runner = try ToolRunner()
+        let home = runner.stateDirectory + "/" + String(repeating: "d", count: 80)
+        defer { try? FileManager.default.removeItem(atPath: home) }
+        let result = try runner.run(
+            "vmrun new sl --image hello --memory 64M > /dev/null && vmrun start sl; echo $?; vmrun run sl; echo $?; vmrun get sl -o State,ExitStatus --format tsv --no-headings",
+            environment: ["NESTVM_HOME": home])
+        #expect(result.stdout == "69\n69\nOff\t\n", "refused twice, and no exit status recorded for runs that never began")
+        #expect(result.stderr.contains("a Unix socket's path has at most 107; use a state directory of at most 53 bytes"))
+    }
+
     @Test("vmrun get shows a running VM's uptime, instructions retired and assigned memory")
     func runningVMRecord() throws {
         let runner = try ToolRunner()
