@@ -46,7 +46,15 @@ public struct Record: Equatable, Sendable {
 
     /// The record restricted to `keys`, in the order given; keys it lacks come out as `null`.
     public func projected(_ keys: [String]) -> Record {
-        Record(keys.map { ($0, self[$0] ?? .null) })
+        Record(keys.map { key in field(matching: key).map { ($0.key, $0.value) } ?? (key, .null) })
+    }
+
+    /// The field named `key`, or else the one whose name differs only in letter case (`-o state` finds
+    /// `State`, as PowerShell's Select-Object does).
+    public func field(matching key: String) -> (key: String, value: JSONValue)? {
+        if let exact = fields.first(where: { $0.key == key }) { return exact }
+        let lowered = key.lowercased()
+        return fields.first { $0.key.lowercased() == lowered }
     }
 
     /// Records are equal when they hold the same keys, in the same order, with equal values.

@@ -23,7 +23,7 @@ public struct Column: Sendable {
     public init(_ key: String, heading: String? = nil) {
         self.key = key
         self.heading = heading ?? key
-        self.cell = { $0[key]?.displayText ?? "" }
+        self.cell = { $0.field(matching: key)?.value.displayText ?? "" }
     }
 
     /// A column with its own cell text.
@@ -88,9 +88,11 @@ public struct RecordFormatter: Sendable {
         case .tsv:
             let keys = fields ?? columns.map(\.key)
             var lines: [String] = []
-            if showsHeadings { lines.append(keys.map(Self.tsvEscaped).joined(separator: "\t")) }
+            // Headings as the records spell the keys (`-o state` heads its column State).
+            let headings = keys.map { key in records.first?.field(matching: key)?.key ?? key }
+            if showsHeadings { lines.append(headings.map(Self.tsvEscaped).joined(separator: "\t")) }
             for record in records {
-                lines.append(keys.map { Self.tsvEscaped(record[$0]?.displayText ?? "") }.joined(separator: "\t"))
+                lines.append(keys.map { Self.tsvEscaped(record.field(matching: $0)?.value.displayText ?? "") }.joined(separator: "\t"))
             }
             return lines.map { $0 + "\n" }.joined()
         case .table:

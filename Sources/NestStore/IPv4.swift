@@ -51,8 +51,15 @@ public struct IPv4Prefix: Hashable, Sendable, CustomStringConvertible {
             return .failure(
                 NestError(.invalidAddress, "'\(text)' is not an IPv4 prefix; write it as address/length, e.g. 192.168.100.0/24"))
         }
-        guard let length = Int(parts[1]), (0...32).contains(length) else {
-            return .failure(NestError(.invalidAddress, "'\(text)' has an invalid prefix length; it must be 0 to 32"))
+        // Digits only, without leading zeros, as the octets are: `/+8` and `/08` are refused.
+        let digits = parts[1]
+        guard !digits.isEmpty, digits.allSatisfy({ ("0"..."9").contains($0) }), digits == "0" || !digits.hasPrefix("0"),
+            let length = Int(digits), (0...32).contains(length)
+        else {
+            return .failure(
+                NestError(
+                    .invalidAddress, "'\(text)' has an invalid prefix length; it must be 0 to 32, in digits without a sign or leading zeros"
+                ))
         }
         let prefix = IPv4Prefix(containing: address, length: length)
         guard prefix.network == address else {

@@ -47,9 +47,13 @@ enum MacPool {
         guard let mac = MacAddress(text) else {
             throw NestError(.invalidMacAddress, "'\(text)' is not a MAC address; write twelve hex digits, e.g. 00155D0A0B0C")
         }
-        guard !mac.isMulticast, mac.value != 0 else {
+        guard mac.value != 0 else {
+            throw NestError(.invalidMacAddress, "\(mac) is the all-zero address, which no adapter may own")
+        }
+        guard !mac.isMulticast else {
             throw NestError(
-                .invalidMacAddress, "\(mac) is a multicast or zero address, which no adapter may own; the first octet must be even")
+                .invalidMacAddress,
+                "\(mac) is a multicast address (its first octet is odd), which no adapter may own; the first octet must be even")
         }
         if try isInUse(mac, on: host, excluding: adapterId, db) {
             throw NestError(

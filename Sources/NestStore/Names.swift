@@ -45,3 +45,26 @@ public enum ObjectName {
         name.unicodeScalars.map { $0.properties.generalCategory == .control ? code($0) : String($0) }.joined()
     }
 }
+
+/// The rule for network adapter names, which Hyper-V lets be free text ("Network Adapter", "Lab uplink"): 1 to
+/// 100 characters, not all spaces, no control characters. They are unique per VM only by choice, as in Hyper-V.
+public enum AdapterName {
+    /// The longest adapter name allowed.
+    public static let maximumLength = 100
+
+    /// Checks an adapter name.
+    public static func validate(_ name: String) throws(NestError) {
+        guard !name.allSatisfy({ $0 == " " }) else {
+            throw NestError(.invalidName, "an adapter name must not be empty or only spaces (Hyper-V's default is 'Network Adapter')")
+        }
+        guard name.unicodeScalars.count <= maximumLength else {
+            throw NestError(
+                .invalidName,
+                "adapter name '\(ObjectName.shown(name).prefix(40))…' is \(name.unicodeScalars.count) characters long; the limit is \(maximumLength)"
+            )
+        }
+        if let bad = name.unicodeScalars.first(where: { $0.properties.generalCategory == .control }) {
+            throw NestError(.invalidName, "adapter name '\(ObjectName.shown(name))' contains the control character \(ObjectName.code(bad))")
+        }
+    }
+}

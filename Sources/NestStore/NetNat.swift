@@ -112,7 +112,10 @@ extension Inventory {
         let prefix = try IPv4Prefix.parse(internalPrefix).mapError { NestError($0.category, $0.message, target: name) }.get()
         guard (1...30).contains(prefix.length) else {
             throw NestError(
-                .invalidAddress, "internal prefix \(prefix) leaves no room for hosts; use a prefix length of 1 to 30", target: name)
+                .invalidAddress,
+                prefix.length == 0
+                    ? "internal prefix \(prefix) covers every address, which a NAT's internal network cannot; use a prefix length of 1 to 30"
+                    : "internal prefix \(prefix) leaves no room for hosts; use a prefix length of 1 to 30", target: name)
         }
         var external: IPv4Prefix?
         if let externalPrefix {

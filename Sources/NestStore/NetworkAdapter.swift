@@ -53,6 +53,7 @@ public struct AdapterRow: Codable, FetchableRecord, PersistableRecord, Sendable 
     static func add(to vm: inout VMRow, name: String, switchId: String?, staticMac: String?, on host: Host, _ db: Database) throws
         -> AdapterRow
     {
+        try AdapterName.validate(name)
         if vm.generation == 1 {
             try vm.requireOff(toChange: "Network Adapter", host: host)
         }

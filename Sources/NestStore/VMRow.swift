@@ -171,14 +171,19 @@ extension VMSelector {
         case .id(let id): found = try VMRow.filter(Column("host") == host.key && Column("id") == id.lowercased()).fetchOne(db)
         }
         guard let found else {
-            let shown: String
             switch self {
-            case .name(let name): shown = name
-            case .id(let id): shown = id
+            case .name(let name):
+                throw NestError(
+                    .objectNotFound, "no VM '\(name)' on \(host.computerName); `vmrun get\(host.hostFlag)` lists the VMs there",
+                    target: name)
+            case .id(let id):
+                // An id comes from a record: the VM it names was removed since (a VM made again under the same
+                // name is another VM, and is not touched), or the record is from another state directory.
+                throw NestError(
+                    .objectNotFound,
+                    "no VM with id \(id) on \(host.computerName) any more: it was removed after the record was made, or the record comes from another state directory",
+                    target: id)
             }
-            throw NestError(
-                .objectNotFound,
-                "no VM '\(shown)' on \(host.computerName); `vmrun get\(host.hostFlag)` lists the VMs there", target: shown)
         }
         return found
     }

@@ -146,7 +146,13 @@ public struct ChangeOptions: ParsableArguments {
     public init() {}
 }
 
-extension OutputFormat: ExpressibleByArgument {}
+extension OutputFormat: ExpressibleByArgument {
+    /// The format named `argument`, in any letter case (`--format TABLE`), as the other named values are.
+    public init?(argument: String) {
+        guard let format = OutputFormat(rawValue: argument.lowercased()) else { return nil }
+        self = format
+    }
+}
 
 extension VMState: ExpressibleByArgument {
     /// The format named `argument`, in any letter case.

@@ -109,7 +109,14 @@ public final class Session {
                 try attempt {
                     guard let input = try Self.parse(line, number) else { return }
                     let host = try recordHost(input)
-                    try body(try bind(input), host)
+                    let target = try bind(input)
+                    do {
+                        try body(target, host)
+                    } catch var error as NestError where !error.message.hasPrefix("stdin line") {
+                        // What a piped record's object failed with, and which line it came from.
+                        error.message = "stdin line \(number): " + error.message
+                        throw error
+                    }
                 }
             }
             // An empty pipe or file gave no records, so it selects nothing in particular: a listing lists all,
