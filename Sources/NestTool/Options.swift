@@ -72,6 +72,31 @@ public struct GlobalOptions: ParsableArguments {
         return rest
     }
 
+    /// The arguments with a negative number after a long option joined to it (`--memory -1` becomes
+    /// `--memory=-1`), so that the option's own check refuses the value ("the value '-1' is invalid for
+    /// '--memory <size>'") instead of ArgumentParser taking `-1` for an option and saying the value is missing.
+    public static func joiningNegativeValues(_ arguments: [String]) -> [String] {
+        var out: [String] = [], index = 0
+        while index < arguments.count {
+            let argument = arguments[index]
+            if argument.hasPrefix("--"), argument.count > 2, !argument.contains("="), index + 1 < arguments.count,
+                let next = arguments[index + 1].dropFirst().first, arguments[index + 1].hasPrefix("-"),
+                next.isNumber || next == "."
+            {
+                out.append(argument + "=" + arguments[index + 1])
+                index += 2
+            } else {
+                out.append(argument)
+                index += 1
+            }
+            if argument == "--" {
+                out += arguments[index...]
+                break
+            }
+        }
+        return out
+    }
+
     /// `--state-dir`, else `$NESTVM_HOME`, else `$XDG_STATE_HOME/nestvm`, else `$HOME/.local/state/nestvm`; nil
     /// when none is set (not the current directory, which would scatter state wherever a command runs).
     static func stateDirectory(flag: String?) -> String? {
@@ -243,7 +268,7 @@ extension ParsableCommand {
     /// against (`Session.machineCheck`).
     public static func runTool(machineCheck: Inventory.MachineCheck? = nil) {
         Session.machineCheck = machineCheck
-        let arguments = GlobalOptions.movingLeadingOptions(Array(CommandLine.arguments.dropFirst()))
+        let arguments = GlobalOptions.joiningNegativeValues(GlobalOptions.movingLeadingOptions(Array(CommandLine.arguments.dropFirst())))
         // Another option before the subcommand belongs to a subcommand: say where it goes.
         let rootOptions = ["-h", "--help", "--version", "--generate-completion-script", "--experimental-dump-help"]
         if let first = arguments.first, first.hasPrefix("-"), !first.hasPrefix("---"),
