@@ -38,6 +38,18 @@ public struct VMLifecycle {
             target: row.name)
     }
 
+    /// Marks the run begun (`Inventory.beginRun`). When the VM was removed meanwhile (`vmrun remove` between
+    /// this command's look-up and now), the directory this command made again for its lock is removed too, so
+    /// that no orphan is left in `vms/`.
+    func begin(_ row: VMRow, _ files: WorkerFiles) throws(NestError) -> HostedVM {
+        do {
+            return try inventory.beginRun(.id(row.id))
+        } catch  where error.category == .objectNotFound {
+            try? FileManager.default.removeItem(atPath: files.directory)
+            throw error
+        }
+    }
+
     func alreadyRunning(_ row: VMRow) -> NestError {
         let pid = row.workerPID.map { " (PID \($0))" } ?? ""
         return NestError(
@@ -59,7 +71,7 @@ public struct VMLifecycle {
         defer { close(lock) }
         let machine = try MachineSettings.machine(for: row, modules: modules)
         let outcome: VMRunResult
-        let started = try inventory.beginRun(.id(row.id))
+        let started = try begin(row, files)
         do {
             files.reserveExitRecord()
             try inventory.recordWorker(vmId: row.id, pid: getpid())
@@ -107,7 +119,7 @@ public struct VMLifecycle {
         defer { close(lock) }
         // Every error a start can meet shows up here, before anything changes.
         _ = try MachineSettings.machine(for: row, modules: try MachineSettings.modules(modules))
-        _ = try inventory.beginRun(.id(row.id))
+        _ = try begin(row, files)
         let reply: String
         do {
             reply = try WorkerProcess.spawn(stateDirectory: directory, vmId: row.id, modules: modules, lock: lock, log: files.workerLog)
