@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Machine
 
 /// Small guests written in assembly (GNU as, AT&T syntax), assembled and linked with the system compiler at
@@ -6,7 +7,7 @@ import Machine
 enum AssembledGuest {
     /// Assembles `source` into an ELF64 executable loaded at `textAddress`.
     static func build(_ source: String, textAddress: UInt64 = 0x10_0000) throws -> [UInt8] {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("nestvm-asm-\(UUID().uuidString)")
+        let directory = URL(fileURLWithPath: TestDirectory.path("asm"))
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
         let input = directory.appendingPathComponent("guest.S"), output = directory.appendingPathComponent("guest.elf")

@@ -1,11 +1,12 @@
 import NestErrors
 import Foundation
+import TestSupport
 import Testing
 @testable import NestStore
 
 /// A fresh store in a temporary directory.
 func freshInventory() throws -> Inventory {
-    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("nestvm-test-\(UUID().uuidString)").path
+    let dir = TestDirectory.path("store")
     return Inventory(store: try Store(directory: dir))
 }
 

@@ -1,5 +1,6 @@
 import NestErrors
 import Foundation
+import TestSupport
 import Testing
 @testable import NestStore
 
@@ -117,7 +118,7 @@ struct VMRuleTests {
 struct StoreTests {
     @Test("A damaged database is refused with what to do, and left as it is")
     func damaged() throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("nestvm-damaged-\(UUID().uuidString)").path
+        let directory = TestDirectory.path("damaged")
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let file = directory + "/" + Store.databaseName
         try Data("not a database at all, just text".utf8).write(to: URL(fileURLWithPath: file))
@@ -133,7 +134,7 @@ struct StoreTests {
 
     @Test("The state directory is created with mode 0700")
     func mode() throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("nestvm-mode-\(UUID().uuidString)/state").path
+        let directory = TestDirectory.path("mode") + "/state"
         _ = try Store(directory: directory)
         let attributes = try FileManager.default.attributesOfItem(atPath: directory)
         #expect((attributes[.posixPermissions] as? NSNumber)?.intValue == 0o700)

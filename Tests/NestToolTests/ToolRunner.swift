@@ -14,7 +14,7 @@ struct ToolRunner {
     let stateDirectory: String
 
     init() throws {
-        stateDirectory = FileManager.default.temporaryDirectory.appendingPathComponent("nestvm-tool-\(UUID().uuidString)").path
+        stateDirectory = TestDirectory.path("tool")
     }
 
     struct Result {

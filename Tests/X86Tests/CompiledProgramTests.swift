@@ -54,7 +54,7 @@ struct CompiledProgramTests {
     static func expectNativeOutput(_ source: String, optimization: String, guestFlags: (String) -> [String] = { _ in [] }) throws
         -> [String]
     {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("nestvm-programs-\(UUID().uuidString)").path
+        let directory = TestDirectory.path("programs")
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let compilers = Self.compilers()
