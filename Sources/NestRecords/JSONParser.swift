@@ -10,9 +10,6 @@ public struct JSONSyntaxError: Error, Equatable, Sendable {
 ///
 /// Written for single JSON Lines records: the whole text must be one value, surrounded only by white space.
 public struct JSONParser {
-    /// A byte as messages show one that is not printable ASCII: `\x01`, `\xff`.
-    public static func escaped(_ byte: UInt8) -> String { "\\x" + (byte < 0x10 ? "0" : "") + String(byte, radix: 16) }
-
     private let bytes: [UInt8]
     private var index = 0
     private var depth = 0
@@ -50,7 +47,7 @@ public struct JSONParser {
         case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): return try number()
         default:
             let byte = bytes[index]
-            let shown = (0x21...0x7E).contains(byte) ? String(UnicodeScalar(byte)) : JSONParser.escaped(byte)
+            let shown = (0x21...0x7E).contains(byte) ? String(UnicodeScalar(byte)) : Shown.byte(byte)
             throw error("unexpected character '\(shown)'")
         }
     }

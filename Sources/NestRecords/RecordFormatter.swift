@@ -150,7 +150,7 @@ public struct RecordFormatter: Sendable {
             case "\n": out += "\u{21B5}"
             case "\t": out += "\\t"
             case _ where scalar.properties.generalCategory == .control:
-                out += scalar.value < 0x100 ? JSONParser.escaped(UInt8(scalar.value)) : "\\u{\(String(scalar.value, radix: 16))}"
+                out += scalar.value < 0x100 ? Shown.byte(UInt8(scalar.value)) : "\\u{\(String(scalar.value, radix: 16))}"
             default: out.unicodeScalars.append(scalar)
             }
         }

@@ -37,7 +37,7 @@ public enum RecordInputError: Error, Equatable, Sendable {
             return "stdin line \(line): unknown record Kind \"\(kind)\"; pipe records made by the nestvm tools"
         case .invalidUTF8(let line, let offset, let byte):
             return
-                "stdin line \(line): byte \(offset + 1) (\(JSONParser.escaped(byte))) is not valid UTF-8; records are UTF-8 text"
+                "stdin line \(line): byte \(offset + 1) (\(Shown.byte(byte))) is not valid UTF-8; records are UTF-8 text"
         case .kindNotAString(let line, let type):
             return "stdin line \(line): \"Kind\" is \(type), not a string such as \"VirtualMachine\""
         case .unknownKind(let line, nil):
@@ -132,12 +132,9 @@ public enum RecordReader {
             case .null: continue
             case .string(let text):
                 if let control = text.unicodeScalars.first(where: { $0.properties.generalCategory == .control }) {
-                    let code = String(control.value, radix: 16, uppercase: true)
                     throw .invalidReference(
                         line: number, key: key,
-                        problem:
-                            "holds the control character U+\(String(repeating: "0", count: max(0, 4 - code.count)) + code), which no name or id contains"
-                    )
+                        problem: "holds the control character \(Shown.codePoint(control)), which no name or id contains")
                 }
             default:
                 throw .invalidReference(line: number, key: key, problem: "is \(value.typeName), but names and ids are strings")

@@ -63,10 +63,10 @@ public enum GuestImages {
     /// Refuses `path` unless it is a regular file this process can read, saying what it is instead.
     public static func checkFile(_ path: String, what: String) throws(NestError) {
         var info = stat()
-        let names = "give the path of an ELF64 file or a shipped guest's name (\(shippedNames.joined(separator: ", ")))"
         guard stat(path, &info) == 0 else {
             let why = errno == ENOENT ? "does not exist" : "cannot be reached: \(String(cString: strerror(errno)))"
-            throw NestError(.imageNotFound, "\(what) \(path) \(why)" + (what == "image file" ? "; " + names : ""))
+            let names = "; give the path of an ELF64 file or a shipped guest's name (\(shippedNames.joined(separator: ", ")))"
+            throw NestError(.imageNotFound, "\(what) \(path) \(why)" + (what == "image file" ? names : ""))
         }
         switch info.st_mode & S_IFMT {
         case S_IFREG: break

@@ -25,7 +25,8 @@ public enum ObjectName {
             !(isASCIILetter($0) || ("0"..."9").contains($0) || "._-".unicodeScalars.contains($0))
         }) {
             let what =
-                bad == " " ? "a space" : bad.properties.generalCategory == .control ? "the control character \(Self.code(bad))" : "'\(bad)'"
+                bad == " "
+                ? "a space" : bad.properties.generalCategory == .control ? "the control character \(Shown.codePoint(bad))" : "'\(bad)'"
             throw NestError(
                 .invalidName, "\(kind) name '\(Self.shown(name))' contains \(what); use ASCII letters, digits, '.', '-' and '_'",
                 target: Self.shown(name))
@@ -34,15 +35,9 @@ public enum ObjectName {
 
     private static func isASCIILetter(_ s: Unicode.Scalar) -> Bool { ("a"..."z").contains(s) || ("A"..."Z").contains(s) }
 
-    /// `U+001B` for a scalar.
-    static func code(_ s: Unicode.Scalar) -> String {
-        let hex = String(s.value, radix: 16, uppercase: true)
-        return "U+" + String(repeating: "0", count: max(0, 4 - hex.count)) + hex
-    }
-
     /// The name as a message can print it: control characters written as `U+XXXX`, so none reaches a terminal.
     static func shown(_ name: String) -> String {
-        name.unicodeScalars.map { $0.properties.generalCategory == .control ? code($0) : String($0) }.joined()
+        name.unicodeScalars.map { $0.properties.generalCategory == .control ? Shown.codePoint($0) : String($0) }.joined()
     }
 }
 
@@ -64,7 +59,7 @@ public enum AdapterName {
             )
         }
         if let bad = name.unicodeScalars.first(where: { $0.properties.generalCategory == .control }) {
-            throw NestError(.invalidName, "adapter name '\(ObjectName.shown(name))' contains the control character \(ObjectName.code(bad))")
+            throw NestError(.invalidName, "adapter name '\(ObjectName.shown(name))' contains the control character \(Shown.codePoint(bad))")
         }
     }
 }

@@ -28,13 +28,16 @@ extension CPU {
         var allowance = flagBits & Flag.tf != 0 ? 1 : Self.stringBytesPerStep / step
         // Suspends the instruction between iterations: it runs again from here on the next step.
         @inline(__always) func suspend() { rip &-= UInt64(i.length) }
+        // Page runs unless alignment checking applies (the general path checks each element), and for the rest
+        // of this step none once memory outside RAM was met (each element would be translated twice).
+        var pageRuns = repeated && !(cr0 & CR0.am != 0 && rflags & Flag.ac != 0 && cpl == 3)
         while true {
             // Page runs as far as they go; then one element by the general path (one across a page boundary,
             // outside RAM, or under alignment checking), and page runs again.
-            if repeated {
+            if pageRuns {
                 let finished = try repeatedRuns(
                     i, size: size, kind: kind, backward: backward, addressMask: addressMask, sourceBase: sourceBase,
-                    allowance: &allowance)
+                    allowance: &allowance, inRAM: &pageRuns)
                 if finished { return }
                 if allowance == 0 { return suspend() }
             }
@@ -76,13 +79,13 @@ extension CPU {
     /// is translated once per page, and moves, fills, compares or loads its elements straight in guest RAM, as
     /// the element-by-element loop would (an overlapping copy element by element, a REPE/REPNE stopping at its
     /// element with the flags of its last comparison). Any form, either direction, 32- or 64-bit addresses. It
-    /// leaves what it cannot do that way — an element across a page boundary, memory outside RAM, alignment
-    /// checking — to the general loop, and does at most `allowance` iterations, which it reduces.
+    /// leaves what it cannot do that way — an element across a page boundary, or memory outside RAM (then
+    /// clearing `inRAM`) — to the general loop, and does at most `allowance` iterations, which it reduces. The
+    /// caller keeps it from running under alignment checking.
     func repeatedRuns(
         _ i: Instruction, size: Int, kind: UInt8, backward: Bool, addressMask: UInt64, sourceBase: UInt64,
-        allowance: inout UInt64
+        allowance: inout UInt64, inRAM: inout Bool
     ) throws(Event) -> Bool {
-        if cr0 & CR0.am != 0, rflags & Flag.ac != 0, cpl == 3 { return false }
         let step = UInt64(size)
         let readsSource = kind == 0xA4 || kind == 0xA6 || kind == 0xAC
         let usesDestination = kind != 0xAC
@@ -109,7 +112,10 @@ extension CPU {
             if run == 0 { return false }
             let sourceHost = readsSource ? try runBase(source, .read, run) : 0
             let destinationHost = usesDestination ? try runBase(destination, kind == 0xA4 || kind == 0xAA ? .write : .read, run) : 0
-            guard let sourceHost, let destinationHost else { return false }
+            guard let sourceHost, let destinationHost else {
+                inRAM = false
+                return false
+            }
             // The host offset of element k (0 is the first in copy order) from a run's lowest byte.
             @inline(__always) func at(_ base: UInt64, _ k: UInt64) -> UInt64 { backward ? base &+ (run - 1 - k) * step : base &+ k * step }
             var done = run, ended = false
