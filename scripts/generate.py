@@ -108,12 +108,21 @@ def vmcs_fields():
     for name, encoding, width, kind, _ in (r[:5] for r in rows("vmcs-fields.tsv")):
         line = f"{name} ({width}-bit {kind} field).".replace("natural-bit", "natural-width")
         cases.append((camel(name.split("_")), encoding, line, name))
-    return enum_file(
+    text = enum_file(
         "vmcs-fields.tsv",
         ['The VMCS components (SDM vol. 3, appendix B "Field Encoding in VMCS"), by their full-access encoding.',
          "Width, type and the high-half access of 64-bit fields follow from the encoding",
          "(VMCSField+Encoding.swift)."],
         "VMCSField: UInt32", cases, "The field's name as the SDM's appendix B and Linux's vmx.h write it.", "name")
+    out = ["extension VMCSField {",
+           "    /// The field's place in nestvm's vmcs12 layout: its row in vmcs-fields.tsv (nestvm(7), \"NESTED",
+           "    /// VIRTUALIZATION\"). The field's 8 bytes are at `VMCS12Layout.fields + 8 * slot` in the VMCS region.",
+           "    public var slot: Int {", "        switch self {"]
+    out += [f"        case .{ident}: {k}" for k, (ident, _, _, _) in enumerate(cases)]
+    out += ["        }", "    }", "", "    /// How many fields the layout holds.", f"    public static let slotCount = {len(cases)}",
+            "    /// The highest index (encoding bits 9:1) of any field, which IA32_VMX_VMCS_ENUM reports.",
+            f"    public static let highestIndex: UInt32 = 0x{max((int(c[1], 16) >> 1) & 0x1FF for c in cases):X}", "}", ""]
+    return text + "\n".join(out)
 
 
 # The boot-information records: Swift type and documentation.

@@ -5,6 +5,12 @@ import X86
 /// exit qualifications of "Exit Qualification for …" for each reason).
 extension Machine {
     func handle(_ exit: VMExit, on vcpu: VCPU) {
+        if vcpu.vmx.isInL2 { return handleNested(exit, on: vcpu) }
+        handleOwn(exit, on: vcpu)
+    }
+
+    /// An exit L0 handles itself: every exit of L1, and the exits of L2 that only L0's controls caused.
+    func handleOwn(_ exit: VMExit, on vcpu: VCPU) {
         let cpu = vcpu.cpu
         switch exit.reason {
         case ExitReason.ioInstruction: handleIO(exit, cpu: cpu)
@@ -32,15 +38,10 @@ extension Machine {
             skip(exit, cpu)
             vcpu.isHalted = true
         case ExitReason.crAccess: handleCRAccess(exit, vcpu: vcpu)
-        case ExitReason.vmxon:
-            let result = vcpu.vmx.vmxon(cpu: cpu, exit: exit, featureControl: vcpu.featureControl) { address in
-                address + 4 <= configuration.memoryBytes ? memory.read(address, size: 4) : nil
-            }
-            complete(result, exit, cpu)
-        case ExitReason.vmxoff: complete(vcpu.vmx.vmxoff(cpu: cpu), exit, cpu)
-        case ExitReason.vmclear, ExitReason.vmlaunch, ExitReason.vmptrld, ExitReason.vmptrst, ExitReason.vmread,
-            ExitReason.vmresume, ExitReason.vmwrite, ExitReason.invept, ExitReason.invvpid:
-            complete(vcpu.vmx.unemulated(exit.reasonName, cpu: cpu), exit, cpu)
+        case ExitReason.vmxon, ExitReason.vmxoff, ExitReason.vmclear, ExitReason.vmptrld, ExitReason.vmptrst,
+            ExitReason.vmread, ExitReason.vmwrite, ExitReason.invept, ExitReason.invvpid:
+            handleVMXInstruction(exit, on: vcpu)
+        case ExitReason.vmlaunch, ExitReason.vmresume: enter(exit, on: vcpu)
         case ExitReason.vmcall, ExitReason.xsetbv, ExitReason.vmfunc:
             // No hypercall interface, no XSAVE, no VM functions: #UD, as on a processor without them.
             inject(.invalidOpcode, cpu)
@@ -70,15 +71,6 @@ extension Machine {
     /// Injects a hardware exception at the instruction that exited.
     func inject(_ fault: Fault, _ cpu: CPU) {
         cpu.pendingInjection = InjectedEvent(vector: fault.vector, kind: .hardwareException, errorCode: fault.errorCode)
-    }
-
-    func complete(_ result: VMXInstructionResult, _ exit: VMExit, _ cpu: CPU) {
-        if case .notEmulated(let name) = result {
-            stop = .unsupported(
-                "\(name) at RIP 0x\(hex(cpu.rip)): VMCS instructions need the nested engine, which this machine does not have yet")
-            return
-        }
-        result.complete(on: cpu, instructionLength: exit.instructionLength)
     }
 
     /// Port I/O (exit qualification: size 2:0, direction 3, string 4, port 31:16), through the port bus.

@@ -50,6 +50,8 @@ public final class Machine {
     let mailboxes: UInt64
     /// Round-robin position among several processors.
     var nextProcessor = 0
+    /// Lines about nested entries not yet taken (`takeDiagnostics`).
+    var diagnostics: [String] = []
 
     /// Instructions one processor runs before the next takes over, when several run.
     public static let slice: UInt64 = 10_000
@@ -195,7 +197,7 @@ public final class Machine {
     /// the next timer interrupt, wait for input, or power off when nothing can ever wake anything.
     func idle() -> Status? {
         let boot = processors[0]
-        let wakeable = boot.isHalted && boot.cpu.rflags & Flag.if != 0
+        let wakeable = boot.isHalted && (boot.cpu.rflags & Flag.if != 0 || boot.vmx.interceptsExternalInterrupts.exits && boot.vmx.isInL2)
         guard wakeable else {
             stop = .poweredOff
             return .stopped(.poweredOff)
@@ -231,6 +233,7 @@ public final class Machine {
     func offerInterrupt(to vcpu: VCPU) {
         let windowExiting = ExecutionControls.Primary.interruptWindowExiting
         var wantsWindow = false
+        if pic.hasInterrupt && interruptExitsToL1(vcpu) { return offerInterrupt(to: vcpu) }
         if pic.hasInterrupt {
             if vcpu.acceptsInterrupt {
                 vcpu.cpu.pendingInjection = InjectedEvent(vector: pic.acknowledge(), kind: .externalInterrupt)
@@ -239,7 +242,10 @@ public final class Machine {
                 wantsWindow = true
             }
         }
-        if (vcpu.cpu.controls.primary & windowExiting != 0) != wantsWindow {
+        // While L2 runs, the window L1 asked for in vmcs12 stays open beside L0's own.
+        vcpu.vmx.l0WantsInterruptWindow = wantsWindow
+        let window = wantsWindow || vcpu.vmx.isInL2 && vcpu.vmx.vmcs.u32(.cpuBasedVMExecControl) & windowExiting != 0
+        if (vcpu.cpu.controls.primary & windowExiting != 0) != window {
             vcpu.cpu.controls.primary ^= windowExiting
         }
     }

@@ -51,6 +51,32 @@ public enum VMXCapabilities {
         EntryControls.default1 | EntryControls.loadDebugControls | EntryControls.ia32eModeGuest | EntryControls.loadPAT
         | EntryControls.loadEFER
 
+    /// A control field's allowed settings: bits that must be 1 (allowed-0 settings) and bits that may be 1
+    /// (allowed-1 settings), as the TRUE capability MSRs report them.
+    public struct Allowed: Sendable {
+        public let mustBeOne: UInt32
+        public let mayBeOne: UInt32
+    }
+
+    /// The processor runs 64-bit code only, so a guest is entered in IA-32e mode and the host is 64-bit: both
+    /// controls are reported as must-be-1.
+    static let pinBased = Allowed(mustBeOne: Pin.default1, mayBeOne: pinAllowed1)
+    static let primary = Allowed(
+        mustBeOne: Primary.default1 & ~(Primary.cr3LoadExiting | Primary.cr3StoreExiting), mayBeOne: procAllowed1)
+    static let secondary = Allowed(mustBeOne: 0, mayBeOne: secondaryAllowed1)
+    static let exit = Allowed(
+        mustBeOne: ExitControls.default1 & ~ExitControls.saveDebugControls | ExitControls.hostAddressSpaceSize,
+        mayBeOne: exitAllowed1)
+    static let entry = Allowed(
+        mustBeOne: EntryControls.default1 & ~EntryControls.loadDebugControls | EntryControls.ia32eModeGuest,
+        mayBeOne: entryAllowed1)
+    /// CR3-target values offered (IA32_VMX_MISC bits 24:16).
+    public static let cr3TargetValues = 4
+    /// The largest VM-entry and VM-exit MSR lists (IA32_VMX_MISC bits 27:25 = 0: 512 entries).
+    public static let msrListLimit: UInt64 = 512
+    /// IA32_DEBUGCTL bits a guest may set: LBR (0), BTF (1) and bits 15:6; bits 5:2 and 63:16 are reserved.
+    public static let debugctlWritable: UInt64 = 0xFFC3
+
     /// CR0 bits that must be 1 in VMX operation (PE, NE, PG) and those allowed to be 1.
     public static let cr0Fixed0: UInt64 = CR0.pe | CR0.ne | CR0.pg
     /// CR0 bits allowed to be 1 in VMX operation (IA32_VMX_CR0_FIXED1).
@@ -62,6 +88,7 @@ public enum VMXCapabilities {
 
     /// A controls MSR: allowed-0 settings in the low half, allowed-1 in the high half.
     static func controls(mustBeOne: UInt32, mayBeOne: UInt32) -> UInt64 { UInt64(mayBeOne) << 32 | UInt64(mustBeOne) }
+    static func controls(_ allowed: Allowed) -> UInt64 { controls(mustBeOne: allowed.mustBeOne, mayBeOne: allowed.mayBeOne) }
 
     /// The value of a capability MSR, or nil for an MSR outside the range.
     public static func value(of msr: UInt32) -> UInt64? {
@@ -71,31 +98,31 @@ public enum VMXCapabilities {
             return UInt64(revisionIdentifier) | regionSize << 32 | 6 << 50 | 1 << 54 | 1 << 55
         case MSRNumber.pinBased: return controls(mustBeOne: Pin.default1, mayBeOne: pinAllowed1)
         case MSRNumber.procBased: return controls(mustBeOne: Primary.default1, mayBeOne: procAllowed1)
-        case MSRNumber.exit: return controls(mustBeOne: ExitControls.default1, mayBeOne: exitAllowed1)
-        case MSRNumber.entry: return controls(mustBeOne: EntryControls.default1, mayBeOne: entryAllowed1)
+        case MSRNumber.exit:
+            return controls(mustBeOne: ExitControls.default1 | ExitControls.hostAddressSpaceSize, mayBeOne: exitAllowed1)
+        case MSRNumber.entry:
+            return controls(mustBeOne: EntryControls.default1 | EntryControls.ia32eModeGuest, mayBeOne: entryAllowed1)
         case MSRNumber.misc:
             // Preemption timer rate 0 (one tick per retired instruction), EFER.LMA stored into the IA-32e-mode-guest
             // entry control (5), activity state HLT (6), four CR3-target values (24:16), 512 MSR-list entries.
-            return 1 << 5 | 1 << 6 | 4 << 16
+            // VMWRITE to VM-exit information fields (29) is not offered: such a VMWRITE is VMfailValid(13).
+            return 1 << 5 | 1 << 6 | UInt64(cr3TargetValues) << 16
         case MSRNumber.cr0Fixed0: return cr0Fixed0
         case MSRNumber.cr0Fixed1: return cr0Fixed1
         case MSRNumber.cr4Fixed0: return cr4Fixed0
         case MSRNumber.cr4Fixed1: return cr4Fixed1
-        case MSRNumber.vmcsEnum: return 0x17 << 1  // bits 9:1: the highest field index, 0x17
+        case MSRNumber.vmcsEnum: return UInt64(VMCSField.highestIndex) << 1  // bits 9:1: the highest field index
         case MSRNumber.procBased2: return controls(mustBeOne: 0, mayBeOne: secondaryAllowed1)
         case MSRNumber.eptVPIDCap:
             // 4-level walks (6), UC (8) and WB (14) structures, 2M (16) and 1G (17) pages, INVEPT (20), A/D flags
             // (21), single- and all-context INVEPT (25, 26); INVVPID (32) of types 0–3 (40–43).
             return 1 << 6 | 1 << 8 | 1 << 14 | 1 << 16 | 1 << 17 | 1 << 20 | 1 << 21 | 1 << 25 | 1 << 26
                 | 1 << 32 | 1 << 40 | 1 << 41 | 1 << 42 | 1 << 43
-        case MSRNumber.truePinBased: return controls(mustBeOne: Pin.default1, mayBeOne: pinAllowed1)
-        case MSRNumber.trueProcBased:
-            // CR3-load and CR3-store exiting may be cleared with the TRUE controls.
-            return controls(mustBeOne: Primary.default1 & ~(Primary.cr3LoadExiting | Primary.cr3StoreExiting), mayBeOne: procAllowed1)
-        case MSRNumber.trueExit:
-            return controls(mustBeOne: ExitControls.default1 & ~ExitControls.saveDebugControls, mayBeOne: exitAllowed1)
-        case MSRNumber.trueEntry:
-            return controls(mustBeOne: EntryControls.default1 & ~EntryControls.loadDebugControls, mayBeOne: entryAllowed1)
+        case MSRNumber.truePinBased: return controls(pinBased)
+        // CR3-load and CR3-store exiting may be cleared with the TRUE controls, and so may the debug controls.
+        case MSRNumber.trueProcBased: return controls(primary)
+        case MSRNumber.trueExit: return controls(exit)
+        case MSRNumber.trueEntry: return controls(entry)
         case MSRNumber.vmfunc: return 0
         default: return nil
         }

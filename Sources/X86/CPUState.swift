@@ -146,33 +146,48 @@ extension CPU {
             return s
         }
         set {
-            precondition(
-                newValue.gpr.count == 16 && newValue.segments.count == 6 && newValue.dr.count == 8 && newValue.xmm.count == 16,
-                "CPUState: 16 general registers, 6 segments, 8 debug registers and 16 XMM registers")
-            for k in 0..<16 { gpr[k] = newValue.gpr[k] }
-            rip = newValue.rip
-            rflags = newValue.rflags
-            for k in 0..<6 { segments[k] = newValue.segments[k] }
-            ldtr = newValue.ldtr
-            tr = newValue.tr
-            (gdtrBase, gdtrLimit) = (newValue.gdtr.base, newValue.gdtr.limit)
-            (idtrBase, idtrLimit) = (newValue.idtr.base, newValue.idtr.limit)
-            (cr0, cr2, cr3, cr4, cr8) = (newValue.cr0, newValue.cr2, newValue.cr3, newValue.cr4, newValue.cr8)
-            dr = newValue.dr
-            for k in 0..<16 { (xmm[2 * k], xmm[2 * k + 1]) = (newValue.xmm[k][0], newValue.xmm[k][1]) }
-            mxcsr = newValue.mxcsr
-            let m = newValue.msrs
-            (efer, star, lstar, cstar, sfmask) = (m.efer, m.star, m.lstar, m.cstar, m.sfmask)
-            (kernelGSBase, tscAux, pat, apicBase) = (m.kernelGSBase, m.tscAux, m.pat, m.apicBase)
-            (sysenterCS, sysenterESP, sysenterEIP) = (m.sysenterCS, m.sysenterESP, m.sysenterEIP)
-            featureControl = m.featureControl
-            interruptShadow = newValue.interruptShadow
-            isHalted = newValue.activityState == .hlt
-            instructionsRetired = newValue.instructionsRetired
-            tscBase = newValue.tscBase
-            randomState = newValue.randomState
+            setRegisters(newValue)
             flushAllTranslations()
             refreshTranslationTag()
         }
+    }
+
+    func setRegisters(_ newValue: CPUState) {
+        precondition(
+            newValue.gpr.count == 16 && newValue.segments.count == 6 && newValue.dr.count == 8 && newValue.xmm.count == 16,
+            "CPUState: 16 general registers, 6 segments, 8 debug registers and 16 XMM registers")
+        for k in 0..<16 { gpr[k] = newValue.gpr[k] }
+        rip = newValue.rip
+        rflags = newValue.rflags
+        for k in 0..<6 { segments[k] = newValue.segments[k] }
+        ldtr = newValue.ldtr
+        tr = newValue.tr
+        (gdtrBase, gdtrLimit) = (newValue.gdtr.base, newValue.gdtr.limit)
+        (idtrBase, idtrLimit) = (newValue.idtr.base, newValue.idtr.limit)
+        (cr0, cr2, cr3, cr4, cr8) = (newValue.cr0, newValue.cr2, newValue.cr3, newValue.cr4, newValue.cr8)
+        dr = newValue.dr
+        for k in 0..<16 { (xmm[2 * k], xmm[2 * k + 1]) = (newValue.xmm[k][0], newValue.xmm[k][1]) }
+        mxcsr = newValue.mxcsr
+        let m = newValue.msrs
+        (efer, star, lstar, cstar, sfmask) = (m.efer, m.star, m.lstar, m.cstar, m.sfmask)
+        (kernelGSBase, tscAux, pat, apicBase) = (m.kernelGSBase, m.tscAux, m.pat, m.apicBase)
+        (sysenterCS, sysenterESP, sysenterEIP) = (m.sysenterCS, m.sysenterESP, m.sysenterEIP)
+        featureControl = m.featureControl
+        interruptShadow = newValue.interruptShadow
+        isHalted = newValue.activityState == .hlt
+        instructionsRetired = newValue.instructionsRetired
+        tscBase = newValue.tscBase
+        randomState = newValue.randomState
+    }
+
+    /// Loads `state` and `controls` at once, as VM entry and VM exit do, dropping the new context's cached
+    /// translations only when `flushing` (the nested engine decides from VPIDs and the paging registers, SDM
+    /// "Caching Translation Information"); the fetch window is always dropped.
+    public func load(_ state: CPUState, controls newControls: ExecutionControls, flushing: Bool) {
+        setRegisters(state)
+        controls = newControls
+        if flushing { flushAllTranslations() }
+        invalidateFetchWindow()
+        refreshTranslationTag()
     }
 }

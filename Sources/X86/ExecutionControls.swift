@@ -54,7 +54,10 @@ public struct ExecutionControls: Sendable {
             && outerEPTPointers == other.outerEPTPointers
     }
 
-    func has(primary bit: UInt32) -> Bool { primary & bit != 0 }
-    func has(secondary bit: UInt32) -> Bool { primary & Primary.activateSecondary != 0 && secondary & bit != 0 }
-    func has(pin bit: UInt32) -> Bool { pinBased & bit != 0 }
+    /// Whether a primary processor-based control is set.
+    public func has(primary bit: UInt32) -> Bool { primary & bit != 0 }
+    /// Whether a secondary control is in force (set, with the secondary controls activated).
+    public func has(secondary bit: UInt32) -> Bool { primary & Primary.activateSecondary != 0 && secondary & bit != 0 }
+    /// Whether a pin-based control is set.
+    public func has(pin bit: UInt32) -> Bool { pinBased & bit != 0 }
 }

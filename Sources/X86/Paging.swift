@@ -138,13 +138,13 @@ extension CPU {
     }
 
     /// INVVPID for the nested engine: one linear address of a VPID, a whole VPID, or every VPID (`nil`)
-    /// (SDM "INVVPID—Invalidate Translations Based on VPID"). Only the active context holds per-address entries.
+    /// (SDM "INVVPID—Invalidate Translations Based on VPID"). An address in a context other than the active one drops that VPID's context whole.
     public func invalidateVPID(_ vpid: UInt16?, address: UInt64? = nil) {
         invalidateFetchWindow()
         if let address, vpid == (controls.has(secondary: ExecutionControls.Secondary.enableVPID) ? controls.vpid : 0) {
             tlb.flushPage(address)
-        } else if address == nil {
-            tlb.flush(vpid: vpid)
+        } else {
+            tlb.flush(vpid: vpid)  // an address of another context: dropping its whole VPID is allowed, and simpler
         }
     }
 

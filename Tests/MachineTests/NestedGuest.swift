@@ -1,0 +1,85 @@
+import VMX
+import X86
+
+/// Small L1 hypervisors in assembly: VMXON, one VMCS for an L2 that shares L1's page tables (or runs under an
+/// EPT12 the test builds), and an exit handler. Field encodings come from the generated `VMCSField`, so no
+/// number is typed twice.
+///
+/// Memory: VMXON region 0x200000, VMCS 0x202000 (pointers to them at 0x201000 and 0x203000), L1's exit stack
+/// below 0x90000, L2's stack below 0x80000, scratch at 0x204000 (bitmaps and lists are placed by each test).
+enum NestedGuest {
+    /// VMWRITE of an immediate or a register/expression into a field (clobbers RAX and RBX).
+    static func write(_ field: VMCSField, _ value: String) -> String {
+        "mov $\(field.rawValue), %rax; mov \(value), %rbx; vmwrite %rbx, %rax"
+    }
+
+    /// VMREAD of a field into a register (clobbers RAX).
+    static func read(_ field: VMCSField, into register: String) -> String {
+        "mov $\(field.rawValue), %rax; vmread %rax, \(register)"
+    }
+
+    /// A control value adjusted by its TRUE capability MSR, as hypervisors do: must-be-1 bits set, bits that may
+    /// not be 1 cleared; the result is written to `field`.
+    static func control(_ field: VMCSField, msr: UInt32, _ wanted: UInt32) -> String {
+        """
+        mov $\(msr), %ecx; rdmsr; mov $\(wanted), %ebx; or %eax, %ebx; and %edx, %ebx
+        mov $\(field.rawValue), %rax; vmwrite %rbx, %rax
+        """
+    }
+
+    /// Enters VMX operation and makes a fresh VMCS current.
+    static let enableVMX = """
+        mov $0x3a, %ecx; mov $5, %eax; xor %edx, %edx; wrmsr
+        mov %cr4, %rax; bts $13, %rax; mov %rax, %cr4
+        movl $\(VMXCapabilities.revisionIdentifier), 0x200000
+        movq $0x200000, 0x201000
+        vmxon 0x201000
+        movl $\(VMXCapabilities.revisionIdentifier), 0x202000
+        movq $0x202000, 0x203000
+        vmclear 0x203000
+        vmptrld 0x203000
+        """
+
+    /// The controls, host state and guest state of an L2 running `l2` (a label) on L1's page tables, with
+    /// `primary` and `secondary` execution controls asked for. Exits go to `on_exit`.
+    static func setUp(primary: UInt32 = 0, secondary: UInt32 = 0, pin: UInt32 = 0, exit: UInt32 = 0, entry: UInt32 = 0)
+        -> String
+    {
+        let secondaryOn = secondary != 0 ? ExecutionControls.Primary.activateSecondary : 0
+        return [
+            control(.pinBasedVMExecControl, msr: VMXCapabilities.MSRNumber.truePinBased, pin),
+            control(.cpuBasedVMExecControl, msr: VMXCapabilities.MSRNumber.trueProcBased, primary | secondaryOn),
+            control(.secondaryVMExecControl, msr: VMXCapabilities.MSRNumber.procBased2, secondary),
+            control(.vmExitControls, msr: VMXCapabilities.MSRNumber.trueExit, exit | ExitControls.hostAddressSpaceSize),
+            control(.vmEntryControls, msr: VMXCapabilities.MSRNumber.trueEntry, entry | EntryControls.ia32eModeGuest),
+            write(.vmcsLinkPointer, "$-1"),
+            "mov %cr0, %rcx", write(.hostCR0, "%rcx"), write(.guestCR0, "%rcx"),
+            "mov %cr3, %rcx", write(.hostCR3, "%rcx"), write(.guestCR3, "%rcx"),
+            "mov %cr4, %rcx", write(.hostCR4, "%rcx"), write(.guestCR4, "%rcx"),
+            write(.hostCSSelector, "$0x08"), write(.hostSSSelector, "$0x10"), write(.hostDSSelector, "$0x10"),
+            write(.hostESSelector, "$0x10"), write(.hostFSSelector, "$0x10"), write(.hostGSSelector, "$0x10"),
+            write(.hostTRSelector, "$0x18"), write(.hostTRBase, "$0x4080"), write(.hostGDTRBase, "$0x4000"),
+            write(.hostIDTRBase, "$0x5000"), write(.hostRSP, "$0x90000"), "lea on_exit(%rip), %rcx", write(.hostRIP, "%rcx"),
+            write(.guestCSSelector, "$0x08"), write(.guestCSLimit, "$0xffffffff"), write(.guestCSARBytes, "$0xa09b"),
+        ]
+        .joined(separator: "\n") + "\n"
+            + [
+                (VMCSField.guestSSSelector, VMCSField.guestSSLimit, VMCSField.guestSSARBytes),
+                (.guestDSSelector, .guestDSLimit, .guestDSARBytes), (.guestESSelector, .guestESLimit, .guestESARBytes),
+                (.guestFSSelector, .guestFSLimit, .guestFSARBytes), (.guestGSSelector, .guestGSLimit, .guestGSARBytes),
+            ].map { [write($0.0, "$0x10"), write($0.1, "$0xffffffff"), write($0.2, "$0xc093")].joined(separator: "\n") }
+            .joined(separator: "\n") + "\n"
+            + [
+                write(.guestTRSelector, "$0x18"), write(.guestTRBase, "$0x4080"), write(.guestTRLimit, "$0x67"),
+                write(.guestTRARBytes, "$0x8b"), write(.guestLDTRARBytes, "$0x10000"),
+                write(.guestGDTRBase, "$0x4000"), write(.guestGDTRLimit, "$0x27"),
+                write(.guestIDTRBase, "$0x5000"), write(.guestIDTRLimit, "$0xfff"),
+                write(.guestRFLAGS, "$2"), write(.guestRSP, "$0x80000"), "lea l2(%rip), %rcx", write(.guestRIP, "%rcx"),
+            ].joined(separator: "\n") + "\n"
+    }
+
+    /// Moves L2's RIP past the instruction that exited (clobbers RAX, RBX, RCX).
+    static let skipInstruction = [
+        read(.guestRIP, into: "%rcx"), read(.vmExitInstructionLen, into: "%rbx"), "add %rbx, %rcx", write(.guestRIP, "%rcx"),
+    ].joined(separator: "\n")
+}
