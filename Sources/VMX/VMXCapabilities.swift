@@ -54,7 +54,9 @@ public enum VMXCapabilities {
     /// A control field's allowed settings: bits that must be 1 (allowed-0 settings) and bits that may be 1
     /// (allowed-1 settings), as the TRUE capability MSRs report them.
     public struct Allowed: Sendable {
+        /// Bits that must be 1 (the allowed-0 settings, low half of the MSR).
         public let mustBeOne: UInt32
+        /// Bits that may be 1 (the allowed-1 settings, high half).
         public let mayBeOne: UInt32
     }
 

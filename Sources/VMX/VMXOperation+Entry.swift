@@ -3,9 +3,12 @@ import X86
 /// What L0 reads and writes MSRs with for the VM-entry and VM-exit MSR lists: the same MSRs RDMSR and WRMSR of
 /// L1 reach (L0's and the processor's). Nil and false mean the access would raise #GP.
 public struct MSRAccess {
+    /// Reads an MSR; nil for #GP.
     public var read: (UInt32) -> UInt64?
+    /// Writes an MSR; false for #GP.
     public var write: (UInt32, UInt64) -> Bool
 
+    /// Access through these two functions.
     public init(read: @escaping (UInt32) -> UInt64?, write: @escaping (UInt32, UInt64) -> Bool) {
         self.read = read
         self.write = write

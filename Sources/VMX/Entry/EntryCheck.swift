@@ -125,7 +125,7 @@ public enum EntryResult: Sendable, Equatable {
 
 extension EntryCheck {
     /// Runs the check; a failure names the check, the field and its value.
-    func evaluate(_ inputs: EntryInputs) -> EntryFailure? {
+    public func evaluate(_ inputs: EntryInputs) -> EntryFailure? {
         guard let complaint = complaint(inputs) else { return nil }
         let result: EntryResult
         switch area {
