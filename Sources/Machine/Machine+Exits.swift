@@ -25,14 +25,14 @@ extension Machine {
             skip(exit, cpu)
         case ExitReason.rdmsr:
             let msr = UInt32(truncatingIfNeeded: cpu.gpr[Reg.rcx])
-            guard let value = readMSR(msr, vcpu: vcpu) ?? cpu.readMSR(msr) else { return inject(.generalProtection(0), cpu) }
+            guard let value = readMSR(msr, vcpu: vcpu) ?? cpu.readMSR(msr) else { return inject(.generalProtection(0), vcpu) }
             cpu.gpr[Reg.rax] = value & 0xFFFF_FFFF
             cpu.gpr[Reg.rdx] = value >> 32
             skip(exit, cpu)
         case ExitReason.wrmsr:
             let msr = UInt32(truncatingIfNeeded: cpu.gpr[Reg.rcx])
             let value = cpu.gpr[Reg.rdx] << 32 | cpu.gpr[Reg.rax] & 0xFFFF_FFFF
-            guard writeMSR(msr, value, vcpu: vcpu) ?? cpu.writeMSR(msr, value) else { return inject(.generalProtection(0), cpu) }
+            guard writeMSR(msr, value, vcpu: vcpu) ?? cpu.writeMSR(msr, value) else { return inject(.generalProtection(0), vcpu) }
             skip(exit, cpu)
         case ExitReason.hlt:
             skip(exit, cpu)
@@ -44,7 +44,7 @@ extension Machine {
         case ExitReason.vmlaunch, ExitReason.vmresume: enter(exit, on: vcpu)
         case ExitReason.vmcall, ExitReason.xsetbv, ExitReason.vmfunc:
             // No hypercall interface, no XSAVE, no VM functions: #UD, as on a processor without them.
-            inject(.invalidOpcode, cpu)
+            inject(.invalidOpcode, vcpu)
         case ExitReason.invd, ExitReason.wbinvd: skip(exit, cpu)
         case ExitReason.interruptWindow, ExitReason.preemptionTimer: break
         case ExitReason.tripleFault: stop = .tripleFault(processor: vcpu.index)
@@ -68,9 +68,11 @@ extension Machine {
         cpu.interruptShadow = false
     }
 
-    /// Injects a hardware exception at the instruction that exited.
-    func inject(_ fault: Fault, _ cpu: CPU) {
-        cpu.pendingInjection = InjectedEvent(vector: fault.vector, kind: .hardwareException, errorCode: fault.errorCode)
+    /// Raises a hardware exception at the instruction that exited, as the processor would have: in L2 an
+    /// exception that vmcs12's exception bitmap selects exits to L1 instead of being delivered.
+    func inject(_ fault: Fault, _ vcpu: VCPU) {
+        if vcpu.vmx.isInL2, let exit = vcpu.cpu.exceptionExit(fault, kind: .hardwareException) { return reflect(exit, on: vcpu) }
+        vcpu.cpu.pendingInjection = InjectedEvent(vector: fault.vector, kind: .hardwareException, errorCode: fault.errorCode)
     }
 
     /// Port I/O (exit qualification: size 2:0, direction 3, string 4, port 31:16), through the port bus.
@@ -135,12 +137,12 @@ extension Machine {
         }
         let value = cpu.gpr[register]
         let setsVMXE = value & CR4.vmxe != 0
-        if setsVMXE && !configuration.exposeVirtualizationExtensions { return inject(.generalProtection(0), cpu) }
-        if !setsVMXE && vcpu.vmx.isInVMXOperation { return inject(.generalProtection(0), cpu) }
+        if setsVMXE && !configuration.exposeVirtualizationExtensions { return inject(.generalProtection(0), vcpu) }
+        if !setsVMXE && vcpu.vmx.isInVMXOperation { return inject(.generalProtection(0), vcpu) }
         do {
             try cpu.writeCR4(value)
         } catch {
-            if case .fault(let fault) = error { inject(fault, cpu) }
+            if case .fault(let fault) = error { inject(fault, vcpu) }
             return
         }
         cpu.controls.cr4ReadShadow = value & CR4.vmxe

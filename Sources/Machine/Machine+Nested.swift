@@ -68,7 +68,7 @@ extension Machine {
         switch exit.reason {
         case ExitReason.crAccess:
             // Only CR4.VMXE is left, which is fixed to 1 in VMX operation: clearing it is #GP.
-            inject(.generalProtection(0), cpu)
+            inject(.generalProtection(0), vcpu)
         case ExitReason.eptViolation, ExitReason.eptMisconfiguration:
             let address = exit.guestPhysicalAddress?.value ?? 0
             stop = .unsupported(

@@ -41,7 +41,7 @@ extension CPU {
     }
 
     /// The exit an exception causes under the exception bitmap (SDM "Exceptions"), or nil.
-    func exceptionExit(_ fault: Fault, kind: InjectedEvent.Kind) -> VMExit? {
+    public func exceptionExit(_ fault: Fault, kind: InjectedEvent.Kind) -> VMExit? {
         var exits = controls.exceptionBitmap & (1 << UInt32(fault.vector)) != 0
         if fault.vector == Vector.pf {
             let code = fault.errorCode ?? 0

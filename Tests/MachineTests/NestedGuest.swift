@@ -83,3 +83,58 @@ enum NestedGuest {
         read(.guestRIP, into: "%rcx"), read(.vmExitInstructionLen, into: "%rbx"), "add %rbx, %rcx", write(.guestRIP, "%rcx"),
     ].joined(separator: "\n")
 }
+
+extension NestedGuest {
+    /// `put_hex`: prints RDI on COM1 in hex without leading zeros, then a space (clobbers RAX, RCX, RDX, RSI).
+    static let putHex = """
+        put_hex:
+        mov %rdi, %rsi; mov $16, %ecx; xor %edx, %edx
+        91: rol $4, %rsi; mov %esi, %eax; and $15, %eax
+        test %edx, %edx; jnz 92f; test %eax, %eax; jnz 92f; cmp $1, %ecx; jne 93f
+        92: mov $1, %edx; cmp $10, %al; jb 94f; add $39, %al
+        94: add $48, %al; push %rdx; mov $0x3f8, %dx; out %al, %dx; pop %rdx
+        93: dec %ecx; jnz 91b
+        mov $32, %al; mov $0x3f8, %dx; out %al, %dx
+        ret
+        """
+
+    /// Prints a field of the current VMCS (clobbers RAX, RCX, RDX, RSI, RDI).
+    static func print(_ field: VMCSField) -> String {
+        "mov $\(field.rawValue), %rax; vmread %rax, %rdi; call put_hex"
+    }
+
+    /// Prints a register or memory operand.
+    static func print(value: String) -> String { "mov \(value), %rdi; call put_hex" }
+
+    /// An exit handler that prints the exit reason, qualification, instruction length and exit interruption
+    /// information, then ends the machine with status 0x5A.
+    static let reportExit = """
+        on_exit:
+        \(print(.vmExitReason))
+        \(print(.exitQualification))
+        \(print(.vmExitInstructionLen))
+        \(print(.vmExitIntrInfo))
+        mov $0x5a, %al; out %al, $0xf4
+        """
+
+    /// A whole L1: VMX on, the VMCS set up with `controls`, `before` run, then VMLAUNCH; an entry that fails
+    /// prints "fail" and the flags' CF and ZF and the VM-instruction error. L2 runs `l2`, exits go to `handler`.
+    static func program(setUp controls: String = setUp(), before: String = "", l2: String, handler: String = reportExit) -> String {
+        """
+        \(enableVMX)
+        \(controls)
+        \(before)
+        vmlaunch
+        setc %r8b; setz %r9b
+        \(print(value: "$0xfa11"))
+        movzx %r8b, %rdi; call put_hex
+        movzx %r9b, %rdi; call put_hex
+        \(print(.vmInstructionError))
+        mov $0x5b, %al; out %al, $0xf4
+        \(handler)
+        \(putHex)
+        l2:
+        \(l2)
+        """
+    }
+}

@@ -54,7 +54,9 @@ import X86
         var testDescription: String { id }
     }
 
-    static func c(_ id: String, shadowedBy: String? = nil, inIA32eMode: Bool = true, _ breakIt: @escaping @Sendable (inout VMCS12) -> Void) -> Case {
+    static func c(_ id: String, shadowedBy: String? = nil, inIA32eMode: Bool = true, _ breakIt: @escaping @Sendable (inout VMCS12) -> Void)
+        -> Case
+    {
         Case(id: id, shadowedBy: shadowedBy, inIA32eMode: inIA32eMode, breakIt: breakIt)
     }
 
@@ -66,9 +68,12 @@ import X86
     }
 
     static let segments: [(String, VMCSField, VMCSField, VMCSField, VMCSField)] = [
-        ("es", .guestESSelector, .guestESBase, .guestESLimit, .guestESARBytes), ("cs", .guestCSSelector, .guestCSBase, .guestCSLimit, .guestCSARBytes),
-        ("ss", .guestSSSelector, .guestSSBase, .guestSSLimit, .guestSSARBytes), ("ds", .guestDSSelector, .guestDSBase, .guestDSLimit, .guestDSARBytes),
-        ("fs", .guestFSSelector, .guestFSBase, .guestFSLimit, .guestFSARBytes), ("gs", .guestGSSelector, .guestGSBase, .guestGSLimit, .guestGSARBytes),
+        ("es", .guestESSelector, .guestESBase, .guestESLimit, .guestESARBytes),
+        ("cs", .guestCSSelector, .guestCSBase, .guestCSLimit, .guestCSARBytes),
+        ("ss", .guestSSSelector, .guestSSBase, .guestSSLimit, .guestSSARBytes),
+        ("ds", .guestDSSelector, .guestDSBase, .guestDSLimit, .guestDSARBytes),
+        ("fs", .guestFSSelector, .guestFSBase, .guestFSLimit, .guestFSARBytes),
+        ("gs", .guestGSSelector, .guestGSBase, .guestGSLimit, .guestGSARBytes),
         ("tr", .guestTRSelector, .guestTRBase, .guestTRLimit, .guestTRARBytes),
     ]
 
@@ -77,26 +82,48 @@ import X86
         c("controls.primary.reserved") { $0[.cpuBasedVMExecControl] |= UInt64(Primary.useTPRShadow) },
         c("controls.secondary.reserved") { on(&$0, secondary: Secondary.unrestrictedGuest) },
         c("controls.cr3-target-count") { $0[.cr3TargetCount] = 5 },
-        c("controls.io-bitmap-a.address") { $0[.cpuBasedVMExecControl] |= UInt64(Primary.useIOBitmaps); $0[.ioBitmapA] = 0x1234 },
-        c("controls.io-bitmap-b.address") { $0[.cpuBasedVMExecControl] |= UInt64(Primary.useIOBitmaps); $0[.ioBitmapB] = 1 << 50 },
-        c("controls.msr-bitmap.address") { $0[.cpuBasedVMExecControl] |= UInt64(Primary.useMSRBitmaps); $0[.msrBitmap] = 0x800 },
+        c("controls.io-bitmap-a.address") {
+            $0[.cpuBasedVMExecControl] |= UInt64(Primary.useIOBitmaps); $0[.ioBitmapA] = 0x1234
+        },
+        c("controls.io-bitmap-b.address") {
+            $0[.cpuBasedVMExecControl] |= UInt64(Primary.useIOBitmaps); $0[.ioBitmapB] = 1 << 50
+        },
+        c("controls.msr-bitmap.address") {
+            $0[.cpuBasedVMExecControl] |= UInt64(Primary.useMSRBitmaps); $0[.msrBitmap] = 0x800
+        },
         c("controls.virtual-nmis.without-nmi-exiting") { $0[.pinBasedVMExecControl] |= UInt64(Pin.virtualNMIs) },
         c("controls.nmi-window.without-virtual-nmis") { $0[.cpuBasedVMExecControl] |= UInt64(Primary.nmiWindowExiting) },
         c("controls.vpid.zero") { on(&$0, secondary: Secondary.enableVPID) },
-        c("controls.ept-pointer.memory-type") { ept(&$0); $0[.eptPointer] = $0[.eptPointer] & ~7 | 1 },
-        c("controls.ept-pointer.walk-length") { ept(&$0); $0[.eptPointer] = $0[.eptPointer] & ~0x38 | 4 << 3 },
-        c("controls.ept-pointer.reserved") { ept(&$0); $0[.eptPointer] |= 1 << 8 },
+        c("controls.ept-pointer.memory-type") {
+            ept(&$0); $0[.eptPointer] = $0[.eptPointer] & ~7 | 1
+        },
+        c("controls.ept-pointer.walk-length") {
+            ept(&$0); $0[.eptPointer] = $0[.eptPointer] & ~0x38 | 4 << 3
+        },
+        c("controls.ept-pointer.reserved") {
+            ept(&$0); $0[.eptPointer] |= 1 << 8
+        },
         c("controls.exit.reserved") { $0[.vmExitControls] |= 1 << 24 },
         c("controls.exit.save-preemption-timer") { $0[.vmExitControls] |= UInt64(ExitControls.savePreemptionTimer) },
-        c("controls.exit.msr-store.address") { $0[.vmExitMSRStoreCount] = 1; $0[.vmExitMSRStoreAddr] = 0x1008 },
-        c("controls.exit.msr-load.address") { $0[.vmExitMSRLoadCount] = 2; $0[.vmExitMSRLoadAddr] = (1 << 46) - 16 },
+        c("controls.exit.msr-store.address") {
+            $0[.vmExitMSRStoreCount] = 1; $0[.vmExitMSRStoreAddr] = 0x1008
+        },
+        c("controls.exit.msr-load.address") {
+            $0[.vmExitMSRLoadCount] = 2; $0[.vmExitMSRLoadAddr] = (1 << 46) - 16
+        },
         c("controls.entry.reserved") { $0[.vmEntryControls] |= 1 << 10 },
         c("controls.entry.interruption.type") { inject(&$0, 1 << 8 | 3) },
         c("controls.entry.interruption.error-code") { inject(&$0, 3 << 8 | 13) },
         c("controls.entry.interruption.reserved") { inject(&$0, 1 << 12 | 0x20) },
-        c("controls.entry.exception-error-code.reserved") { inject(&$0, 1 << 11 | 3 << 8 | 13); $0[.vmEntryExceptionErrorCode] = 1 << 16 },
-        c("controls.entry.instruction-length") { inject(&$0, 4 << 8 | 0x80); $0[.vmEntryInstructionLen] = 0 },
-        c("controls.entry.msr-load.address") { $0[.vmEntryMSRLoadCount] = 1; $0[.vmEntryMSRLoadAddr] = 0x1001 },
+        c("controls.entry.exception-error-code.reserved") {
+            inject(&$0, 1 << 11 | 3 << 8 | 13); $0[.vmEntryExceptionErrorCode] = 1 << 16
+        },
+        c("controls.entry.instruction-length") {
+            inject(&$0, 4 << 8 | 0x80); $0[.vmEntryInstructionLen] = 0
+        },
+        c("controls.entry.msr-load.address") {
+            $0[.vmEntryMSRLoadCount] = 1; $0[.vmEntryMSRLoadAddr] = 0x1001
+        },
     ]
 
     static let hostCases: [Case] =
@@ -106,8 +133,12 @@ import X86
             c("host.cr3.reserved") { $0[.hostCR3] |= 1 << 50 },
             c("host.sysenter-esp.canonical") { $0[.hostIA32SysenterESP] = 1 << 47 },
             c("host.sysenter-eip.canonical") { $0[.hostIA32SysenterEIP] = 1 << 60 },
-            c("host.pat.memory-types") { $0[.vmExitControls] |= UInt64(ExitControls.loadPAT); $0[.hostIA32PAT] = 2 },
-            c("host.efer") { $0[.vmExitControls] |= UInt64(ExitControls.loadEFER); $0[.hostIA32EFER] = EFER.lme },
+            c("host.pat.memory-types") {
+                $0[.vmExitControls] |= UInt64(ExitControls.loadPAT); $0[.hostIA32PAT] = 2
+            },
+            c("host.efer") {
+                $0[.vmExitControls] |= UInt64(ExitControls.loadEFER); $0[.hostIA32EFER] = EFER.lme
+            },
         ]
         + [
             ("es", VMCSField.hostESSelector), ("cs", .hostCSSelector), ("ss", .hostSSSelector), ("ds", .hostDSSelector),
@@ -122,7 +153,9 @@ import X86
             c("host.idtr.base.canonical") { $0[.hostIDTRBase] = 1 << 48 },
             c("host.tr.base.canonical") { $0[.hostTRBase] = 1 << 48 },
             c("host.address-space-size", inIA32eMode: false) { _ in },
-            c("host.cr4.pae", shadowedBy: "host.cr4.fixed-bits") { $0[.hostCR4] &= ~CR4.pae; $0[.hostCR4] |= 1 << 40 },
+            c("host.cr4.pae", shadowedBy: "host.cr4.fixed-bits") {
+                $0[.hostCR4] &= ~CR4.pae; $0[.hostCR4] |= 1 << 40
+            },
             c("host.rip.canonical") { $0[.hostRIP] = 0x0000_8000_0000_0000 },
         ]
 
@@ -131,24 +164,36 @@ import X86
             c("guest.cr0.fixed-bits") { $0[.guestCR0] &= ~CR0.pe },
             c("guest.cr0.pg-without-pe", shadowedBy: "guest.cr0.fixed-bits") { $0[.guestCR0] &= ~CR0.pe },
             c("guest.cr4.fixed-bits") { $0[.guestCR4] &= ~CR4.vmxe },
-            c("guest.debugctl.reserved") { $0[.vmEntryControls] |= UInt64(EntryControls.loadDebugControls); $0[.guestIA32Debugctl] = 1 << 2 },
+            c("guest.debugctl.reserved") {
+                $0[.vmEntryControls] |= UInt64(EntryControls.loadDebugControls); $0[.guestIA32Debugctl] = 1 << 2
+            },
             c("guest.ia32e-mode.paging") { $0[.guestCR4] &= ~CR4.pae },
             c("guest.cr4.pcide-outside-ia32e", shadowedBy: "controls.entry.reserved") {
                 $0[.vmEntryControls] &= ~UInt64(EntryControls.ia32eModeGuest); $0[.guestCR4] |= CR4.pcide
             },
             c("guest.cr3.reserved") { $0[.guestCR3] |= 1 << 63 },
-            c("guest.dr7.reserved") { $0[.vmEntryControls] |= UInt64(EntryControls.loadDebugControls); $0[.guestDR7] = 1 << 32 },
+            c("guest.dr7.reserved") {
+                $0[.vmEntryControls] |= UInt64(EntryControls.loadDebugControls); $0[.guestDR7] = 1 << 32
+            },
             c("guest.sysenter-esp.canonical") { $0[.guestSysenterESP] = 1 << 47 },
             c("guest.sysenter-eip.canonical") { $0[.guestSysenterEIP] = 1 << 47 },
-            c("guest.pat.memory-types") { $0[.vmEntryControls] |= UInt64(EntryControls.loadPAT); $0[.guestIA32PAT] = 3 << 8 },
-            c("guest.efer") { $0[.vmEntryControls] |= UInt64(EntryControls.loadEFER); $0[.guestIA32EFER] = EFER.lme },
+            c("guest.pat.memory-types") {
+                $0[.vmEntryControls] |= UInt64(EntryControls.loadPAT); $0[.guestIA32PAT] = 3 << 8
+            },
+            c("guest.efer") {
+                $0[.vmEntryControls] |= UInt64(EntryControls.loadEFER); $0[.guestIA32EFER] = EFER.lme
+            },
             c("guest.tr.selector.ti") { $0[.guestTRSelector] |= 4 },
-            c("guest.ldtr.selector.ti") { $0[.guestLDTRARBytes] = 0x82; $0[.guestLDTRSelector] = 0x24 },
+            c("guest.ldtr.selector.ti") {
+                $0[.guestLDTRARBytes] = 0x82; $0[.guestLDTRSelector] = 0x24
+            },
             c("guest.ss.selector.rpl") { $0[.guestSSSelector] |= 3 },
             c("guest.tr.base.canonical") { $0[.guestTRBase] = 1 << 50 },
             c("guest.fs.base.canonical") { $0[.guestFSBase] = 1 << 50 },
             c("guest.gs.base.canonical") { $0[.guestGSBase] = 1 << 50 },
-            c("guest.ldtr.base.canonical") { $0[.guestLDTRARBytes] = 0x82; $0[.guestLDTRBase] = 1 << 50 },
+            c("guest.ldtr.base.canonical") {
+                $0[.guestLDTRARBytes] = 0x82; $0[.guestLDTRBase] = 1 << 50
+            },
             c("guest.cs.base.upper") { $0[.guestCSBase] = 1 << 32 },
             c("guest.ss.base.upper") { $0[.guestSSBase] = 1 << 32 },
             c("guest.ds.base.upper") { $0[.guestDSBase] = 1 << 32 },
@@ -192,7 +237,9 @@ import X86
             c("guest.tr.access.granularity") { $0[.guestTRLimit] = 0x10_0000 },
             c("guest.tr.access.unusable") { $0[.guestTRARBytes] |= 1 << 16 },
             c("guest.ldtr.access.type") { $0[.guestLDTRARBytes] = 0x83 },
-            c("guest.ldtr.access.granularity") { $0[.guestLDTRARBytes] = 0x8082; $0[.guestLDTRLimit] = 0x10 },
+            c("guest.ldtr.access.granularity") {
+                $0[.guestLDTRARBytes] = 0x8082; $0[.guestLDTRLimit] = 0x10
+            },
             c("guest.gdtr.base.canonical") { $0[.guestGDTRBase] = 1 << 47 },
             c("guest.idtr.base.canonical") { $0[.guestIDTRBase] = 1 << 47 },
             c("guest.gdtr.limit") { $0[.guestGDTRLimit] = 0x1_0000 },
@@ -203,21 +250,38 @@ import X86
             c("guest.rflags.vm") { $0[.guestRFLAGS] |= Flag.vm },
             c("guest.rflags.if-for-interrupt") { inject(&$0, 0x20) },
             c("guest.activity-state") { $0[.guestActivityState] = 2 },
-            c("guest.activity-state.hlt-dpl", shadowedBy: "guest.ss.selector.rpl") { $0[.guestActivityState] = 1; $0[.guestSSARBytes] |= 3 << 5; $0[.guestSSSelector] |= 3 },
-            c("guest.activity-state.blocking") { $0[.guestActivityState] = 1; $0[.guestInterruptibilityInfo] = 2 },
-            c("guest.activity-state.injection") { $0[.guestActivityState] = 1; inject(&$0, 3 << 8 | 6) },
+            c("guest.activity-state.hlt-dpl", shadowedBy: "guest.ss.selector.rpl") {
+                $0[.guestActivityState] = 1; $0[.guestSSARBytes] |= 3 << 5; $0[.guestSSSelector] |= 3
+            },
+            c("guest.activity-state.blocking") {
+                $0[.guestActivityState] = 1; $0[.guestInterruptibilityInfo] = 2
+            },
+            c("guest.activity-state.injection") {
+                $0[.guestActivityState] = 1; inject(&$0, 3 << 8 | 6)
+            },
             c("guest.interruptibility.reserved") { $0[.guestInterruptibilityInfo] = 1 << 4 },
-            c("guest.interruptibility.sti-and-mov-ss") { $0[.guestRFLAGS] |= Flag.if; $0[.guestInterruptibilityInfo] = 3 },
+            c("guest.interruptibility.sti-and-mov-ss") {
+                $0[.guestRFLAGS] |= Flag.if; $0[.guestInterruptibilityInfo] = 3
+            },
             c("guest.interruptibility.sti-without-if") { $0[.guestInterruptibilityInfo] = 1 },
-            c("guest.interruptibility.interrupt-injection") { $0[.guestRFLAGS] |= Flag.if; $0[.guestInterruptibilityInfo] = 2; inject(&$0, 0x20) },
-            c("guest.interruptibility.nmi-injection") { $0[.guestInterruptibilityInfo] = 2; inject(&$0, 2 << 8 | 2) },
+            c("guest.interruptibility.interrupt-injection") {
+                $0[.guestRFLAGS] |= Flag.if; $0[.guestInterruptibilityInfo] = 2; inject(&$0, 0x20)
+            },
+            c("guest.interruptibility.nmi-injection") {
+                $0[.guestInterruptibilityInfo] = 2; inject(&$0, 2 << 8 | 2)
+            },
             c("guest.interruptibility.smi") { $0[.guestInterruptibilityInfo] = 4 },
             c("guest.interruptibility.virtual-nmi-injection") {
-                $0[.pinBasedVMExecControl] |= UInt64(Pin.virtualNMIs | Pin.nmiExiting); $0[.guestInterruptibilityInfo] = 8; inject(&$0, 2 << 8 | 2)
+                $0[.pinBasedVMExecControl] |= UInt64(Pin.virtualNMIs | Pin.nmiExiting); $0[.guestInterruptibilityInfo] = 8;
+                inject(&$0, 2 << 8 | 2)
             },
-            c("guest.interruptibility.nmi-with-sti") { $0[.guestRFLAGS] |= Flag.if; $0[.guestInterruptibilityInfo] = 1; inject(&$0, 2 << 8 | 2) },
+            c("guest.interruptibility.nmi-with-sti") {
+                $0[.guestRFLAGS] |= Flag.if; $0[.guestInterruptibilityInfo] = 1; inject(&$0, 2 << 8 | 2)
+            },
             c("guest.pending-debug.reserved") { $0[.guestPendingDBGExceptions] = 1 << 4 },
-            c("guest.pending-debug.bs") { $0[.guestRFLAGS] |= Flag.tf | Flag.if; $0[.guestInterruptibilityInfo] = 1 },
+            c("guest.pending-debug.bs") {
+                $0[.guestRFLAGS] |= Flag.tf | Flag.if; $0[.guestInterruptibilityInfo] = 1
+            },
             c("guest.link-pointer") { $0[.vmcsLinkPointer] = 0x5000 },
         ]
 
