@@ -134,8 +134,8 @@ import X86
     @Test("Exits of L2", arguments: cases)
     func exit(_ c: Case) throws {
         let m = try NestedVMXTests.machine(NestedGuest.program(setUp: c.setUp, before: c.before, l2: c.l2))
-        #expect(m.runToEnd() == .stopped(c.status))
-        #expect(String(decoding: m.takeOutput(), as: UTF8.self) == c.transcript)
+        #expect(m.runToEnd(budget: 10_000_000) == .stopped(c.status))
+        #expect(String(decoding: m.takeOutput().prefix(200), as: UTF8.self) == c.transcript)
         #expect(m.takeDiagnostics() == [])
     }
 }

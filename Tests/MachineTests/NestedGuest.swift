@@ -138,3 +138,23 @@ extension NestedGuest {
         """
     }
 }
+
+extension NestedGuest {
+    /// Prints CF and ZF after a VMX instruction: "1 0 " for VMfailInvalid, "0 1 " for VMfailValid, "0 0 " for
+    /// VMsucceed (clobbers R8, R9 and what `put_hex` does).
+    static let flags = "setc %r8b; setz %r9b; movzx %r8b, %rdi; call put_hex; movzx %r9b, %rdi; call put_hex"
+
+    /// `code` after VMX is on with a fresh current VMCS, then status 0x5A; `on_exit` and `l2` exist for code
+    /// that launches.
+    static func instructions(_ code: String, l2: String = "cpuid", handler: String = reportExit) -> String {
+        """
+        \(enableVMX)
+        \(code)
+        mov $0x5a, %al; out %al, $0xf4
+        \(handler)
+        \(putHex)
+        l2:
+        \(l2)
+        """
+    }
+}
