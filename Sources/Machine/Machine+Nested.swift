@@ -44,7 +44,7 @@ extension Machine {
             result.complete(on: cpu, instructionLength: exit.instructionLength)
             noteEntryFailure(failure, on: vcpu)
         case .failureExit(let failure): noteEntryFailure(failure, on: vcpu)
-        case .entered(let halted): vcpu.isHalted = halted
+        case .entered(let halted): vcpu.isHalted = halted && cpu.pendingInjection == nil  // an injected event wakes it
         case .aborted(let message): stop = .vmxAbort(processor: vcpu.index, message)
         }
     }

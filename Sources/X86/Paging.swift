@@ -99,10 +99,11 @@ extension CPU {
         if write { updated |= 0x40 }
         if updated != entry { memory.write(entryHost, size: 8, updated) }
         let frameMask: UInt64 = EntryBits.frame & ~((1 << pageSize) - 1)
-        let physical = (entry & frameMask) | (linear & ((1 << pageSize) - 1) & ~0xFFF)
+        // The whole guest-physical address goes to EPT, so that an EPT violation reports it to the byte.
+        let physical = (entry & frameMask) | (linear & ((1 << pageSize) - 1))
         let global = entry & EntryBits.global != 0 && cr4 & CR4.pge != 0
         let host = try physicalToHost(GuestPhysicalAddress(physical), access, linear: linear, pagingStructure: false)
-        return (host, global)
+        return (HostPhysicalAddress(host.value & ~0xFFF), global)
     }
 
     /// Guest-physical → host-physical: through EPT when it is on, else the identity.

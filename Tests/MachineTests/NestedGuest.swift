@@ -27,24 +27,32 @@ enum NestedGuest {
         """
     }
 
-    /// Enters VMX operation and makes a fresh VMCS current.
-    static let enableVMX = """
-        mov $0x3a, %ecx; mov $5, %eax; xor %edx, %edx; wrmsr
-        mov %cr4, %rax; bts $13, %rax; mov %rax, %cr4
-        movl $\(VMXCapabilities.revisionIdentifier), 0x200000
-        movq $0x200000, 0x201000
-        vmxon 0x201000
-        movl $\(VMXCapabilities.revisionIdentifier), 0x202000
-        movq $0x202000, 0x203000
-        vmclear 0x203000
-        vmptrld 0x203000
-        """
+    /// Enters VMX operation and makes a fresh VMCS current: the VMXON region at `base`, the VMCS at base + 0x2000,
+    /// pointers to them at base + 0x1000 and base + 0x3000.
+    static func enableVMX(at base: UInt64 = 0x200000) -> String {
+        let hex = { (offset: UInt64) in "0x" + String(base + offset, radix: 16) }
+        return """
+            mov $0x3a, %ecx; rdmsr; test $1, %eax; jnz 1f; mov $5, %eax; xor %edx, %edx; wrmsr; 1:
+            mov %cr4, %rax; bts $13, %rax; mov %rax, %cr4
+            movl $\(VMXCapabilities.revisionIdentifier), \(hex(0))
+            movq $\(hex(0)), \(hex(0x1000))
+            vmxon \(hex(0x1000))
+            movl $\(VMXCapabilities.revisionIdentifier), \(hex(0x2000))
+            movq $\(hex(0x2000)), \(hex(0x3000))
+            vmclear \(hex(0x3000))
+            vmptrld \(hex(0x3000))
+            """
+    }
+
+    /// `enableVMX()` at the usual addresses.
+    static let enableVMX = enableVMX()
 
     /// The controls, host state and guest state of an L2 running `l2` (a label) on L1's page tables, with
     /// `primary` and `secondary` execution controls asked for. Exits go to `on_exit`.
-    static func setUp(primary: UInt32 = 0, secondary: UInt32 = 0, pin: UInt32 = 0, exit: UInt32 = 0, entry: UInt32 = 0)
-        -> String
-    {
+    static func setUp(
+        primary: UInt32 = 0, secondary: UInt32 = 0, pin: UInt32 = 0, exit: UInt32 = 0, entry: UInt32 = 0,
+        hostStack: String = "0x90000", guestStack: String = "0x80000", onExit: String = "on_exit", l2: String = "l2"
+    ) -> String {
         let secondaryOn = secondary != 0 ? ExecutionControls.Primary.activateSecondary : 0
         return [
             control(.pinBasedVMExecControl, msr: VMXCapabilities.MSRNumber.truePinBased, pin),
@@ -59,7 +67,7 @@ enum NestedGuest {
             write(.hostCSSelector, "$0x08"), write(.hostSSSelector, "$0x10"), write(.hostDSSelector, "$0x10"),
             write(.hostESSelector, "$0x10"), write(.hostFSSelector, "$0x10"), write(.hostGSSelector, "$0x10"),
             write(.hostTRSelector, "$0x18"), write(.hostTRBase, "$0x4080"), write(.hostGDTRBase, "$0x4000"),
-            write(.hostIDTRBase, "$0x5000"), write(.hostRSP, "$0x90000"), "lea on_exit(%rip), %rcx", write(.hostRIP, "%rcx"),
+            write(.hostIDTRBase, "$0x5000"), write(.hostRSP, "$" + hostStack), "lea \(onExit)(%rip), %rcx", write(.hostRIP, "%rcx"),
             write(.guestCSSelector, "$0x08"), write(.guestCSLimit, "$0xffffffff"), write(.guestCSARBytes, "$0xa09b"),
         ]
         .joined(separator: "\n") + "\n"
@@ -74,7 +82,7 @@ enum NestedGuest {
                 write(.guestTRARBytes, "$0x8b"), write(.guestLDTRARBytes, "$0x10000"),
                 write(.guestGDTRBase, "$0x4000"), write(.guestGDTRLimit, "$0x27"),
                 write(.guestIDTRBase, "$0x5000"), write(.guestIDTRLimit, "$0xfff"),
-                write(.guestRFLAGS, "$2"), write(.guestRSP, "$0x80000"), "lea l2(%rip), %rcx", write(.guestRIP, "%rcx"),
+                write(.guestRFLAGS, "$2"), write(.guestRSP, "$" + guestStack), "lea \(l2)(%rip), %rcx", write(.guestRIP, "%rcx"),
             ].joined(separator: "\n") + "\n"
     }
 
