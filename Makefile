@@ -41,10 +41,13 @@ test-release: deps guests
 	$(SWIFT) build $(RELEASE_TESTS) --build-tests
 	$(SWIFT) test $(RELEASE_TESTS) --skip-build --filter 'X86Tests|VMXTests'
 
-# The long differential run of the processor against the real CPU (not part of `make test`).
+# The long runs (not part of `make test`): the processor against the real CPU, and 100,000 hostile VMCS images
+# through VMLAUNCH.
 test-long: debug
 	NESTVM_DIFFERENTIAL_COUNT=$${NESTVM_DIFFERENTIAL_COUNT:-200000} NESTVM_DIFFERENTIAL_SEED=$${NESTVM_DIFFERENTIAL_SEED:-$$(date +%s)} \
 	  $(SWIFT) test --filter Differential
+	NESTVM_VMCS_FUZZ_COUNT=$${NESTVM_VMCS_FUZZ_COUNT:-100000} NESTVM_VMCS_FUZZ_SEED=$${NESTVM_VMCS_FUZZ_SEED:-$$(date +%s)} \
+	  $(SWIFT) test --filter EntryFuzz
 
 # What the tooling enforces: the project's .swift-format, shellcheck on the scripts, and generated files that
 # match share/reference.

@@ -32,7 +32,8 @@ public enum Composition {
         c.primary =
             primary12 & passedPrimary | Primary.hltExiting | Primary.unconditionalIOExiting | Primary.activateSecondary
             | (l0WantsInterruptWindow ? Primary.interruptWindowExiting : 0)
-        c.secondary = secondary12 & passedSecondary | Secondary.enableEPT
+        let ept01 = l0.has(secondary: Secondary.enableEPT)
+        c.secondary = secondary12 & passedSecondary | (ept01 || secondary12 & Secondary.enableEPT != 0 ? Secondary.enableEPT : 0)
         c.exceptionBitmap = v.u32(.exceptionBitmap)
         c.pageFaultErrorCodeMask = v.u32(.pageFaultErrorCodeMask)
         c.pageFaultErrorCodeMatch = v.u32(.pageFaultErrorCodeMatch)
@@ -51,7 +52,7 @@ public enum Composition {
         c.preemptionTimerValue = v.u32(.vmxPreemptionTimerValue)
         if secondary12 & Secondary.enableEPT != 0 {
             c.eptPointer = v[.eptPointer]
-            c.outerEPTPointers = [l0.eptPointer] + l0.outerEPTPointers
+            c.outerEPTPointers = ept01 ? [l0.eptPointer] + l0.outerEPTPointers : []
         } else {
             c.eptPointer = l0.eptPointer
             c.outerEPTPointers = l0.outerEPTPointers
