@@ -67,10 +67,12 @@ demo: build
 # The shipped guests: Embedded Swift (share/guests/lib + share/guests/NAME/main.swift) over a small C and
 # assembly runtime, linked with ld at 1 MiB. Images are build outputs in .build/guests.
 GUEST_DIR     := .build/guests
-GUEST_NAMES   := hello bench
+GUEST_NAMES   := hello bench vmxlab
+# A guest's sources: every Swift file in share/guests/NAME, and for vmxlab the bench workload it runs as L2.
+guest_sources  = $(wildcard share/guests/$(1)/*.swift) $(if $(filter vmxlab,$(1)),share/guests/bench/Workload.swift)
 GUEST_LIB     := $(wildcard share/guests/lib/*.swift)
 GUEST_RUNTIME := $(GUEST_DIR)/start.o $(GUEST_DIR)/runtime.o
-GUEST_HEADERS := share/guests/runtime/nestvm_guest.h share/guests/runtime/nestvm_boot_info.h
+GUEST_HEADERS := share/guests/runtime/nestvm_guest.h share/guests/runtime/nestvm_boot_info.h share/guests/runtime/nestvm_vmx.h
 GUEST_SWIFTFLAGS := -enable-experimental-feature Embedded -target x86_64-unknown-none-elf -wmo -Osize -parse-as-library \
 	-import-bridging-header share/guests/runtime/nestvm_guest.h -Xcc -mno-red-zone -Xcc -ffreestanding
 GUEST_RUNTIME_CFLAGS := -target x86_64-unknown-none-elf -ffreestanding -fno-pic -mno-red-zone -fno-stack-protector \
@@ -86,8 +88,9 @@ $(GUEST_DIR)/runtime.o: share/guests/runtime/runtime.c $(GUEST_HEADERS)
 	mkdir -p $(GUEST_DIR)
 	clang $(GUEST_RUNTIME_CFLAGS) -c -o $@ $<
 
-$(GUEST_DIR)/%.elf: share/guests/%/main.swift $(GUEST_LIB) $(GUEST_RUNTIME) share/guests/guest.ld $(GUEST_HEADERS)
-	swiftc $(GUEST_SWIFTFLAGS) -module-name $* $(GUEST_LIB) $< -c -o $(GUEST_DIR)/$*.o
+.SECONDEXPANSION:
+$(GUEST_DIR)/%.elf: $$(call guest_sources,$$*) $(GUEST_LIB) $(GUEST_RUNTIME) share/guests/guest.ld $(GUEST_HEADERS)
+	swiftc $(GUEST_SWIFTFLAGS) -module-name $* $(GUEST_LIB) $(call guest_sources,$*) -c -o $(GUEST_DIR)/$*.o
 	ld -static -nostdlib --build-id=none -T share/guests/guest.ld -o $@ $(GUEST_RUNTIME) $(GUEST_DIR)/$*.o
 
 # The processor benchmark suite: small freestanding C programs built as users build them (share/guests/suite,
@@ -139,6 +142,8 @@ bench: build guests suite
 	NESTVM_BIN="$(RELEASE_BIN)" NESTVM_GUESTS="$(CURDIR)/$(GUEST_DIR)" bash scripts/bench-startup.sh
 	@echo "== machine (vmrun)"
 	NESTVM_BIN="$(RELEASE_BIN)" NESTVM_GUESTS="$(CURDIR)/$(GUEST_DIR)" bash scripts/bench-machine.sh
+	@echo "== nested (vmxlab: an L1 hypervisor and its L2)"
+	NESTVM_BIN="$(RELEASE_BIN)" NESTVM_GUESTS="$(CURDIR)/$(GUEST_DIR)" bash scripts/bench-nested.sh
 	@echo "== management plane"
 	NESTVM_BIN="$(RELEASE_BIN)" bash scripts/bench.sh
 

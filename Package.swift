@@ -21,16 +21,18 @@ let package = Package(
         .target(name: "NestRecords"),
         .target(name: "X86NativeHarness"),
         .target(name: "X86", swiftSettings: [.unsafeFlags(["-Ounchecked", "-wmo"], .when(configuration: .release))]),
-        .target(name: "VMX", dependencies: ["X86"], swiftSettings: [.unsafeFlags(["-wmo"], .when(configuration: .release))]),
+        .target(
+            name: "VMX", dependencies: ["X86"],
+            swiftSettings: [.unsafeFlags(["-wmo", "-enforce-exclusivity=unchecked"], .when(configuration: .release))]),
         .target(
             name: "Machine", dependencies: ["X86", "VMX", "NestErrors"],
-            swiftSettings: [.unsafeFlags(["-wmo"], .when(configuration: .release))]),
+            swiftSettings: [.unsafeFlags(["-wmo", "-enforce-exclusivity=unchecked"], .when(configuration: .release))]),
         .target(name: "NestStore", dependencies: ["NestErrors", "NestRecords", .product(name: "GRDB", package: "GRDB.swift")]),
         .target(
             name: "NestTool",
             dependencies: ["NestErrors", "NestRecords", "NestStore", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
-        .target(name: "NestRuntime", dependencies: ["Machine", "NestErrors", "NestStore", "CReadline"]),
+        .target(name: "NestRuntime", dependencies: ["Machine", "NestErrors", "NestRecords", "NestStore", "CReadline"]),
         .systemLibrary(name: "CReadline", path: "Sources/CReadline"),
         .executableTarget(
             name: "x86bench", dependencies: ["X86"], swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]),

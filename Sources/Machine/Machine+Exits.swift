@@ -6,6 +6,7 @@ import X86
 extension Machine {
     func handle(_ exit: VMExit, on vcpu: VCPU) {
         if vcpu.vmx.isInL2 { return handleNested(exit, on: vcpu) }
+        traceExit(exit, level: 1, on: vcpu, handledBy: .l0)
         handleOwn(exit, on: vcpu)
     }
 
@@ -71,7 +72,10 @@ extension Machine {
     /// Raises a hardware exception at the instruction that exited, as the processor would have: in L2 an
     /// exception that vmcs12's exception bitmap selects exits to L1 instead of being delivered.
     func inject(_ fault: Fault, _ vcpu: VCPU) {
-        if vcpu.vmx.isInL2, let exit = vcpu.cpu.exceptionExit(fault, kind: .hardwareException) { return reflect(exit, on: vcpu) }
+        if vcpu.vmx.isInL2, let exit = vcpu.cpu.exceptionExit(fault, kind: .hardwareException) {
+            traceExit(exit, level: 2, on: vcpu, handledBy: .l1)
+            return reflect(exit, on: vcpu)
+        }
         vcpu.cpu.pendingInjection = InjectedEvent(vector: fault.vector, kind: .hardwareException, errorCode: fault.errorCode)
     }
 

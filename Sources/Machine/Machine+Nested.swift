@@ -35,9 +35,9 @@ extension Machine {
 
     /// VMLAUNCH and VMRESUME: L2 runs next, or the entry fails and says which check failed.
     func enter(_ exit: VMExit, on vcpu: VCPU) {
-        let cpu = vcpu.cpu
-        let outcome = vcpu.vmx.enter(
-            launch: exit.reason == ExitReason.vmlaunch, cpu: cpu, memory: l1Memory, msrs: msrAccess(vcpu))
+        let cpu = vcpu.cpu, rip = cpu.rip, launch = exit.reason == ExitReason.vmlaunch
+        let outcome = vcpu.vmx.enter(launch: launch, cpu: cpu, memory: l1Memory, msrs: msrAccess(vcpu))
+        traceEntry(outcome, launch: launch, rip: rip, on: vcpu)
         switch outcome {
         case .instruction(let result): result.complete(on: cpu, instructionLength: exit.instructionLength)
         case .failedChecks(let result, let failure):
@@ -62,9 +62,9 @@ extension Machine {
         case ExitReason.rdmsr, ExitReason.wrmsr: register = cpu.gpr[Reg.rcx]
         default: break
         }
-        if ExitRouting.exitsToL1(exit, vmcs12: vcpu.vmx.vmcs, memory: l1Memory, register: register) {
-            return reflect(exit, on: vcpu)
-        }
+        let toL1 = ExitRouting.exitsToL1(exit, vmcs12: vcpu.vmx.vmcs, memory: l1Memory, register: register)
+        traceExit(exit, level: 2, on: vcpu, handledBy: toL1 ? .l1 : .l0)
+        if toL1 { return reflect(exit, on: vcpu) }
         switch exit.reason {
         case ExitReason.crAccess:
             // Only CR4.VMXE is left, which is fixed to 1 in VMX operation: clearing it is #GP.
@@ -92,7 +92,9 @@ extension Machine {
     func interruptExitsToL1(_ vcpu: VCPU) -> Bool {
         let intercept = vcpu.vmx.interceptsExternalInterrupts
         guard vcpu.vmx.isInL2, intercept.exits else { return false }
-        reflect(vcpu.vmx.externalInterruptExit(vector: intercept.acknowledges ? pic.acknowledge() : nil), on: vcpu)
+        let exit = vcpu.vmx.externalInterruptExit(vector: intercept.acknowledges ? pic.acknowledge() : nil)
+        traceExit(exit, level: 2, on: vcpu, handledBy: .l1)
+        reflect(exit, on: vcpu)
         return true
     }
 

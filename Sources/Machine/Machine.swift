@@ -52,6 +52,10 @@ public final class Machine {
     var nextProcessor = 0
     /// Lines about nested entries not yet taken (`takeDiagnostics`).
     var diagnostics: [String] = []
+    /// What to trace.
+    public var tracing = NestedTracing.off
+    /// Where each traced event goes, as it happens.
+    public var traceSink: ((NestedTraceEvent) -> Void)?
 
     /// Instructions one processor runs before the next takes over, when several run.
     public static let slice: UInt64 = 10_000

@@ -64,6 +64,10 @@ public enum RecordKind: String, CaseIterable, Sendable {
     case netIPAddress = "NetIPAddress"
     case nestedFinding = "NestedFinding"
     case plannedChange = "PlannedChange"
+    /// A VM exit traced by `vmrun … --trace exits`.
+    case vmExit = "VMExit"
+    /// A VM entry traced by `vmrun … --trace entries`.
+    case vmEntry = "VMEntry"
 
     /// Every key the tools read to find an object from a record (identities and references such as
     /// `SwitchName`): each must be a string without control characters, or null.
@@ -75,6 +79,7 @@ public enum RecordKind: String, CaseIterable, Sendable {
     public var identityKeys: [String] {
         switch self {
         case .virtualMachine, .vmProcessor, .vmMemory, .nestedFinding, .plannedChange: return ["VMName", "VMId"]
+        case .vmExit, .vmEntry: return ["VMName"]
         case .vmNetworkAdapter, .vmSwitch, .netNat, .netAdapter: return ["Name", "Id"]
         case .netNatStaticMapping: return ["StaticMappingID"]
         case .netIPAddress: return ["IPAddress"]

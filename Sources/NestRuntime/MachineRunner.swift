@@ -22,6 +22,7 @@ public final class MachineRunner {
     let control: ControlServer
     let log: ConsoleLog
     let echoToStdout: Bool
+    let trace: TraceWriter?
 
     /// The most instructions to run, and the most seconds of wall-clock time (nil: no limit).
     public var maxInstructions: UInt64?
@@ -39,7 +40,9 @@ public final class MachineRunner {
     static let quantum: UInt64 = 2_000_000
 
     /// A runner for `machine` of VM `row`; truncates the console log and opens the control socket.
-    public init(machine: Machine, row: VMRow, inventory: Inventory, echoToStdout: Bool) throws(NestError) {
+    public init(
+        machine: Machine, row: VMRow, inventory: Inventory, echoToStdout: Bool, trace: TraceOptions = TraceOptions(mode: .off, path: nil)
+    ) throws(NestError) {
         self.machine = machine
         self.inventory = inventory
         vmId = row.id
@@ -52,6 +55,9 @@ public final class MachineRunner {
         } catch {
             throw NestError(error.category, error.message, target: row.name)
         }
+        self.trace = trace.mode == .off ? nil : try TraceWriter(options: trace, files: files, vmName: row.name)
+        machine.tracing = trace.mode
+        if let writer = self.trace { machine.traceSink = { writer.append($0) } }
         control = try ControlServer(path: files.controlSocket)
     }
 
@@ -118,6 +124,11 @@ public final class MachineRunner {
     }
 
     func flushOutput() {
+        trace?.flush()
+        // Which VM-entry check failed, for the author of the guest hypervisor (nestvm(7), "NESTED VIRTUALIZATION").
+        for line in machine.takeDiagnostics() + (trace?.takeFailure().map { [$0] } ?? []) {
+            FileHandle.standardError.write(Data("vmrun: \(vmName): \(line)\n".utf8))
+        }
         let output = machine.takeOutput()
         guard !output.isEmpty else { return }
         log.append(output)

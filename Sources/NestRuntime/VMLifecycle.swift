@@ -59,7 +59,7 @@ public struct VMLifecycle {
     /// Runs a VM in this process until it ends (`vmrun run`): serial output on stdout.
     public func runInForeground(
         _ selector: VMSelector, host: String?, modules: [BootModule],
-        maxInstructions: UInt64?, timeout: Double?
+        maxInstructions: UInt64?, timeout: Double?, trace: TraceOptions = TraceOptions(mode: .off, path: nil)
     ) throws(NestError) -> VMRunResult {
         let row = try vm(selector, host: host)
         let files = WorkerFiles(directory: directory, vmId: row.id)
@@ -70,12 +70,13 @@ public struct VMLifecycle {
         guard let lock = try files.acquireLock() else { throw alreadyRunning(row) }
         defer { close(lock) }
         let machine = try MachineSettings.machine(for: row, modules: modules)
+        try trace.check(vmName: row.name, detached: false)
         let outcome: VMRunResult
         let started = try begin(row, files)
         do {
             files.reserveExitRecord()
             try inventory.recordWorker(vmId: row.id, pid: getpid())
-            let runner = try MachineRunner(machine: machine, row: row, inventory: inventory, echoToStdout: true)
+            let runner = try MachineRunner(machine: machine, row: row, inventory: inventory, echoToStdout: true, trace: trace)
             runner.maxInstructions = maxInstructions
             runner.timeout = timeout
             outcome = runner.run()
@@ -108,7 +109,9 @@ public struct VMLifecycle {
     }
 
     /// Starts a VM in a detached worker and returns once its guest runs (`vmrun start`).
-    public func start(_ selector: VMSelector, host: String?, modules: [String]) throws(NestError) -> HostedVM {
+    public func start(
+        _ selector: VMSelector, host: String?, modules: [String], trace: TraceOptions = TraceOptions(mode: .off, path: nil)
+    ) throws(NestError) -> HostedVM {
         let row = try vm(selector, host: host)
         let files = WorkerFiles(directory: directory, vmId: row.id)
         // The lock says whether a worker runs; the recorded worker process says so too when the VM's files were
@@ -119,10 +122,13 @@ public struct VMLifecycle {
         defer { close(lock) }
         // Every error a start can meet shows up here, before anything changes.
         _ = try MachineSettings.machine(for: row, modules: try MachineSettings.modules(modules))
+        try trace.check(vmName: row.name, detached: true)
         _ = try begin(row, files)
         let reply: String
         do {
-            reply = try WorkerProcess.spawn(stateDirectory: directory, vmId: row.id, modules: modules, lock: lock, log: files.workerLog)
+            reply = try WorkerProcess.spawn(
+                stateDirectory: directory, vmId: row.id, arguments: modules.flatMap { ["--module", $0] } + trace.workerArguments,
+                lock: lock, log: files.workerLog)
         } catch {
             try? inventory.finishRun(
                 vmId: row.id, exitStatus: ExitStatus.unsupported.rawValue, reason: error.message, instructionsRetired: nil)
@@ -141,7 +147,9 @@ public struct VMLifecycle {
     ///
     /// A worker runs only with the lock `vmrun start` took for it (descriptor `lockFD`): run by hand, it would
     /// start a second machine for a running VM and take over its files.
-    public func work(vmId: String, modules: [String], lockFD: Int32, readyFD: Int32) throws(NestError) -> Int32 {
+    public func work(
+        vmId: String, modules: [String], trace: TraceOptions = TraceOptions(mode: .off, path: nil), lockFD: Int32, readyFD: Int32
+    ) throws(NestError) -> Int32 {
         let files = WorkerFiles(directory: directory, vmId: vmId)
         guard files.isHeldLock(lockFD) else {
             if files.isLocked {
@@ -161,7 +169,7 @@ public struct VMLifecycle {
             machine = try MachineSettings.machine(for: row, modules: try MachineSettings.modules(modules))
             files.reserveExitRecord()
             try inventory.recordWorker(vmId: vmId, pid: getpid())
-            runner = try MachineRunner(machine: machine, row: row, inventory: inventory, echoToStdout: false)
+            runner = try MachineRunner(machine: machine, row: row, inventory: inventory, echoToStdout: false, trace: trace)
         } catch {
             try? inventory.finishRun(
                 vmId: vmId, exitStatus: ExitStatus.unsupported.rawValue, reason: error.message, instructionsRetired: nil)

@@ -16,7 +16,8 @@ public enum WorkerProcess {
     }
 
     /// Spawns the worker and waits for its first line: `ready`, or why it could not start.
-    static func spawn(stateDirectory: String, vmId: String, modules: [String], lock: Int32, log: String) throws(NestError) -> String {
+    static func spawn(stateDirectory: String, vmId: String, arguments extra: [String], lock: Int32, log: String) throws(NestError) -> String
+    {
         var fds: [Int32] = [0, 0]
         guard pipe(&fds) == 0 else { throw NestError(.workerFailed, "cannot make a pipe: \(String(cString: strerror(errno)))") }
         let (readEnd, writeEnd) = (fds[0], fds[1])
@@ -38,7 +39,7 @@ public enum WorkerProcess {
         defer { posix_spawnattr_destroy(&attributes) }
         posix_spawnattr_setflags(&attributes, spawnSetSID)
 
-        let arguments = ["vmrun", "worker", "--state-dir", stateDirectory, vmId] + modules.flatMap { ["--module", $0] }
+        let arguments = ["vmrun", "worker", "--state-dir", stateDirectory, vmId] + extra
         var argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
         defer { argv.forEach { free($0) } }
         var pid: pid_t = 0

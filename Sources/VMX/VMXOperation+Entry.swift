@@ -43,7 +43,7 @@ extension VMXOperation {
         let inputs = EntryInputs(
             vmcs: vmcs, inIA32eMode: cpu.efer & EFER.lma != 0,
             readWord: { memory.read($0, size: 4).map { UInt32(truncatingIfNeeded: $0) } })
-        if let failure = EntryCheck.firstFailure(inputs) {
+        if let failure = EntryCheck.firstFailure(inputs, guestStateOnly: controlsAndHostChecked) {
             switch failure.result {
             case .failValid(let error): return .failedChecks(fail(error), failure)
             case .failureExit(let reason, let qualification):
@@ -54,16 +54,17 @@ extension VMXOperation {
                 return .failureExit(failure)
             }
         }
+        controlsAndHostChecked = true
         controls01 = cpu.controls
         l1Paging = (cpu.cr0, cpu.cr3, cpu.cr4)
-        var state = cpu.state
-        StateTransfer.loadGuest(vmcs, into: &state)
+        var processor = cpu
+        StateTransfer.loadGuest(vmcs, into: &processor)
         let controls02 = Composition.controls(l0: controls01, vmcs12: vmcs, l0WantsInterruptWindow: l0WantsInterruptWindow)
         let tagged = controls02.has(secondary: ExecutionControls.Secondary.enableVPID)
-        let flush = !tagged || l2Paging.map { $0 != (state.cr0, state.cr3, state.cr4) } ?? true
-        let halted = state.activityState == .hlt
-        state.activityState = .active  // L0 keeps the vCPU halted itself
-        cpu.load(state, controls: controls02, flushing: flush)
+        let flush = !tagged || l2Paging.map { $0 != (cpu.cr0, cpu.cr3, cpu.cr4) } ?? true
+        let halted = cpu.isHalted
+        cpu.isHalted = false  // L0 keeps the vCPU halted itself
+        cpu.switchContext(controls: controls02, flushing: flush)
         if let (index, complaint) = Self.loadMSRs(
             at: vmcs[.vmEntryMSRLoadAddr], count: vmcs[.vmEntryMSRLoadCount], memory: memory, msrs: msrs, entering: true)
         {
@@ -113,9 +114,9 @@ extension VMXOperation {
 
     /// Loads L1's host state and its VM-exit MSR-load list, and puts vmcs01 back in force.
     mutating func returnToL1(cpu: CPU, memory: L1Memory, msrs: MSRAccess, flushing: Bool) -> String? {
-        var state = cpu.state
-        StateTransfer.loadHost(vmcs, into: &state)
-        cpu.load(state, controls: controls01, flushing: flushing)
+        var processor = cpu
+        StateTransfer.loadHost(vmcs, into: &processor)
+        cpu.switchContext(controls: controls01, flushing: flushing)
         cpu.pendingInjection = nil
         isInL2 = false
         if let (index, complaint) = Self.loadMSRs(

@@ -17,13 +17,14 @@ extension VMXOperation {
         vmcs[.vmExitInstructionLen] = UInt64(exit.instructionLength)
         vmcs[.vmxInstructionInfo] = UInt64(exit.instructionInfo)
         vmcs[.vmEntryIntrInfoField] &= ~(1 << 31)
-        let state = cpu.state
-        StateTransfer.saveGuest(state, into: &vmcs)
+        let entryControls = vmcs[.vmEntryControls]
+        StateTransfer.saveGuest(cpu, into: &vmcs)
+        if vmcs[.vmEntryControls] != entryControls { controlsAndHostChecked = false }
         if halted { vmcs[.guestActivityState] = 1 }
         if vmcs.u32(.vmExitControls) & ExitControls.savePreemptionTimer != 0 {
             vmcs[.vmxPreemptionTimerValue] = UInt64(cpu.preemptionTimerRemaining)
         }
-        l2Paging = (state.cr0, state.cr3, state.cr4)
+        l2Paging = (cpu.cr0, cpu.cr3, cpu.cr4)
         if let abort = Self.storeMSRs(at: vmcs[.vmExitMSRStoreAddr], count: vmcs[.vmExitMSRStoreCount], memory: memory, msrs: msrs) {
             memory.write(currentVMCS + VMCS12Layout.abortIndicator, size: 4, 1)
             return abort

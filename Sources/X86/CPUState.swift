@@ -185,6 +185,11 @@ extension CPU {
     /// "Caching Translation Information"); the fetch window is always dropped.
     public func load(_ state: CPUState, controls newControls: ExecutionControls, flushing: Bool) {
         setRegisters(state)
+        switchContext(controls: newControls, flushing: flushing)
+    }
+
+    /// What `load` does after the registers: for a caller that has changed them in place.
+    public func switchContext(controls newControls: ExecutionControls, flushing: Bool) {
         controls = newControls
         if flushing { flushAllTranslations() }
         invalidateFetchWindow()

@@ -37,6 +37,8 @@ extension VMRun {
             completion: .file())
         var module: [String] = []
 
+        @OptionGroup var trace: TraceOption
+
         func validate() throws {
             if let timeout, timeout.seconds == 0 { throw ValidationError("--timeout takes a positive number of seconds") }
         }
@@ -47,7 +49,7 @@ extension VMRun {
                 let lifecycle = VMLifecycle(inventory: try session.inventory())
                 outcome = try lifecycle.runInForeground(
                     .name(name), host: global.hostPath, modules: try MachineSettings.modules(module),
-                    maxInstructions: maxInstructions, timeout: timeout?.seconds)
+                    maxInstructions: maxInstructions, timeout: timeout?.seconds, trace: trace.options)
             }
             guard let outcome else { return }
             if outcome.exitStatus & 1 == 0 && outcome.exitStatus != 0 {

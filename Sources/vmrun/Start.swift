@@ -28,12 +28,14 @@ extension VMRun {
             completion: .file())
         var module: [String] = []
 
+        @OptionGroup var trace: TraceOption
+
         func run() throws {
             try Session.change(
                 tool: tool, global: global, change: change, given: (names + vmName.names).map(VMSelector.name), what: "VMs",
                 bind: Binding.vm, view: Views.virtualMachine
             ) { inventory, selector, host in
-                [try VMLifecycle(inventory: inventory).start(selector, host: host, modules: module).record]
+                [try VMLifecycle(inventory: inventory).start(selector, host: host, modules: module, trace: trace.options).record]
             }
         }
     }

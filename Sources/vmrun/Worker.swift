@@ -21,6 +21,8 @@ extension VMRun {
         @Option(help: "A boot module (NAME=PATH).")
         var module: [String] = []
 
+        @OptionGroup var trace: TraceOption
+
         func run() throws {
             // Keep nothing of the starting command's open files but the lock and the readiness pipe: a pipe held
             // open here would keep that command's reader waiting for as long as the VM runs.
@@ -30,7 +32,8 @@ extension VMRun {
             var status: Int32 = 0
             try Session.run(tool: tool, global: global) { session in
                 status = try VMLifecycle(inventory: try session.inventory()).work(
-                    vmId: vmId, modules: module, lockFD: WorkerProcess.lockDescriptor, readyFD: WorkerProcess.readyDescriptor)
+                    vmId: vmId, modules: module, trace: trace.options, lockFD: WorkerProcess.lockDescriptor,
+                    readyFD: WorkerProcess.readyDescriptor)
             }
             if status != 0 { throw ExitCode(status) }
         }

@@ -31,9 +31,9 @@ function __vmrun_parse_tokens -S
         case 'memory'
             __vmrun_parse_subcommand -r 1 'state-dir=' 'host=' 'n/no-stdin' 'format=' 'o/fields=' 'no-headings' 'name' 'vm-name=+' 'h/help'
         case 'start'
-            __vmrun_parse_subcommand -r 1 'state-dir=' 'host=' 'n/no-stdin' 'passthru' 'stop-on-error' 'format=' 'vm-name=+' 'module=+' 'h/help'
+            __vmrun_parse_subcommand -r 1 'state-dir=' 'host=' 'n/no-stdin' 'passthru' 'stop-on-error' 'format=' 'vm-name=+' 'module=+' 'trace=' 'trace-file=' 'h/help'
         case 'run'
-            __vmrun_parse_subcommand 1 'state-dir=' 'host=' 'n/no-stdin' 'timeout=' 'max-instructions=' 'module=+' 'h/help'
+            __vmrun_parse_subcommand 1 'state-dir=' 'host=' 'n/no-stdin' 'timeout=' 'max-instructions=' 'module=+' 'trace=' 'trace-file=' 'h/help'
         case 'stop'
             __vmrun_parse_subcommand -r 1 'state-dir=' 'host=' 'n/no-stdin' 'passthru' 'stop-on-error' 'format=' 'vm-name=+' 'turn-off' 'grace=' 'h/help'
         case 'pause'
@@ -180,6 +180,8 @@ complete -c 'vmrun' -n '__vmrun_should_offer_completions_for_flags_or_options "v
 complete -c 'vmrun' -n '__vmrun_should_offer_completions_for_positional "vmrun start" -ge 1' -fka '(__vmrun_custom_completion ---completion start -- positional@0 (count (__vmrun_tokens -pc)) (__vmrun_tokens -tC))'
 complete -c 'vmrun' -n '__vmrun_should_offer_completions_for_flags_or_options "vmrun start"' -l 'vm-name' -d 'A VM to act on (repeatable; the same as naming it).' -rfka '(__vmrun_custom_completion ---completion start -- --vm-name (count (__vmrun_tokens -pc)) (__vmrun_tokens -tC))'
 complete -c 'vmrun' -n '__vmrun_should_offer_completions_for_flags_or_options "vmrun start"' -l 'module' -d 'A boot module for the guest: a file, named NAME or after the file (repeatable).' -rF
+complete -c 'vmrun' -n '__vmrun_should_offer_completions_for_flags_or_options "vmrun start" trace' -l 'trace' -d 'Record every VM exit as a VMExit record (exits), and every VM entry into a nested guest as a VMEntry record too (entries).' -rfka 'off exits entries'
+complete -c 'vmrun' -n '__vmrun_should_offer_completions_for_flags_or_options "vmrun start" trace-file' -l 'trace-file' -d 'Where the trace goes: a file, or - for stderr (default: trace.jsonl beside the VM\'s console log).' -rF
 complete -c 'vmrun' -n '__vmrun_should_offer_completions_for_flags_or_options "vmrun start" h help' -s 'h' -l 'help' -d 'Show help information.'
 complete -c 'vmrun' -n '__vmrun_should_offer_completions_for_flags_or_options "vmrun run" state-dir' -l 'state-dir' -d 'The state directory (default: $NESTVM_HOME, else ${XDG_STATE_HOME:-~/.local/state}/nestvm).' -rfa '(__vmrun_complete_directories)'
 complete -c 'vmrun' -n '__vmrun_should_offer_completions_for_flags_or_options "vmrun run" computer-name host' -l 'host' -l 'computer-name' -d 'Act inside this VM\'s inventory (a VM running a hypervisor), or lab1/nested1 for deeper levels (default: $NESTVM_HOST, else localhost).' -rfka '(__vmrun_custom_completion ---completion run -- --host (count (__vmrun_tokens -pc)) (__vmrun_tokens -tC))'
@@ -188,6 +190,8 @@ complete -c 'vmrun' -n '__vmrun_should_offer_completions_for_positional "vmrun r
 complete -c 'vmrun' -n '__vmrun_should_offer_completions_for_flags_or_options "vmrun run" timeout' -l 'timeout' -d 'Turn the VM off after this many seconds of wall-clock time (a number, e.g. 30 or 0.5).' -rfka ''
 complete -c 'vmrun' -n '__vmrun_should_offer_completions_for_flags_or_options "vmrun run" max-instructions' -l 'max-instructions' -d 'Turn the VM off after this many instructions (all processors together).' -rfka ''
 complete -c 'vmrun' -n '__vmrun_should_offer_completions_for_flags_or_options "vmrun run"' -l 'module' -d 'A boot module for the guest: a file, named NAME or after the file (repeatable).' -rF
+complete -c 'vmrun' -n '__vmrun_should_offer_completions_for_flags_or_options "vmrun run" trace' -l 'trace' -d 'Record every VM exit as a VMExit record (exits), and every VM entry into a nested guest as a VMEntry record too (entries).' -rfka 'off exits entries'
+complete -c 'vmrun' -n '__vmrun_should_offer_completions_for_flags_or_options "vmrun run" trace-file' -l 'trace-file' -d 'Where the trace goes: a file, or - for stderr (default: trace.jsonl beside the VM\'s console log).' -rF
 complete -c 'vmrun' -n '__vmrun_should_offer_completions_for_flags_or_options "vmrun run" h help' -s 'h' -l 'help' -d 'Show help information.'
 complete -c 'vmrun' -n '__vmrun_should_offer_completions_for_flags_or_options "vmrun stop" state-dir' -l 'state-dir' -d 'The state directory (default: $NESTVM_HOME, else ${XDG_STATE_HOME:-~/.local/state}/nestvm).' -rfa '(__vmrun_complete_directories)'
 complete -c 'vmrun' -n '__vmrun_should_offer_completions_for_flags_or_options "vmrun stop" computer-name host' -l 'host' -l 'computer-name' -d 'Act inside this VM\'s inventory (a VM running a hypervisor), or lab1/nested1 for deeper levels (default: $NESTVM_HOST, else localhost).' -rfka '(__vmrun_custom_completion ---completion stop -- --host (count (__vmrun_tokens -pc)) (__vmrun_tokens -tC))'

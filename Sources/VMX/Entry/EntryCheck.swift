@@ -137,12 +137,14 @@ extension EntryCheck {
         return EntryFailure(id: id, section: section, field: field, value: inputs[field], complaint: complaint, result: result)
     }
 
-    /// Runs every check in the SDM's order and returns the first failure.
-    public static func firstFailure(_ inputs: EntryInputs) -> EntryFailure? {
-        for check in all {
-            if let failure = check.evaluate(inputs) { return failure }
+    /// Runs every check in the SDM's order and returns the first failure; with `guestStateOnly`, only the
+    /// checks on the guest state (for a VMCS whose controls and host state passed and have not changed since).
+    public static func firstFailure(_ inputs: EntryInputs, guestStateOnly: Bool = false) -> EntryFailure? {
+        // Borrowed in place: copying each check out of the table would retain its strings and predicate.
+        (guestStateOnly ? guestChecks : all).withUnsafeBufferPointer { checks in
+            for k in checks.indices where checks[k].complaint(inputs) != nil { return checks[k].evaluate(inputs) }
+            return nil
         }
-        return nil
     }
 
     /// Every check, in the order the SDM gives them: controls, host state, guest state.
@@ -161,7 +163,8 @@ enum Bits {
     static func beyondPhysical(_ value: UInt64) -> UInt64 { (value >> CPU.physicalAddressBits) << CPU.physicalAddressBits }
     /// Whether every byte of a PAT value is a memory type (0 UC, 1 WC, 4 WT, 5 WP, 6 WB, 7 UC-).
     static func isValidPAT(_ value: UInt64) -> Bool {
-        (0..<8).allSatisfy { [0, 1, 4, 5, 6, 7].contains(value >> (8 * UInt64($0)) & 0xFF) }
+        for byte in 0..<8 where (0b1111_0011 as UInt64) >> min(value >> (8 * UInt64(byte)) & 0xFF, 63) & 1 == 0 { return false }
+        return true
     }
     /// Names the set bits of `value`, e.g. "bits 3, 12".
     static func list(_ value: UInt64) -> String {

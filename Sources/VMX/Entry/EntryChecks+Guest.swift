@@ -134,12 +134,12 @@ extension EntryCheck {
         }
         + [
             EntryCheck("guest.cs.access.type", .guestSegments, .guestCSARBytes, guest) {
-                [9, 11, 13, 15].contains($0[.guestCSARBytes] & 0xF)
+                $0[.guestCSARBytes] & 9 == 9  // types 9, 11, 13, 15
                     ? nil : "has type \($0[.guestCSARBytes] & 0xF); CS must be an accessed code segment (9, 11, 13 or 15)"
             },
             EntryCheck("guest.ss.access.type", .guestSegments, .guestSSARBytes, guest) {
                 guard usable(ss, $0) else { return nil }
-                return [3, 7].contains($0[.guestSSARBytes] & 0xF)
+                return $0[.guestSSARBytes] & 0xB == 3  // types 3, 7
                     ? nil : "has type \($0[.guestSSARBytes] & 0xF); SS must be an accessed, writable data segment (3 or 7)"
             },
         ]

@@ -1,7 +1,7 @@
 import X86
 
 /// How VM entry and VM exit move processor state between a VMCS and the processor (SDM vol. 3, "Loading Guest
-/// State", "Saving Guest State", "Loading Host State"), as pure functions over `VMCS12` and `CPUState`. The
+/// State", "Saving Guest State", "Loading Host State"), as pure functions over `VMCS12` and any `TransferableState` (a `CPUState`, or the processor in place). The
 /// general-purpose registers other than RSP, the XMM registers and the MSRs no field names are left as they are:
 /// they pass from L1 to L2 at entry and back at exit, as on the processor.
 public enum StateTransfer {
@@ -21,25 +21,25 @@ public enum StateTransfer {
     }
 
     /// The guest state of `vmcs` loaded over `state` (SDM "Loading Guest State").
-    public static func loadGuest(_ v: VMCS12, into state: inout CPUState) {
+    public static func loadGuest<State: TransferableState>(_ v: VMCS12, into state: inout State) {
         let entry = v.u32(.vmEntryControls)
         state.cr0 = v[.guestCR0]
         state.cr3 = v[.guestCR3]
         state.cr4 = v[.guestCR4]
-        if entry & EntryControls.loadDebugControls != 0 { state.dr[7] = v[.guestDR7] }
-        state.msrs.sysenterCS = v[.guestSysenterCS]
-        state.msrs.sysenterESP = v[.guestSysenterESP]
-        state.msrs.sysenterEIP = v[.guestSysenterEIP]
-        if entry & EntryControls.loadPAT != 0 { state.msrs.pat = v[.guestIA32PAT] }
+        if entry & EntryControls.loadDebugControls != 0 { state.dr7 = v[.guestDR7] }
+        state.sysenterCS = v[.guestSysenterCS]
+        state.sysenterESP = v[.guestSysenterESP]
+        state.sysenterEIP = v[.guestSysenterEIP]
+        if entry & EntryControls.loadPAT != 0 { state.pat = v[.guestIA32PAT] }
         let ia32e = entry & EntryControls.ia32eModeGuest != 0
         if entry & EntryControls.loadEFER != 0 {
-            state.msrs.efer = v[.guestIA32EFER]
+            state.efer = v[.guestIA32EFER]
         } else {
             // Without "load IA32_EFER", LMA follows the IA-32e mode guest control, and so does LME when paging is on.
-            var efer = state.msrs.efer & ~EFER.lma
+            var efer = state.efer & ~EFER.lma
             if ia32e { efer |= EFER.lma }
             if v[.guestCR0] & CR0.pg != 0 { efer = ia32e ? efer | EFER.lme : efer & ~EFER.lme }
-            state.msrs.efer = efer
+            state.efer = efer
         }
         for (register, selector, base, limit, access) in segmentFields {
             state[register] = segment(v, selector, base, limit, access)
@@ -48,7 +48,7 @@ public enum StateTransfer {
         state.tr = segment(v, .guestTRSelector, .guestTRBase, .guestTRLimit, .guestTRARBytes)
         state.gdtr = .init(base: v[.guestGDTRBase], limit: v.u32(.guestGDTRLimit))
         state.idtr = .init(base: v[.guestIDTRBase], limit: v.u32(.guestIDTRLimit))
-        state.gpr[Reg.rsp] = v[.guestRSP]
+        state.rsp = v[.guestRSP]
         state.rip = v[.guestRIP]
         state.rflags = v[.guestRFLAGS]
         state.interruptShadow = v[.guestInterruptibilityInfo] & 3 != 0
@@ -57,19 +57,19 @@ public enum StateTransfer {
 
     /// The processor's state saved into the guest-state area of `vmcs` (SDM "Saving Guest State"), with the
     /// IA-32e mode guest entry control updated from EFER.LMA as IA32_VMX_MISC bit 5 says.
-    public static func saveGuest(_ state: CPUState, into v: inout VMCS12) {
+    public static func saveGuest(_ state: some TransferableState, into v: inout VMCS12) {
         let exit = v.u32(.vmExitControls)
         v[.guestCR0] = state.cr0
         v[.guestCR3] = state.cr3
         v[.guestCR4] = state.cr4
-        if exit & ExitControls.saveDebugControls != 0 { v[.guestDR7] = state.dr[7] }
-        v[.guestSysenterCS] = state.msrs.sysenterCS
-        v[.guestSysenterESP] = state.msrs.sysenterESP
-        v[.guestSysenterEIP] = state.msrs.sysenterEIP
-        if exit & ExitControls.savePAT != 0 { v[.guestIA32PAT] = state.msrs.pat }
-        if exit & ExitControls.saveEFER != 0 { v[.guestIA32EFER] = state.msrs.efer }
+        if exit & ExitControls.saveDebugControls != 0 { v[.guestDR7] = state.dr7 }
+        v[.guestSysenterCS] = state.sysenterCS
+        v[.guestSysenterESP] = state.sysenterESP
+        v[.guestSysenterEIP] = state.sysenterEIP
+        if exit & ExitControls.savePAT != 0 { v[.guestIA32PAT] = state.pat }
+        if exit & ExitControls.saveEFER != 0 { v[.guestIA32EFER] = state.efer }
         let entry = v.u32(.vmEntryControls) & ~EntryControls.ia32eModeGuest
-        v[.vmEntryControls] = UInt64(entry | (state.msrs.efer & EFER.lma != 0 ? EntryControls.ia32eModeGuest : 0))
+        v[.vmEntryControls] = UInt64(entry | (state.efer & EFER.lma != 0 ? EntryControls.ia32eModeGuest : 0))
         for (register, selector, base, limit, access) in segmentFields {
             store(state[register], v: &v, selector, base, limit, access)
         }
@@ -79,7 +79,7 @@ public enum StateTransfer {
         v[.guestGDTRLimit] = UInt64(state.gdtr.limit)
         v[.guestIDTRBase] = state.idtr.base
         v[.guestIDTRLimit] = UInt64(state.idtr.limit)
-        v[.guestRSP] = state.gpr[Reg.rsp]
+        v[.guestRSP] = state.rsp
         v[.guestRIP] = state.rip
         v[.guestRFLAGS] = state.rflags
         // The processor keeps one shadow for STI and MOV SS; it is saved as blocking by STI when IF allows it.
@@ -101,21 +101,21 @@ public enum StateTransfer {
 
     /// The host state of `vmcs` loaded over `state` (SDM "Loading Host State"): L1 resumes at HOST_RIP with
     /// RFLAGS = 2, flat 64-bit segments from the host selectors, DR7 = 0x400, and no blocking.
-    public static func loadHost(_ v: VMCS12, into state: inout CPUState) {
+    public static func loadHost<State: TransferableState>(_ v: VMCS12, into state: inout State) {
         let exit = v.u32(.vmExitControls)
         state.cr0 = v[.hostCR0]
         state.cr3 = v[.hostCR3]
         state.cr4 = v[.hostCR4]
-        state.dr[7] = 0x400
-        state.msrs.sysenterCS = v[.hostIA32SysenterCS]
-        state.msrs.sysenterESP = v[.hostIA32SysenterESP]
-        state.msrs.sysenterEIP = v[.hostIA32SysenterEIP]
-        if exit & ExitControls.loadPAT != 0 { state.msrs.pat = v[.hostIA32PAT] }
+        state.dr7 = 0x400
+        state.sysenterCS = v[.hostIA32SysenterCS]
+        state.sysenterESP = v[.hostIA32SysenterESP]
+        state.sysenterEIP = v[.hostIA32SysenterEIP]
+        if exit & ExitControls.loadPAT != 0 { state.pat = v[.hostIA32PAT] }
         let host64 = exit & ExitControls.hostAddressSpaceSize != 0
         if exit & ExitControls.loadEFER != 0 {
-            state.msrs.efer = v[.hostIA32EFER]
+            state.efer = v[.hostIA32EFER]
         } else {
-            state.msrs.efer = host64 ? state.msrs.efer | EFER.lma | EFER.lme : state.msrs.efer & ~(EFER.lma | EFER.lme)
+            state.efer = host64 ? state.efer | EFER.lma | EFER.lme : state.efer & ~(EFER.lma | EFER.lme)
         }
         func data(_ selector: VMCSField, base: UInt64 = 0) -> Segment {
             let value = UInt16(truncatingIfNeeded: v[selector])
@@ -134,7 +134,7 @@ public enum StateTransfer {
         state.ldtr = Segment(selector: 0, base: 0, limit: 0, attributes: 1 << 16)
         state.gdtr = .init(base: v[.hostGDTRBase], limit: 0xFFFF)
         state.idtr = .init(base: v[.hostIDTRBase], limit: 0xFFFF)
-        state.gpr[Reg.rsp] = v[.hostRSP]
+        state.rsp = v[.hostRSP]
         state.rip = v[.hostRIP]
         state.rflags = Flag.reserved1
         state.interruptShadow = false

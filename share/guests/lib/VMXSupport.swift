@@ -39,6 +39,21 @@ public enum VMXSupport {
         return Outcome(code: code, rflags: flags)
     }
 
+    /// The whole sequence: IA32_FEATURE_CONTROL locked with VMX outside SMX allowed (if the firmware left it
+    /// unlocked), CR4.VMXE set, VMXON with IA32_VMX_BASIC's revision. nil on success, else what failed.
+    public static func enter() -> String? {
+        let control = Processor.readMSR(featureControlMSR)
+        guard control.probe == .completed else { return "IA32_FEATURE_CONTROL: \(control.probe.mnemonic)" }
+        if control.value & 1 == 0, case let probe = Processor.writeMSR(featureControlMSR, 0b101), probe != .completed {
+            return "locking IA32_FEATURE_CONTROL: \(probe.mnemonic)"
+        }
+        if control.value & 1 != 0, control.value & 0b100 == 0 { return "IA32_FEATURE_CONTROL is locked with VMX off" }
+        let probe = Processor.writeCR4(Processor.cr4 | cr4VMXE)
+        guard probe == .completed else { return "setting CR4.VMXE: \(probe.mnemonic)" }
+        let outcome = vmxon(revision: UInt32(truncatingIfNeeded: Processor.readMSR(basicMSR).value) & 0x7FFF_FFFF)
+        return outcome == .succeeded ? nil : "VMXON: \(outcome.description)"
+    }
+
     /// VMXOFF.
     public static func vmxoff() -> Outcome {
         var flags: UInt64 = 0

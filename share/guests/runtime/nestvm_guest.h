@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <stddef.h>
 #include "nestvm_boot_info.h"
+#include "nestvm_vmx.h"
 
 static inline void nv_outb(uint16_t port, uint8_t value) { __asm__ volatile("outb %0, %1" : : "a"(value), "Nd"(port)); }
 static inline uint8_t nv_inb(uint16_t port) { uint8_t v; __asm__ volatile("inb %1, %0" : "=a"(v) : "Nd"(port)); return v; }
@@ -28,6 +29,44 @@ int nv_try_wrmsr(uint32_t msr, uint64_t value);
 int nv_try_write_cr4(uint64_t value);
 int nv_try_vmxon(const uint64_t *region_pointer, uint64_t *rflags);
 int nv_try_vmxoff(uint64_t *rflags);
+
+/* VMX operation for guest hypervisors (SDM vol. 3, "VMX Instruction Reference"). Each returns the RFLAGS the
+   instruction left: CF set is VMfailInvalid, ZF set VMfailValid, neither VMsucceed. */
+static inline uint64_t nv_vmclear(uint64_t address) {
+    uint64_t f; __asm__ volatile("vmclear %1; pushfq; pop %0" : "=r"(f) : "m"(address) : "cc", "memory"); return f;
+}
+static inline uint64_t nv_vmptrld(uint64_t address) {
+    uint64_t f; __asm__ volatile("vmptrld %1; pushfq; pop %0" : "=r"(f) : "m"(address) : "cc", "memory"); return f;
+}
+static inline uint64_t nv_vmwrite(uint64_t field, uint64_t value) {
+    uint64_t f; __asm__ volatile("vmwrite %2, %1; pushfq; pop %0" : "=r"(f) : "r"(field), "rm"(value) : "cc"); return f;
+}
+static inline uint64_t nv_vmread(uint64_t field) {
+    uint64_t v = 0; __asm__ volatile("vmread %1, %0" : "=rm"(v) : "r"(field) : "cc"); return v;
+}
+/* A guest's general registers as nv_vmx_run loads and stores them, in the order of their numbers (RSP's slot
+   unused: it is in the VMCS). */
+struct nv_guest_registers { uint64_t gpr[16]; };
+uint64_t nv_vmx_run(struct nv_guest_registers *registers, int launch);
+static inline uint64_t nv_read_cr3(void) { uint64_t v; __asm__ volatile("mov %%cr3, %0" : "=r"(v)); return v; }
+static inline uint16_t nv_read_cs(void) { uint16_t v; __asm__ volatile("mov %%cs, %0" : "=r"(v)); return v; }
+static inline uint16_t nv_read_ss(void) { uint16_t v; __asm__ volatile("mov %%ss, %0" : "=r"(v)); return v; }
+static inline uint16_t nv_read_ds(void) { uint16_t v; __asm__ volatile("mov %%ds, %0" : "=r"(v)); return v; }
+static inline uint16_t nv_read_es(void) { uint16_t v; __asm__ volatile("mov %%es, %0" : "=r"(v)); return v; }
+static inline uint16_t nv_read_fs(void) { uint16_t v; __asm__ volatile("mov %%fs, %0" : "=r"(v)); return v; }
+static inline uint16_t nv_read_gs(void) { uint16_t v; __asm__ volatile("mov %%gs, %0" : "=r"(v)); return v; }
+static inline uint16_t nv_read_tr(void) { uint16_t v; __asm__ volatile("str %0" : "=r"(v)); return v; }
+/* SGDT and SIDT: the base, with the limit in *limit. */
+static inline uint64_t nv_sgdt(uint16_t *limit) {
+    struct __attribute__((packed)) { uint16_t l; uint64_t b; } t; __asm__ volatile("sgdt %0" : "=m"(t)); *limit = t.l; return t.b;
+}
+static inline uint64_t nv_sidt(uint16_t *limit) {
+    struct __attribute__((packed)) { uint16_t l; uint64_t b; } t; __asm__ volatile("sidt %0" : "=m"(t)); *limit = t.l; return t.b;
+}
+/* RDMSR of an MSR known to exist. */
+static inline uint64_t nv_rdmsr(uint32_t msr) {
+    uint32_t lo, hi; __asm__ volatile("rdmsr" : "=a"(lo), "=d"(hi) : "c"(msr)); return (uint64_t)hi << 32 | lo;
+}
 
 /* Ends the machine through the exit port: status (value << 1) | 1. */
 _Noreturn void nv_exit(uint32_t value);

@@ -122,4 +122,74 @@ nv_try_vmxoff:
     popq    (%r8)
     probe_end
 
+/* uint64_t nv_vmx_run(struct nv_guest_registers *registers, int launch): VMLAUNCH (launch != 0) or VMRESUME
+   of the current VMCS with the guest's general registers loaded from `registers` (RSP and RIP come from the
+   VMCS). Returns 0 after the guest's next VM exit, with its registers stored back; or, when the instruction
+   failed, the RFLAGS it left (CF: VMfailInvalid, ZF: VMfailValid). Sets HOST_RSP and HOST_RIP itself. */
+    .globl nv_vmx_run
+nv_vmx_run:
+    push    %rbp
+    push    %rbx
+    push    %r12
+    push    %r13
+    push    %r14
+    push    %r15
+    push    %rdi
+    mov     $0x6C14, %eax           /* HOST_RSP: here, with the registers' address on top */
+    vmwrite %rsp, %rax
+    lea     4f(%rip), %rdx
+    mov     $0x6C16, %eax           /* HOST_RIP */
+    vmwrite %rdx, %rax
+    cmp     $0, %esi                /* MOVs leave the flags alone */
+    mov     0(%rdi), %rax
+    mov     8(%rdi), %rcx
+    mov     16(%rdi), %rdx
+    mov     24(%rdi), %rbx
+    mov     40(%rdi), %rbp
+    mov     48(%rdi), %rsi
+    mov     64(%rdi), %r8
+    mov     72(%rdi), %r9
+    mov     80(%rdi), %r10
+    mov     88(%rdi), %r11
+    mov     96(%rdi), %r12
+    mov     104(%rdi), %r13
+    mov     112(%rdi), %r14
+    mov     120(%rdi), %r15
+    mov     56(%rdi), %rdi
+    jne     2f
+    vmresume
+    jmp     3f
+2:  vmlaunch
+3:  pushfq
+    pop     %rax
+    add     $8, %rsp
+    jmp     5f
+4:  push    %rdi                    /* VM exit: RSP = HOST_RSP */
+    mov     8(%rsp), %rdi
+    mov     %rax, 0(%rdi)
+    mov     %rcx, 8(%rdi)
+    mov     %rdx, 16(%rdi)
+    mov     %rbx, 24(%rdi)
+    mov     %rbp, 40(%rdi)
+    mov     %rsi, 48(%rdi)
+    pop     %rax
+    mov     %rax, 56(%rdi)
+    mov     %r8, 64(%rdi)
+    mov     %r9, 72(%rdi)
+    mov     %r10, 80(%rdi)
+    mov     %r11, 88(%rdi)
+    mov     %r12, 96(%rdi)
+    mov     %r13, 104(%rdi)
+    mov     %r14, 112(%rdi)
+    mov     %r15, 120(%rdi)
+    add     $8, %rsp
+    xor     %eax, %eax
+5:  pop     %r15
+    pop     %r14
+    pop     %r13
+    pop     %r12
+    pop     %rbx
+    pop     %rbp
+    ret
+
     .section .note.GNU-stack, "", @progbits

@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Nested figures (make bench), through `vmrun run` of the vmxlab guest (an L1 hypervisor running one L2):
+# - the exit round trip: L2 executes CPUID in a loop, each a VM exit that L1 handles before VMRESUME. The cost
+#   of one round trip is the difference of two runs' medians (SHORT and LONG CPUIDs) over the difference in
+#   count, so start-up and boot cancel out;
+# - L2 compute: the bench workload as L2 under vmxlab, and the same workload in the same image as L1
+#   (`level=1`): guest MIPS of each from the instructions retired over the median wall time.
+# shellcheck source=common.sh
+source "$(dirname "$0")/common.sh"
+runs=${RUNS:-5}
+short=${SHORT:-20000}
+long=${LONG:-220000}
+rounds=${ROUNDS:-200}
+
+vmrun new lab --image vmxlab --memory-startup-bytes 64M >/dev/null
+vmproc set lab --expose-virtualization-extensions true >/dev/null
+
+median_s() {  # command line → the median wall time in seconds of `vmrun run lab` with it
+  local json
+  json=$(mktemp)
+  vmrun set lab --command-line "$1" >/dev/null
+  hyperfine -N --ignore-failure --warmup 1 --runs "$runs" --export-json "$json" "vmrun run lab" >/dev/null 2>&1
+  jq '.results[0].median' "$json"
+  rm -f "$json"
+}
+retired() { vmrun get lab -o InstructionsRetired --format tsv --no-headings; }
+
+t_short=$(median_s "cpuid count=$short")
+t_long=$(median_s "cpuid count=$long")
+awk -v a="$t_short" -v b="$t_long" -v n=$((long - short)) 'BEGIN {
+  us = (b - a) / n * 1e6
+  printf "%-44s %10.2f\n%-44s %10.0f\n", "nested exit round trip (CPUID), us", us, "round trips per second", 1e6 / us }'
+
+t_l1=$(median_s "bench rounds=$rounds level=1"); n_l1=$(retired)
+t_l2=$(median_s "bench rounds=$rounds"); n_l2=$(retired)
+awk -v t1="$t_l1" -v n1="$n_l1" -v t2="$t_l2" -v n2="$n_l2" 'BEGIN {
+  m1 = n1 / t1 / 1e6; m2 = n2 / t2 / 1e6
+  printf "%-44s %10.1f\n%-44s %10.1f\n%-44s %9.1f%%\n", "bench workload as L1 (vmxlab level=1), MIPS", m1,
+    "bench workload as L2 under vmxlab, MIPS", m2, "L2 speed as a share of L1", 100 * m2 / m1 }'
