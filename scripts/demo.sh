@@ -23,6 +23,12 @@ step "vmrun new bench1 --image bench --memory-startup-bytes 64M --command-line r
 step "vmrun console bench1"
 step "vmrun get bench1 -o VMName,State,ExitStatus,ExitReason,InstructionsRetired --format list"
 echo
+echo "A hypervisor in a VM: vmxlab (L1) runs an L2 guest on the nested engine; the trace says who handled each exit."
+step "vmrun new lab2 --image vmxlab --memory-startup-bytes 64M >/dev/null && vmproc set lab2 --expose-virtualization-extensions true"
+step "vmrun run lab2 --trace exits --trace-file \"\$NESTVM_HOME/lab2.jsonl\" || echo \"(exit status \$?)\""
+step "jq -r 'select(.Level==2) | .Reason + \" handled by \" + .HandledBy' \"\$NESTVM_HOME/lab2.jsonl\" | sort | uniq -c"
+step "vmrun set lab2 --command-line bad-guest-cr0 && vmrun run lab2 || echo \"(exit status \$?)\""
+echo
 echo "The nested network setup from Hyper-V's guides:"
 step "vmswitch new VmNAT --switch-type internal --format table"
 step "vmnet add lab1 --switch-name VmNAT"

@@ -26,11 +26,7 @@ public struct Inventory: Sendable {
 
     static func newId() -> String { UUID().uuidString.lowercased() }
 
-    static func timestamp() -> String {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime]
-        return formatter.string(from: Date())
-    }
+    static func timestamp() -> String { Timestamp.now(milliseconds: false) }
 }
 
 /// The settings of a new VM (New-VM).

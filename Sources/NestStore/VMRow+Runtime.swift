@@ -13,16 +13,10 @@ extension VMRow {
 }
 
 extension Inventory {
-    /// Run start times carry fractions of a second, so Uptime turns over on the second the run began.
-    static func preciseFormatter() -> ISO8601DateFormatter {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        return formatter
-    }
+    static func date(from timestamp: String) -> Date? { Timestamp.date(from: timestamp) }
 
-    static func date(from timestamp: String) -> Date? { preciseFormatter().date(from: timestamp) }
-
-    static func preciseTimestamp() -> String { preciseFormatter().string(from: Date()) }
+    /// Run start times carry milliseconds, so Uptime turns over on the second the run began.
+    static func preciseTimestamp() -> String { Timestamp.now(milliseconds: true) }
 
     /// Marks a VM Running for a run that is about to begin (Start-VM): it must be Off, have no saved state, live on
     /// L0 and have an image. The caller holds the VM's worker lock.

@@ -82,3 +82,33 @@ struct ValueTests {
         #expect(IPv4Address("256.1.1.1") == nil)
     }
 }
+
+@Suite("Timestamps in the store")
+struct TimestampTests {
+    @Test("They are RFC 3339 in UTC, to the second or the millisecond")
+    func format() {
+        #expect(Timestamp.format(seconds: 0, milliseconds: nil) == "1970-01-01T00:00:00Z")
+        #expect(Timestamp.format(seconds: 1_796_390_125, milliseconds: 7) == "2026-12-04T13:15:25.007Z")
+        #expect(Timestamp.format(seconds: 951_825_599, milliseconds: 999) == "2000-02-29T11:59:59.999Z")
+    }
+
+    @Test("They read back as the instant they name, with or without a fraction")
+    func parse() {
+        #expect(Timestamp.date(from: "2026-12-04T13:15:25Z")?.timeIntervalSince1970 == 1_796_390_125)
+        #expect(Timestamp.date(from: "2026-12-04T13:15:25.5Z")?.timeIntervalSince1970 == 1_796_390_125.5)
+        let now = Timestamp.now(milliseconds: true)
+        #expect(
+            Timestamp.date(from: now).map { Timestamp.format(seconds: Int($0.timeIntervalSince1970), milliseconds: nil) }
+                == String(now.prefix(19)) + "Z")
+    }
+
+    @Test(
+        "Anything else is not a timestamp",
+        arguments: [
+            "", "2026-12-04", "2026-12-04T13:15:25", "2026-12-04 13:15:25Z", "2026-13-04T13:15:25Z", "2026-12-04T24:00:00Z",
+            "2026-12-04T13:15:25.Z", "2026-12-04T13:15:25.1234567890Z", "2026-12-04T13:15:25+01:00", "20x6-12-04T13:15:25Z",
+        ])
+    func notTimestamps(text: String) {
+        #expect(Timestamp.date(from: text) == nil)
+    }
+}
