@@ -27,20 +27,16 @@ public struct CPUIDView: Sendable {
         case 0:
             return (0xB, Self.word("Genu"), Self.word("ntel"), Self.word("ineI"))
         case 1:
-            // ECX: SSE3 absent; PCID (17), CX16 (13), POPCNT (23), RDRAND (30), hypervisor present (31), VMX (5).
-            var ecx: UInt32 = 1 << 13 | 1 << 17 | 1 << 23 | 1 << 30 | 1 << 31
+            // The processor's features (ProcessorFeatures), the hypervisor-present bit (ECX 31), VMX (ECX 5) as
+            // exposed, and HTT (EDX 28) with more than one processor.
+            var ecx = ProcessorFeatures.leaf1ECX | 1 << 31
             if exposesVMX { ecx |= 1 << 5 }
-            // EDX: PSE (3), TSC (4), MSR (5), PAE (6), CX8 (8), SEP (11), PGE (13), CMOV (15), PAT (16),
-            // CLFSH (19), FXSR (24), SSE (25), SSE2 (26), HTT (28) with more than one processor.
-            var edx: UInt32 =
-                1 << 3 | 1 << 4 | 1 << 5 | 1 << 6 | 1 << 8 | 1 << 11 | 1 << 13 | 1 << 15 | 1 << 16
-                | 1 << 19 | 1 << 24 | 1 << 25 | 1 << 26
+            var edx = ProcessorFeatures.leaf1EDX
             if processorCount > 1 { edx |= 1 << 28 }
             let ebx = UInt32(apicID) << 24 | UInt32(min(processorCount, 255)) << 16 | 8 << 8  // CLFLUSH line 64 bytes
             return (0x0005_0654, ebx, ecx, edx)
         case 7 where subleaf == 0:
-            // EBX: SMEP (7), RDSEED (18), SMAP (20); ECX: LA57 (16).
-            return (0, 1 << 7 | 1 << 18 | 1 << 20, 1 << 16, 0)
+            return (0, ProcessorFeatures.leaf7EBX, ProcessorFeatures.leaf7ECX, 0)
         case 0xB:
             // Extended topology: one thread per core, `processorCount` cores in the package.
             let count = UInt32(processorCount)
@@ -56,15 +52,15 @@ public struct CPUIDView: Sendable {
         case 0x8000_0000:
             return (0x8000_0008, 0, 0, 0)
         case 0x8000_0001:
-            // ECX: LAHF/SAHF (0), LZCNT (5); EDX: SYSCALL (11), NX (20), 1 GiB pages (26), RDTSCP (27), LM (29).
-            return (0, 0, 1 << 0 | 1 << 5, 1 << 11 | 1 << 20 | 1 << 26 | 1 << 27 | 1 << 29)
+            return (0, 0, ProcessorFeatures.extendedECX, ProcessorFeatures.extendedEDX)
         case 0x8000_0002...0x8000_0004:
             let bytes = Array(Self.brand.utf8) + [UInt8](repeating: 0, count: 48 - Self.brand.utf8.count)
             let base = Int(leaf - 0x8000_0002) * 16
             func at(_ k: Int) -> UInt32 { (0..<4).reduce(0) { $0 | UInt32(bytes[base + k * 4 + $1]) << (8 * UInt32($1)) } }
             return (at(0), at(1), at(2), at(3))
         case 0x8000_0008:
-            return (48 << 8 | UInt32(CPU.physicalAddressBits), 0, 0, 0)  // MAXPHYADDR and 48 linear address bits
+            // MAXPHYADDR and the linear-address width.
+            return (UInt32(ProcessorFeatures.linearAddressBits) << 8 | UInt32(CPU.physicalAddressBits), 0, 0, 0)
         default:
             return (0, 0, 0, 0)
         }

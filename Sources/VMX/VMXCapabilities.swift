@@ -76,8 +76,8 @@ public enum VMXCapabilities {
     public static let cr3TargetValues = 4
     /// The largest VM-entry and VM-exit MSR lists (IA32_VMX_MISC bits 27:25 = 0: 512 entries).
     public static let msrListLimit: UInt64 = 512
-    /// IA32_DEBUGCTL bits a guest may set: LBR (0), BTF (1) and bits 15:6; bits 5:2 and 63:16 are reserved.
-    public static let debugctlWritable: UInt64 = 0xFFC3
+    /// IA32_DEBUGCTL bits a guest may set: those WRMSR accepts (LBR, BTF and bits 15:6).
+    public static let debugctlWritable: UInt64 = DebugCtl.writable
 
     /// CR0 bits that must be 1 in VMX operation (PE, NE, PG) and those allowed to be 1.
     public static let cr0Fixed0: UInt64 = CR0.pe | CR0.ne | CR0.pg

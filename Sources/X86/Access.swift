@@ -184,8 +184,8 @@ extension CPU {
     /// A stack address must be canonical, else #SS(0) (SDM "Stack Fault Exception (#SS)").
     @inline(__always)
     func checkStackAddress(_ linear: UInt64) throws(Event) {
-        let high = Int64(bitPattern: linear) >> 47
-        if high != 0 && high != -1 && cr4 & CR4.la57 == 0 { throw .fault(Fault(Vector.ss, errorCode: 0)) }
+        let high = Int64(bitPattern: linear) >> (cr4 & CR4.la57 != 0 ? 56 : 47)
+        if high != 0 && high != -1 { throw .fault(Fault(Vector.ss, errorCode: 0)) }
     }
 
     /// Pushes a value of `size` bytes on the stack.

@@ -49,6 +49,11 @@ public final class CPU {
     public var apicBase: UInt64 = 0xFEE0_0900
     /// IA32_FEATURE_CONTROL.
     public var featureControl: UInt64 = 0
+    /// IA32_DEBUGCTL: its writable bits are kept (VM entry and exit move it), the tracing they enable is not
+    /// modelled (no LBR or BTS records; BTF does not change single-stepping).
+    public var debugctl: UInt64 = 0
+    /// IA32_MISC_ENABLE.
+    public var miscEnable: UInt64 = MiscEnable.reset
     /// What RDMSR and WRMSR of the MSRs the processor does not implement itself see (CPUID always exits).
     public var msrHandler: MSRHandler = MSRHandler()
 

@@ -100,6 +100,10 @@ public struct CPUState: Equatable, Codable, Sendable {
         public var apicBase: UInt64 = 0xFEE0_0900
         /// IA32_FEATURE_CONTROL.
         public var featureControl: UInt64 = 0
+        /// IA32_DEBUGCTL.
+        public var debugctl: UInt64 = 0
+        /// IA32_MISC_ENABLE.
+        public var miscEnable: UInt64 = MiscEnable.reset
 
         /// The MSRs at their reset values.
         public init() {}
@@ -137,7 +141,7 @@ extension CPU {
             (s.msrs.efer, s.msrs.star, s.msrs.lstar, s.msrs.cstar, s.msrs.sfmask) = (efer, star, lstar, cstar, sfmask)
             (s.msrs.kernelGSBase, s.msrs.tscAux, s.msrs.pat, s.msrs.apicBase) = (kernelGSBase, tscAux, pat, apicBase)
             (s.msrs.sysenterCS, s.msrs.sysenterESP, s.msrs.sysenterEIP) = (sysenterCS, sysenterESP, sysenterEIP)
-            s.msrs.featureControl = featureControl
+            (s.msrs.featureControl, s.msrs.debugctl, s.msrs.miscEnable) = (featureControl, debugctl, miscEnable)
             s.interruptShadow = interruptShadow
             s.activityState = isHalted ? .hlt : .active
             s.instructionsRetired = instructionsRetired
@@ -172,7 +176,7 @@ extension CPU {
         (efer, star, lstar, cstar, sfmask) = (m.efer, m.star, m.lstar, m.cstar, m.sfmask)
         (kernelGSBase, tscAux, pat, apicBase) = (m.kernelGSBase, m.tscAux, m.pat, m.apicBase)
         (sysenterCS, sysenterESP, sysenterEIP) = (m.sysenterCS, m.sysenterESP, m.sysenterEIP)
-        featureControl = m.featureControl
+        (featureControl, debugctl, miscEnable) = (m.featureControl, m.debugctl, m.miscEnable)
         interruptShadow = newValue.interruptShadow
         isHalted = newValue.activityState == .hlt
         instructionsRetired = newValue.instructionsRetired

@@ -76,8 +76,13 @@ extension CPU {
     /// 0F 21 / 0F 23: MOV from / to DR0–DR7, exiting under MOV-DR exiting.
     func executeMOVDR(_ i: Instruction) throws(Event) {
         guard cpl == 0 else { throw .fault(.generalProtection(0)) }
-        let n = Int(i.reg)
-        guard n < 8, n != 4, n != 5 else { throw .fault(.invalidOpcode) }
+        // DR4 and DR5 are #UD with CR4.DE set and otherwise DR6 and DR7 (SDM vol. 3, "Debug Registers DR4 and DR5").
+        var n = Int(i.reg)
+        guard n < 8 else { throw .fault(.invalidOpcode) }
+        if n == 4 || n == 5 {
+            guard cr4 & CR4.de == 0 else { throw .fault(.invalidOpcode) }
+            n += 2
+        }
         let toDR = i.opcode == 0x23
         if controls.has(primary: ExecutionControls.Primary.movDRExiting) {
             var exit = VMExit(reason: ExitReason.drAccess, instructionLength: UInt32(i.length))
@@ -145,13 +150,16 @@ extension CPU {
         case MSR.sysenterESP: return sysenterESP
         case MSR.sysenterEIP: return sysenterEIP
         case MSR.apicBase: return apicBase
+        case MSR.debugctl: return debugctl
+        case MSR.miscEnable: return miscEnable
         default: return msrHandler.read(msr)
         }
     }
 
     /// Writes an MSR the processor implements, or asks `msrHandler`; false means #GP.
     public func writeMSR(_ msr: UInt32, _ value: UInt64) -> Bool {
-        func canonical(_ v: UInt64) -> Bool { let h = Int64(bitPattern: v) >> 47; return h == 0 || h == -1 }
+        // Addresses in MSRs are canonical in the processor's widest linear address (57 bits), whatever CR4.LA57 says.
+        func canonical(_ v: UInt64) -> Bool { ProcessorFeatures.isCanonical(v) }
         switch msr {
         case MSR.tsc: tscBase = value &- instructionsRetired
         case MSR.efer:
@@ -173,8 +181,12 @@ extension CPU {
             }
             pat = value
         case MSR.sysenterCS: sysenterCS = value
-        case MSR.sysenterESP: sysenterESP = value
-        case MSR.sysenterEIP: sysenterEIP = value
+        case MSR.debugctl: guard value & ~DebugCtl.writable == 0 else { return false }; debugctl = value
+        case MSR.miscEnable:
+            guard (value ^ miscEnable) & ~MiscEnable.writable == 0 else { return false }
+            miscEnable = value
+        case MSR.sysenterESP: guard canonical(value) else { return false }; sysenterESP = value
+        case MSR.sysenterEIP: guard canonical(value) else { return false }; sysenterEIP = value
         case MSR.apicBase: apicBase = value
         default: return msrHandler.write(msr, value)
         }
@@ -190,6 +202,8 @@ extension CPU {
     /// 0F 31 (RDTSC) and 0F 01 F9 (RDTSCP).
     func executeRDTSC(_ i: Instruction, withAux: Bool) throws(Event) {
         if withAux && !controls.has(secondary: ExecutionControls.Secondary.enableRDTSCP) { throw .fault(.invalidOpcode) }
+        // CR4.TSD keeps the TSC from CPL > 0; that #GP comes before an RDTSC exit (SDM "RDTSC—Read Time-Stamp Counter").
+        if cr4 & CR4.tsd != 0 && cpl != 0 { throw .fault(.generalProtection(0)) }
         if controls.has(primary: ExecutionControls.Primary.rdtscExiting) {
             throw .exit(VMExit(reason: withAux ? ExitReason.rdtscp : ExitReason.rdtsc, instructionLength: UInt32(i.length)))
         }
@@ -285,11 +299,10 @@ extension CPU {
                 }
             case 0xCA: flagBits &= ~Flag.ac
             case 0xCB: flagBits |= Flag.ac
-            case 0xD0:
-                guard gpr[Reg.rcx] & 0xFFFF_FFFF == 0 else { throw .fault(.generalProtection(0)) }
-                gpr[Reg.rax] = 3
-                gpr[Reg.rdx] = 0
-            case 0xD1: throw .exit(VMExit(reason: ExitReason.xsetbv, instructionLength: UInt32(i.length)))
+            case 0xD0, 0xD1:
+                // XGETBV and XSETBV are #UD while CR4.OSXSAVE is clear, and it always is: the processor has no
+                // XSAVE (ProcessorFeatures). The #UD comes before XSETBV's unconditional VM exit.
+                throw .fault(.invalidOpcode)
             case 0xD4: throw vmxExit(ExitReason.vmfunc, i)
             case 0xF8:
                 guard cpl == 0 else { throw .fault(.generalProtection(0)) }

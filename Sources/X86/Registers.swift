@@ -85,15 +85,16 @@ public enum CR0 {
 
 /// CR4 bits used by the processor.
 public enum CR4 {
-    public static let pse: UInt64 = 1 << 4, pae: UInt64 = 1 << 5, pge: UInt64 = 1 << 7
+    public static let tsd: UInt64 = 1 << 2, de: UInt64 = 1 << 3, pse: UInt64 = 1 << 4, pae: UInt64 = 1 << 5
+    public static let pge: UInt64 = 1 << 7, pce: UInt64 = 1 << 8
     public static let osfxsr: UInt64 = 1 << 9, osxmmexcpt: UInt64 = 1 << 10, la57: UInt64 = 1 << 12
     public static let vmxe: UInt64 = 1 << 13, fsgsbase: UInt64 = 1 << 16, pcide: UInt64 = 1 << 17
     public static let smep: UInt64 = 1 << 20, smap: UInt64 = 1 << 21
-    /// Every bit MOV to CR4 accepts (VME, PVI, TSD, DE, PSE, PAE, MCE, PGE, PCE, OSFXSR, OSXMMEXCPT, LA57, VMXE,
-    /// FSGSBASE, PCIDE, OSXSAVE, SMEP, SMAP); the rest are reserved and #GP.
-    public static let supported: UInt64 =
-        0x1 | 0x2 | 0x4 | 0x8 | pse | pae | 0x40 | pge | 0x100 | osfxsr | osxmmexcpt
-        | la57 | vmxe | fsgsbase | pcide | 0x40000 | smep | smap
+    /// Every bit MOV to CR4 accepts: those CPUID enumerates (`ProcessorFeatures.cr4Enumeration`); the rest are
+    /// reserved and #GP.
+    public static let supported: UInt64 = ProcessorFeatures.cr4Enumeration.reduce(0) {
+        $1.flag?.isImplemented == false ? $0 : $0 | $1.bit
+    }
 }
 
 /// IA32_EFER bits.
@@ -112,6 +113,10 @@ public enum MSR {
     public static let sysenterCS: UInt32 = 0x174, sysenterESP: UInt32 = 0x175, sysenterEIP: UInt32 = 0x176
     /// IA32_PAT.
     public static let pat: UInt32 = 0x277
+    /// IA32_MISC_ENABLE.
+    public static let miscEnable: UInt32 = 0x1A0
+    /// IA32_DEBUGCTL.
+    public static let debugctl: UInt32 = 0x1D9
     /// IA32_EFER.
     public static let efer: UInt32 = 0xC000_0080
     public static let star: UInt32 = 0xC000_0081, lstar: UInt32 = 0xC000_0082, cstar: UInt32 = 0xC000_0083
@@ -120,4 +125,22 @@ public enum MSR {
     public static let fsBase: UInt32 = 0xC000_0100, gsBase: UInt32 = 0xC000_0101, kernelGSBase: UInt32 = 0xC000_0102
     /// IA32_TSC_AUX, which RDTSCP returns in ECX.
     public static let tscAux: UInt32 = 0xC000_0103
+}
+
+/// IA32_DEBUGCTL (SDM vol. 4, "Model-Specific Registers (MSRs)", the 6th-generation Core table).
+public enum DebugCtl {
+    /// The bits WRMSR accepts, as on Skylake: LBR (0), BTF (1), TR (6), BTS (7), BTINT (8), BTS_OFF_OS (9),
+    /// BTS_OFF_USR (10), FREEZE_LBRS_ON_PMI (11), FREEZE_PERFMON_ON_PMI (12), ENABLE_UNCORE_PMI (13),
+    /// FREEZE_WHILE_SMM (14), RTM_DEBUG (15); any other set bit is #GP. The same bits are what VM entry allows in
+    /// the guest's IA32_DEBUGCTL field.
+    public static let writable: UInt64 = 0xFFC3
+}
+
+/// IA32_MISC_ENABLE (SDM vol. 4, "Architectural MSRs").
+public enum MiscEnable {
+    /// Fast-strings enable (0), BTS unavailable (11) and PEBS unavailable (12): there is no performance
+    /// monitoring, MONITOR/MWAIT is not enumerated (bit 18 clear), nor is the CPUID limit (22) or XD disable (34).
+    public static let reset: UInt64 = 1 << 0 | 1 << 11 | 1 << 12
+    /// Only fast-strings enable may change (it changes nothing here); WRMSR changing another bit is #GP.
+    public static let writable: UInt64 = 1 << 0
 }

@@ -131,7 +131,7 @@ import X86
             c("host.cr0.fixed-bits") { $0[.hostCR0] &= ~CR0.ne },
             c("host.cr4.fixed-bits") { $0[.hostCR4] &= ~CR4.vmxe },
             c("host.cr3.reserved") { $0[.hostCR3] |= 1 << 50 },
-            c("host.sysenter-esp.canonical") { $0[.hostIA32SysenterESP] = 1 << 47 },
+            c("host.sysenter-esp.canonical") { $0[.hostIA32SysenterESP] = 1 << 57 },
             c("host.sysenter-eip.canonical") { $0[.hostIA32SysenterEIP] = 1 << 60 },
             c("host.pat.memory-types") {
                 $0[.vmExitControls] |= UInt64(ExitControls.loadPAT); $0[.hostIA32PAT] = 2
@@ -147,11 +147,11 @@ import X86
         + [
             c("host.cs.selector.null") { $0[.hostCSSelector] = 0 },
             c("host.tr.selector.null") { $0[.hostTRSelector] = 0 },
-            c("host.fs.base.canonical") { $0[.hostFSBase] = 1 << 48 },
-            c("host.gs.base.canonical") { $0[.hostGSBase] = 1 << 48 },
-            c("host.gdtr.base.canonical") { $0[.hostGDTRBase] = 1 << 48 },
-            c("host.idtr.base.canonical") { $0[.hostIDTRBase] = 1 << 48 },
-            c("host.tr.base.canonical") { $0[.hostTRBase] = 1 << 48 },
+            c("host.fs.base.canonical") { $0[.hostFSBase] = 1 << 57 },
+            c("host.gs.base.canonical") { $0[.hostGSBase] = 1 << 58 },
+            c("host.gdtr.base.canonical") { $0[.hostGDTRBase] = 1 << 57 },
+            c("host.idtr.base.canonical") { $0[.hostIDTRBase] = 1 << 57 },
+            c("host.tr.base.canonical") { $0[.hostTRBase] = 1 << 57 },
             c("host.address-space-size", inIA32eMode: false) { _ in },
             c("host.cr4.pae", shadowedBy: "host.cr4.fixed-bits") {
                 $0[.hostCR4] &= ~CR4.pae; $0[.hostCR4] |= 1 << 40
@@ -175,8 +175,8 @@ import X86
             c("guest.dr7.reserved") {
                 $0[.vmEntryControls] |= UInt64(EntryControls.loadDebugControls); $0[.guestDR7] = 1 << 32
             },
-            c("guest.sysenter-esp.canonical") { $0[.guestSysenterESP] = 1 << 47 },
-            c("guest.sysenter-eip.canonical") { $0[.guestSysenterEIP] = 1 << 47 },
+            c("guest.sysenter-esp.canonical") { $0[.guestSysenterESP] = 1 << 57 },
+            c("guest.sysenter-eip.canonical") { $0[.guestSysenterEIP] = 1 << 57 },
             c("guest.pat.memory-types") {
                 $0[.vmEntryControls] |= UInt64(EntryControls.loadPAT); $0[.guestIA32PAT] = 3 << 8
             },
@@ -188,11 +188,11 @@ import X86
                 $0[.guestLDTRARBytes] = 0x82; $0[.guestLDTRSelector] = 0x24
             },
             c("guest.ss.selector.rpl") { $0[.guestSSSelector] |= 3 },
-            c("guest.tr.base.canonical") { $0[.guestTRBase] = 1 << 50 },
-            c("guest.fs.base.canonical") { $0[.guestFSBase] = 1 << 50 },
-            c("guest.gs.base.canonical") { $0[.guestGSBase] = 1 << 50 },
+            c("guest.tr.base.canonical") { $0[.guestTRBase] = 1 << 57 },
+            c("guest.fs.base.canonical") { $0[.guestFSBase] = 1 << 57 },
+            c("guest.gs.base.canonical") { $0[.guestGSBase] = 1 << 57 },
             c("guest.ldtr.base.canonical") {
-                $0[.guestLDTRARBytes] = 0x82; $0[.guestLDTRBase] = 1 << 50
+                $0[.guestLDTRARBytes] = 0x82; $0[.guestLDTRBase] = 1 << 57
             },
             c("guest.cs.base.upper") { $0[.guestCSBase] = 1 << 32 },
             c("guest.ss.base.upper") { $0[.guestSSBase] = 1 << 32 },
@@ -240,8 +240,8 @@ import X86
             c("guest.ldtr.access.granularity") {
                 $0[.guestLDTRARBytes] = 0x8082; $0[.guestLDTRLimit] = 0x10
             },
-            c("guest.gdtr.base.canonical") { $0[.guestGDTRBase] = 1 << 47 },
-            c("guest.idtr.base.canonical") { $0[.guestIDTRBase] = 1 << 47 },
+            c("guest.gdtr.base.canonical") { $0[.guestGDTRBase] = 1 << 57 },
+            c("guest.idtr.base.canonical") { $0[.guestIDTRBase] = 1 << 57 },
             c("guest.gdtr.limit") { $0[.guestGDTRLimit] = 0x1_0000 },
             c("guest.idtr.limit") { $0[.guestIDTRLimit] = 0x1_0000 },
             c("guest.rip") { $0[.guestRIP] = 1 << 47 },
@@ -326,5 +326,25 @@ import X86
                 == "guest.cr0.fixed-bits (SDM 27.3.1.1 \"Checks on Guest Control Registers, Debug Registers, and MSRs\"): GUEST_CR0 = 0x80000011 has bit 5 clear, which must be 1"
         )
         #expect(failure.result == .failureExit(reason: ExitReason.entryFailureGuestState, qualification: 0))
+    }
+
+    @Test("IA32_DEBUGCTL: loaded with DR7 under load debug controls, saved under save debug controls, 0 after an exit")
+    func debugControlsTransfer() {
+        var v = Self.valid
+        (v[.guestDR7], v[.guestIA32Debugctl]) = (0x401, 0x3)
+        var state = CPUState()
+        state.msrs.debugctl = 0x1
+        v[.vmEntryControls] &= ~UInt64(EntryControls.loadDebugControls)
+        StateTransfer.loadGuest(v, into: &state)
+        #expect(state.debugctl == 0x1, "kept without load debug controls")
+        v[.vmEntryControls] |= UInt64(EntryControls.loadDebugControls)
+        StateTransfer.loadGuest(v, into: &state)
+        #expect(state.dr7 == 0x401 && state.debugctl == 0x3)
+        state.debugctl = 0x2
+        v[.vmExitControls] |= UInt64(ExitControls.saveDebugControls)
+        StateTransfer.saveGuest(state, into: &v)
+        #expect(v[.guestIA32Debugctl] == 0x2)
+        StateTransfer.loadHost(v, into: &state)
+        #expect(state.debugctl == 0 && state.dr7 == 0x400, "SDM \"Loading Host Control Registers, Debug Registers, MSRs\"")
     }
 }

@@ -154,11 +154,6 @@ extension EntryCheck {
 /// Value helpers for the checks.
 enum Bits {
     static func hex(_ value: UInt64) -> String { "0x" + String(value, radix: 16) }
-    /// Whether bits 63:47 are all equal (48-bit linear addresses).
-    static func isCanonical(_ value: UInt64) -> Bool {
-        let top = Int64(bitPattern: value) >> 47
-        return top == 0 || top == -1
-    }
     /// Bits of an address beyond MAXPHYADDR.
     static func beyondPhysical(_ value: UInt64) -> UInt64 { (value >> CPU.physicalAddressBits) << CPU.physicalAddressBits }
     /// Whether every byte of a PAT value is a memory type (0 UC, 1 WC, 4 WT, 5 WP, 6 WB, 7 UC-).

@@ -227,7 +227,9 @@ extension EntryCheck {
 
     static let ripAndRFLAGSChecks: [EntryCheck] = [
         EntryCheck("guest.rip", .guestRIPAndRFLAGS, .guestRIP, guest) {
-            if $0.ia32eModeGuest && $0[.guestCSARBytes] & 1 << 13 != 0 { return canonical($0[.guestRIP]) }
+            if $0.ia32eModeGuest && $0[.guestCSARBytes] & 1 << 13 != 0 {
+                return canonical($0[.guestRIP], la57: $0[.guestCR4] & CR4.la57 != 0)
+            }
             return $0[.guestRIP] >> 32 != 0 ? "sets bits 63:32 outside 64-bit mode" : nil
         },
         EntryCheck("guest.rflags.reserved", .guestRIPAndRFLAGS, .guestRFLAGS, guest) {

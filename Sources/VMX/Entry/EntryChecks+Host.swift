@@ -3,8 +3,12 @@ import X86
 /// The checks on the host-state area (SDM vol. 3, "Checks on Host-State Area"), in the SDM's order. A failure
 /// is VMfailValid(8).
 extension EntryCheck {
-    static func canonical(_ value: UInt64) -> String? {
-        Bits.isCanonical(value) ? nil : "is not canonical (bits 63:47 must all equal bit 47)"
+    /// Whether an address is canonical: bases and entry points in the processor's widest linear address (57
+    /// bits, as it supports 5-level paging), RIP in the width its CR4.LA57 gives (`la57`: 57, else 48 bits).
+    static func canonical(_ value: UInt64, la57: Bool = true) -> String? {
+        let bits = la57 ? ProcessorFeatures.linearAddressBits : 48
+        return ProcessorFeatures.isCanonical(value, bits: bits)
+            ? nil : "is not canonical (bits 63:\(bits - 1) must all equal bit \(bits - 1))"
     }
 
     static func efer(_ value: UInt64, lma: Bool, control: String, pagingOn: Bool = true) -> String? {
@@ -80,7 +84,7 @@ extension EntryCheck {
                     ? "has PAE clear with a 64-bit host (host address-space size 1)" : nil
             },
             EntryCheck("host.rip.canonical", .hostAddressSpace, .hostRIP, .hostState) {
-                $0.has(exit: ExitControls.hostAddressSpaceSize) ? canonical($0[.hostRIP]) : nil
+                $0.has(exit: ExitControls.hostAddressSpaceSize) ? canonical($0[.hostRIP], la57: $0[.hostCR4] & CR4.la57 != 0) : nil
             },
         ]
 }

@@ -26,7 +26,7 @@ public enum StateTransfer {
         state.cr0 = v[.guestCR0]
         state.cr3 = v[.guestCR3]
         state.cr4 = v[.guestCR4]
-        if entry & EntryControls.loadDebugControls != 0 { state.dr7 = v[.guestDR7] }
+        if entry & EntryControls.loadDebugControls != 0 { (state.dr7, state.debugctl) = (v[.guestDR7], v[.guestIA32Debugctl]) }
         state.sysenterCS = v[.guestSysenterCS]
         state.sysenterESP = v[.guestSysenterESP]
         state.sysenterEIP = v[.guestSysenterEIP]
@@ -62,7 +62,7 @@ public enum StateTransfer {
         v[.guestCR0] = state.cr0
         v[.guestCR3] = state.cr3
         v[.guestCR4] = state.cr4
-        if exit & ExitControls.saveDebugControls != 0 { v[.guestDR7] = state.dr7 }
+        if exit & ExitControls.saveDebugControls != 0 { (v[.guestDR7], v[.guestIA32Debugctl]) = (state.dr7, state.debugctl) }
         v[.guestSysenterCS] = state.sysenterCS
         v[.guestSysenterESP] = state.sysenterESP
         v[.guestSysenterEIP] = state.sysenterEIP
@@ -100,13 +100,14 @@ public enum StateTransfer {
     }
 
     /// The host state of `vmcs` loaded over `state` (SDM "Loading Host State"): L1 resumes at HOST_RIP with
-    /// RFLAGS = 2, flat 64-bit segments from the host selectors, DR7 = 0x400, and no blocking.
+    /// RFLAGS = 2, flat 64-bit segments from the host selectors, DR7 = 0x400, IA32_DEBUGCTL = 0, and no blocking.
     public static func loadHost<State: TransferableState>(_ v: VMCS12, into state: inout State) {
         let exit = v.u32(.vmExitControls)
         state.cr0 = v[.hostCR0]
         state.cr3 = v[.hostCR3]
         state.cr4 = v[.hostCR4]
         state.dr7 = 0x400
+        state.debugctl = 0
         state.sysenterCS = v[.hostIA32SysenterCS]
         state.sysenterESP = v[.hostIA32SysenterESP]
         state.sysenterEIP = v[.hostIA32SysenterEIP]

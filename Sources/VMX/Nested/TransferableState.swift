@@ -12,6 +12,8 @@ public protocol TransferableState {
     var cr4: UInt64 { get set }
     /// DR7.
     var dr7: UInt64 { get set }
+    /// IA32_DEBUGCTL.
+    var debugctl: UInt64 { get set }
     /// IA32_EFER.
     var efer: UInt64 { get set }
     /// IA32_PAT.
@@ -59,6 +61,11 @@ extension CPUState: TransferableState {
     public var pat: UInt64 {
         get { msrs.pat }
         set { msrs.pat = newValue }
+    }
+    /// IA32_DEBUGCTL.
+    public var debugctl: UInt64 {
+        get { msrs.debugctl }
+        set { msrs.debugctl = newValue }
     }
     /// IA32_SYSENTER_CS.
     public var sysenterCS: UInt64 {
