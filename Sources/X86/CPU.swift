@@ -41,6 +41,8 @@ public final class CPU {
     public var dr: [UInt64] = [0, 0, 0, 0, 0, 0, 0xFFFF0FF0, 0x400]
     /// MXCSR, the SSE control and status register.
     public var mxcsr: UInt32 = 0x1F80
+    /// The x87 FPU's state.
+    public var x87 = X87State()
     /// Model-specific registers kept as plain values.
     public var star: UInt64 = 0, lstar: UInt64 = 0, cstar: UInt64 = 0, sfmask: UInt64 = 0
     public var kernelGSBase: UInt64 = 0, tscAux: UInt64 = 0, pat: UInt64 = 0x0007_0406_0007_0406

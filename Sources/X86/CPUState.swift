@@ -59,6 +59,8 @@ public struct CPUState: Equatable, Codable, Sendable {
     public var xmm: [SIMD2<UInt64>] = Array(repeating: .zero, count: 16)
     /// MXCSR.
     public var mxcsr: UInt32 = 0x1F80
+    /// The x87 FPU's state.
+    public var x87 = X87State()
     /// The model-specific registers the processor keeps (the others belong to `MSRHandler`).
     public var msrs = MSRs()
     /// Blocking by STI or by MOV SS: no interrupt is recognised before the next instruction completes.
@@ -138,6 +140,7 @@ extension CPU {
             s.dr = dr
             s.xmm = (0..<16).map { SIMD2(xmm[2 * $0], xmm[2 * $0 + 1]) }
             s.mxcsr = mxcsr
+            s.x87 = x87
             (s.msrs.efer, s.msrs.star, s.msrs.lstar, s.msrs.cstar, s.msrs.sfmask) = (efer, star, lstar, cstar, sfmask)
             (s.msrs.kernelGSBase, s.msrs.tscAux, s.msrs.pat, s.msrs.apicBase) = (kernelGSBase, tscAux, pat, apicBase)
             (s.msrs.sysenterCS, s.msrs.sysenterESP, s.msrs.sysenterEIP) = (sysenterCS, sysenterESP, sysenterEIP)
@@ -158,8 +161,9 @@ extension CPU {
 
     func setRegisters(_ newValue: CPUState) {
         precondition(
-            newValue.gpr.count == 16 && newValue.segments.count == 6 && newValue.dr.count == 8 && newValue.xmm.count == 16,
-            "CPUState: 16 general registers, 6 segments, 8 debug registers and 16 XMM registers")
+            newValue.gpr.count == 16 && newValue.segments.count == 6 && newValue.dr.count == 8 && newValue.xmm.count == 16
+                && newValue.x87.registers.count == 80,
+            "CPUState: 16 general registers, 6 segments, 8 debug registers, 16 XMM registers and 80 bytes of x87 registers")
         for k in 0..<16 { gpr[k] = newValue.gpr[k] }
         rip = newValue.rip
         rflags = newValue.rflags
@@ -172,6 +176,7 @@ extension CPU {
         dr = newValue.dr
         for k in 0..<16 { (xmm[2 * k], xmm[2 * k + 1]) = (newValue.xmm[k][0], newValue.xmm[k][1]) }
         mxcsr = newValue.mxcsr
+        x87 = newValue.x87
         let m = newValue.msrs
         (efer, star, lstar, cstar, sfmask) = (m.efer, m.star, m.lstar, m.cstar, m.sfmask)
         (kernelGSBase, tscAux, pat, apicBase) = (m.kernelGSBase, m.tscAux, m.pat, m.apicBase)

@@ -397,24 +397,53 @@ extension CPU {
         }
     }
 
-    /// 0F AE /0 and /1: FXSAVE and FXRSTOR of the SSE state (the x87 part is saved as its reset state).
+    /// 0F AE /0 and /1: FXSAVE and FXRSTOR of the x87 and SSE state (SDM "FXSAVE—Save x87 FPU, MMX Technology, and
+    /// SSE State"): #NM with CR0.EM or CR0.TS; with REX.W (FXSAVE64) the x87 pointers are 64 bits, otherwise an
+    /// offset and a selector (stored as 0). FXRSTOR reads everything before it changes anything.
     func executeFXSAVE(_ i: Instruction, restore: Bool) throws(Event) {
-        try checkSSE()
+        if cr0 & (CR0.em | CR0.ts) != 0 { throw .fault(Fault(Vector.nm)) }
         let address = effectiveAddress(i)
         guard address & 15 == 0 else { throw .fault(.generalProtection(0)) }
+        let wide = i.rex & 8 != 0
+        let pointerMask: UInt64 = wide ? ~0 : 0xFFFF_FFFF
         if restore {
+            let header = try read(address, 8)
+            let instructionPointer = try read(address &+ 8, 8) & pointerMask
+            let dataPointer = try read(address &+ 16, 8) & pointerMask
             let newMXCSR = UInt32(truncatingIfNeeded: try read(address &+ 24, 4))
             guard newMXCSR & 0xFFFF_0000 == 0 else { throw .fault(.generalProtection(0)) }
-            for n in 0..<16 {
-                xmm[n * 2] = try read(address &+ 160 &+ UInt64(n * 16), 8)
-                xmm[n * 2 + 1] = try read(address &+ 168 &+ UInt64(n * 16), 8)
+            var registers = [UInt8](repeating: 0, count: 80)
+            for st in 0..<8 {
+                for n in 0..<10 { registers[st * 10 + n] = UInt8(try read(address &+ UInt64(32 + st * 16 + n), 1)) }
             }
+            var newXMM = [UInt64](repeating: 0, count: 32)
+            for n in 0..<32 { newXMM[n] = try read(address &+ 160 &+ UInt64(n * 8), 8) }
+            x87.control = UInt16(truncatingIfNeeded: header)
+            x87.status = UInt16(truncatingIfNeeded: header >> 16)
+            x87.opcode = UInt16(truncatingIfNeeded: header >> 48) & 0x7FF
+            (x87.instructionPointer, x87.dataPointer) = (instructionPointer, dataPointer)
+            for st in 0..<8 {
+                x87.registers.replaceSubrange(physical(st) * 10..<physical(st) * 10 + 10, with: registers[st * 10..<st * 10 + 10])
+            }
+            x87.expandTag(UInt8(truncatingIfNeeded: header >> 32))
+            x87.summarizeErrors()
             mxcsr = newMXCSR
+            for n in 0..<32 { xmm[n] = newXMM[n] }
         } else {
             _ = try translate(address &+ 511, .write)
-            try write(address, 2, 0x037F)  // FCW
+            let header =
+                UInt64(x87.control) | UInt64(x87.status) << 16 | UInt64(x87.abridgedTag) << 32 | UInt64(x87.opcode) << 48
+            try write(address, 8, header)
+            try write(address &+ 8, 8, x87.instructionPointer & pointerMask)
+            try write(address &+ 16, 8, x87.dataPointer & pointerMask)
             try write(address &+ 24, 4, UInt64(mxcsr))
             try write(address &+ 28, 4, 0xFFFF)  // MXCSR_MASK
+            for st in 0..<8 {
+                for n in 0..<16 {
+                    let byte = n < 10 ? x87.registers[physical(st) * 10 + n] : 0
+                    try write(address &+ UInt64(32 + st * 16 + n), 1, UInt64(byte))
+                }
+            }
             for n in 0..<16 {
                 try write(address &+ 160 &+ UInt64(n * 16), 8, xmm[n * 2])
                 try write(address &+ 168 &+ UInt64(n * 16), 8, xmm[n * 2 + 1])

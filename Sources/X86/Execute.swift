@@ -37,7 +37,7 @@ extension CPU {
         case 0x91...0x97: try executeXCHG(i)
         case 0x98: executeSignExtendAccumulator(i)
         case 0x99: executeSignExtendIntoRDX(i)
-        case 0x9B: break
+        case 0x9B: try executeWAIT()
         case 0x9C: try push(rflags & ~(Flag.vm | Flag.rf), Int(i.operandSize))
         case 0x9D: try executePOPF(i)
         case 0x9E: rflags = (rflags & ~0xD5) | ((gpr[Reg.rax] >> 8) & 0xD5)
@@ -68,7 +68,7 @@ extension CPU {
             let address = (gpr[Reg.rbx] &+ (gpr[Reg.rax] & 0xFF)) & (i.addressSize == 4 ? 0xFFFF_FFFF : ~0)
             let segmentBase = i.segment != Instruction.noSegment ? segments[Int(i.segment)].base : 0
             setRegister(0, 1, try read(address &+ segmentBase, 1), rex: 0)
-        case 0xD8...0xDF: throw .fault(cr0 & (CR0.em | CR0.ts) != 0 ? Fault(Vector.nm) : .invalidOpcode)
+        case 0xD8...0xDF: try executeX87(i)
         case 0xE0...0xE3: executeLoop(i)
         case 0xE4...0xE7, 0xEC...0xEF: try executeIO(i)
         case 0xE8:
