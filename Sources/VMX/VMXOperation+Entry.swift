@@ -43,7 +43,7 @@ extension VMXOperation {
         let inputs = EntryInputs(
             vmcs: vmcs, inIA32eMode: cpu.efer & EFER.lma != 0,
             readWord: { memory.read($0, size: 4).map { UInt32(truncatingIfNeeded: $0) } })
-        if let failure = EntryCheck.firstFailure(inputs, guestStateOnly: controlsAndHostChecked) {
+        if let failure = EntryCheck.firstFailure(inputs, memo: &entryMemo) {
             switch failure.result {
             case .failValid(let error): return .failedChecks(fail(error), failure)
             case .failureExit(let reason, let qualification):
@@ -54,7 +54,6 @@ extension VMXOperation {
                 return .failureExit(failure)
             }
         }
-        controlsAndHostChecked = true
         controls01 = cpu.controls
         l1Paging = (cpu.cr0, cpu.cr3, cpu.cr4)
         var processor = cpu

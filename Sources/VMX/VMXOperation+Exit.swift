@@ -17,9 +17,7 @@ extension VMXOperation {
         vmcs[.vmExitInstructionLen] = UInt64(exit.instructionLength)
         vmcs[.vmxInstructionInfo] = UInt64(exit.instructionInfo)
         vmcs[.vmEntryIntrInfoField] &= ~(1 << 31)
-        let entryControls = vmcs[.vmEntryControls]
         StateTransfer.saveGuest(cpu, into: &vmcs)
-        if vmcs[.vmEntryControls] != entryControls { controlsAndHostChecked = false }
         if halted { vmcs[.guestActivityState] = 1 }
         if vmcs.u32(.vmExitControls) & ExitControls.savePreemptionTimer != 0 {
             vmcs[.vmxPreemptionTimerValue] = UInt64(cpu.preemptionTimerRemaining)

@@ -41,7 +41,7 @@ extension VMXOperation {
             return fail(.vmptrldIncorrectRevision)
         }
         if pointer != currentVMCS {
-            controlsAndHostChecked = false
+            entryMemo.forget()
             writeBack(memory)
             vmcs = VMCS12(region: pointer, in: memory)
             currentVMCS = pointer
@@ -91,7 +91,6 @@ extension VMXOperation {
         }
         guard component.field.kind != .exitInformation else { return fail(.vmwriteReadOnlyComponent) }
         vmcs.write(component, value)
-        controlsAndHostChecked = false
         return .succeeded
     }
 

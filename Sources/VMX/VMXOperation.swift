@@ -25,11 +25,9 @@ public struct VMXOperation: Sendable {
     /// whose paging registers change on the way back has its cached translations dropped.
     var l1Paging: (UInt64, UInt64, UInt64) = (0, 0, 0)
     var l2Paging: (UInt64, UInt64, UInt64)? = nil
-    /// The current VMCS passed the checks on the controls and the host state at an entry, and nothing has changed
-    /// a field they read since: VMWRITE, VMPTRLD, VMCLEAR and VMX transitions clear it, and so does an exit that
-    /// changes the IA-32e mode guest control. Exits write only guest-state and exit-information fields otherwise,
-    /// so the next entry need check only the guest state — as the processor would find, at a fraction of the cost.
-    var controlsAndHostChecked = false
+    /// What the entry checks read when they last passed with the current VMCS (forgotten when another becomes
+    /// current): the next entry re-runs only the checks whose fields changed.
+    var entryMemo = EntryCheckMemo()
 
     /// A processor outside VMX operation.
     public init() {}

@@ -1,3 +1,4 @@
+import TestSupport
 import Testing
 import VMX
 import X86
@@ -346,5 +347,34 @@ import X86
         #expect(v[.guestIA32Debugctl] == 0x2)
         StateTransfer.loadHost(v, into: &state)
         #expect(state.debugctl == 0 && state.dr7 == 0x400, "SDM \"Loading Host Control Registers, Debug Registers, MSRs\"")
+    }
+
+    @Test("Remembering what passed changes no answer: random breaks and repairs, with and without the memo")
+    func memoAgreesWithFullRun() {
+        var random = SystemRandomNumberGenerator()
+        let seed = UInt64.random(in: 0..<UInt64.max, using: &random)
+        var generator = SplitMix64(seed: seed)
+        var memo = EntryCheckMemo()
+        var v = Self.valid
+        var inIA32eMode = true
+        var failures = 0
+        for step in 0..<3000 {
+            switch Int.random(in: 0..<10, using: &generator) {
+            case 0, 1: v = Self.valid
+            case 2: inIA32eMode.toggle()
+            case 3...5:
+                // Put one field back as the valid VMCS has it.
+                let field = VMCSField.allCases.randomElement(using: &generator)!
+                v[field] = Self.valid[field]
+            case 6: v[.guestRIP] = UInt64.random(in: 0..<1 << 48, using: &generator)
+            default: Self.cases.randomElement(using: &generator)!.breakIt(&v)
+            }
+            let inputs = Self.inputs(v, inIA32eMode: inIA32eMode)
+            let full = EntryCheck.firstFailure(inputs)
+            let remembered = EntryCheck.firstFailure(inputs, memo: &memo)
+            #expect(remembered == full, "seed \(seed), step \(step)")
+            if full != nil { failures += 1 }
+        }
+        #expect(failures > 100 && failures < 2900, "both outcomes were exercised (\(failures) failures)")
     }
 }

@@ -20,6 +20,7 @@ public final class PIC8259 {
         /// The highest-priority unmasked request that outranks everything in service, if any.
         func highestRequest() -> Int? {
             let pending = requests & ~mask
+            if pending == 0 { return nil }
             for line in 0..<8 {
                 if inService & (1 << line) != 0 { return nil }  // a higher or equal level is in service
                 if pending & (1 << line) != 0 { return line }

@@ -35,24 +35,36 @@ public enum EntryCheckArea: Sendable {
 
 /// What the checks look at: the VMCS, and the little they need from outside it — whether the processor that
 /// executes VMLAUNCH or VMRESUME is in IA-32e mode, and the revision word of the VMCS link pointer's region.
-/// Pure values: the same checks serve any level that runs the engine.
+/// Pure values: the same checks serve any level that runs the engine. The checks read fields through the
+/// subscript and the helpers below, which note the fields they read when `EntryCheckMemo` asks them to.
 public struct EntryInputs {
     /// The VMCS being entered.
-    public var vmcs: VMCS12
+    public let vmcs: VMCS12
     /// IA32_EFER.LMA of the processor executing the entry instruction.
-    public var inIA32eMode: Bool
+    public let inIA32eMode: Bool
     /// Reads the 32 bits at an L1-physical address (the link pointer's region), nil outside L1's memory.
-    public var readWord: (UInt64) -> UInt32?
+    let readMemory: (UInt64) -> UInt32?
+    /// Where the fields read are noted (a bit per slot, `EntryCheckMemo.memorySlot` for memory), or nil.
+    var reads: UnsafeMutablePointer<SlotSet>?
 
     /// Inputs for one entry.
     public init(vmcs: VMCS12, inIA32eMode: Bool, readWord: @escaping (UInt64) -> UInt32?) {
         self.vmcs = vmcs
         self.inIA32eMode = inIA32eMode
-        self.readWord = readWord
+        self.readMemory = readWord
     }
 
-    subscript(field: VMCSField) -> UInt64 { vmcs[field] }
-    func u32(_ field: VMCSField) -> UInt32 { vmcs.u32(field) }
+    @inline(__always) func note(_ slot: Int) { reads?.pointee.insert(slot) }
+    subscript(field: VMCSField) -> UInt64 {
+        note(field.slot)
+        return vmcs[field]
+    }
+    func u32(_ field: VMCSField) -> UInt32 { UInt32(truncatingIfNeeded: self[field]) }
+    /// The 32 bits at an L1-physical address: a check that reads memory is run at every entry.
+    func readWord(_ address: UInt64) -> UInt32? {
+        note(EntryCheckMemo.memorySlot)
+        return readMemory(address)
+    }
     func has(pin bit: UInt32) -> Bool { u32(.pinBasedVMExecControl) & bit != 0 }
     func has(primary bit: UInt32) -> Bool { u32(.cpuBasedVMExecControl) & bit != 0 }
     func has(secondary bit: UInt32) -> Bool {
@@ -137,18 +149,104 @@ extension EntryCheck {
         return EntryFailure(id: id, section: section, field: field, value: inputs[field], complaint: complaint, result: result)
     }
 
-    /// Runs every check in the SDM's order and returns the first failure; with `guestStateOnly`, only the
-    /// checks on the guest state (for a VMCS whose controls and host state passed and have not changed since).
-    public static func firstFailure(_ inputs: EntryInputs, guestStateOnly: Bool = false) -> EntryFailure? {
+    /// Runs every check in the SDM's order and returns the first failure.
+    public static func firstFailure(_ inputs: EntryInputs) -> EntryFailure? {
         // Borrowed in place: copying each check out of the table would retain its strings and predicate.
-        (guestStateOnly ? guestChecks : all).withUnsafeBufferPointer { checks in
+        all.withUnsafeBufferPointer { checks in
             for k in checks.indices where checks[k].complaint(inputs) != nil { return checks[k].evaluate(inputs) }
             return nil
         }
     }
 
+    /// The same answer as `firstFailure(_:)`, re-running only the checks whose inputs changed since every check
+    /// last passed with `memo`: a check is a pure function of the fields it reads, so one that passed and whose
+    /// fields all hold the values they held then passes again. Checks that read memory run every time.
+    public static func firstFailure(_ inputs: EntryInputs, memo: inout EntryCheckMemo) -> EntryFailure? {
+        var changed = SlotSet()
+        let remembered = memo.values.count == VMCSField.slotCount && memo.inIA32eMode == inputs.inIA32eMode
+        if remembered {
+            inputs.vmcs.values.withUnsafeBufferPointer { now in
+                memo.values.withUnsafeBufferPointer { then in
+                    for slot in 0..<VMCSField.slotCount where now[slot] != then[slot] { changed.insert(slot) }
+                }
+            }
+            changed.insert(EntryCheckMemo.memorySlot)
+            if !memo.readByAny.intersects(changed) { return nil }
+        } else {
+            memo.reads = [SlotSet](repeating: SlotSet(), count: all.count)
+        }
+        let failure: EntryFailure? = all.withUnsafeBufferPointer { checks in
+            memo.reads.withUnsafeMutableBufferPointer { reads in
+                var recording = inputs
+                for k in checks.indices {
+                    if remembered && !reads[k].intersects(changed) { continue }
+                    reads[k] = SlotSet()
+                    recording.reads = reads.baseAddress! + k
+                    if checks[k].complaint(recording) != nil { return checks[k].evaluate(inputs) }
+                }
+                return nil
+            }
+        }
+        if failure != nil {
+            memo.forget()
+            return failure
+        }
+        memo.readByAny = memo.reads.reduce(SlotSet()) { $0.union($1) }
+        memo.inIA32eMode = inputs.inIA32eMode
+        if memo.values.count != VMCSField.slotCount { memo.values = Array(repeating: 0, count: VMCSField.slotCount) }
+        // Copied into the memo's own storage: sharing the VMCS's would make its next VMWRITE copy it.
+        memo.values.withUnsafeMutableBufferPointer { target in
+            inputs.vmcs.values.withUnsafeBufferPointer { target.baseAddress!.update(from: $0.baseAddress!, count: $0.count) }
+        }
+        return nil
+    }
+
     /// Every check, in the order the SDM gives them: controls, host state, guest state.
     public static let all: [EntryCheck] = controlChecks + hostChecks + guestChecks
+}
+
+/// What the entry checks read when they last all passed for a VMCS: the values of its fields then, and for each
+/// check the fields it read (and whether it read memory), so that `EntryCheck.firstFailure(_:memo:)` runs again
+/// only the checks an L1's VMWRITEs or the last exit could have changed. KVM keeps such a shortcut for the
+/// fields it knows; this one is derived from the checks themselves, so it cannot drift from them.
+public struct EntryCheckMemo: Sendable {
+    /// The bit noted when a check reads L1's memory.
+    static let memorySlot = VMCSField.slotCount
+    /// The VMCS's values when every check last passed; empty when nothing is remembered.
+    var values: [UInt64] = []
+    var inIA32eMode = false
+    /// The fields each check of `EntryCheck.all` read then: a bit per slot, and `memorySlot`.
+    var reads: [SlotSet] = []
+    /// Every field any check read then.
+    var readByAny = SlotSet()
+
+    /// Nothing remembered.
+    public init() {}
+
+    /// Forgets what passed (another VMCS became current, or a check failed).
+    public mutating func forget() { values = [] }
+}
+
+/// A set of VMCS slots (and `EntryCheckMemo.memorySlot`): 192 bits, more than the 154 it needs.
+struct SlotSet: Sendable {
+    var low: UInt64 = 0, middle: UInt64 = 0, high: UInt64 = 0
+
+    @inline(__always) mutating func insert(_ slot: Int) {
+        let bit: UInt64 = 1 << UInt64(slot & 63)
+        switch slot >> 6 {
+        case 0: low |= bit
+        case 1: middle |= bit
+        default: high |= bit
+        }
+    }
+
+    func union(_ other: SlotSet) -> SlotSet {
+        SlotSet(low: low | other.low, middle: middle | other.middle, high: high | other.high)
+    }
+
+    @inline(__always) func intersects(_ other: SlotSet) -> Bool {
+        (low & other.low) | (middle & other.middle) | (high & other.high) != 0
+    }
 }
 
 /// Value helpers for the checks.
