@@ -10,6 +10,20 @@ extension Machine {
         handleOwn(exit, on: vcpu)
     }
 
+    /// The exits the processor lets L0 handle without leaving its run loop: L1's VMREAD, VMWRITE and CPUID, the
+    /// commonest instructions of an exit handler, which touch only vmcs12, registers and memory. Handled exactly
+    /// as `handle` would (traced too); true when it was one of them.
+    func handleInline(_ exit: VMExit, on vcpu: VCPU) -> Bool {
+        guard !vcpu.vmx.isInL2 else { return false }
+        switch exit.reason {
+        case ExitReason.vmread, ExitReason.vmwrite, ExitReason.cpuid:
+            traceExit(exit, level: 1, on: vcpu, handledBy: .l0)
+            handleOwn(exit, on: vcpu)
+            return true
+        default: return false
+        }
+    }
+
     /// An exit L0 handles itself: every exit of L1, and the exits of L2 that only L0's controls caused.
     func handleOwn(_ exit: VMExit, on vcpu: VCPU) {
         let cpu = vcpu.cpu

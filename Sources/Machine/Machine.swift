@@ -81,6 +81,9 @@ public final class Machine {
             Self.setBootState(cpu, entry: loaded.entry, eptPointer: eptPointer)
             return VCPU(index: index, cpu: cpu, featureControl: featureControl)
         }
+        for vcpu in processors {
+            vcpu.cpu.inlineExitHandler = { [unowned self, unowned vcpu] exit in self.handleInline(exit, on: vcpu) }
+        }
         wireDevices()
     }
 

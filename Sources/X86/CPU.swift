@@ -58,6 +58,10 @@ public final class CPU {
     public var miscEnable: UInt64 = MiscEnable.reset
     /// What RDMSR and WRMSR of the MSRs the processor does not implement itself see (CPUID always exits).
     public var msrHandler: MSRHandler = MSRHandler()
+    /// Asked first about every VM exit: true when the caller completed the exiting instruction itself (advanced
+    /// RIP, or left an event in `pendingInjection`), and `run` goes on without returning. The exit still
+    /// happened, architecturally; this only spares the round trip out of `run` for exits handled in a few steps.
+    public var inlineExitHandler: ((VMExit) -> Bool)?
 
     /// Instructions retired since the processor was made: the clock.
     public internal(set) var instructionsRetired: UInt64 = 0

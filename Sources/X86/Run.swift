@@ -48,7 +48,15 @@ extension CPU {
                     if exit.instructionLength == 0, causesInstructionLength(exit.reason), let length = try? fetch().length {
                         exit.instructionLength = UInt32(length)
                     }
-                    return .exit(exit)
+                    guard let handler = inlineExitHandler, handler(exit) else { return .exit(exit) }
+                    // Handled in place. It retired nothing here, so it counts against the event budget.
+                    invalidateFetchWindow()
+                    if let event = pendingInjection {
+                        pendingInjection = nil
+                        if let exit = inject(event) { return .exit(exit) }
+                    }
+                    if eventBudget == 0 { return .instructionLimit }
+                    eventBudget -= 1
                 case .fault(let fault):
                     rip = start
                     if let exit = deliverException(fault) { return .exit(exit) }
