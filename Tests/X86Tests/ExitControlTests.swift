@@ -253,3 +253,47 @@ struct ExitControlTests {
         #expect(t.cpu.gpr[Reg.rax] == 1002)
     }
 }
+
+@Suite("Exits handled in place")
+struct InlineExitTests {
+    @Test("An exit the handler completes does not end run: CPUID answered in place, then HLT exits")
+    func handledInPlace() {
+        let m = TestMachine()
+        var seen: [ExitReason] = []
+        m.cpu.inlineExitHandler = { [unowned cpu = m.cpu] exit in
+            seen.append(exit.reason)
+            guard exit.reason == ExitReason.cpuid else { return false }
+            cpu.gpr[Reg.rax] = 0x1234
+            cpu.rip &+= UInt64(exit.instructionLength)
+            return true
+        }
+        // CPUID; INC RAX; then HLT.
+        #expect(TestMachine.reason(m.run([0x0F, 0xA2, 0x48, 0xFF, 0xC0])) == ExitReason.hlt)
+        #expect(m.cpu.gpr[Reg.rax] == 0x1235 && seen == [ExitReason.cpuid, ExitReason.hlt])
+        #expect(m.cpu.instructionsRetired == 1, "the exited CPUID retires nothing, as when the caller completes it")
+    }
+
+    @Test("An event the handler leaves pending is delivered before the next instruction, as injection is")
+    func pendingEventDelivered() {
+        let m = TestMachine()
+        m.installIDT(handler: 0x2000)
+        m.memory.load([0xF4], at: 0x2000)
+        m.cpu.inlineExitHandler = { [unowned cpu = m.cpu] exit in
+            guard exit.reason == ExitReason.cpuid else { return false }
+            cpu.pendingInjection = InjectedEvent(vector: Vector.gp, kind: .hardwareException, errorCode: 0x18)
+            return true
+        }
+        #expect(TestMachine.reason(m.run([0x0F, 0xA2])) == ExitReason.hlt)
+        #expect(m.cpu.rip == 0x2000, "in the #GP handler")
+        let rsp = m.cpu.gpr[Reg.rsp]
+        #expect(m.memory.read(rsp, size: 8) == 0x18, "the error code")
+        #expect(m.memory.read(rsp + 8, size: 8) == TestMachine.code, "then the faulting RIP")
+    }
+
+    @Test("A handler that completes every exit without progress still returns within the budget")
+    func bounded() {
+        let m = TestMachine()
+        m.cpu.inlineExitHandler = { exit in exit.reason == ExitReason.cpuid }  // never advances RIP
+        #expect(m.run([0x0F, 0xA2], limit: 1000) == .instructionLimit)
+    }
+}
