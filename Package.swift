@@ -20,7 +20,10 @@ let package = Package(
         .target(name: "NestErrors"),
         .target(name: "NestRecords"),
         .target(name: "X86NativeHarness"),
-        .target(name: "X86", swiftSettings: [.unsafeFlags(["-Ounchecked", "-wmo"], .when(configuration: .release))]),
+        .target(name: "X86Float"),
+        .target(
+            name: "X86", dependencies: ["X86Float"],
+            swiftSettings: [.unsafeFlags(["-Ounchecked", "-wmo"], .when(configuration: .release))]),
         .target(
             name: "VMX", dependencies: ["X86"],
             swiftSettings: [.unsafeFlags(["-wmo", "-enforce-exclusivity=unchecked"], .when(configuration: .release))]),

@@ -1,6 +1,6 @@
 /// SSE and SSE2 moves and integer operations: the forms compilers emit for copies, zeroing, comparisons and
 /// string scans (SDM vol. 2: MOVUPS … PXOR, PCMPEQB, PMOVMSKB, PSHUFD, PUNPCK…, PADD…/PSUB…, shifts), and
-/// FXSAVE/FXRSTOR. Floating-point arithmetic (ADDPS, MULSD …) is outside this set and raises #UD.
+/// FXSAVE/FXRSTOR. The floating-point instructions are in Execute+SSEFloat.swift.
 extension CPU {
     /// An XMM register as (low, high).
     @inline(__always)
@@ -211,6 +211,7 @@ extension CPU {
             let a = xmmValue(i.reg), b = try readXMMOperand(i, aligned: true)
             setXMM(i.reg, try Self.packedInteger(i.opcode, a, b))
         case 0x77: break  // EMMS
+        case 0x2A, 0x2C...0x2F, 0x51...0x53, 0x58...0x5F, 0xC2, 0xE6: try executeSSEFloat(i)
         default: throw .fault(.invalidOpcode)
         }
     }

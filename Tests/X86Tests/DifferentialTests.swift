@@ -266,7 +266,30 @@ struct DifferentialTests {
         ]
         var op: [UInt8]
         var name = "sse"
-        switch r.below(5) {
+        switch r.below(7) {
+        case 4, 5:  // floating point: arithmetic, compares, conversions, under each mandatory prefix
+            let forms: [(UInt8, [UInt8?])] = [
+                (0x51, [nil, 0x66, 0xF3, 0xF2]), (0x58, [nil, 0x66, 0xF3, 0xF2]), (0x59, [nil, 0x66, 0xF3, 0xF2]),
+                (0x5A, [nil, 0x66, 0xF3, 0xF2]), (0x5B, [nil, 0x66, 0xF3]), (0x5C, [nil, 0x66, 0xF3, 0xF2]),
+                (0x5D, [nil, 0x66, 0xF3, 0xF2]), (0x5E, [nil, 0x66, 0xF3, 0xF2]), (0x5F, [nil, 0x66, 0xF3, 0xF2]),
+                (0xC2, [nil, 0x66, 0xF3, 0xF2]), (0xE6, [0x66, 0xF3, 0xF2]), (0x2E, [nil, 0x66]), (0x2F, [nil, 0x66]),
+            ]
+            if r.chance(25) {  // to and from a general register (RAX): CVT(T)SS2SI, CVT(T)SD2SI, CVTSI2SS/SD
+                let prefix: UInt8 = r.chance(50) ? 0xF3 : 0xF2, wide = r.chance(50)
+                let code: UInt8 = [0x2A, 0x2C, 0x2D][r.below(3)]
+                let x = code == 0x2A ? a : b
+                let rex: UInt8 = (wide ? 0x48 : 0) | (x >= 8 ? (code == 0x2A ? 0x44 : 0x41) : 0)
+                let modrm: UInt8 = code == 0x2A ? 0xC0 | UInt8(a & 7) << 3 : 0xC0 | UInt8(b & 7)
+                op = [prefix] + (rex != 0 ? [rex] : []) + [0x0F, code, modrm]
+                name = "ssefloat\(String(code, radix: 16))/\(String(prefix, radix: 16))\(wide ? "w" : "")"
+                break
+            }
+            let (code, prefixes) = forms[r.below(forms.count)]
+            let prefix = prefixes[r.below(prefixes.count)]
+            var bytes = binary(code, memory: memory, immediate: code == 0xC2 ? [UInt8(r.below(8))] : [])
+            if let prefix { bytes[0] = prefix } else { bytes.removeFirst() }
+            op = bytes
+            name = "ssefloat\(String(code, radix: 16))/\(prefix.map { String($0, radix: 16) } ?? "none")"
         case 0, 1:
             let code = packed[r.below(packed.count)]
             op = binary(code, memory: memory)
