@@ -16,10 +16,7 @@ extension CPU {
         armPreemptionTimer()
         invalidateFetchWindow()  // CS, memory or translations may have been changed by the caller
         refreshTranslationTag()
-        if let event = pendingInjection {
-            pendingInjection = nil
-            if let exit = inject(event) { return .exit(exit) }
-        }
+        if let exit = injectPending() { return .exit(exit) }
         while true {
             if instructionsRetired >= limit { return .instructionLimit }
             if instructionsRetired >= preemptionDeadline {
@@ -51,10 +48,7 @@ extension CPU {
                     guard let handler = inlineExitHandler, handler(exit) else { return .exit(exit) }
                     // Handled in place. It retired nothing here, so it counts against the event budget.
                     invalidateFetchWindow()
-                    if let event = pendingInjection {
-                        pendingInjection = nil
-                        if let exit = inject(event) { return .exit(exit) }
-                    }
+                    if let exit = injectPending() { return .exit(exit) }
                     if eventBudget == 0 { return .instructionLimit }
                     eventBudget -= 1
                 case .fault(let fault):
@@ -66,6 +60,13 @@ extension CPU {
             }
             if stepped, let exit = singleStepTrap() { return .exit(exit) }
         }
+    }
+
+    /// Delivers the event in `pendingInjection`, if any, as VM entry's event injection does; an exit it causes.
+    func injectPending() -> VMExit? {
+        guard let event = pendingInjection else { return nil }
+        pendingInjection = nil
+        return inject(event)
     }
 
     /// A single-step trap after an instruction that began with RFLAGS.TF set: #DB with DR6.BS, delivered with
