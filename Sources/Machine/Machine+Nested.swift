@@ -10,9 +10,14 @@ extension Machine {
 
     /// The MSRs the VM-entry and VM-exit MSR lists read and write: those L1's RDMSR and WRMSR reach.
     func msrAccess(_ vcpu: VCPU) -> MSRAccess {
-        MSRAccess(
-            read: { [unowned self] msr in readMSR(msr, vcpu: vcpu) ?? vcpu.cpu.readMSR(msr) },
-            write: { [unowned self] msr, value in writeMSR(msr, value, vcpu: vcpu) ?? vcpu.cpu.writeMSR(msr, value) })
+        if msrAccesses.isEmpty {
+            msrAccesses = processors.map { vcpu in
+                MSRAccess(
+                    read: { [unowned self, unowned vcpu] msr in readMSR(msr, vcpu: vcpu) ?? vcpu.cpu.readMSR(msr) },
+                    write: { [unowned self, unowned vcpu] msr, value in writeMSR(msr, value, vcpu: vcpu) ?? vcpu.cpu.writeMSR(msr, value) })
+            }
+        }
+        return msrAccesses[vcpu.index]
     }
 
     /// VMXON, VMXOFF and the instructions on VMCSs and cached translations.

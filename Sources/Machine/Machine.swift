@@ -52,6 +52,8 @@ public final class Machine {
     var nextProcessor = 0
     /// Lines about nested entries not yet taken (`takeDiagnostics`).
     var diagnostics: [String] = []
+    /// Each processor's MSR access for VM entry's and exit's MSR lists, made once (`msrAccess`).
+    var msrAccesses: [MSRAccess] = []
     /// What to trace.
     public var tracing = NestedTracing.off
     /// Where each traced event goes, as it happens.
@@ -81,8 +83,14 @@ public final class Machine {
             Self.setBootState(cpu, entry: loaded.entry, eptPointer: eptPointer)
             return VCPU(index: index, cpu: cpu, featureControl: featureControl)
         }
+        // The machine owns its processors and each processor its handler, which only runs inside the machine's
+        // own `run`: neither reference can outlive what it names, so the handler holds them unretained.
+        let machine = Unmanaged.passUnretained(self)
         for vcpu in processors {
-            vcpu.cpu.inlineExitHandler = { [unowned self, unowned vcpu] exit in self.handleInline(exit, on: vcpu) }
+            let processor = Unmanaged.passUnretained(vcpu)
+            vcpu.cpu.inlineExitHandler = { exit in
+                machine._withUnsafeGuaranteedRef { m in processor._withUnsafeGuaranteedRef { m.handleInline(exit, on: $0) } }
+            }
         }
         wireDevices()
     }

@@ -16,9 +16,9 @@ public enum VMXInstructionResult: Equatable, Sendable {
     /// VMsucceed/VMfail forms, an injected exception (RIP unchanged) for a fault.
     public func complete(on cpu: CPU, instructionLength: UInt32) {
         switch self {
-        case .succeeded: cpu.rflags &= ~Flag.arithmetic
-        case .failedInvalid: cpu.rflags = cpu.rflags & ~Flag.arithmetic | Flag.cf
-        case .failedValid: cpu.rflags = cpu.rflags & ~Flag.arithmetic | Flag.zf
+        case .succeeded: cpu.setArithmeticFlags(0)
+        case .failedInvalid: cpu.setArithmeticFlags(Flag.cf)
+        case .failedValid: cpu.setArithmeticFlags(Flag.zf)
         case .fault(let fault):
             cpu.pendingInjection = InjectedEvent(vector: fault.vector, kind: .hardwareException, errorCode: fault.errorCode)
             return

@@ -6,17 +6,19 @@ extension VMXOperation {
     /// Reflects `exit` to L1; returns a VMX abort's message when the MSR lists cannot be processed.
     /// `halted`: L2 waits in the HLT activity state (L0 halted it), which is saved as such.
     public mutating func exitToL1(_ exit: VMExit, halted: Bool = false, cpu: CPU, memory: L1Memory, msrs: MSRAccess) -> String? {
-        vmcs[.vmExitReason] = UInt64(exit.reason.rawValue) | (exit.entryFailed ? 1 << 31 : 0)
-        vmcs[.exitQualification] = exit.qualification
-        vmcs[.guestLinearAddress] = exit.guestLinearAddress ?? 0
-        if let physical = exit.guestPhysicalAddress { vmcs[.guestPhysicalAddress] = physical.value }
-        vmcs[.vmExitIntrInfo] = UInt64(exit.interruptionInfo)
-        vmcs[.vmExitIntrErrorCode] = UInt64(exit.interruptionErrorCode)
-        vmcs[.idtVectoringInfoField] = UInt64(exit.idtVectoringInfo)
-        vmcs[.idtVectoringErrorCode] = UInt64(exit.idtVectoringErrorCode)
-        vmcs[.vmExitInstructionLen] = UInt64(exit.instructionLength)
-        vmcs[.vmxInstructionInfo] = UInt64(exit.instructionInfo)
-        vmcs[.vmEntryIntrInfoField] &= ~(1 << 31)
+        vmcs.withFields { v in
+            v[.vmExitReason] = UInt64(exit.reason.rawValue) | (exit.entryFailed ? 1 << 31 : 0)
+            v[.exitQualification] = exit.qualification
+            v[.guestLinearAddress] = exit.guestLinearAddress ?? 0
+            if let physical = exit.guestPhysicalAddress { v[.guestPhysicalAddress] = physical.value }
+            v[.vmExitIntrInfo] = UInt64(exit.interruptionInfo)
+            v[.vmExitIntrErrorCode] = UInt64(exit.interruptionErrorCode)
+            v[.idtVectoringInfoField] = UInt64(exit.idtVectoringInfo)
+            v[.idtVectoringErrorCode] = UInt64(exit.idtVectoringErrorCode)
+            v[.vmExitInstructionLen] = UInt64(exit.instructionLength)
+            v[.vmxInstructionInfo] = UInt64(exit.instructionInfo)
+            v[.vmEntryIntrInfoField] &= ~(1 << 31)
+        }
         StateTransfer.saveGuest(cpu, into: &vmcs)
         if halted { vmcs[.guestActivityState] = 1 }
         if vmcs.u32(.vmExitControls) & ExitControls.savePreemptionTimer != 0 {

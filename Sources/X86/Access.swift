@@ -213,12 +213,14 @@ extension CPU {
 extension CPU {
     /// Reads `size` bytes (1, 2, 4 or 8) at a guest-linear address.
     public func readLinear(_ linear: UInt64, size: Int) throws(Event) -> UInt64 {
-        try readSlow(linear, size)
+        refreshTranslationTag()  // the caller may have changed CPL, CR0, CR3 or CR4 since the last instruction
+        return try read(linear, size)
     }
 
     /// Writes the low `size` bytes of `value` at a guest-linear address.
     public func writeLinear(_ linear: UInt64, size: Int, _ value: UInt64) throws(Event) {
-        try writeSlow(linear, size, value)
+        refreshTranslationTag()
+        try write(linear, size, value)
     }
 
 }

@@ -61,6 +61,8 @@ public final class CPU {
     /// Asked first about every VM exit: true when the caller completed the exiting instruction itself (advanced
     /// RIP, or left an event in `pendingInjection`), and `run` goes on without returning. The exit still
     /// happened, architecturally; this only spares the round trip out of `run` for exits handled in a few steps.
+    /// The handler must leave the segment registers, control registers and translations as they are (it may
+    /// change general registers, RIP, flags and memory): `run` keeps its fetch window across it.
     public var inlineExitHandler: ((VMExit) -> Bool)?
 
     /// Instructions retired since the processor was made: the clock.
@@ -130,6 +132,7 @@ public final class CPU {
         xmm.deallocate()
         segments.deallocate()
         tlb.deallocate()
+        fetchWindow.deallocate()
     }
 
     /// MAXPHYADDR: physical-address width in bits (CPUID.80000008H:EAX[7:0]); higher address bits in paging and

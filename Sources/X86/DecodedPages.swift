@@ -52,16 +52,23 @@ extension PhysicalMemory {
     public func noteWrite(_ address: UInt64, size: Int) {
         let first = Int(address >> 12)
         if size <= 16, address & 0xFFF <= 0x1000 - UInt64(size) {
-            guard first < pageCount, codePage[first], let block = decoded[first] else { return }
-            // The occupancy bits of the stored bytes, from one bitmap word or two; none set is the usual case.
-            let offset = Int(address & 0xFFF), bitmap = CodePage.bitmap(block)
-            let word = offset >> 6, bit = UInt64(offset & 63)
-            var bits = bitmap[word] >> bit
-            if bit + UInt64(size) > 64 { bits |= bitmap[word + 1] << (64 - bit) }
-            if bits & (UInt64.max >> (64 - UInt64(size))) != 0 { storeToCodePage(first, offset: offset, count: size) }
+            if first < pageCount, codePage[first] { noteWriteToCodePage(address, size: size) }
             return
         }
         noteWriteRange(address, size: size)
+    }
+
+    /// `noteWrite` of at most 16 bytes inside one page that holds decoded code (kept out of line: the store
+    /// paths inline only the flag test).
+    func noteWriteToCodePage(_ address: UInt64, size: Int) {
+        let first = Int(address >> 12)
+        guard let block = decoded[first] else { return }
+        // The occupancy bits of the stored bytes, from one bitmap word or two; none set is the usual case.
+        let offset = Int(address & 0xFFF), bitmap = CodePage.bitmap(block)
+        let word = offset >> 6, bit = UInt64(offset & 63)
+        var bits = bitmap[word] >> bit
+        if bit + UInt64(size) > 64 { bits |= bitmap[word + 1] << (64 - bit) }
+        if bits & (UInt64.max >> (64 - UInt64(size))) != 0 { storeToCodePage(first, offset: offset, count: size) }
     }
 
     func noteWriteRange(_ address: UInt64, size: Int) {

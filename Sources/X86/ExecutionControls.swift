@@ -29,7 +29,7 @@ public struct ExecutionControls: Sendable {
     /// The CR4 read shadow.
     public var cr4ReadShadow: UInt64 = 0
     /// CR3-target values: MOV to CR3 of one of these does not exit.
-    public var cr3TargetValues: [UInt64] = []
+    public var cr3TargetValues = InlineValues()
     /// TSC offset added to reads of the TSC when `Primary.useTSCOffsetting` is set.
     public var tscOffset: UInt64 = 0
     /// The VMX-preemption timer's value, counting down once per retired instruction (the rate IA32_VMX_MISC
@@ -38,8 +38,9 @@ public struct ExecutionControls: Sendable {
     /// The EPT pointer, when `Secondary.enableEPT` is set.
     public var eptPointer: UInt64 = 0
     /// Outer EPT hierarchies, innermost first, that translate the physical addresses `eptPointer`'s hierarchy
-    /// produces and its tables live at: L2-physical → (EPT12) → L1-physical → (EPT01) → host. Empty for one level.
-    public var outerEPTPointers: [UInt64] = []
+    /// produces and its tables live at: L2-physical → (EPT12) → L1-physical → (EPT01) → host. Empty for one level;
+    /// at most `InlineValues.capacity`.
+    public var outerEPTPointers = InlineValues()
     /// The VPID tagging cached translations, when `Secondary.enableVPID` is set.
     public var vpid: UInt16 = 0
 

@@ -9,7 +9,49 @@ struct FetchWindow {
     /// whenever translations or CS change, so using it needs no other check.
     var windowLinearPage: UInt64 = FetchWindow.invalidPage
     var windowInstructions: UnsafeMutablePointer<Instruction>? = nil
+    var windowHostPage: UInt64 = 0
+    /// Windows RIP left, direct-mapped by the low bits of the linear page: a call into another page and the
+    /// return from it find their translation here. Dropped with the window, so as exact as it is.
+    let recent: UnsafeMutablePointer<Recent>
+    static let recentSlots = 8
     static let invalidPage: UInt64 = 1
+
+    struct Recent {
+        var linearPage = FetchWindow.invalidPage
+        var hostPage: UInt64 = 0
+    }
+
+    init() {
+        recent = .allocate(capacity: Self.recentSlots)
+        recent.initialize(repeating: Recent(), count: Self.recentSlots)
+    }
+
+    func deallocate() { recent.deallocate() }
+
+    /// The host page a window on `linearPage` had, if it is remembered.
+    @inline(__always)
+    func recalledHostPage(_ linearPage: UInt64) -> UInt64? {
+        let slot = recent + Int(linearPage >> 12) & (Self.recentSlots - 1)
+        return slot.pointee.linearPage == linearPage ? slot.pointee.hostPage : nil
+    }
+
+    /// Moves the window to `linearPage`, remembering the one it leaves.
+    @inline(__always)
+    mutating func move(to linearPage: UInt64, hostPage: UInt64, instructions: UnsafeMutablePointer<Instruction>) {
+        if windowLinearPage != Self.invalidPage {
+            recent[Int(windowLinearPage >> 12) & (Self.recentSlots - 1)] = Recent(linearPage: windowLinearPage, hostPage: windowHostPage)
+        }
+        windowLinearPage = linearPage
+        windowHostPage = hostPage
+        windowInstructions = instructions
+    }
+
+    /// Forgets the window and every remembered one.
+    @inline(__always)
+    mutating func invalidate() {
+        windowLinearPage = Self.invalidPage
+        for slot in 0..<Self.recentSlots { recent[slot].linearPage = Self.invalidPage }
+    }
 }
 
 extension CPU {
@@ -24,13 +66,18 @@ extension CPU {
     }
 
     func fetchSlow() throws(Event) -> Instruction {
-        let host = try translate(rip, .execute)
+        let linearPage = rip & ~0xFFF
+        let host: UInt64
+        if let hostPage = fetchWindow.recalledHostPage(linearPage) {
+            host = hostPage | rip & 0xFFF
+        } else {
+            host = try translate(rip, .execute)
+        }
         let page = Int(host >> 12)
         let inPage = Int(0x1000 - (host & 0xFFF))
         if page < memory.pageCount {
             let array = memory.decodedInstructions(page: page)
-            fetchWindow.windowLinearPage = rip & ~0xFFF
-            fetchWindow.windowInstructions = array
+            fetchWindow.move(to: linearPage, hostPage: host & ~0xFFF, instructions: array)
             // RIP moved to another page: its instructions may be decoded already.
             let entry = array[Int(host & 0xFFF)]
             if entry.length != 0 { return entry }
@@ -72,5 +119,5 @@ extension CPU {
 
     /// Forgets the fetch window (translations may have changed).
     @inline(__always)
-    func invalidateFetchWindow() { fetchWindow.windowLinearPage = FetchWindow.invalidPage }
+    func invalidateFetchWindow() { fetchWindow.invalidate() }
 }

@@ -136,6 +136,13 @@ extension CPU {
         }
     }
 
+    /// Sets CF, PF, AF, ZF, SF and OF to `bits` (the rest of RFLAGS unchanged) without working out their old
+    /// values, as an instruction that defines all six does (the VMX instructions' VMsucceed and VMfail).
+    public func setArithmeticFlags(_ bits: UInt64) {
+        flagBits = flagBits & ~Flag.arithmetic | bits & Flag.arithmetic | Flag.reserved1
+        lazy.kind = .materialized
+    }
+
     /// `condition(cc)` with the common cases worked out from the operands of the CMP, SUB or TEST that set the
     /// flags, without computing CF, SF or OF.
     @inline(__always)

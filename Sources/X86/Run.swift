@@ -46,8 +46,8 @@ extension CPU {
                         exit.instructionLength = UInt32(length)
                     }
                     guard let handler = inlineExitHandler, handler(exit) else { return .exit(exit) }
-                    // Handled in place. It retired nothing here, so it counts against the event budget.
-                    invalidateFetchWindow()
+                    // Handled in place (the fetch window stays: the handler leaves CS and translations alone). It
+                    // retired nothing here, so it counts against the event budget.
                     if let exit = injectPending() { return .exit(exit) }
                     if eventBudget == 0 { return .instructionLimit }
                     eventBudget -= 1

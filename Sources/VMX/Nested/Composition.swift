@@ -44,7 +44,7 @@ public enum Composition {
         c.cr4ReadShadow = v[.cr4ReadShadow] & mask12 | (mask12 & CR4.vmxe == 0 ? CR4.vmxe : 0)
         let targets = Int(min(v[.cr3TargetCount], UInt64(VMXCapabilities.cr3TargetValues)))
         let targetFields: [VMCSField] = [.cr3TargetValue0, .cr3TargetValue1, .cr3TargetValue2, .cr3TargetValue3]
-        c.cr3TargetValues = targetFields.prefix(targets).map { v[$0] }
+        for field in targetFields.prefix(targets) { c.cr3TargetValues.append(v[field]) }
         let offset01 = l0.primary & Primary.useTSCOffsetting != 0 ? l0.tscOffset : 0
         let offset12 = primary12 & Primary.useTSCOffsetting != 0 ? v[.tscOffset] : 0
         if offset01 != 0 { c.primary |= Primary.useTSCOffsetting }
@@ -52,7 +52,7 @@ public enum Composition {
         c.preemptionTimerValue = v.u32(.vmxPreemptionTimerValue)
         if secondary12 & Secondary.enableEPT != 0 {
             c.eptPointer = v[.eptPointer]
-            c.outerEPTPointers = ept01 ? [l0.eptPointer] + l0.outerEPTPointers : []
+            c.outerEPTPointers = ept01 ? l0.outerEPTPointers.prepending(l0.eptPointer) : []
         } else {
             c.eptPointer = l0.eptPointer
             c.outerEPTPointers = l0.outerEPTPointers

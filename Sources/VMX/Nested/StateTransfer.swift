@@ -57,41 +57,43 @@ public enum StateTransfer {
 
     /// The processor's state saved into the guest-state area of `vmcs` (SDM "Saving Guest State"), with the
     /// IA-32e mode guest entry control updated from EFER.LMA as IA32_VMX_MISC bit 5 says.
-    public static func saveGuest(_ state: some TransferableState, into v: inout VMCS12) {
-        let exit = v.u32(.vmExitControls)
-        v[.guestCR0] = state.cr0
-        v[.guestCR3] = state.cr3
-        v[.guestCR4] = state.cr4
-        if exit & ExitControls.saveDebugControls != 0 { (v[.guestDR7], v[.guestIA32Debugctl]) = (state.dr7, state.debugctl) }
-        v[.guestSysenterCS] = state.sysenterCS
-        v[.guestSysenterESP] = state.sysenterESP
-        v[.guestSysenterEIP] = state.sysenterEIP
-        if exit & ExitControls.savePAT != 0 { v[.guestIA32PAT] = state.pat }
-        if exit & ExitControls.saveEFER != 0 { v[.guestIA32EFER] = state.efer }
-        let entry = v.u32(.vmEntryControls) & ~EntryControls.ia32eModeGuest
-        v[.vmEntryControls] = UInt64(entry | (state.efer & EFER.lma != 0 ? EntryControls.ia32eModeGuest : 0))
-        for (register, selector, base, limit, access) in segmentFields {
-            store(state[register], v: &v, selector, base, limit, access)
+    public static func saveGuest(_ state: some TransferableState, into vmcs: inout VMCS12) {
+        vmcs.withFields { v in
+            let exit = v.u32(.vmExitControls)
+            v[.guestCR0] = state.cr0
+            v[.guestCR3] = state.cr3
+            v[.guestCR4] = state.cr4
+            if exit & ExitControls.saveDebugControls != 0 { (v[.guestDR7], v[.guestIA32Debugctl]) = (state.dr7, state.debugctl) }
+            v[.guestSysenterCS] = state.sysenterCS
+            v[.guestSysenterESP] = state.sysenterESP
+            v[.guestSysenterEIP] = state.sysenterEIP
+            if exit & ExitControls.savePAT != 0 { v[.guestIA32PAT] = state.pat }
+            if exit & ExitControls.saveEFER != 0 { v[.guestIA32EFER] = state.efer }
+            let entry = v.u32(.vmEntryControls) & ~EntryControls.ia32eModeGuest
+            v[.vmEntryControls] = UInt64(entry | (state.efer & EFER.lma != 0 ? EntryControls.ia32eModeGuest : 0))
+            for (register, selector, base, limit, access) in segmentFields {
+                store(state[register], v, selector, base, limit, access)
+            }
+            store(state.ldtr, v, .guestLDTRSelector, .guestLDTRBase, .guestLDTRLimit, .guestLDTRARBytes)
+            store(state.tr, v, .guestTRSelector, .guestTRBase, .guestTRLimit, .guestTRARBytes)
+            v[.guestGDTRBase] = state.gdtr.base
+            v[.guestGDTRLimit] = UInt64(state.gdtr.limit)
+            v[.guestIDTRBase] = state.idtr.base
+            v[.guestIDTRLimit] = UInt64(state.idtr.limit)
+            v[.guestRSP] = state.rsp
+            v[.guestRIP] = state.rip
+            v[.guestRFLAGS] = state.rflags
+            // The processor keeps one shadow for STI and MOV SS; it is saved as blocking by STI when IF allows it.
+            var interruptibility = v[.guestInterruptibilityInfo] & ~3
+            if state.interruptShadow { interruptibility |= state.rflags & Flag.if != 0 ? 1 : 2 }
+            v[.guestInterruptibilityInfo] = interruptibility
+            v[.guestActivityState] = state.activityState == .hlt ? 1 : 0
+            v[.guestPendingDBGExceptions] = 0
         }
-        store(state.ldtr, v: &v, .guestLDTRSelector, .guestLDTRBase, .guestLDTRLimit, .guestLDTRARBytes)
-        store(state.tr, v: &v, .guestTRSelector, .guestTRBase, .guestTRLimit, .guestTRARBytes)
-        v[.guestGDTRBase] = state.gdtr.base
-        v[.guestGDTRLimit] = UInt64(state.gdtr.limit)
-        v[.guestIDTRBase] = state.idtr.base
-        v[.guestIDTRLimit] = UInt64(state.idtr.limit)
-        v[.guestRSP] = state.rsp
-        v[.guestRIP] = state.rip
-        v[.guestRFLAGS] = state.rflags
-        // The processor keeps one shadow for STI and MOV SS; it is saved as blocking by STI when IF allows it.
-        var interruptibility = v[.guestInterruptibilityInfo] & ~3
-        if state.interruptShadow { interruptibility |= state.rflags & Flag.if != 0 ? 1 : 2 }
-        v[.guestInterruptibilityInfo] = interruptibility
-        v[.guestActivityState] = state.activityState == .hlt ? 1 : 0
-        v[.guestPendingDBGExceptions] = 0
     }
 
     static func store(
-        _ s: Segment, v: inout VMCS12, _ selector: VMCSField, _ base: VMCSField, _ limit: VMCSField, _ access: VMCSField
+        _ s: Segment, _ v: VMCS12.Fields, _ selector: VMCSField, _ base: VMCSField, _ limit: VMCSField, _ access: VMCSField
     ) {
         v[selector] = UInt64(s.selector)
         v[base] = s.base
