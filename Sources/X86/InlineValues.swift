@@ -5,25 +5,27 @@ public struct InlineValues: RandomAccessCollection, Equatable, Sendable, Express
     /// How many values fit: the CR3-target values IA32_VMX_MISC offers, and the outer EPT hierarchies of four
     /// nesting levels.
     public static let capacity = 4
+    /// How many values there are.
     public private(set) var count = 0
     var storage: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
 
     /// No values.
     public init() {}
 
-    /// The first `capacity` of `values`; the caller checks there are no more (see `canHold`).
+    /// `values`, of which there are at most `capacity`.
     public init(_ values: some Sequence<UInt64>) {
-        for value in values where count < Self.capacity { append(value) }
+        for value in values { append(value) }
     }
 
+    /// The values listed, at most `capacity`.
     public init(arrayLiteral elements: UInt64...) { self.init(elements) }
 
-    /// Whether `n` values fit.
-    public static func canHold(_ n: Int) -> Bool { n <= capacity }
-
+    /// 0.
     public var startIndex: Int { 0 }
+    /// `count`.
     public var endIndex: Int { count }
 
+    /// The value at `position`, which must be below `count`.
     public subscript(position: Int) -> UInt64 {
         precondition(position >= 0 && position < count, "InlineValues index out of range")
         switch position {
@@ -53,5 +55,6 @@ public struct InlineValues: RandomAccessCollection, Equatable, Sendable, Express
         return result
     }
 
+    /// The same values in the same order.
     public static func == (a: InlineValues, b: InlineValues) -> Bool { a.elementsEqual(b) }
 }

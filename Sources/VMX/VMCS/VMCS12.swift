@@ -45,6 +45,7 @@ public struct VMCS12: Equatable, Sendable {
     public struct Fields {
         let base: UnsafeMutablePointer<UInt64>
 
+        /// A field's value.
         public subscript(field: VMCSField) -> UInt64 {
             get { base[field.slot] }
             nonmutating set { base[field.slot] = newValue & field.width.mask }
