@@ -147,6 +147,9 @@ public final class CPU {
     /// Whether paging translates linear addresses.
     public var isPaging: Bool { cr0 & CR0.pg != 0 }
 
+    /// The width in which addresses used now (accesses, RIP) must be canonical: 57 bits with CR4.LA57, else 48.
+    public var linearAddressWidth: Int { cr4 & CR4.la57 != 0 ? 57 : 48 }
+
     /// A segment register.
     public func segment(_ register: SegmentRegister) -> Segment { segments[register.rawValue] }
 

@@ -158,13 +158,53 @@ extension CPU {
         let to64 = i.operandSize == 8
         let base = UInt16(truncatingIfNeeded: star >> 48)
         let target = to64 ? gpr[Reg.rcx] : gpr[Reg.rcx] & 0xFFFF_FFFF
-        let high = Int64(bitPattern: target) >> 47
-        guard high == 0 || high == -1 else { throw .fault(.generalProtection(0)) }
+        guard ProcessorFeatures.isCanonical(target, bits: linearAddressWidth) else { throw .fault(.generalProtection(0)) }
         segments[SegmentRegister.cs.rawValue] = Segment(
             selector: (to64 ? base &+ 16 : base) | 3, base: 0, limit: 0xFFFF_FFFF, attributes: to64 ? 0xA0FB : 0xC0FB)
         invalidateFetchWindow()
         segments[SegmentRegister.ss.rawValue] = Segment(selector: (base &+ 8) | 3, base: 0, limit: 0xFFFF_FFFF, attributes: 0xC0F3)
         rflags = (gpr[Reg.r11] & Flag.writable) | Flag.reserved1
+        rip = target
+    }
+
+    /// 0F 34: SYSENTER (SDM vol. 2, "SYSENTER—Fast System Call"): CPL 0 code at IA32_SYSENTER_EIP with the stack
+    /// at IA32_SYSENTER_ESP, CS from IA32_SYSENTER_CS (RPL cleared) and SS the next selector, flat; 64-bit code
+    /// in IA-32e mode, 32-bit otherwise. VM, IF and RF are cleared. #GP(0) in real mode or when
+    /// IA32_SYSENTER_CS[15:2] is 0.
+    func executeSYSENTER(_ i: Instruction) throws(Event) {
+        guard cr0 & CR0.pe != 0, sysenterCS & 0xFFFC != 0 else { throw .fault(.generalProtection(0)) }
+        let longMode = efer & EFER.lma != 0
+        let selector = UInt16(truncatingIfNeeded: sysenterCS) & 0xFFFC
+        rflags &= ~(Flag.vm | Flag.if | Flag.rf)
+        segments[SegmentRegister.cs.rawValue] = Segment(
+            selector: selector, base: 0, limit: 0xFFFF_FFFF, attributes: longMode ? 0xA09B : 0xC09B)
+        invalidateFetchWindow()
+        segments[SegmentRegister.ss.rawValue] = Segment(selector: selector &+ 8, base: 0, limit: 0xFFFF_FFFF, attributes: 0xC093)
+        gpr[Reg.rsp] = longMode ? sysenterESP : sysenterESP & 0xFFFF_FFFF
+        rip = longMode ? sysenterEIP : sysenterEIP & 0xFFFF_FFFF
+    }
+
+    /// 0F 35: SYSEXIT (SDM vol. 2, "SYSEXIT—Fast Return from Fast System Call"): CPL 3 code at RDX with the stack
+    /// at RCX. With REX.W, 64-bit code with CS = IA32_SYSENTER_CS + 32 and SS + 40 (RCX and RDX must be
+    /// canonical); otherwise 32-bit code at EDX with CS + 16 and SS + 24. #GP(0) outside CPL 0, in real mode or
+    /// when IA32_SYSENTER_CS[15:2] is 0.
+    func executeSYSEXIT(_ i: Instruction) throws(Event) {
+        guard cr0 & CR0.pe != 0, sysenterCS & 0xFFFC != 0, cpl == 0 else { throw .fault(.generalProtection(0)) }
+        let to64 = i.operandSize == 8
+        let base = UInt16(truncatingIfNeeded: sysenterCS)
+        let stack = to64 ? gpr[Reg.rcx] : gpr[Reg.rcx] & 0xFFFF_FFFF, target = to64 ? gpr[Reg.rdx] : gpr[Reg.rdx] & 0xFFFF_FFFF
+        if to64 {
+            let width = linearAddressWidth
+            guard ProcessorFeatures.isCanonical(stack, bits: width), ProcessorFeatures.isCanonical(target, bits: width) else {
+                throw .fault(.generalProtection(0))
+            }
+        }
+        segments[SegmentRegister.cs.rawValue] = Segment(
+            selector: (base &+ (to64 ? 32 : 16)) | 3, base: 0, limit: 0xFFFF_FFFF, attributes: to64 ? 0xA0FB : 0xC0FB)
+        invalidateFetchWindow()
+        segments[SegmentRegister.ss.rawValue] = Segment(
+            selector: (base &+ (to64 ? 40 : 24)) | 3, base: 0, limit: 0xFFFF_FFFF, attributes: 0xC0F3)
+        gpr[Reg.rsp] = stack
         rip = target
     }
 }

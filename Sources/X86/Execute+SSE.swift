@@ -205,15 +205,44 @@ extension CPU {
                 bits |= ((v.1 >> (8 * UInt64(k) + 7)) & 1) << UInt64(k + 8)
             }
             setRegister(i.reg, 4, bits, rex: i.rex)
-        case 0x60...0x6D, 0x74...0x76, 0xD4, 0xD5, 0xD8...0xDA, 0xDC...0xDE, 0xE0, 0xE3...0xE5, 0xE8...0xEA, 0xEC...0xEE, 0xF4, 0xF6,
+        case 0x60...0x6D, 0x74...0x76, 0xD4, 0xD5, 0xD8...0xDA, 0xDC...0xDE, 0xE0, 0xE3...0xE5, 0xE8...0xEA, 0xEC...0xEE, 0xF4...0xF6,
             0xF8...0xFE:
             guard p66 else { throw .fault(.invalidOpcode) }
             let a = xmmValue(i.reg), b = try readXMMOperand(i, aligned: true)
             setXMM(i.reg, try Self.packedInteger(i.opcode, a, b))
+        case 0xF7:
+            guard p66, !i.isMemory else { throw .fault(.invalidOpcode) }
+            try executeMASKMOVDQU(i)
         case 0x77: break  // EMMS
         case 0x2A, 0x2C...0x2F, 0x51...0x53, 0x58...0x5F, 0xC2, 0xE6: try executeSSEFloat(i)
         default: throw .fault(.invalidOpcode)
         }
+    }
+
+    /// 66 0F F7: MASKMOVDQU, the bytes of XMM(reg) whose byte in XMM(rm) has its top bit set, stored at
+    /// DS:RDI (EDI with a 32-bit address size; a segment prefix overrides DS). Every byte the mask selects is
+    /// checked writable before any is stored, so a fault leaves memory unchanged; an all-zero mask accesses
+    /// nothing (the SDM leaves faults for it to the implementation). The non-temporal hint changes nothing.
+    func executeMASKMOVDQU(_ i: Instruction) throws(Event) {
+        let data = xmmValue(i.reg), selector = xmmValue(i.rm)
+        var address = i.addressSize == 4 ? gpr[Reg.rdi] & 0xFFFF_FFFF : gpr[Reg.rdi]
+        if i.segment != Instruction.noSegment { address &+= segments[Int(i.segment)].base }
+        func selected(_ k: UInt64) -> Bool { (k < 8 ? selector.0 >> (8 * k) : selector.1 >> (8 * (k - 8))) & 0x80 != 0 }
+        let bytes = (0..<UInt64(16)).filter(selected)
+        guard let first = bytes.first, let last = bytes.last else { return }
+        try prepareWrite(address &+ first, Int(last - first + 1))
+        for k in bytes {
+            try write(address &+ k, 1, (k < 8 ? data.0 >> (8 * k) : data.1 >> (8 * (k - 8))) & 0xFF)
+        }
+    }
+
+    /// NP 0F C3: MOVNTI, a store of a general register (32 bits, 64 with REX.W) with a non-temporal hint that
+    /// changes nothing here. Memory destinations only, and no 66, F2 or F3 prefix; it touches no SSE state, so
+    /// CR0.TS and CR0.EM do not apply.
+    func executeMOVNTI(_ i: Instruction) throws(Event) {
+        guard i.isMemory, !i.hasOperandSizePrefix, i.repeatPrefix == 0 else { throw .fault(.invalidOpcode) }
+        let size = i.rex & 8 != 0 ? 8 : 4
+        try write(effectiveAddress(i), size, gpr[Int(i.reg)])
     }
 
     func executeSSEThreeByte(_ i: Instruction) throws(Event) {
@@ -367,6 +396,10 @@ extension CPU {
             let x = SIMD8<UInt32>(truncatingIfNeeded: lanes(a, as: U16.self)), y = SIMD8<UInt32>(truncatingIfNeeded: lanes(b, as: U16.self))
             return value(U16(truncatingIfNeeded: (x &* y) &>> 16))
         case 0xF4: return ((a.0 & 0xFFFF_FFFF) &* (b.0 & 0xFFFF_FFFF), (a.1 & 0xFFFF_FFFF) &* (b.1 & 0xFFFF_FFFF))
+        case 0xF5:  // PMADDWD: signed word products, each adjacent pair summed into a doubleword (wrapping)
+            let x = SIMD8<Int32>(truncatingIfNeeded: lanes(a, as: S16.self)), y = SIMD8<Int32>(truncatingIfNeeded: lanes(b, as: S16.self))
+            let products = x &* y
+            return value(products.evenHalf &+ products.oddHalf)
         case 0xD8: return lanewise(U8.self) { ($0 &- $1).replacing(with: 0, where: $0 .< $1) }
         case 0xD9: return lanewise(U16.self) { ($0 &- $1).replacing(with: 0, where: $0 .< $1) }
         case 0xDC: return lanewise(U8.self) { ($0 &+ $1).replacing(with: .max, where: $0 .> ~$1) }

@@ -11,7 +11,8 @@ extension CPU {
         case 0x09: try executeWBINVD(i)
         case 0x0B: throw .fault(.invalidOpcode)
         case 0x0D, 0x18...0x1F: _ = i.isMemory ? effectiveAddress(i) : 0  // prefetch and hint NOPs
-        case 0x10...0x17, 0x28...0x2F, 0x50...0x77, 0x7C...0x7F, 0xC2...0xC6, 0xD0...0xFF: try executeSSE(i)
+        case 0x10...0x17, 0x28...0x2F, 0x50...0x77, 0x7C...0x7F, 0xC2, 0xC4...0xC6, 0xD0...0xFF: try executeSSE(i)
+        case 0xC3: try executeMOVNTI(i)
         case 0x20, 0x22: try executeMOVCR(i)
         case 0x21, 0x23: try executeMOVDR(i)
         case 0x30: try executeWRMSR(i)
@@ -22,6 +23,8 @@ extension CPU {
                 throw .exit(VMExit(reason: ExitReason.rdpmc, instructionLength: UInt32(i.length)))
             }
             throw .fault(.generalProtection(0))
+        case 0x34: try executeSYSENTER(i)
+        case 0x35: try executeSYSEXIT(i)
         case 0x40...0x4F: try executeCMOV(i)
         case 0x78: throw vmxExit(ExitReason.vmread, i)
         case 0x79: throw vmxExit(ExitReason.vmwrite, i)

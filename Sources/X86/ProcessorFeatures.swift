@@ -3,12 +3,12 @@
 /// the bits they enumerate. A flag is set here only when the instructions or state it names work, and every
 /// feature the processor has is here.
 public enum ProcessorFeatures {
-    /// CPUID.1:EDX: DE (2), PSE (3), TSC (4), MSR (5), PAE (6), CX8 (8), PGE (13), CMOV (15), PAT (16),
-    /// CLFSH (19), FXSR (24), SSE (25), SSE2 (26). Not FPU (no x87), VME, MCE, MCA or MTRR, not APIC (there
-    /// is none), not SEP (SYSENTER and SYSEXIT are #UD); HTT is the machine's, by its processor count.
+    /// CPUID.1:EDX: DE (2), PSE (3), TSC (4), MSR (5), PAE (6), CX8 (8), SEP (11), PGE (13), CMOV (15),
+    /// PAT (16), CLFSH (19), FXSR (24), SSE (25), SSE2 (26). Not FPU (no x87), VME, MCE, MCA or MTRR, not APIC
+    /// (there is none); HTT is the machine's, by its processor count.
     public static let leaf1EDX: UInt32 =
-        1 << 2 | 1 << 3 | 1 << 4 | 1 << 5 | 1 << 6 | 1 << 8 | 1 << 13 | 1 << 15 | 1 << 16 | 1 << 19 | 1 << 24 | 1 << 25
-        | 1 << 26
+        1 << 2 | 1 << 3 | 1 << 4 | 1 << 5 | 1 << 6 | 1 << 8 | 1 << 11 | 1 << 13 | 1 << 15 | 1 << 16 | 1 << 19 | 1 << 24
+        | 1 << 25 | 1 << 26
     /// CPUID.1:ECX: CX16 (13), PCID (17), POPCNT (23), RDRAND (30). VMX (5) and the hypervisor bit (31) are the
     /// machine's; not SSE3 or later, not XSAVE.
     public static let leaf1ECX: UInt32 = 1 << 13 | 1 << 17 | 1 << 23 | 1 << 30

@@ -46,8 +46,6 @@ struct ExitControlTests {
             name: "MOV rdx, DR6", bytes: [0x0F, 0x21, 0xF2], primary: Primary.movDRExiting, reason: ExitReason.drAccess,
             qualification: 6 | 1 << 4 | 2 << 8),
         Case(name: "PAUSE", bytes: [0xF3, 0x90], primary: Primary.pauseExiting, reason: ExitReason.pause),
-        Case(name: "MONITOR", bytes: [0x0F, 0x01, 0xC8], primary: Primary.monitorExiting, reason: ExitReason.monitor),
-        Case(name: "MWAIT", bytes: [0x0F, 0x01, 0xC9], primary: Primary.mwaitExiting, reason: ExitReason.mwait),
         Case(
             name: "OUT 0x80, al (unconditional I/O)", bytes: [0xE6, 0x80], primary: Primary.unconditionalIOExiting,
             reason: ExitReason.ioInstruction, qualification: 0x80 << 16 | 1 << 6),
@@ -91,6 +89,21 @@ struct ExitControlTests {
         m.cpu.rflags = 3 << 12  // IOPL 3: I/O is allowed without exiting
         let outcome = m.run(c.bytes)
         #expect(TestMachine.reason(outcome) == ExitReason.hlt, "\(outcome)")
+    }
+
+    /// CPUID.1:ECX.MONITOR is clear, so MONITOR and MWAIT are #UD, and the #UD comes before their exits (SDM
+    /// vol. 3, "Relative Priority of Faults and VM Exits").
+    @Test("MONITOR and MWAIT are #UD, with or without their exiting controls")
+    func monitorAndMWAIT() {
+        for (bytes, control) in [([UInt8]([0x0F, 0x01, 0xC8]), Primary.monitorExiting), ([0x0F, 0x01, 0xC9], Primary.mwaitExiting)] {
+            for primary in [0, control] {
+                let m = TestMachine()
+                Self.prepare(m, primary: primary, secondary: 0)
+                m.cpu.controls.exceptionBitmap = 1 << UInt32(Vector.ud)
+                guard case .exit(let exit) = m.run(bytes) else { Issue.record("no exit"); continue }
+                #expect(exit.reason == ExitReason.exceptionOrNMI && exit.interruptionInfo & 0xFF == UInt32(Vector.ud))
+            }
+        }
     }
 
     @Test(

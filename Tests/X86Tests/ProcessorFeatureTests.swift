@@ -27,6 +27,7 @@ struct ProcessorFeatureTests {
         (.leaf1EDX(5), []),  // MSR: readMSR below
         (.leaf1EDX(6), [0x0F, 0x20, 0xE0, 0x48, 0x83, 0xC8, 0x20, 0x0F, 0x22, 0xE0]),  // PAE: CR4.PAE
         (.leaf1EDX(8), [0x0F, 0xC7, 0x0E]),  // CX8: CMPXCHG8B [RSI]
+        (.leaf1EDX(11), []),  // SEP: the SYSENTER and SYSEXIT test
         (.leaf1EDX(13), [0x0F, 0x20, 0xE0, 0x48, 0x0D, 0x80, 0, 0, 0, 0x0F, 0x22, 0xE0]),  // PGE: CR4.PGE
         (.leaf1EDX(15), [0x0F, 0x44, 0xC1]),  // CMOV: CMOVZ EAX, ECX
         (.leaf1EDX(16), []),  // PAT: IA32_PAT below
@@ -60,14 +61,51 @@ struct ProcessorFeatureTests {
         #expect(cpu.readMSR(MSR.efer) != nil && cpu.readMSR(MSR.pat) == 0x0007_0406_0007_0406)
     }
 
-    @Test("What CPUID leaves clear is absent: SYSENTER, x87 arithmetic, XGETBV/XSETBV")
+    @Test("What CPUID leaves clear is absent: x87 arithmetic, MONITOR/MWAIT, XGETBV/XSETBV")
     func absentFeaturesFault() {
-        #expect(ProcessorFeatures.leaf1EDX & (1 << 0 | 1 << 11) == 0, "FPU and SEP are not reported")
-        #expect(Self.vector([0x0F, 0x34]) == Vector.ud, "SYSENTER")
-        #expect(Self.vector([0x0F, 0x35]) == Vector.ud, "SYSEXIT")
+        #expect(ProcessorFeatures.leaf1EDX & 1 << 0 == 0, "FPU is not reported")
+        #expect(ProcessorFeatures.leaf1ECX & (1 << 3 | 1 << 26) == 0, "MONITOR and XSAVE are not reported")
         #expect(Self.vector([0xD9, 0xE8]) == Vector.ud, "FLD1")
+        #expect(Self.vector([0x0F, 0x01, 0xC8]) == Vector.ud, "MONITOR")
+        #expect(Self.vector([0x0F, 0x01, 0xC9]) == Vector.ud, "MWAIT")
         #expect(Self.vector([0x0F, 0x01, 0xD0]) == Vector.ud, "XGETBV")
         #expect(Self.vector([0x0F, 0x01, 0xD1]) == Vector.ud, "XSETBV: #UD before its unconditional exit")
+    }
+
+    /// SDM vol. 2, "SYSENTER—Fast System Call" and "SYSEXIT—Fast Return from Fast System Call".
+    @Test("SYSENTER enters CPL 0 from the SYSENTER MSRs; SYSEXIT returns to CPL 3 at RDX with RSP = RCX; their #GP cases")
+    func sysenterAndSysexit() {
+        let m = TestMachine()
+        m.cpu.controls.exceptionBitmap = 1 << UInt32(Vector.gp)
+        m.cpu.sysenterCS = 0x13  // the RPL is ignored
+        m.cpu.sysenterESP = 0x7_0000
+        m.cpu.sysenterEIP = TestMachine.code + 2  // the HLT after SYSENTER
+        m.cpu.rflags = Flag.reserved1 | Flag.if
+        #expect(TestMachine.reason(m.run([0x0F, 0x34])) == ExitReason.hlt)
+        #expect(m.cpu.segment(.cs).selector == 0x10 && m.cpu.segment(.cs).attributes == 0xA09B)
+        #expect(m.cpu.segment(.ss).selector == 0x18 && m.cpu.segment(.ss).attributes == 0xC093)
+        #expect(m.cpu.gpr[Reg.rsp] == 0x7_0000 && m.cpu.rflags & Flag.if == 0)
+
+        // SYSEXIT (REX.W) to 64-bit CPL 3 code: CPUID there exits unconditionally, so the run stops on it.
+        m.cpu.gpr[Reg.rcx] = 0x6_0000
+        m.cpu.gpr[Reg.rdx] = TestMachine.code + 3
+        #expect(TestMachine.reason(m.run([0x48, 0x0F, 0x35, 0x0F, 0xA2])) == ExitReason.cpuid)
+        #expect(m.cpu.segment(.cs).selector == 0x33 && m.cpu.segment(.cs).attributes == 0xA0FB && m.cpu.cpl == 3)
+        #expect(m.cpu.segment(.ss).selector == 0x3B && m.cpu.gpr[Reg.rsp] == 0x6_0000)
+
+        func faults(_ bytes: [UInt8], _ setup: (CPU) -> Void) -> Bool {
+            let m = TestMachine()
+            m.cpu.controls.exceptionBitmap = 1 << UInt32(Vector.gp)
+            m.cpu.sysenterCS = 0x10
+            setup(m.cpu)
+            guard case .exit(let exit) = m.run(bytes) else { return false }
+            return exit.reason == ExitReason.exceptionOrNMI && exit.interruptionInfo & 0xFF == UInt32(Vector.gp)
+        }
+        #expect(faults([0x0F, 0x34]) { $0.sysenterCS = 3 }, "SYSENTER with IA32_SYSENTER_CS[15:2] = 0")
+        #expect(faults([0x48, 0x0F, 0x35]) { $0.sysenterCS = 0 }, "SYSEXIT with IA32_SYSENTER_CS[15:2] = 0")
+        #expect(faults([0x48, 0x0F, 0x35]) { $0.gpr[Reg.rdx] = 1 << 47 }, "SYSEXIT to a non-canonical RIP")
+        #expect(faults([0x48, 0x0F, 0x35]) { $0.gpr[Reg.rcx] = 1 << 60 }, "SYSEXIT with a non-canonical RSP")
+        #expect(!faults([0x48, 0x0F, 0x35, 0x0F, 0xA2]) { $0.gpr[Reg.rdx] = TestMachine.code + 3 }, "SYSEXIT at CPL 0 to a canonical RIP")
     }
 
     @Test("A CR4 bit is writable exactly when CPUID enumerates it")

@@ -74,4 +74,44 @@ struct SSETests {
         m.cpu.cr4 &= ~CR4.osfxsr
         #expect(vector(m.run(bytes)) == UInt32(Vector.ud))
     }
+    @Test("PMADDWD sums adjacent signed word products; the one overflow (four -32768s) wraps to 0x80000000")
+    func multiplyAdd() {
+        let m = TestMachine()
+        // Words of XMM0: 1, -2, 3, 4, -32768, -32768, 7, 0; of XMM1: 5, 6, -7, 8, -32768, -32768, 1, 1.
+        m.cpu.setXMM(0, (0x0004_0003_FFFE_0001, 0x0000_0007_8000_8000))
+        m.cpu.setXMM(1, (0x0008_FFF9_0006_0005, 0x0001_0001_8000_8000))
+        m.run([0x66, 0x0F, 0xF5, 0xC1])  // pmaddwd xmm0, xmm1
+        #expect(m.cpu.xmmValue(0) == (0x0000_000B_FFFF_FFF9, 0x0000_0007_8000_0000))
+    }
+
+    @Test("MASKMOVDQU stores exactly the bytes whose mask byte has its top bit set, at DS:RDI; register form only")
+    func maskedStore() {
+        let m = TestMachine()
+        m.cpu.controls.exceptionBitmap = 1 << UInt32(Vector.ud)
+        m.memory.load([UInt8](repeating: 0xAA, count: 16), at: 0x10000)
+        m.cpu.gpr[Reg.rdi] = 0x10000
+        m.cpu.setXMM(0, (0x1716_1514_1312_1110, 0x1F1E_1D1C_1B1A_1918))
+        m.cpu.setXMM(1, (0x0000_0000_8000_00FF, 0x8000_0000_0000_0000))  // bytes 0, 3 and 15
+        #expect(TestMachine.reason(m.run([0x66, 0x0F, 0xF7, 0xC1])) == ExitReason.hlt)  // maskmovdqu xmm0, xmm1
+        var expected = [UInt8](repeating: 0xAA, count: 16)
+        (expected[0], expected[3], expected[15]) = (0x10, 0x13, 0x1F)
+        #expect((0..<16).map { UInt8(m.memory.read(0x10000 + UInt64($0), size: 1)) } == expected)
+        #expect(TestMachine.reason(m.run([0x66, 0x0F, 0xF7, 0x07])) == ExitReason.exceptionOrNMI, "a memory operand is #UD")
+    }
+
+    @Test("MOVNTI stores a 32- or 64-bit register; a register destination or a 66 prefix is #UD; CR0.TS does not apply")
+    func nonTemporalStore() {
+        let m = TestMachine()
+        m.cpu.controls.exceptionBitmap = 1 << UInt32(Vector.ud)
+        m.cpu.cr0 |= CR0.ts
+        m.cpu.gpr[Reg.rax] = 0x1122_3344_5566_7788
+        m.cpu.gpr[Reg.rsi] = 0x10000
+        m.memory.write(0x10000, size: 8, ~0)
+        #expect(TestMachine.reason(m.run([0x0F, 0xC3, 0x06])) == ExitReason.hlt)  // movnti [rsi], eax
+        #expect(m.memory.read(0x10000, size: 8) == 0xFFFF_FFFF_5566_7788)
+        #expect(TestMachine.reason(m.run([0x48, 0x0F, 0xC3, 0x06])) == ExitReason.hlt)  // movnti [rsi], rax
+        #expect(m.memory.read(0x10000, size: 8) == 0x1122_3344_5566_7788)
+        #expect(TestMachine.reason(m.run([0x0F, 0xC3, 0xC0])) == ExitReason.exceptionOrNMI)
+        #expect(TestMachine.reason(m.run([0x66, 0x0F, 0xC3, 0x06])) == ExitReason.exceptionOrNMI)
+    }
 }
