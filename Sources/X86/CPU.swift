@@ -47,8 +47,6 @@ public final class CPU {
     public var star: UInt64 = 0, lstar: UInt64 = 0, cstar: UInt64 = 0, sfmask: UInt64 = 0
     public var kernelGSBase: UInt64 = 0, tscAux: UInt64 = 0, pat: UInt64 = 0x0007_0406_0007_0406
     public var sysenterCS: UInt64 = 0, sysenterESP: UInt64 = 0, sysenterEIP: UInt64 = 0
-    /// IA32_APIC_BASE.
-    public var apicBase: UInt64 = 0xFEE0_0900
     /// IA32_FEATURE_CONTROL.
     public var featureControl: UInt64 = 0
     /// IA32_DEBUGCTL: its writable bits are kept (VM entry and exit move it), the tracing they enable is not

@@ -98,8 +98,6 @@ public struct CPUState: Equatable, Codable, Sendable {
         public var sysenterESP: UInt64 = 0
         /// IA32_SYSENTER_EIP.
         public var sysenterEIP: UInt64 = 0
-        /// IA32_APIC_BASE.
-        public var apicBase: UInt64 = 0xFEE0_0900
         /// IA32_FEATURE_CONTROL.
         public var featureControl: UInt64 = 0
         /// IA32_DEBUGCTL.
@@ -142,7 +140,7 @@ extension CPU {
             s.mxcsr = mxcsr
             s.x87 = x87
             (s.msrs.efer, s.msrs.star, s.msrs.lstar, s.msrs.cstar, s.msrs.sfmask) = (efer, star, lstar, cstar, sfmask)
-            (s.msrs.kernelGSBase, s.msrs.tscAux, s.msrs.pat, s.msrs.apicBase) = (kernelGSBase, tscAux, pat, apicBase)
+            (s.msrs.kernelGSBase, s.msrs.tscAux, s.msrs.pat) = (kernelGSBase, tscAux, pat)
             (s.msrs.sysenterCS, s.msrs.sysenterESP, s.msrs.sysenterEIP) = (sysenterCS, sysenterESP, sysenterEIP)
             (s.msrs.featureControl, s.msrs.debugctl, s.msrs.miscEnable) = (featureControl, debugctl, miscEnable)
             s.interruptShadow = interruptShadow
@@ -179,7 +177,7 @@ extension CPU {
         x87 = newValue.x87
         let m = newValue.msrs
         (efer, star, lstar, cstar, sfmask) = (m.efer, m.star, m.lstar, m.cstar, m.sfmask)
-        (kernelGSBase, tscAux, pat, apicBase) = (m.kernelGSBase, m.tscAux, m.pat, m.apicBase)
+        (kernelGSBase, tscAux, pat) = (m.kernelGSBase, m.tscAux, m.pat)
         (sysenterCS, sysenterESP, sysenterEIP) = (m.sysenterCS, m.sysenterESP, m.sysenterEIP)
         (featureControl, debugctl, miscEnable) = (m.featureControl, m.debugctl, m.miscEnable)
         interruptShadow = newValue.interruptShadow

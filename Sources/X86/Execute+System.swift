@@ -149,7 +149,6 @@ extension CPU {
         case MSR.sysenterCS: return sysenterCS
         case MSR.sysenterESP: return sysenterESP
         case MSR.sysenterEIP: return sysenterEIP
-        case MSR.apicBase: return apicBase
         case MSR.debugctl: return debugctl
         case MSR.miscEnable: return miscEnable
         default: return msrHandler.read(msr)
@@ -187,7 +186,6 @@ extension CPU {
             miscEnable = value
         case MSR.sysenterESP: guard canonical(value) else { return false }; sysenterESP = value
         case MSR.sysenterEIP: guard canonical(value) else { return false }; sysenterEIP = value
-        case MSR.apicBase: apicBase = value
         default: return msrHandler.write(msr, value)
         }
         return true

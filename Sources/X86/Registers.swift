@@ -106,7 +106,7 @@ public enum EFER {
 public enum MSR {
     /// IA32_TIME_STAMP_COUNTER.
     public static let tsc: UInt32 = 0x10
-    /// IA32_APIC_BASE.
+    /// IA32_APIC_BASE: absent, as CPUID reports no APIC (RDMSR and WRMSR of it are #GP).
     public static let apicBase: UInt32 = 0x1B
     /// IA32_FEATURE_CONTROL.
     public static let featureControl: UInt32 = 0x3A

@@ -28,7 +28,7 @@ struct CPUStateTests {
         s.xmm = (0..<16).map { _ in SIMD2(r(), r()) }
         s.mxcsr = UInt32(truncatingIfNeeded: r())
         (s.msrs.efer, s.msrs.star, s.msrs.lstar, s.msrs.cstar, s.msrs.sfmask) = (r(), r(), r(), r(), r())
-        (s.msrs.kernelGSBase, s.msrs.tscAux, s.msrs.pat, s.msrs.apicBase) = (r(), r(), r(), r())
+        (s.msrs.kernelGSBase, s.msrs.tscAux, s.msrs.pat) = (r(), r(), r())
         (s.msrs.sysenterCS, s.msrs.sysenterESP, s.msrs.sysenterEIP, s.msrs.featureControl) = (r(), r(), r(), r())
         s.interruptShadow = r() & 1 == 1
         s.activityState = r() & 1 == 1 ? .hlt : .active

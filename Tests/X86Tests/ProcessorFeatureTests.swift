@@ -68,6 +68,8 @@ struct ProcessorFeatureTests {
         #expect(Self.vector([0xD9, 0xE8]) == Vector.ud, "FLD1")
         #expect(Self.vector([0x0F, 0x01, 0xC8]) == Vector.ud, "MONITOR")
         #expect(Self.vector([0x0F, 0x01, 0xC9]) == Vector.ud, "MWAIT")
+        let cpu = CPU(memory: PhysicalMemory(size: 1 << 20)!)
+        #expect(cpu.readMSR(MSR.apicBase) == nil && !cpu.writeMSR(MSR.apicBase, 0xFEE0_0900), "IA32_APIC_BASE, without an APIC")
         #expect(Self.vector([0x0F, 0x01, 0xD0]) == Vector.ud, "XGETBV")
         #expect(Self.vector([0x0F, 0x01, 0xD1]) == Vector.ud, "XSETBV: #UD before its unconditional exit")
     }
