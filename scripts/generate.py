@@ -5,7 +5,7 @@
     scripts/generate.py --check  exit 1 (naming each file) when a generated file differs from what it would be
 
 Generated: Sources/X86/Exits/ExitReason.swift, Sources/VMX/VMCS/VMInstructionError.swift,
-Sources/VMX/VMCS/VMCSField.swift, the VMX control bits (Sources/X86/ExecutionControlBits.swift,
+Sources/VMX/VMCS/VMCSField.swift and VMCSField+Slot.swift, the VMX control bits (Sources/X86/ExecutionControlBits.swift,
 Sources/VMX/VMCS/ExitEntryControls.swift), and the boot-information layout for both sides of the boot protocol:
 Sources/Machine/Boot/BootInfoLayout.swift (the loader) and share/guests/runtime/nestvm_boot_info.h (the guests'
 C runtime and, through the bridging header, their Swift library). Edit the TSVs (or the naming rules below),
@@ -103,18 +103,28 @@ def instruction_errors():
         "VMInstructionError: UInt32", cases, "The SDM's description of the error.", "meaning")
 
 
-def vmcs_fields():
+def vmcs_field_cases():
+    """The VMCS fields as enum cases, in vmcs-fields.tsv's order (which is also their vmcs12 slot order)."""
     cases = []
     for name, encoding, width, kind, _ in (r[:5] for r in rows("vmcs-fields.tsv")):
         line = f"{name} ({width}-bit {kind} field).".replace("natural-bit", "natural-width")
         cases.append((camel(name.split("_")), encoding, line, name))
-    text = enum_file(
+    return cases
+
+
+def vmcs_fields():
+    cases = vmcs_field_cases()
+    return enum_file(
         "vmcs-fields.tsv",
         ['The VMCS components (SDM vol. 3, appendix B "Field Encoding in VMCS"), by their full-access encoding.',
          "Width, type and the high-half access of 64-bit fields follow from the encoding",
          "(VMCSField+Encoding.swift)."],
         "VMCSField: UInt32", cases, "The field's name as the SDM's appendix B and Linux's vmx.h write it.", "name")
-    out = ["extension VMCSField {",
+
+
+def vmcs_field_slots():
+    cases = vmcs_field_cases()
+    out = [HEADER.format(tsv="vmcs-fields.tsv"), "extension VMCSField {",
            "    /// The field's place in nestvm's vmcs12 layout: its row in vmcs-fields.tsv (nestvm(7), \"NESTED",
            "    /// VIRTUALIZATION\"). The field's 8 bytes are at `VMCS12Layout.fields + 8 * slot` in the VMCS region.",
            "    public var slot: Int {", "        switch self {"]
@@ -122,7 +132,7 @@ def vmcs_fields():
     out += ["        }", "    }", "", "    /// How many fields the layout holds.", f"    public static let slotCount = {len(cases)}",
             "    /// The highest index (encoding bits 9:1) of any field, which IA32_VMX_VMCS_ENUM reports.",
             f"    public static let highestIndex: UInt32 = 0x{max((int(c[1], 16) >> 1) & 0x1FF for c in cases):X}", "}", ""]
-    return text + "\n".join(out)
+    return "\n".join(out)
 
 
 # The boot-information records: Swift type and documentation.
@@ -285,6 +295,7 @@ OUTPUTS = {
     "Sources/X86/Exits/ExitReason.swift": exit_reasons,
     "Sources/VMX/VMCS/VMInstructionError.swift": instruction_errors,
     "Sources/VMX/VMCS/VMCSField.swift": vmcs_fields,
+    "Sources/VMX/VMCS/VMCSField+Slot.swift": vmcs_field_slots,
     "Sources/X86/ExecutionControlBits.swift": execution_control_bits,
     "Sources/VMX/VMCS/ExitEntryControls.swift": exit_entry_control_bits,
     "Sources/Machine/Boot/BootInfoLayout.swift": boot_info_swift,

@@ -9,16 +9,7 @@ extension Machine {
     var l1Memory: L1Memory { L1Memory(memory: memory, size: configuration.memoryBytes) }
 
     /// The MSRs the VM-entry and VM-exit MSR lists read and write: those L1's RDMSR and WRMSR reach.
-    func msrAccess(_ vcpu: VCPU) -> MSRAccess {
-        if msrAccesses.isEmpty {
-            msrAccesses = processors.map { vcpu in
-                MSRAccess(
-                    read: { [unowned self, unowned vcpu] msr in readMSR(msr, vcpu: vcpu) ?? vcpu.cpu.readMSR(msr) },
-                    write: { [unowned self, unowned vcpu] msr, value in writeMSR(msr, value, vcpu: vcpu) ?? vcpu.cpu.writeMSR(msr, value) })
-            }
-        }
-        return msrAccesses[vcpu.index]
-    }
+    func msrAccess(_ vcpu: VCPU) -> MSRAccess { msrAccesses[vcpu.index] }
 
     /// VMXON, VMXOFF and the instructions on VMCSs and cached translations.
     func handleVMXInstruction(_ exit: VMExit, on vcpu: VCPU) {

@@ -52,7 +52,7 @@ public final class Machine {
     var nextProcessor = 0
     /// Lines about nested entries not yet taken (`takeDiagnostics`).
     var diagnostics: [String] = []
-    /// Each processor's MSR access for VM entry's and exit's MSR lists, made once (`msrAccess`).
+    /// Each processor's MSR access for VM entry's and exit's MSR lists (`msrAccess`), made with the machine.
     var msrAccesses: [MSRAccess] = []
     /// What to trace.
     public var tracing = NestedTracing.off
@@ -91,6 +91,11 @@ public final class Machine {
             vcpu.cpu.inlineExitHandler = { exit in
                 machine._withUnsafeGuaranteedRef { m in processor._withUnsafeGuaranteedRef { m.handleInline(exit, on: $0) } }
             }
+        }
+        msrAccesses = processors.map { vcpu in
+            MSRAccess(
+                read: { [unowned self, unowned vcpu] msr in readMSR(msr, vcpu: vcpu) ?? vcpu.cpu.readMSR(msr) },
+                write: { [unowned self, unowned vcpu] msr, value in writeMSR(msr, value, vcpu: vcpu) ?? vcpu.cpu.writeMSR(msr, value) })
         }
         wireDevices()
     }
