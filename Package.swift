@@ -21,6 +21,7 @@ let package = Package(
         .target(name: "NestRecords"),
         .target(name: "X86NativeHarness"),
         .target(name: "X86Float"),
+        .target(name: "DeviceModels"),
         .target(
             name: "X86", dependencies: ["X86Float"],
             swiftSettings: [.unsafeFlags(["-Ounchecked", "-wmo"], .when(configuration: .release))]),
@@ -28,7 +29,7 @@ let package = Package(
             name: "VMX", dependencies: ["X86"],
             swiftSettings: [.unsafeFlags(["-wmo", "-enforce-exclusivity=unchecked"], .when(configuration: .release))]),
         .target(
-            name: "Machine", dependencies: ["X86", "VMX", "NestErrors"],
+            name: "Machine", dependencies: ["X86", "VMX", "DeviceModels", "NestErrors"],
             swiftSettings: [.unsafeFlags(["-wmo", "-enforce-exclusivity=unchecked"], .when(configuration: .release))]),
         .target(name: "NestStore", dependencies: ["NestErrors", "NestRecords", .product(name: "GRDB", package: "GRDB.swift")]),
         .target(
@@ -46,6 +47,7 @@ let package = Package(
         .executableTarget(name: "netnat", dependencies: ["NestErrors", "NestTool", "NestStore", "NestRecords"]),
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "NestRecordsTests", dependencies: ["NestRecords"]),
+        .testTarget(name: "DeviceModelsTests", dependencies: ["DeviceModels"]),
         .testTarget(name: "VMXTests", dependencies: ["VMX", "X86", "TestSupport"]),
         .testTarget(name: "X86Tests", dependencies: ["X86", "X86NativeHarness", "TestSupport"]),
         .testTarget(name: "NestStoreTests", dependencies: ["NestErrors", "NestStore", "TestSupport"]),

@@ -1,3 +1,4 @@
+import DeviceModels
 import VMX
 import X86
 

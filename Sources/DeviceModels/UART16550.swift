@@ -101,16 +101,3 @@ public final class UART16550 {
         }
     }
 }
-
-extension UART16550: BusDevice {
-    /// A byte-wide device: its eight registers are one byte each.
-    public var accessWidth: Int { 1 }
-
-    /// Reads register `offset`.
-    public func read(base: UInt64, offset: UInt64, size: Int, now: UInt64) -> UInt64 { UInt64(read(UInt16(offset))) }
-
-    /// Writes register `offset`.
-    public func write(base: UInt64, offset: UInt64, size: Int, value: UInt64, now: UInt64) {
-        write(UInt16(offset), UInt8(truncatingIfNeeded: value))
-    }
-}

@@ -133,18 +133,3 @@ public final class PIT8254 {
         channels[index] = c
     }
 }
-
-extension PIT8254: BusDevice {
-    /// A byte-wide device.
-    public var accessWidth: Int { 1 }
-
-    /// Reads the port `base + offset` at machine time `now`.
-    public func read(base: UInt64, offset: UInt64, size: Int, now: UInt64) -> UInt64 {
-        UInt64(read(UInt16(base + offset), now: now))
-    }
-
-    /// Writes the port `base + offset` at machine time `now`.
-    public func write(base: UInt64, offset: UInt64, size: Int, value: UInt64, now: UInt64) {
-        write(UInt16(base + offset), UInt8(truncatingIfNeeded: value), now: now)
-    }
-}

@@ -1,4 +1,4 @@
-import Machine
+import DeviceModels
 import Testing
 
 /// The platform devices on their own, register by register.

@@ -114,16 +114,3 @@ public final class PIC8259 {
         }
     }
 }
-
-extension PIC8259: BusDevice {
-    /// A byte-wide device.
-    public var accessWidth: Int { 1 }
-
-    /// Reads the port `base + offset` (the master's or the slave's pair).
-    public func read(base: UInt64, offset: UInt64, size: Int, now: UInt64) -> UInt64 { UInt64(read(UInt16(base + offset))) }
-
-    /// Writes the port `base + offset`.
-    public func write(base: UInt64, offset: UInt64, size: Int, value: UInt64, now: UInt64) {
-        write(UInt16(base + offset), UInt8(truncatingIfNeeded: value))
-    }
-}

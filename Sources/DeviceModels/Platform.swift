@@ -1,0 +1,25 @@
+/// The machine's own ports (nestvm(7), "Devices") and where every platform device sits.
+public enum PlatformPorts {
+    /// COM1, a 16550A on IRQ 4.
+    public static let com1: ClosedRange<UInt16> = 0x3F8...0x3FF
+    /// The master 8259A.
+    public static let masterPIC: ClosedRange<UInt16> = 0x20...0x21
+    /// The slave 8259A.
+    public static let slavePIC: ClosedRange<UInt16> = 0xA0...0xA1
+    /// The 8254 timer's three counters and its control word.
+    public static let pit: ClosedRange<UInt16> = 0x40...0x43
+    /// The exit port: writing v ends the machine with status (v << 1) | 1, as QEMU's isa-debug-exit.
+    public static let exit: UInt16 = 0xF4
+    /// The power port: bit 0 reads 1 once a stop has been requested (`vmrun stop`); the guest should shut down.
+    public static let power: UInt16 = 0xF5
+}
+
+/// The platform's interrupt lines on the 8259A pair.
+public enum PlatformIRQ {
+    /// The 8254 timer's counter 0.
+    public static let timer = 0
+    /// COM1.
+    public static let com1 = 4
+    /// A stop request (edge), as ACPI's SCI.
+    public static let stop = 9
+}
