@@ -67,9 +67,11 @@ demo: build
 # The shipped guests: Embedded Swift (share/guests/lib + share/guests/NAME/main.swift) over a small C and
 # assembly runtime, linked with ld at 1 MiB. Images are build outputs in .build/guests.
 GUEST_DIR     := .build/guests
-GUEST_NAMES   := hello bench vmxlab
-# A guest's sources: every Swift file in share/guests/NAME, and for vmxlab the bench workload it runs as L2.
-guest_sources  = $(wildcard share/guests/$(1)/*.swift) $(if $(filter vmxlab,$(1)),share/guests/bench/Workload.swift)
+GUEST_NAMES   := hello bench vmxlab minivisor
+# A guest's sources: every Swift file in share/guests/NAME; for vmxlab the bench workload it runs as L2, for
+# minivisor the device models L0's machine is built with (Sources/DeviceModels).
+guest_sources  = $(wildcard share/guests/$(1)/*.swift) $(if $(filter vmxlab,$(1)),share/guests/bench/Workload.swift) \
+                 $(if $(filter minivisor,$(1)),$(wildcard Sources/DeviceModels/*.swift))
 GUEST_LIB     := $(wildcard share/guests/lib/*.swift)
 GUEST_RUNTIME := $(GUEST_DIR)/start.o $(GUEST_DIR)/runtime.o
 GUEST_HEADERS := share/guests/runtime/nestvm_guest.h share/guests/runtime/nestvm_boot_info.h share/guests/runtime/nestvm_vmx.h

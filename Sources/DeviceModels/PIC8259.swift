@@ -114,3 +114,12 @@ public final class PIC8259 {
         }
     }
 }
+
+extension PIC8259 {
+    /// Whether a request on IRQ `line` would reach the processor as the masks stand (the slave's through the
+    /// master's IRQ 2), in-service levels aside: what a hypervisor asks before letting a halted processor wait for it.
+    public func isUnmasked(_ line: Int) -> Bool {
+        if line < 8 { return master.mask & (1 << line) == 0 }
+        return slave.mask & (1 << (line - 8)) == 0 && master.mask & (1 << 2) == 0
+    }
+}

@@ -76,6 +76,17 @@ import Testing
         #expect(pic.hasInterrupt == false)  // masked, and IRQ 2 still in service
     }
 
+    @Test("8259A: whether a line is unmasked, the slave's lines through the master's IRQ 2")
+    func picMasks() {
+        let pic = Self.initialized()
+        #expect(pic.isUnmasked(0) && pic.isUnmasked(9))
+        pic.write(0x21, 0xFE)  // only IRQ 0 open on the master: the slave's lines are cut off at IRQ 2
+        #expect(pic.isUnmasked(0) && !pic.isUnmasked(1) && !pic.isUnmasked(9))
+        pic.write(0x21, 0xFB); pic.write(0xA1, 0xFD)  // IRQ 2 and the slave's IRQ 9 only
+        #expect(!pic.isUnmasked(0) && pic.isUnmasked(9) && !pic.isUnmasked(8))
+        #expect(PIC8259().isUnmasked(0) == false)  // all masked at power-on
+    }
+
     @Test("8254: mode 2 period from the reload value, counter latch, one-shot mode 0")
     func pit() {
         let pit = PIT8254()

@@ -195,7 +195,7 @@ public enum Hypervisor {
 
         /// Enters the guest (VMLAUNCH the first time, then VMRESUME) and returns at its next VM exit.
         public mutating func run() throws(Failure) {
-            let flags = nv_vmx_run(&registers.raw, launched ? 0 : 1)
+            let flags = nv_vmx_run(&registers.raw, launched ? 0 : 1, nil)
             if flags != 0 { throw .instruction(launched ? "VMRESUME" : "VMLAUNCH", flags) }
             launched = true
         }

@@ -47,7 +47,9 @@ static inline uint64_t nv_vmread(uint64_t field) {
 /* A guest's general registers as nv_vmx_run loads and stores them, in the order of their numbers (RSP's slot
    unused: it is in the VMCS). */
 struct nv_guest_registers { uint64_t gpr[16]; };
-uint64_t nv_vmx_run(struct nv_guest_registers *registers, int launch);
+/* fx_areas: NULL, or the host's and then the guest's 512-byte FXSAVE areas (16-byte aligned), switched around
+   the guest's run. */
+uint64_t nv_vmx_run(struct nv_guest_registers *registers, int launch, void *fx_areas);
 static inline uint64_t nv_read_cr3(void) { uint64_t v; __asm__ volatile("mov %%cr3, %0" : "=r"(v)); return v; }
 static inline uint16_t nv_read_cs(void) { uint16_t v; __asm__ volatile("mov %%cs, %0" : "=r"(v)); return v; }
 static inline uint16_t nv_read_ss(void) { uint16_t v; __asm__ volatile("mov %%ss, %0" : "=r"(v)); return v; }
@@ -68,6 +70,8 @@ static inline uint64_t nv_rdmsr(uint32_t msr) {
     uint32_t lo, hi; __asm__ volatile("rdmsr" : "=a"(lo), "=d"(hi) : "c"(msr)); return (uint64_t)hi << 32 | lo;
 }
 
+/* Writes bytes to COM1 as they are (print adds nothing). */
+void nv_console_write(const uint8_t *bytes, size_t count);
 /* Ends the machine through the exit port: status (value << 1) | 1. */
 _Noreturn void nv_exit(uint32_t value);
 /* Memory from the runtime's heap (the largest usable region of the memory map). */

@@ -3,14 +3,22 @@
    guests"). */
 #include "nestvm_guest.h"
 
-/* ---- memory functions ---- */
-void *memset(void *d, int c, size_t n) { unsigned char *p = d; while (n--) *p++ = (unsigned char)c; return d; }
+/* ---- memory functions: REP STOSB and REP MOVSB, which the processor runs a page at a time ---- */
+void *memset(void *d, int c, size_t n) {
+    void *p = d;
+    __asm__ volatile("rep stosb" : "+D"(p), "+c"(n) : "a"(c) : "memory");
+    return d;
+}
 void *memcpy(void *restrict d, const void *restrict s, size_t n) {
-    unsigned char *p = d; const unsigned char *q = s; while (n--) *p++ = *q++; return d;
+    void *p = d;
+    __asm__ volatile("rep movsb" : "+D"(p), "+S"(s), "+c"(n) : : "memory");
+    return d;
 }
 void *memmove(void *d, const void *s, size_t n) {
-    unsigned char *p = d; const unsigned char *q = s;
-    if (p < q) { while (n--) *p++ = *q++; } else { p += n; q += n; while (n--) *--p = *--q; }
+    if ((uintptr_t)d - (uintptr_t)s >= n) return memcpy(d, s, n);  /* no overlap, or the destination below */
+    unsigned char *p = (unsigned char *)d + n - 1;
+    const unsigned char *q = (const unsigned char *)s + n - 1;
+    __asm__ volatile("std; rep movsb; cld" : "+D"(p), "+S"(q), "+c"(n) : : "memory");
     return d;
 }
 int memcmp(const void *a, const void *b, size_t n) {
@@ -20,6 +28,24 @@ int memcmp(const void *a, const void *b, size_t n) {
 }
 size_t strlen(const char *s) { size_t n = 0; while (s[n]) n++; return n; }
 
+/* ---- 128-bit division, which the Swift standard library's dividingFullWidth calls (compiler-rt's names) ---- */
+unsigned __int128 __udivti3(unsigned __int128 n, unsigned __int128 d) {
+    if ((d >> 64) == 0) {  /* two DIVs: the high half, then the remainder and the low half */
+        uint64_t divisor = (uint64_t)d, high = (uint64_t)(n >> 64), low = (uint64_t)n, q_low, r;
+        uint64_t q_high = high / divisor;
+        high %= divisor;
+        __asm__("divq %4" : "=a"(q_low), "=d"(r) : "a"(low), "d"(high), "rm"(divisor));
+        return (unsigned __int128)q_high << 64 | q_low;
+    }
+    unsigned __int128 q = 0, r = 0;  /* a divisor of 65 bits or more: shift and subtract */
+    for (int i = 127; i >= 0; i--) {
+        r = r << 1 | ((n >> i) & 1);
+        if (r >= d) { r -= d; q |= (unsigned __int128)1 << i; }
+    }
+    return q;
+}
+unsigned __int128 __umodti3(unsigned __int128 n, unsigned __int128 d) { return n - __udivti3(n, d) * d; }
+
 /* ---- console and exit ---- */
 int putchar(int c) {
     while (!(nv_inb(0x3F8 + 5) & 0x20)) { }  /* wait for THR empty */
@@ -27,6 +53,7 @@ int putchar(int c) {
     return c;
 }
 static void put_string(const char *s) { while (*s) putchar(*s++); }
+void nv_console_write(const uint8_t *bytes, size_t count) { for (size_t i = 0; i < count; i++) putchar(bytes[i]); }
 static void put_hex(uint64_t v) {
     put_string("0x");
     for (int shift = 60; shift >= 0; shift -= 4) putchar("0123456789abcdef"[(v >> shift) & 15]);

@@ -122,10 +122,13 @@ nv_try_vmxoff:
     popq    (%r8)
     probe_end
 
-/* uint64_t nv_vmx_run(struct nv_guest_registers *registers, int launch): VMLAUNCH (launch != 0) or VMRESUME
-   of the current VMCS with the guest's general registers loaded from `registers` (RSP and RIP come from the
-   VMCS). Returns 0 after the guest's next VM exit, with its registers stored back; or, when the instruction
-   failed, the RFLAGS it left (CF: VMfailInvalid, ZF: VMfailValid). Sets HOST_RSP and HOST_RIP itself. */
+/* uint64_t nv_vmx_run(struct nv_guest_registers *registers, int launch, void *fx_areas): VMLAUNCH (launch != 0)
+   or VMRESUME of the current VMCS with the guest's general registers loaded from `registers` (RSP and RIP come
+   from the VMCS). Returns 0 after the guest's next VM exit, with its registers stored back; or, when the
+   instruction failed, the RFLAGS it left (CF: VMfailInvalid, ZF: VMfailValid). Sets HOST_RSP and HOST_RIP
+   itself. With `fx_areas` (two 512-byte FXSAVE areas, 16-byte aligned: the host's, then the guest's) the x87
+   and SSE state is switched too: the caller's saved and the guest's restored before the entry, the other way
+   round after the exit — a VM exit leaves that state alone (SDM vol. 3, "Loading Host State"). */
     .globl nv_vmx_run
 nv_vmx_run:
     push    %rbp
@@ -134,8 +137,13 @@ nv_vmx_run:
     push    %r13
     push    %r14
     push    %r15
+    push    %rdx                    /* the FXSAVE areas, or 0 */
     push    %rdi
-    mov     $0x6C14, %eax           /* HOST_RSP: here, with the registers' address on top */
+    test    %rdx, %rdx
+    jz      1f
+    fxsave64 (%rdx)
+    fxrstor64 512(%rdx)
+1:  mov     $0x6C14, %eax           /* HOST_RSP: here, with the registers' address on top */
     vmwrite %rsp, %rax
     lea     4f(%rip), %rdx
     mov     $0x6C16, %eax           /* HOST_RIP */
@@ -160,9 +168,13 @@ nv_vmx_run:
     vmresume
     jmp     3f
 2:  vmlaunch
-3:  pushfq
+3:  pushfq                          /* the entry failed: the guest's x87 and SSE state is as it was loaded */
     pop     %rax
     add     $8, %rsp
+    pop     %rdx
+    test    %rdx, %rdx
+    jz      5f
+    fxrstor64 (%rdx)
     jmp     5f
 4:  push    %rdi                    /* VM exit: RSP = HOST_RSP */
     mov     8(%rsp), %rdi
@@ -183,7 +195,12 @@ nv_vmx_run:
     mov     %r14, 112(%rdi)
     mov     %r15, 120(%rdi)
     add     $8, %rsp
-    xor     %eax, %eax
+    pop     %rdx
+    test    %rdx, %rdx
+    jz      6f
+    fxsave64 512(%rdx)
+    fxrstor64 (%rdx)
+6:  xor     %eax, %eax
 5:  pop     %r15
     pop     %r14
     pop     %r13

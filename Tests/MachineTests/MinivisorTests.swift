@@ -1,0 +1,146 @@
+import Foundation
+import Machine
+import Testing
+
+/// minivisor, the shipped L1 hypervisor, running nestvm images as nested VMs (L2) on the nested engine: each
+/// prints what it prints as an L1 of the same memory, each ends alone, and their devices are the shared models.
+@Suite("minivisor")
+struct MinivisorTests {
+    /// Runs minivisor in a 128 MiB L1 with VMX exposed and `modules` (name, ELF) as its nested VMs.
+    static func run(_ modules: [(String, [UInt8])], commandLine: String = "exit-when-idle memory=32", exposed: Bool = true) throws -> (
+        output: String, status: Machine.Status
+    ) {
+        try ShippedGuests.run(
+            MachineConfiguration(
+                memoryBytes: 128 << 20, exposeVirtualizationExtensions: exposed, image: try ShippedGuests.bytes("minivisor"),
+                commandLine: commandLine, modules: modules.map { BootModule(name: $0.0, bytes: $0.1) }))
+    }
+
+    /// The lines of `output` a nested VM wrote, its `[NAME] ` prefix taken off.
+    static func console(of name: String, in output: String) -> [String] {
+        let prefix = "[\(name)] "
+        return output.split(separator: "\n", omittingEmptySubsequences: false).filter { $0.hasPrefix(prefix) }.map {
+            String($0.dropFirst(prefix.count))
+        }
+    }
+
+    /// What `image` prints as an L1 of 32 MiB without VMX, line by line.
+    static func asL1(_ image: [UInt8]) throws -> [String] {
+        let run = try ShippedGuests.run(MachineConfiguration(memoryBytes: 32 << 20, image: image))
+        return run.output.split(separator: "\n").map(String.init)
+    }
+
+    @Test("hello as a nested VM prints, byte for byte, what it prints as an L1 of the same memory without VMX")
+    func helloAsL2() throws {
+        let hello = try ShippedGuests.bytes("hello")
+        let run = try Self.run([("nested1", hello)])
+        #expect(Self.console(of: "nested1", in: run.output) == (try Self.asL1(hello)))
+        #expect(run.output.contains("minivisor: nested1 ended: status 3, the guest wrote 1 to the exit port;"))
+        #expect(run.output.hasSuffix("minivisor: no nested VM runs; ending (exit-when-idle)\n"))
+        #expect(run.status == .stopped(.guestExit(0)))
+    }
+
+    @Test("Two nested VMs at once: bench computes what it computes as an L1 while hello runs beside it")
+    func twoAtOnce() throws {
+        let bench = try ShippedGuests.bytes("bench")
+        let run = try Self.run([("nested1", try ShippedGuests.bytes("hello")), ("nested2", bench)])
+        // The last line counts TSC ticks, which depend on what else ran; the results do not.
+        let nested = Self.console(of: "nested2", in: run.output), alone = try Self.asL1(bench)
+        #expect(nested.count == alone.count && nested.dropLast() == alone.dropLast())
+        #expect(nested.last?.hasPrefix("rounds 40, ") == true)
+        #expect(Self.console(of: "nested1", in: run.output).first == "hello from a nestvm guest")
+        #expect(run.output.contains("minivisor: nested2 ended: status 1, the guest wrote 0 to the exit port;"))
+        #expect(run.output.contains("minivisor: nested1 ended: status 3,"))
+    }
+
+    @Test("A nested VM that triple-faults, one that leaves its memory and a bad image end alone; the others go on")
+    func failuresEndOneVM() throws {
+        let run = try Self.run([
+            ("crash", try AssembledGuest.build("ud2")),
+            // Its own page tables map the 2 MiB past its memory; EPT does not.
+            ("stray", try AssembledGuest.build("movq $0x2000083, 0x12080; movb $1, 0x2000000")),
+            ("junk", Array("not an ELF file".utf8)),
+            ("nested2", try ShippedGuests.bytes("bench")),
+        ])
+        #expect(run.output.contains("minivisor: crash ended: status 98, triple fault on processor 0;"))
+        #expect(
+            run.output.contains(
+                "minivisor: stray ended: status 70, an access to guest-physical 0x2000000 at RIP 0x10000c, outside its 32 MiB"))
+        #expect(
+            run.output.contains(
+                "minivisor: junk cannot start: its image is not a bootable ELF64 file: it does not start with the ELF magic number"))
+        #expect(run.output.contains("minivisor: nested2 ended: status 1, the guest wrote 0 to the exit port;"))
+        #expect(Self.console(of: "nested2", in: run.output).first == "sorted bd2e3f9b60a8699d")
+    }
+
+    @Test("A nested VM's timer interrupts: the PIT through the PIC, delivered while it sits halted, time skipped")
+    func timerInterrupts() throws {
+        let ticker = try AssembledGuest.build(
+            AssembledGuest.installGate(vector: 0x20, handler: "tick") + "\n" + AssembledGuest.initializePIC(masterMask: 0xFE) + """
+
+                mov $0x34, %al; out %al, $0x43
+                mov $0xa9, %al; out %al, $0x40
+                mov $0x04, %al; out %al, $0x40
+                xor %ebx, %ebx
+                sti
+                1: hlt
+                cmp $5, %ebx
+                jb 1b
+                mov %ebx, %eax
+                out %al, $0xf4
+                tick: inc %ebx
+                push %rax
+                mov $0x20, %al; out %al, $0x20
+                pop %rax
+                iretq
+                """)
+        let run = try Self.run([("ticker", ticker)])
+        #expect(run.output.contains("minivisor: ticker ended: status 11, the guest wrote 5 to the exit port;"))
+    }
+
+    @Test("A nested VM gets #GP for VMX and the MSRs it does not own, #UD for VMCALL; HLT with interrupts off ends it")
+    func hostileInstructions() throws {
+        // Each probe installs #GP (13) and #UD (6) handlers that count in %r12 and skip the faulting instruction
+        // by its length in %r13.
+        let probes = try AssembledGuest.build(
+            AssembledGuest.installGate(vector: 13, handler: "fault_gp") + "\n" + AssembledGuest.installGate(vector: 6, handler: "fault_ud")
+                + """
+
+                xor %r12d, %r12d
+                mov $0x3a, %ecx; mov $5, %eax; xor %edx, %edx; mov $2, %r13; wrmsr
+                mov $0x480, %ecx; mov $2, %r13; rdmsr
+                mov $0x1b, %ecx; mov $0, %eax; mov $2, %r13; wrmsr
+                mov %cr4, %rax; bts $13, %rax; mov $3, %r13; mov %rax, %cr4
+                mov $3, %r13; vmcall
+                mov $0x3a, %ecx; rdmsr
+                shl $8, %r12; or %eax, %r12d
+                mov %r12, %rax
+                out %eax, $0xf4
+                fault_gp: add $8, %rsp
+                fault_ud: add %r13, (%rsp)
+                add $1, %r12
+                iretq
+                """)
+        let run = try Self.run([("probes", probes), ("off", try AssembledGuest.build("cli; hlt"))])
+        // Five faults, then IA32_FEATURE_CONTROL reads 1 (locked, VMX off): 0x501.
+        #expect(run.output.contains("minivisor: probes ended: status 3, the guest wrote 1281 to the exit port;"))
+        #expect(run.output.contains("minivisor: off ended: status 0, the guest halted with interrupts disabled;"))
+    }
+
+    @Test("Without ExposeVirtualizationExtensions minivisor says why no nested VM starts and what to do")
+    func withoutVMX() throws {
+        let run = try Self.run([("nested1", try ShippedGuests.bytes("hello"))], exposed: false)
+        #expect(run.output.contains("minivisor: this processor does not offer VMX, so no nested VM can start"))
+        #expect(run.output.contains("vmproc set NAME --expose-virtualization-extensions true"))
+        #expect(run.status == .stopped(.guestExit(2)))
+    }
+
+    @Test("A nested VM's memory that does not fit is refused with what to change; one that fits starts")
+    func memoryThatDoesNotFit() throws {
+        let hello = try ShippedGuests.bytes("hello")
+        let run = try Self.run([("big", hello)], commandLine: "exit-when-idle memory=1024")
+        #expect(run.output.contains("minivisor: big cannot start: not enough free memory in this VM for its 1024 MiB"))
+        let bad = try Self.run([("nested1", hello)], commandLine: "exit-when-idle memory=1")
+        #expect(bad.output.contains("minivisor: memory=1: a nested VM's memory is 2 to 1024 MiB"))
+    }
+}

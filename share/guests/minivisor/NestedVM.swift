@@ -1,0 +1,267 @@
+/// Why a nested VM cannot start.
+enum NestedFailure: Error {
+    case badImage(String)
+    case imageOutsideMemory(address: UInt64, size: UInt64, memoryBytes: UInt64)
+    case noMemory(needed: UInt64)
+    case tooMuchMemory(UInt64)
+    case instruction(String, UInt64)
+
+    var description: String {
+        switch self {
+        case .badImage(let why): return "its image is not a bootable ELF64 file: " + why
+        case .imageOutsideMemory(let address, let size, let memoryBytes):
+            return "its image's segment at \(Console.hex(address)) of \(size) bytes does not fit its \(memoryBytes >> 20) MiB of memory"
+        case .noMemory(let needed):
+            return "not enough free memory in this VM for its \(needed >> 20) MiB: give this VM more startup memory, or the nested VMs less (memory=MiB on the command line)"
+        case .tooMuchMemory(let bytes): return "its \(bytes >> 20) MiB of memory is more than the 1024 MiB minivisor gives a nested VM"
+        case .instruction(let name, let flags):
+            let kind = flags & 1 != 0 ? "VMfailInvalid" : "VMfailValid(\(nv_vmread(UInt64(NV_VMCS_VM_INSTRUCTION_ERROR))))"
+            return "\(name) failed: \(kind)"
+        }
+    }
+}
+
+/// How a nested VM ended, with the exit status and reason nestvm gives an L1 that ends the same way (the one
+/// table in nestvm(7), "Exit statuses").
+enum NestedEnd {
+    case guestExit(UInt32)
+    case poweredOff
+    case tripleFault
+    case unsupported(String)
+    case turnedOff
+
+    var status: Int {
+        switch self {
+        case .guestExit(let value): return Int((value << 1 | 1) & 0xFF)
+        case .poweredOff: return 0
+        case .tripleFault: return 98
+        case .unsupported: return 70
+        case .turnedOff: return 130
+        }
+    }
+
+    var reason: String {
+        switch self {
+        case .guestExit(let value): return "the guest wrote \(value) to the exit port"
+        case .poweredOff: return "the guest halted with interrupts disabled"
+        case .tripleFault: return "triple fault on processor 0"
+        case .unsupported(let what): return what
+        case .turnedOff: return "turned off (minivisor was asked to stop)"
+        }
+    }
+}
+
+/// One nested VM (an L2): its memory slice and EPT, its VMCS, registers and x87/SSE state, and its own
+/// platform — the same 16550A, 8259A pair and 8254 models L0's machine uses (DeviceModels), so an image runs
+/// here as it runs at L0.
+final class NestedVM {
+    let name: String
+    /// L1's address of the VM's guest-physical 0 (L1 runs identity-mapped), and the VM's memory.
+    let memory: UnsafeMutableRawPointer
+    let memoryBytes: UInt64
+    /// The VMCS region's address.
+    let vmcs: UInt64
+    var registers = Hypervisor.Registers()
+    /// Two FXSAVE areas, minivisor's and the VM's (nv_vmx_run switches them).
+    let fxAreas: UnsafeMutableRawPointer
+    var launched = false
+
+    let uart = UART16550()
+    let pic = PIC8259()
+    let pit = PIT8254()
+    var uartLine = false
+
+    /// Halted (HLT with interrupts enabled) until an interrupt arrives.
+    var isHalted = false
+    var end: NestedEnd? = nil
+    /// The primary processor-based controls as last written (interrupt-window exiting comes and goes).
+    var primary: UInt32
+    /// An exception to inject at the next entry (VM-entry interruption-information format).
+    var pendingEvent: UInt32 = 0
+    var pendingErrorCode: UInt64 = 0
+    /// The syscall MSRs, which the VMCS does not switch: STAR, LSTAR, CSTAR, FMASK, KERNEL_GS_BASE, TSC_AUX.
+    static let switchedMSRs: [UInt32] = [0xC000_0081, 0xC000_0082, 0xC000_0083, 0xC000_0084, 0xC000_0102, 0xC000_0103]
+    var msrValues: [UInt64] = [0, 0, 0, 0, 0, 0]
+    /// Console bytes of the line being written.
+    var line: [UInt8] = []
+    /// VM exits handled.
+    var exits = 0
+
+    /// Builds the VM: memory and EPT, the image loaded by the boot protocol, and a VMCS for its one processor with
+    /// `vpid`, made current.
+    init(name: String, image: UnsafeRawBufferPointer, memoryBytes: UInt64, vpid: Int, controls: Controls) throws(NestedFailure) {
+        self.name = name
+        self.memoryBytes = memoryBytes
+        guard memoryBytes <= 1 << 30 else { throw .tooMuchMemory(memoryBytes) }
+        let boot = try BootImage(image, memoryBytes: memoryBytes)
+        // The slice: whole 2 MiB pages, 2 MiB aligned, for the EPT's large pages (nv_alloc_pages zeroes it); then
+        // the EPT, the FXSAVE areas and the VMCS region. Nothing is taken when it does not all fit.
+        let pages = Int((memoryBytes + 0x1F_FFFF) >> 21) * 512
+        guard let slice = nv_alloc_pages(pages + 511 + 6) else { throw .noMemory(needed: memoryBytes) }
+        let base = (UInt64(UInt(bitPattern: slice)) + 0x1F_FFFF) & ~0x1F_FFFF
+        memory = UnsafeMutableRawPointer(bitPattern: UInt(base))!
+        boot.load(into: memory, commandLine: [])
+        let tables = memory + pages * 4096, region = tables + 5 * 4096
+        // EPT: guest-physical 0 ..< memoryBytes onto the slice in 2 MiB write-back pages, read/write/execute
+        // (SDM vol. 3, "EPT Translation Mechanism"); the rest of the guest-physical space is not present.
+        let pml4 = UInt64(UInt(bitPattern: tables)), pdpt = pml4 + 0x1000, directory = pml4 + 0x2000
+        Hypervisor.store(pdpt | 7, at: pml4)
+        Hypervisor.store(directory | 7, at: pdpt)
+        var address: UInt64 = 0
+        while address < memoryBytes {
+            Hypervisor.store((base + address) | 1 << 7 | 6 << 3 | 7, at: directory + (address >> 21) * 8)
+            address += 1 << 21
+        }
+        fxAreas = tables + 0x3000
+        fxAreas.storeBytes(of: UInt16(0x037F), toByteOffset: 512, as: UInt16.self)  // FCW as after FNINIT
+        fxAreas.storeBytes(of: UInt32(0x1F80), toByteOffset: 512 + 24, as: UInt32.self)  // MXCSR at reset
+
+        vmcs = UInt64(UInt(bitPattern: region))
+        region.storeBytes(of: UInt32(truncatingIfNeeded: nv_rdmsr(Hypervisor.basicMSR)) & 0x7FFF_FFFF, as: UInt32.self)
+        var flags = nv_vmclear(vmcs)
+        if flags & 0x41 != 0 { throw .instruction("VMCLEAR", flags) }
+        flags = nv_vmptrld(vmcs)
+        if flags & 0x41 != 0 { throw .instruction("VMPTRLD", flags) }
+        primary = controls.primary
+        try writeControls(controls, eptPointer: pml4 | 3 << 3 | 6, vpid: vpid)
+        try Self.writeHostState()
+        try writeBootState(entry: boot.entry)
+    }
+
+    /// VMWRITE, which must succeed.
+    func write(_ field: UInt32, _ value: UInt64) throws(NestedFailure) {
+        let flags = nv_vmwrite(UInt64(field), value)
+        if flags & 0x41 != 0 { throw .instruction("VMWRITE of field \(Console.hex(UInt64(field)))", flags) }
+    }
+
+    func writeControls(_ controls: Controls, eptPointer: UInt64, vpid: Int) throws(NestedFailure) {
+        for (field, value) in [
+            (NV_VMCS_PIN_BASED_VM_EXEC_CONTROL, UInt64(controls.pin)), (NV_VMCS_CPU_BASED_VM_EXEC_CONTROL, UInt64(controls.primary)),
+            (NV_VMCS_SECONDARY_VM_EXEC_CONTROL, UInt64(controls.secondary)), (NV_VMCS_VM_EXIT_CONTROLS, UInt64(controls.exit)),
+            (NV_VMCS_VM_ENTRY_CONTROLS, UInt64(controls.entry)), (NV_VMCS_EXCEPTION_BITMAP, 0),
+            (NV_VMCS_VIRTUAL_PROCESSOR_ID, UInt64(vpid)), (NV_VMCS_EPT_POINTER, eptPointer), (NV_VMCS_VMCS_LINK_POINTER, ~0),
+            // CR4.VMXE is minivisor's: the VM sees it clear, and setting it exits (VMX is not offered to L2).
+            (NV_VMCS_CR4_GUEST_HOST_MASK, VMXSupport.cr4VMXE), (NV_VMCS_CR4_READ_SHADOW, 0),
+            (NV_VMCS_CR0_GUEST_HOST_MASK, 0), (NV_VMCS_CR0_READ_SHADOW, 0),
+        ] {
+            try write(field, value)
+        }
+    }
+
+    /// The host state: minivisor as it runs now (SDM vol. 3, "Host-State Area").
+    static func writeHostState() throws(NestedFailure) {
+        var gdtLimit: UInt16 = 0, idtLimit: UInt16 = 0
+        let gdt = nv_sgdt(&gdtLimit), idt = nv_sidt(&idtLimit)
+        let tr = Hypervisor.Segment(nv_read_tr(), gdt: gdt)
+        for (field, value) in [
+            (NV_VMCS_HOST_CR0, nv_read_cr0()), (NV_VMCS_HOST_CR3, nv_read_cr3()), (NV_VMCS_HOST_CR4, nv_read_cr4()),
+            (NV_VMCS_HOST_IA32_EFER, nv_rdmsr(0xC000_0080)), (NV_VMCS_HOST_IA32_PAT, nv_rdmsr(0x277)),
+            (NV_VMCS_HOST_GDTR_BASE, gdt), (NV_VMCS_HOST_IDTR_BASE, idt), (NV_VMCS_HOST_TR_BASE, tr.base),
+            (NV_VMCS_HOST_FS_BASE, nv_rdmsr(0xC000_0100)), (NV_VMCS_HOST_GS_BASE, nv_rdmsr(0xC000_0101)),
+            (NV_VMCS_HOST_CS_SELECTOR, UInt64(nv_read_cs() & ~7)), (NV_VMCS_HOST_SS_SELECTOR, UInt64(nv_read_ss() & ~7)),
+            (NV_VMCS_HOST_DS_SELECTOR, UInt64(nv_read_ds() & ~7)), (NV_VMCS_HOST_ES_SELECTOR, UInt64(nv_read_es() & ~7)),
+            (NV_VMCS_HOST_FS_SELECTOR, UInt64(nv_read_fs() & ~7)), (NV_VMCS_HOST_GS_SELECTOR, UInt64(nv_read_gs() & ~7)),
+            (NV_VMCS_HOST_TR_SELECTOR, UInt64(nv_read_tr() & ~7)),
+        ] {
+            let flags = nv_vmwrite(UInt64(field), value)
+            if flags & 0x41 != 0 { throw .instruction("VMWRITE of field \(Console.hex(UInt64(field)))", flags) }
+        }
+    }
+
+    /// The state nestvm's boot protocol starts a processor in (L0's Machine.setBootState): 64-bit mode on the boot
+    /// page tables, flat segments from the boot GDT, RDI the boot information, RSP below a zero return address.
+    func writeBootState(entry: UInt64) throws(NestedFailure) {
+        for (selector, base, limit, rights) in [
+            (NV_VMCS_GUEST_ES_SELECTOR, NV_VMCS_GUEST_ES_BASE, NV_VMCS_GUEST_ES_LIMIT, NV_VMCS_GUEST_ES_AR_BYTES),
+            (NV_VMCS_GUEST_SS_SELECTOR, NV_VMCS_GUEST_SS_BASE, NV_VMCS_GUEST_SS_LIMIT, NV_VMCS_GUEST_SS_AR_BYTES),
+            (NV_VMCS_GUEST_DS_SELECTOR, NV_VMCS_GUEST_DS_BASE, NV_VMCS_GUEST_DS_LIMIT, NV_VMCS_GUEST_DS_AR_BYTES),
+            (NV_VMCS_GUEST_FS_SELECTOR, NV_VMCS_GUEST_FS_BASE, NV_VMCS_GUEST_FS_LIMIT, NV_VMCS_GUEST_FS_AR_BYTES),
+            (NV_VMCS_GUEST_GS_SELECTOR, NV_VMCS_GUEST_GS_BASE, NV_VMCS_GUEST_GS_LIMIT, NV_VMCS_GUEST_GS_AR_BYTES),
+        ] {
+            try write(selector, 0x10); try write(base, 0); try write(limit, 0xFFFF_FFFF); try write(rights, 0xC093)
+        }
+        for (field, value) in [
+            (NV_VMCS_GUEST_CS_SELECTOR, 0x08), (NV_VMCS_GUEST_CS_BASE, 0), (NV_VMCS_GUEST_CS_LIMIT, 0xFFFF_FFFF),
+            (NV_VMCS_GUEST_CS_AR_BYTES, 0xA09B), (NV_VMCS_GUEST_TR_SELECTOR, 0x18), (NV_VMCS_GUEST_TR_BASE, BootImage.tss),
+            (NV_VMCS_GUEST_TR_LIMIT, 0x67), (NV_VMCS_GUEST_TR_AR_BYTES, 0x8B), (NV_VMCS_GUEST_LDTR_SELECTOR, 0),
+            (NV_VMCS_GUEST_LDTR_BASE, 0), (NV_VMCS_GUEST_LDTR_LIMIT, 0), (NV_VMCS_GUEST_LDTR_AR_BYTES, 1 << 16),
+            (NV_VMCS_GUEST_GDTR_BASE, BootImage.gdt), (NV_VMCS_GUEST_GDTR_LIMIT, 0x27),
+            (NV_VMCS_GUEST_IDTR_BASE, BootImage.idt), (NV_VMCS_GUEST_IDTR_LIMIT, 0xFFF),
+            (NV_VMCS_GUEST_CR0, 0x8001_0033), (NV_VMCS_GUEST_CR3, BootImage.pageTables),
+            // PAE, PGE, OSFXSR, OSXMMEXCPT, and VMXE (which VMX operation requires, hidden by the shadow).
+            (NV_VMCS_GUEST_CR4, 0x20 | 0x80 | 0x200 | 0x400 | VMXSupport.cr4VMXE),
+            (NV_VMCS_GUEST_IA32_EFER, 0xD01), (NV_VMCS_GUEST_IA32_PAT, 0x0007_0406_0007_0406), (NV_VMCS_GUEST_DR7, 0x400),
+            (NV_VMCS_GUEST_RFLAGS, 2), (NV_VMCS_GUEST_RIP, entry), (NV_VMCS_GUEST_RSP, BootImage.stackTop - 8),
+            (NV_VMCS_GUEST_INTERRUPTIBILITY_INFO, 0), (NV_VMCS_GUEST_ACTIVITY_STATE, 0),
+            (NV_VMCS_GUEST_PENDING_DBG_EXCEPTIONS, 0), (NV_VMCS_GUEST_SYSENTER_CS, 0), (NV_VMCS_GUEST_SYSENTER_ESP, 0),
+            (NV_VMCS_GUEST_SYSENTER_EIP, 0),
+        ] {
+            try write(field, value)
+        }
+        registers[Hypervisor.Registers.rdi] = BootImage.bootInfo
+    }
+
+    /// Makes this VM's VMCS current and loads the MSRs the VMCS does not switch.
+    func makeCurrent() {
+        _ = nv_vmptrld(vmcs)
+        for (msr, value) in zip(Self.switchedMSRs, msrValues) { _ = nv_try_wrmsr(msr, value) }
+    }
+
+    /// Ends the VM with `how`, its last partial console line written out first.
+    func finish(_ how: NestedEnd) {
+        guard end == nil else { return }
+        if !line.isEmpty { line.append(0x0A); flushConsole() }
+        end = how
+        print("minivisor: \(name) ended: status \(how.status), \(how.reason); \(exits) exits handled")
+    }
+
+    /// Writes each complete line COM1 transmitted to minivisor's console as `[NAME] line`.
+    func flushConsole() {
+        guard !uart.output.isEmpty || line.last == 0x0A else { return }
+        line.append(contentsOf: uart.output)
+        uart.output.removeAll()
+        let prefix = Array("[\(name)] ".utf8)
+        var start = 0
+        for k in 0..<line.count where line[k] == 0x0A {
+            let text = prefix + line[start...k]
+            text.withUnsafeBufferPointer { nv_console_write($0.baseAddress!, $0.count) }
+            start = k + 1
+        }
+        line.removeFirst(start)
+    }
+}
+
+/// The controls every nested VM runs with, adjusted once to the capability MSRs.
+struct Controls {
+    var pin: UInt32, primary: UInt32, secondary: UInt32, exit: UInt32, entry: UInt32
+    /// The preemption timer's rate: it counts down once every 2^rate TSC ticks (IA32_VMX_MISC bits 4:0).
+    var timerRate: UInt64
+
+    /// The controls, or what the processor lacks.
+    static func make() -> Result<Controls, Hypervisor.Failure> {
+        // Pin: the VMX-preemption timer (round-robin). Primary: HLT and every I/O instruction exit, every MSR
+        // access exits (no MSR bitmap), TSC offsetting; secondary: EPT, VPID, RDTSCP.
+        let pin = NV_PIN_ACTIVATE_PREEMPTION_TIMER
+        let primary = NV_PRIMARY_HLT_EXITING | NV_PRIMARY_UNCONDITIONAL_IO_EXITING | NV_PRIMARY_USE_TSC_OFFSETTING
+            | NV_PRIMARY_ACTIVATE_SECONDARY
+        let secondary = NV_SECONDARY_ENABLE_EPT | NV_SECONDARY_ENABLE_VPID | NV_SECONDARY_ENABLE_RDTSCP
+        let exit = NV_EXIT_CONTROL_HOST_ADDRESS_SPACE_SIZE | NV_EXIT_CONTROL_SAVE_EFER | NV_EXIT_CONTROL_LOAD_EFER
+            | NV_EXIT_CONTROL_SAVE_PAT | NV_EXIT_CONTROL_LOAD_PAT
+        let entry = NV_ENTRY_CONTROL_IA32E_MODE_GUEST | NV_ENTRY_CONTROL_LOAD_EFER | NV_ENTRY_CONTROL_LOAD_PAT
+        guard Hypervisor.allows(pin, msr: Hypervisor.capabilityMSR(0)) else { return .failure(.missing("the VMX-preemption timer")) }
+        guard Hypervisor.allows(primary, msr: Hypervisor.capabilityMSR(1)) else { return .failure(.missing("HLT and I/O exiting")) }
+        guard Hypervisor.allows(secondary, msr: 0x48B) else { return .failure(.missing("EPT, VPID and RDTSCP")) }
+        guard Hypervisor.allows(exit, msr: Hypervisor.capabilityMSR(2)), Hypervisor.allows(entry, msr: Hypervisor.capabilityMSR(3)) else {
+            return .failure(.missing("loading and saving EFER and PAT"))
+        }
+        let ept = nv_rdmsr(Hypervisor.eptVPIDCapabilityMSR)
+        guard ept & (1 << 6) != 0, ept & (1 << 14) != 0, ept & (1 << 16) != 0 else {
+            return .failure(.missing("4-level EPT with write-back 2-MiB pages"))
+        }
+        return .success(
+            Controls(
+                pin: Hypervisor.adjust(pin, msr: Hypervisor.capabilityMSR(0)), primary: Hypervisor.adjust(primary, msr: Hypervisor.capabilityMSR(1)),
+                secondary: Hypervisor.adjust(secondary, msr: 0x48B), exit: Hypervisor.adjust(exit, msr: Hypervisor.capabilityMSR(2)),
+                entry: Hypervisor.adjust(entry, msr: Hypervisor.capabilityMSR(3)), timerRate: nv_rdmsr(0x485) & 0x1F))
+    }
+}
