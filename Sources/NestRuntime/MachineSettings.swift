@@ -63,7 +63,8 @@ public enum MachineSettings {
         return NestError(category, message, target: name)
     }
 
-    /// Modules from `NAME=PATH` arguments (the name defaults to the file's name).
+    /// Modules from `NAME=PATH` arguments: PATH a file, or a shipped guest's name when no such file exists (the name
+    /// defaults to the file's name).
     public static func modules(_ specs: [String]) throws(NestError) -> [BootModule] {
         var modules: [BootModule] = []
         for spec in specs {
@@ -73,9 +74,14 @@ public enum MachineSettings {
             guard !path.isEmpty else {
                 throw NestError(.invalidArgument, "--module \(spec) has an empty path after '='; give --module NAME=PATH")
             }
-            try GuestImages.checkFile(path, what: "module file")
-            guard let data = FileManager.default.contents(atPath: path) else {
-                throw NestError(.imageNotFound, "module file \(path) cannot be read: \(String(cString: strerror(errno)))")
+            // A shipped guest's name (`nested1=hello`) when no file of that name is there.
+            var file = path
+            if !GuestImages.isPath(path) && !FileManager.default.fileExists(atPath: path), let shipped = try? GuestImages.locate(path) {
+                file = shipped
+            }
+            try GuestImages.checkFile(file, what: "module file")
+            guard let data = FileManager.default.contents(atPath: file) else {
+                throw NestError(.imageNotFound, "module file \(file) cannot be read: \(String(cString: strerror(errno)))")
             }
             modules.append(BootModule(name: name, bytes: [UInt8](data)))
         }

@@ -24,7 +24,8 @@ extension VMRun {
         @OptionGroup var vmName: VMNameOption
 
         @Option(
-            help: ArgumentHelp("A boot module for the guest: a file, named NAME or after the file (repeatable).", valueName: "NAME=PATH"),
+            help: ArgumentHelp(
+                "A boot module: a file or a shipped guest's name, named NAME or after the file (repeatable).", valueName: "NAME=PATH"),
             completion: .file())
         var module: [String] = []
 
