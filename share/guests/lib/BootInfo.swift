@@ -33,7 +33,8 @@ public struct BootInfo {
     /// The block at `pointer`, or nil when it does not carry the magic number and the version this library reads.
     public init?(_ pointer: UnsafeRawPointer) {
         guard Self.u32(pointer, NV_BOOT_HEADER_MAGIC) == NV_BOOT_MAGIC,
-              Self.u32(pointer, NV_BOOT_HEADER_VERSION) == NV_BOOT_VERSION else { return nil }
+            Self.u32(pointer, NV_BOOT_HEADER_VERSION) == NV_BOOT_VERSION
+        else { return nil }
         base = pointer
     }
 
@@ -57,36 +58,44 @@ public struct BootInfo {
 
     /// The command line.
     public var commandLine: String {
-        Self.string(at: Self.u64(base, NV_BOOT_HEADER_COMMAND_LINE),
-                    length: Int(Self.u32(base, NV_BOOT_HEADER_COMMAND_LINE_LENGTH)))
+        Self.string(
+            at: Self.u64(base, NV_BOOT_HEADER_COMMAND_LINE),
+            length: Int(Self.u32(base, NV_BOOT_HEADER_COMMAND_LINE_LENGTH)))
     }
 
-    /// The decimal value of `name=N` on the command line (words are separated by spaces), or nil. Works on bytes:
-    /// Unicode-aware string comparison would pull normalisation tables into the image.
+    /// The command line's words (separated by spaces) up to a `--`: the guest's own. Works on bytes: Unicode-aware
+    /// string comparison would pull normalisation tables into the image.
+    private var ownWords: [ArraySlice<UInt8>] {
+        let words = Array(commandLine.utf8).split(separator: UInt8(ascii: " "))
+        return Array(words.prefix { Array($0) != Array("--".utf8) })
+    }
+
+    /// The words after the first `--`, joined by single spaces: a command line this guest passes on to the guests it
+    /// starts (minivisor's nested VMs). Empty without a `--`.
+    public var passedOnCommandLine: [UInt8] {
+        let words = Array(commandLine.utf8).split(separator: UInt8(ascii: " "))
+        guard let dashes = words.firstIndex(where: { Array($0) == Array("--".utf8) }) else { return [] }
+        var line: [UInt8] = []
+        for word in words[(dashes + 1)...] { line += (line.isEmpty ? [] : [UInt8(ascii: " ")]) + word }
+        return line
+    }
+
+    /// The decimal value of `name=N` among the guest's own words, or nil.
     public func integerOption(_ name: StaticString) -> Int? {
-        let line = Array(commandLine.utf8)
         let key = name.withUTF8Buffer { Array($0) } + [UInt8(ascii: "=")]
-        var start = 0
-        while start < line.count {
-            var end = start
-            while end < line.count && line[end] != UInt8(ascii: " ") { end += 1 }
-            if end - start > key.count && Array(line[start..<start + key.count]) == key {
-                var value = 0
-                for b in line[(start + key.count)..<end] {
-                    guard b >= UInt8(ascii: "0") && b <= UInt8(ascii: "9") else { return nil }
-                    value = value &* 10 &+ Int(b - UInt8(ascii: "0"))
-                }
-                return value
-            }
-            start = end + 1
+        guard let word = ownWords.first(where: { $0.count > key.count && Array($0.prefix(key.count)) == key }) else { return nil }
+        var value = 0
+        for b in word.dropFirst(key.count) {
+            guard b >= UInt8(ascii: "0") && b <= UInt8(ascii: "9") else { return nil }
+            value = value &* 10 &+ Int(b - UInt8(ascii: "0"))
         }
-        return nil
+        return value
     }
 
-    /// Whether the word `name` is on the command line.
+    /// Whether the word `name` is among the guest's own words.
     public func hasWord(_ name: StaticString) -> Bool {
         let key = name.withUTF8Buffer { Array($0) }
-        return commandLine.utf8.split(separator: UInt8(ascii: " ")).contains { Array($0) == key }
+        return ownWords.contains { Array($0) == key }
     }
 
     /// The memory map, ascending.
@@ -94,8 +103,9 @@ public struct BootInfo {
         let map = Self.u64(base, NV_BOOT_HEADER_MEMORY_MAP)
         return (0..<Int(Self.u32(base, NV_BOOT_HEADER_MEMORY_MAP_COUNT))).map { k in
             let e = Self.entry(map, k, NV_BOOT_MEMORY_MAP_ENTRY_BYTES)
-            return Region(base: Self.u64(e, NV_BOOT_MEMORY_MAP_ENTRY_BASE), length: Self.u64(e, NV_BOOT_MEMORY_MAP_ENTRY_LENGTH),
-                          type: Self.u32(e, NV_BOOT_MEMORY_MAP_ENTRY_TYPE))
+            return Region(
+                base: Self.u64(e, NV_BOOT_MEMORY_MAP_ENTRY_BASE), length: Self.u64(e, NV_BOOT_MEMORY_MAP_ENTRY_LENGTH),
+                type: Self.u32(e, NV_BOOT_MEMORY_MAP_ENTRY_TYPE))
         }
     }
 
@@ -106,8 +116,9 @@ public struct BootInfo {
         let table = Self.u64(base, NV_BOOT_HEADER_MODULES)
         return (0..<count).map { k in
             let e = Self.entry(table, k, NV_BOOT_MODULE_ENTRY_BYTES)
-            return Module(name: Self.string(at: Self.u64(e, NV_BOOT_MODULE_ENTRY_NAME), length: Int(Self.u32(e, NV_BOOT_MODULE_ENTRY_NAME_LENGTH))),
-                          address: Self.u64(e, NV_BOOT_MODULE_ENTRY_ADDRESS), size: Self.u64(e, NV_BOOT_MODULE_ENTRY_SIZE))
+            return Module(
+                name: Self.string(at: Self.u64(e, NV_BOOT_MODULE_ENTRY_NAME), length: Int(Self.u32(e, NV_BOOT_MODULE_ENTRY_NAME_LENGTH))),
+                address: Self.u64(e, NV_BOOT_MODULE_ENTRY_ADDRESS), size: Self.u64(e, NV_BOOT_MODULE_ENTRY_SIZE))
         }
     }
 

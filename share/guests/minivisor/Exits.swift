@@ -141,7 +141,10 @@ extension NestedVM {
         let port = UInt16(truncatingIfNeeded: qualification >> 16)
         guard qualification & 0x10 == 0 else {
             let rip = Console.hex(read(NV_VMCS_GUEST_RIP))
-            finish(.unsupported("string I/O (\(isIn ? "INS" : "OUTS")) on port \(Console.hex(UInt64(port))) at RIP \(rip) is not emulated; use IN and OUT"))
+            finish(
+                .unsupported(
+                    "string I/O (\(isIn ? "INS" : "OUTS")) on port \(Console.hex(UInt64(port))) at RIP \(rip) is not emulated; use IN and OUT"
+                ))
             return .ended
         }
         let mask: UInt64 = size == 4 ? 0xFFFF_FFFF : (1 << (8 * UInt64(size))) - 1

@@ -12,7 +12,8 @@ enum NestedFailure: Error {
         case .imageOutsideMemory(let address, let size, let memoryBytes):
             return "its image's segment at \(Console.hex(address)) of \(size) bytes does not fit its \(memoryBytes >> 20) MiB of memory"
         case .noMemory(let needed):
-            return "not enough free memory in this VM for its \(needed >> 20) MiB: give this VM more startup memory, or the nested VMs less (memory=MiB on the command line)"
+            return
+                "not enough free memory in this VM for its \(needed >> 20) MiB: give this VM more startup memory, or the nested VMs less (memory=MiB on the command line)"
         case .tooMuchMemory(let bytes): return "its \(bytes >> 20) MiB of memory is more than the 1024 MiB minivisor gives a nested VM"
         case .instruction(let name, let flags):
             let kind = flags & 1 != 0 ? "VMfailInvalid" : "VMfailValid(\(nv_vmread(UInt64(NV_VMCS_VM_INSTRUCTION_ERROR))))"
@@ -87,9 +88,11 @@ final class NestedVM {
     /// VM exits handled.
     var exits = 0
 
-    /// Builds the VM: memory and EPT, the image loaded by the boot protocol, and a VMCS for its one processor with
-    /// `vpid`, made current.
-    init(name: String, image: UnsafeRawBufferPointer, memoryBytes: UInt64, vpid: Int, controls: Controls) throws(NestedFailure) {
+    /// Builds the VM: memory and EPT, the image loaded by the boot protocol with `commandLine`, and a VMCS for its one
+    /// processor with `vpid`, made current.
+    init(name: String, image: UnsafeRawBufferPointer, commandLine: [UInt8], memoryBytes: UInt64, vpid: Int, controls: Controls)
+        throws(NestedFailure)
+    {
         self.name = name
         self.memoryBytes = memoryBytes
         guard memoryBytes <= 1 << 30 else { throw .tooMuchMemory(memoryBytes) }
@@ -100,7 +103,7 @@ final class NestedVM {
         guard let slice = nv_alloc_pages(pages + 511 + 6) else { throw .noMemory(needed: memoryBytes) }
         let base = (UInt64(UInt(bitPattern: slice)) + 0x1F_FFFF) & ~0x1F_FFFF
         memory = UnsafeMutableRawPointer(bitPattern: UInt(base))!
-        boot.load(into: memory, commandLine: [])
+        boot.load(into: memory, commandLine: commandLine)
         let tables = memory + pages * 4096, region = tables + 5 * 4096
         // EPT: guest-physical 0 ..< memoryBytes onto the slice in 2 MiB write-back pages, read/write/execute
         // (SDM vol. 3, "EPT Translation Mechanism"); the rest of the guest-physical space is not present.
@@ -242,10 +245,12 @@ struct Controls {
         // Pin: the VMX-preemption timer (round-robin). Primary: HLT and every I/O instruction exit, every MSR
         // access exits (no MSR bitmap), TSC offsetting; secondary: EPT, VPID, RDTSCP.
         let pin = NV_PIN_ACTIVATE_PREEMPTION_TIMER
-        let primary = NV_PRIMARY_HLT_EXITING | NV_PRIMARY_UNCONDITIONAL_IO_EXITING | NV_PRIMARY_USE_TSC_OFFSETTING
+        let primary =
+            NV_PRIMARY_HLT_EXITING | NV_PRIMARY_UNCONDITIONAL_IO_EXITING | NV_PRIMARY_USE_TSC_OFFSETTING
             | NV_PRIMARY_ACTIVATE_SECONDARY
         let secondary = NV_SECONDARY_ENABLE_EPT | NV_SECONDARY_ENABLE_VPID | NV_SECONDARY_ENABLE_RDTSCP
-        let exit = NV_EXIT_CONTROL_HOST_ADDRESS_SPACE_SIZE | NV_EXIT_CONTROL_SAVE_EFER | NV_EXIT_CONTROL_LOAD_EFER
+        let exit =
+            NV_EXIT_CONTROL_HOST_ADDRESS_SPACE_SIZE | NV_EXIT_CONTROL_SAVE_EFER | NV_EXIT_CONTROL_LOAD_EFER
             | NV_EXIT_CONTROL_SAVE_PAT | NV_EXIT_CONTROL_LOAD_PAT
         let entry = NV_ENTRY_CONTROL_IA32E_MODE_GUEST | NV_ENTRY_CONTROL_LOAD_EFER | NV_ENTRY_CONTROL_LOAD_PAT
         guard Hypervisor.allows(pin, msr: Hypervisor.capabilityMSR(0)) else { return .failure(.missing("the VMX-preemption timer")) }
@@ -260,7 +265,8 @@ struct Controls {
         }
         return .success(
             Controls(
-                pin: Hypervisor.adjust(pin, msr: Hypervisor.capabilityMSR(0)), primary: Hypervisor.adjust(primary, msr: Hypervisor.capabilityMSR(1)),
+                pin: Hypervisor.adjust(pin, msr: Hypervisor.capabilityMSR(0)),
+                primary: Hypervisor.adjust(primary, msr: Hypervisor.capabilityMSR(1)),
                 secondary: Hypervisor.adjust(secondary, msr: 0x48B), exit: Hypervisor.adjust(exit, msr: Hypervisor.capabilityMSR(2)),
                 entry: Hypervisor.adjust(entry, msr: Hypervisor.capabilityMSR(3)), timerRate: nv_rdmsr(0x485) & 0x1F))
     }

@@ -8,6 +8,7 @@
 /// says how, with the exit status and reason L0 would give. Command-line words:
 /// - `memory=MiB`: each nested VM's memory (16 by default, 2 to 1024).
 /// - `exit-when-idle`: end once no nested VM runs; otherwise minivisor waits for a stop request (`vmrun stop`).
+/// - `--`: the words after it are every nested VM's command line (`exit-when-idle -- rounds=200`).
 @_cdecl("guest_main")
 public func guestMain(_ bootInfoPointer: UnsafeRawPointer) -> UInt32 {
     guard let boot = BootInfo(bootInfoPointer) else {
@@ -38,10 +39,14 @@ public func guestMain(_ bootInfoPointer: UnsafeRawPointer) -> UInt32 {
         print("minivisor: memory=\(mebibytes): a nested VM's memory is 2 to 1024 MiB")
         return 2
     }
+    let nestedLine = boot.passedOnCommandLine
     var vms: [NestedVM] = []
     for module in modules {
         do {
-            vms.append(try NestedVM(name: module.name, image: module.bytes, memoryBytes: UInt64(mebibytes) << 20, vpid: vms.count + 1, controls: controls))
+            vms.append(
+                try NestedVM(
+                    name: module.name, image: module.bytes, commandLine: nestedLine, memoryBytes: UInt64(mebibytes) << 20,
+                    vpid: vms.count + 1, controls: controls))
             print("minivisor: \(module.name): \(mebibytes) MiB, starting")
         } catch {
             print("minivisor: \(module.name) cannot start: " + error.description)
