@@ -28,6 +28,12 @@ step "vmrun new lab2 --image vmxlab --memory-startup-bytes 64M >/dev/null && vmp
 step "vmrun run lab2 --trace exits --trace-file \"\$NESTVM_HOME/lab2.jsonl\" || echo \"(exit status \$?)\""
 step "jq -r 'select(.Level==2) | .Reason + \" handled by \" + .HandledBy' \"\$NESTVM_HOME/lab2.jsonl\" | sort | uniq -c"
 step "vmrun set lab2 --command-line bad-guest-cr0 && vmrun run lab2 || echo \"(exit status \$?)\""
+
+echo "minivisor, the L1 hypervisor nestvm ships, runs nestvm images as nested VMs, each under its own EPT and VMCS."
+step "vmrun new lab3 --image minivisor --memory-startup-bytes 128M --command-line 'exit-when-idle memory=32 -- rounds=5' >/dev/null"
+step "vmrun run lab3 --module nested1=hello || echo \"(exit status \$?)\""
+step "vmproc set lab3 --expose-virtualization-extensions true"
+step "vmrun run lab3 --module nested1=hello --module nested2=bench | grep -v region || echo \"(exit status \$?)\""
 echo
 echo "The nested network setup from Hyper-V's guides:"
 step "vmswitch new VmNAT --switch-type internal --format table"
