@@ -36,7 +36,7 @@ let package = Package(
             name: "NestTool",
             dependencies: ["NestErrors", "NestRecords", "NestStore", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
-        .target(name: "NestRuntime", dependencies: ["Machine", "NestErrors", "NestRecords", "NestStore", "CReadline"]),
+        .target(name: "NestRuntime", dependencies: ["Machine", "DeviceModels", "NestErrors", "NestRecords", "NestStore", "CReadline"]),
         .systemLibrary(name: "CReadline", path: "Sources/CReadline"),
         .executableTarget(
             name: "x86bench", dependencies: ["X86"], swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]),

@@ -141,6 +141,7 @@ BOOT_RECORDS = {
     "memoryMapEntry": ("MemoryMapEntry", "A memory-map entry; entries are sorted by base and cover all RAM."),
     "moduleEntry": ("ModuleEntry", "A module-table entry, in the order the modules were given."),
     "mailbox": ("Mailbox", 'A processor\'s mailbox (nestvm(7), "Secondary processors").'),
+    "deviceEntry": ("DeviceEntry", 'A device-table entry: a virtio-mmio device (nestvm(7), "Devices").'),
 }
 # The boot-information values: how each group is written in Swift (`None`: constants of BootInfoLayout).
 BOOT_GROUPS = {

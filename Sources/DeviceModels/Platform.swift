@@ -22,4 +22,18 @@ public enum PlatformIRQ {
     public static let com1 = 4
     /// A stop request (edge), as ACPI's SCI.
     public static let stop = 9
+    /// The virtio console that carries the integration channel.
+    public static let virtioConsole = 10
+}
+
+/// Where the virtio-mmio devices sit (nestvm(7), "Devices"): from 64 GiB up, above the largest RAM a machine has,
+/// one 4 KiB page each; the boot page tables map the 2 MiB there uncached, and the device table in the boot
+/// information lists each device.
+public enum PlatformVirtio {
+    /// The first device's register block; the boot page tables map 2 MiB from here.
+    public static let windowBase: UInt64 = 0x10_0000_0000
+    /// Bytes the boot page tables map for devices.
+    public static let windowSize: UInt64 = 2 << 20
+    /// The virtio console of the integration channel.
+    public static let console: UInt64 = windowBase
 }

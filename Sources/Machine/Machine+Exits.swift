@@ -64,6 +64,7 @@ extension Machine {
         case ExitReason.interruptWindow, ExitReason.preemptionTimer: break
         case ExitReason.tripleFault: stop = .tripleFault(processor: vcpu.index)
         case ExitReason.eptViolation:
+            if handleDeviceAccess(exit, on: vcpu) { return }
             let address = exit.guestPhysicalAddress?.value ?? 0
             let access = exit.qualification & 4 != 0 ? "fetched from" : (exit.qualification & 2 != 0 ? "wrote to" : "read from")
             stop = .unsupported(

@@ -26,6 +26,8 @@ public final class Machine {
     let debugExit = DebugExit()
     /// The power port.
     let powerPort = PowerPort()
+    /// The virtio console that carries the integration channel (nestvm(7), "Integration channel").
+    public let console: VirtioConsole
     /// The I/O ports, with every platform device registered (`wireDevices`).
     public let ports = PortBus()
     /// Guest-physical ranges outside RAM that devices answer.
@@ -47,6 +49,8 @@ public final class Machine {
     var idleTime: UInt64 = 0
     /// COM1's interrupt line at the last look (IRQs are edge-triggered).
     var uartLine = false
+    /// The virtio console's interrupt line at the last look.
+    var consoleLine = false
     /// Processor mailboxes in the boot information.
     let mailboxes: UInt64
     /// Round-robin position among several processors.
@@ -72,7 +76,9 @@ public final class Machine {
             throw .addressSpace(ram)
         }
         self.memory = memory
-        let loaded = try BootLoader(configuration: configuration, memory: memory).load()
+        let loaded = try BootLoader(configuration: configuration, memory: memory, devices: Self.virtioDevices).load()
+        console = VirtioConsole(
+            memory: DeviceMemory(bytes: memory.bytes, size: ram) { [unowned memory] in memory.noteWrite($0, size: $1) })
         let eptPointer = EPT01.build(at: ram, memoryBytes: ram) { memory.write($0, size: 8, $1) }
         cpuid = CPUIDView(processorCount: configuration.processorCount, exposesVMX: configuration.exposeVirtualizationExtensions)
         mailboxes = BootLoader.mailbox(0, modules: configuration.modules.count, mapEntries: loaded.memoryMap.count)
@@ -111,6 +117,10 @@ public final class Machine {
         for (device, name, range) in wiring {
             do { try ports.register(device, name: name, ports: range) } catch { preconditionFailure("platform wiring: \(error)") }
         }
+        do {
+            try mmio.register(
+                console, name: "virtio console", base: GuestPhysicalAddress(PlatformVirtio.console), size: VirtioMMIO.windowSize)
+        } catch { preconditionFailure("platform wiring: \(error)") }
     }
 
     /// The state every processor starts in (nestvm(7), "Boot protocol"): 64-bit mode, paging on with the
@@ -237,7 +247,8 @@ public final class Machine {
         return .waitingForInput
     }
 
-    /// Edge-triggered IRQs from the devices: IRQ 0 when the timer's time came, IRQ 4 on a rising COM1 line.
+    /// Edge-triggered IRQs from the devices: IRQ 0 when the timer's time came, IRQ 4 on a rising COM1 line,
+    /// IRQ 10 on a rising virtio-console line.
     func raiseDeviceInterrupts() {
         while let deadline = pit.nextInterrupt, deadline <= now {
             pit.fired()
@@ -246,6 +257,9 @@ public final class Machine {
         let line = uart.interruptLine
         if line && !uartLine { pic.raise(PlatformIRQ.com1) }
         uartLine = line
+        let consoleLine = console.interruptLine
+        if consoleLine && !self.consoleLine { pic.raise(PlatformIRQ.virtioConsole) }
+        self.consoleLine = consoleLine
     }
 
     /// Injects the PIC's interrupt into the boot processor when it can take one (the interrupt-acknowledge

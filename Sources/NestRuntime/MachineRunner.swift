@@ -23,6 +23,8 @@ public final class MachineRunner {
     let log: ConsoleLog
     let echoToStdout: Bool
     let trace: TraceWriter?
+    /// L0's end of the VM's integration channel.
+    let relay: IntegrationRelay
 
     /// The most instructions to run, and the most seconds of wall-clock time (nil: no limit).
     public var maxInstructions: UInt64?
@@ -48,6 +50,7 @@ public final class MachineRunner {
         vmId = row.id
         vmName = row.name
         self.echoToStdout = echoToStdout
+        relay = IntegrationRelay(inventory: inventory, vmId: row.id, vmName: row.name)
         let files = WorkerFiles(directory: inventory.store.directory, vmId: row.id)
         try files.prepare()
         do {
@@ -66,7 +69,12 @@ public final class MachineRunner {
     public func run() -> VMRunResult {
         var result = runToEnd()
         if let loss = log.lossSummary { result.reason += "; " + loss }
+        if let summary = relay.summary { printDiagnostic(summary) }
         return result
+    }
+
+    func printDiagnostic(_ line: String) {
+        FileHandle.standardError.write(Data("vmrun: \(vmName): \(line)\n".utf8))
     }
 
     func runToEnd() -> VMRunResult {
@@ -126,9 +134,11 @@ public final class MachineRunner {
     func flushOutput() {
         trace?.flush()
         // Which VM-entry check failed, for the author of the guest hypervisor (nestvm(7), "NESTED VIRTUALIZATION").
-        for line in machine.takeDiagnostics() + (trace?.takeFailure().map { [$0] } ?? []) {
-            FileHandle.standardError.write(Data("vmrun: \(vmName): \(line)\n".utf8))
+        relay.take(machine.console.takeTransmitted())
+        for line in machine.takeDiagnostics() + (trace?.takeFailure().map { [$0] } ?? []) + relay.diagnostics {
+            printDiagnostic(line)
         }
+        relay.diagnostics.removeAll()
         let output = machine.takeOutput()
         guard !output.isEmpty else { return }
         log.append(output)

@@ -66,7 +66,8 @@ extension Inventory {
         }
     }
 
-    /// Records the end of a run: the VM is Off with the run's exit status and reason.
+    /// Records the end of a run: the VM is Off with the run's exit status and reason, and so is every VM still
+    /// running inside it.
     public func finishRun(vmId: String, exitStatus: Int32, reason: String, instructionsRetired: UInt64?) throws(NestError) {
         try store.write { db in
             guard var row = try VMRow.fetchOne(db, key: vmId) else { return }
@@ -77,6 +78,8 @@ extension Inventory {
             row.exitStatus = exitStatus
             row.exitReason = reason
             try row.update(db)
+            _ = try Self.endNestedRuns(
+                hostVMId: vmId, exitStatus: ExitStatus.turnedOff.rawValue, reason: "VM '\(row.name)' that ran it stopped: \(reason)", db)
         }
     }
 
@@ -120,6 +123,9 @@ extension Inventory {
                 current.workerPID = nil
                 current.startedAt = nil
                 try current.update(db)
+                _ = try Self.endNestedRuns(
+                    hostVMId: row.id, exitStatus: ExitStatus.workerLost.rawValue,
+                    reason: "VM '\(row.name)' that ran it lost its worker\(pid)", db)
                 recovered.append(row.name)
             }
             // Once committed, the record has served; a new run since has blanked it for itself, and keeps it.

@@ -91,20 +91,24 @@ extension CPU {
     func prepareWrite(_ linear: UInt64, _ size: Int) throws(Event) {
         if linear & 0xFFF &+ UInt64(size) <= 0x1000, residentHost(linear, .write) != nil { return }
         try checkAlignment(linear, size)
-        _ = try translate(linear, .write)
+        do { _ = try translate(linear, .write) } catch { if mmioAddress(error) == nil { throw error } }
         if linear & 0xFFF &+ UInt64(size) > 0x1000 { _ = try translate(linear &+ UInt64(size - 1), .write) }
     }
 
     func readSlow(_ linear: UInt64, _ size: Int) throws(Event) -> UInt64 {
         try checkAlignment(linear, size)
         if linear & 0xFFF &+ UInt64(size) > 0x1000 { return try readSplit(linear, size) }
-        return memory.read(try translate(linear, .read), size: size)
+        let host: UInt64
+        do { host = try translate(linear, .read) } catch { return try mmioRead(error, size) }
+        return memory.read(host, size: size)
     }
 
     func writeSlow(_ linear: UInt64, _ size: Int, _ value: UInt64) throws(Event) {
         try checkAlignment(linear, size)
         if linear & 0xFFF &+ UInt64(size) > 0x1000 { return try writeSplit(linear, size, value) }
-        memory.write(try translate(linear, .write), size: size, value)
+        let host: UInt64
+        do { host = try translate(linear, .write) } catch { return try mmioWrite(error, size, value) }
+        memory.write(host, size: size, value)
     }
 
     /// Recomputes `translationTag` from CPL, CR0, CR3 and CR4. `runInstructions` calls it on entry and after

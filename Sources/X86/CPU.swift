@@ -62,6 +62,8 @@ public final class CPU {
     /// The handler must leave the segment registers, control registers and translations as they are (it may
     /// change general registers, RIP, flags and memory): `run` keeps its fetch window across it.
     public var inlineExitHandler: ((VMExit) -> Bool)?
+    /// Device memory the instruction being emulated reaches (`emulateInstruction(through:)`); nil otherwise.
+    var mmioWindow: (any MMIOWindow)?
 
     /// Instructions retired since the processor was made: the clock.
     public internal(set) var instructionsRetired: UInt64 = 0

@@ -66,7 +66,14 @@ import Testing
             #expect(field("mailbox.state", at: box) == (cpu == 0 ? 1 : 0), "only the boot processor runs")
             #expect(field("mailbox.entry", at: box) == 0)
         }
-        #expect(field("header.blockSize") == mailboxes + 3 * table.recordBytes["mailbox"]! - GuestLayout.bootInfo)
+        let devices = field("header.devices")
+        #expect(devices == mailboxes + 3 * table.recordBytes["mailbox"]!, "the device table follows the mailboxes")
+        #expect(field("header.deviceCount") == 1)
+        #expect(field("deviceEntry.type", at: devices) == 3, "the virtio console")
+        #expect(field("deviceEntry.irq", at: devices) == 10)
+        #expect(field("deviceEntry.base", at: devices) == 0x10_0000_0000)
+        #expect(field("deviceEntry.size", at: devices) == 0x200)
+        #expect(field("header.blockSize") == devices + table.recordBytes["deviceEntry"]! - GuestLayout.bootInfo)
     }
 
     @Test("The largest configuration (64 processors, 256 modules) fits in the boot-information space")
@@ -85,7 +92,7 @@ import Testing
         let table = try Table()
         let page = try PackageRoot.text("share/man/man7/nestvm.7")
         let section = page.components(separatedBy: ".Ss Boot information")[1].components(separatedBy: ".Sh ")[0]
-        for (name, field) in table.fields where name.hasPrefix("header.") && name != "header.reserved" {
+        for (name, field) in table.fields where name.hasPrefix("header.") {
             let kind = field.size == 4 ? "u32" : "u64"
             let listed = section.contains(".It \(field.offset)\n\(kind) ") || section.contains(", \(field.offset): \(kind) ")
             #expect(listed, "\(name) at \(field.offset) (\(kind))")
@@ -93,5 +100,6 @@ import Testing
         #expect(section.contains("A memory-map entry is \(table.recordBytes["memoryMapEntry"]!) bytes"))
         #expect(section.contains("A module entry is \(table.recordBytes["moduleEntry"]!) bytes"))
         #expect(section.contains("has a \(table.recordBytes["mailbox"]!)-byte mailbox"))
+        #expect(section.contains("A device entry is \(table.recordBytes["deviceEntry"]!) bytes"))
     }
 }

@@ -18,7 +18,7 @@ public enum BootInfoLayout {
         public static let magic = Field(offset: 0, size: 4)
         /// Layout version.
         public static let version = Field(offset: 4, size: 4)
-        /// Bytes written from the header's start to the end of the last mailbox.
+        /// Bytes written from the header's start to the end of the last record (the device table's).
         public static let blockSize = Field(offset: 8, size: 4)
         /// Logical processors.
         public static let processorCount = Field(offset: 12, size: 4)
@@ -40,8 +40,10 @@ public enum BootInfoLayout {
         public static let bootProcessor = Field(offset: 60, size: 4)
         /// Address of the processor mailboxes, one per processor.
         public static let mailboxes = Field(offset: 64, size: 8)
-        /// Zero.
-        public static let reserved = Field(offset: 72, size: 8)
+        /// Address of the device table (below 4 GiB, as all boot data).
+        public static let devices = Field(offset: 72, size: 4)
+        /// Devices in it.
+        public static let deviceCount = Field(offset: 76, size: 4)
         /// Bytes in the record.
         public static let byteCount = 80
     }
@@ -88,6 +90,22 @@ public enum BootInfoLayout {
         public static let stackTop = Field(offset: 16, size: 8)
         /// RDI at the entry.
         public static let argument = Field(offset: 24, size: 8)
+        /// Bytes in the record.
+        public static let byteCount = 32
+    }
+
+    /// A device-table entry: a virtio-mmio device (nestvm(7), "Devices").
+    public enum DeviceEntry {
+        /// The virtio device type (virtio 1.2, "Device Types": 3 console).
+        public static let type = Field(offset: 0, size: 4)
+        /// The interrupt line on the 8259A pair.
+        public static let irq = Field(offset: 4, size: 4)
+        /// Guest-physical address of the virtio-mmio register block.
+        public static let base = Field(offset: 8, size: 8)
+        /// Bytes of it.
+        public static let size = Field(offset: 16, size: 8)
+        /// Zero.
+        public static let reserved = Field(offset: 24, size: 8)
         /// Bytes in the record.
         public static let byteCount = 32
     }

@@ -1,3 +1,4 @@
+import DeviceModels
 import X86
 
 /// The boot loader: puts an ELF64 image, its modules and command line into guest RAM, builds the identity page
@@ -5,6 +6,8 @@ import X86
 struct BootLoader {
     let configuration: MachineConfiguration
     let memory: PhysicalMemory
+    /// The virtio-mmio devices the device table lists.
+    var devices: [DeviceTableEntry] = []
 
     /// What the loader produced.
     struct Result {
@@ -96,11 +99,18 @@ struct BootLoader {
         }
     }
 
-    /// Identity-maps all of RAM with 2 MiB pages, writable and executable (SDM vol. 3, "4-Level Paging").
+    /// Identity-maps all of RAM with 2 MiB pages, writable and executable (SDM vol. 3, "4-Level Paging"), and
+    /// the device window (`PlatformVirtio`) with one more page directory after RAM's, its 2 MiB page uncached
+    /// (PCD and PWT, SDM vol. 3, "Paging and Memory Typing") and not executable.
     func buildPageTables() {
-        IdentityMap.build(at: GuestLayout.pageTables, memoryBytes: configuration.memoryBytes, flags: .paging) {
-            memory.write($0, size: 8, $1)
-        }
+        let ram = configuration.memoryBytes
+        IdentityMap.build(at: GuestLayout.pageTables, memoryBytes: ram, flags: .paging) { memory.write($0, size: 8, $1) }
+        let pdpt = GuestLayout.pageTables + 0x1000
+        let directory = GuestLayout.pageTables + IdentityMap.tableBytes(memoryBytes: ram)
+        let window = PlatformVirtio.windowBase
+        memory.write(pdpt + (window >> 30) * 8, size: 8, directory | IdentityMap.Flags.paging.table)
+        let uncached: UInt64 = 1 << 3 | 1 << 4, noExecute: UInt64 = 1 << 63
+        memory.write(directory + (window >> 21 & 511) * 8, size: 8, window | IdentityMap.Flags.paging.leaf | uncached | noExecute)
     }
 
     /// The GDT (null, 64-bit code, data, 64-bit TSS), an empty TSS and an IDT of not-present gates.
@@ -156,6 +166,14 @@ struct BootLoader {
             put(cursor, Layout.Mailbox.state, UInt64(state.rawValue))
             cursor += UInt64(Layout.Mailbox.byteCount)
         }
+        let deviceTable = cursor
+        for device in devices {
+            put(cursor, Layout.DeviceEntry.type, UInt64(device.type))
+            put(cursor, Layout.DeviceEntry.irq, UInt64(device.irq))
+            put(cursor, Layout.DeviceEntry.base, device.base)
+            put(cursor, Layout.DeviceEntry.size, device.size)
+            cursor += UInt64(Layout.DeviceEntry.byteCount)
+        }
         put(info, Layout.Header.magic, UInt64(Layout.magic))
         put(info, Layout.Header.version, UInt64(Layout.version))
         put(info, Layout.Header.blockSize, cursor - info)
@@ -169,6 +187,8 @@ struct BootLoader {
         put(info, Layout.Header.moduleCount, UInt64(configuration.modules.count))
         put(info, Layout.Header.bootProcessor, 0)
         put(info, Layout.Header.mailboxes, mailboxes)
+        put(info, Layout.Header.devices, devices.isEmpty ? 0 : deviceTable)
+        put(info, Layout.Header.deviceCount, UInt64(devices.count))
         // The configuration's limits (processors, modules) keep the block inside its space; see BootInfoTests.
         precondition(cursor - info <= GuestLayout.bootInfoSize, "the boot information outgrew its space")
     }

@@ -1,5 +1,5 @@
 /// The boot information the machine passes in RDI (nestvm(7), "Boot protocol"): memory map, command line,
-/// modules and the secondary processors' mailboxes.
+/// modules, the secondary processors' mailboxes and the device table.
 public struct BootInfo {
     /// A memory-map entry.
     public struct Region {
@@ -119,6 +119,31 @@ public struct BootInfo {
             return Module(
                 name: Self.string(at: Self.u64(e, NV_BOOT_MODULE_ENTRY_NAME), length: Int(Self.u32(e, NV_BOOT_MODULE_ENTRY_NAME_LENGTH))),
                 address: Self.u64(e, NV_BOOT_MODULE_ENTRY_ADDRESS), size: Self.u64(e, NV_BOOT_MODULE_ENTRY_SIZE))
+        }
+    }
+
+    /// A virtio-mmio device of the device table.
+    public struct Device {
+        /// The virtio device type (3: console).
+        public var type: UInt32
+        /// Its line on the 8259A pair.
+        public var irq: UInt32
+        /// Its register block's address.
+        public var base: UInt64
+        /// Bytes of the block.
+        public var size: UInt64
+    }
+
+    /// The virtio-mmio devices, as the device table lists them.
+    public var devices: [Device] {
+        let count = Int(Self.u32(base, NV_BOOT_HEADER_DEVICE_COUNT))
+        guard count > 0 else { return [] }
+        let table = UInt64(Self.u32(base, NV_BOOT_HEADER_DEVICES))
+        return (0..<count).map { k in
+            let e = Self.entry(table, k, NV_BOOT_DEVICE_ENTRY_BYTES)
+            return Device(
+                type: Self.u32(e, NV_BOOT_DEVICE_ENTRY_TYPE), irq: Self.u32(e, NV_BOOT_DEVICE_ENTRY_IRQ),
+                base: Self.u64(e, NV_BOOT_DEVICE_ENTRY_BASE), size: Self.u64(e, NV_BOOT_DEVICE_ENTRY_SIZE))
         }
     }
 

@@ -87,13 +87,17 @@ final class NestedVM {
     var line: [UInt8] = []
     /// VM exits handled.
     var exits = 0
+    /// Where state and console lines are reported to L0.
+    let integration: Integration
 
     /// Builds the VM: memory and EPT, the image loaded by the boot protocol with `commandLine`, and a VMCS for its one
     /// processor with `vpid`, made current.
-    init(name: String, image: UnsafeRawBufferPointer, commandLine: [UInt8], memoryBytes: UInt64, vpid: Int, controls: Controls)
-        throws(NestedFailure)
-    {
+    init(
+        name: String, image: UnsafeRawBufferPointer, commandLine: [UInt8], memoryBytes: UInt64, vpid: Int, controls: Controls,
+        integration: Integration
+    ) throws(NestedFailure) {
         self.name = name
+        self.integration = integration
         self.memoryBytes = memoryBytes
         guard memoryBytes <= 1 << 30 else { throw .tooMuchMemory(memoryBytes) }
         let boot = try BootImage(image, memoryBytes: memoryBytes)
@@ -216,6 +220,7 @@ final class NestedVM {
         if !line.isEmpty { line.append(0x0A); flushConsole() }
         end = how
         print("minivisor: \(name) ended: status \(how.status), \(how.reason); \(exits) exits handled")
+        integration.ended(name, status: how.status, reason: how.reason, exits: exits)
     }
 
     /// Writes each complete line COM1 transmitted to minivisor's console as `[NAME] line`.
@@ -228,6 +233,7 @@ final class NestedVM {
         for k in 0..<line.count where line[k] == 0x0A {
             let text = prefix + line[start...k]
             text.withUnsafeBufferPointer { nv_console_write($0.baseAddress!, $0.count) }
+            integration.console(name, line[start...k])
             start = k + 1
         }
         line.removeFirst(start)

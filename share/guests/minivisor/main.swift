@@ -16,11 +16,15 @@ public func guestMain(_ bootInfoPointer: UnsafeRawPointer) -> UInt32 {
         return 2
     }
     let modules = boot.modules
+    let integration = Integration(boot)
     print("minivisor: \(modules.count) nested VM\(modules.count == 1 ? "" : "s") given")
+    integration.announce(nestedCount: modules.count)
     guard Processor.hasVMX else {
         print(
             "minivisor: this processor does not offer VMX, so no nested VM can start: turn this VM off and set its processor's"
                 + " ExposeVirtualizationExtensions (vmproc set NAME --expose-virtualization-extensions true)")
+        integration.refuse(
+            category: "HostLacksVirtualizationExtensions", "the processor does not offer VMX, so no nested VM can start")
         return 2
     }
     if let failure = VMXSupport.enter() {
@@ -46,10 +50,12 @@ public func guestMain(_ bootInfoPointer: UnsafeRawPointer) -> UInt32 {
             vms.append(
                 try NestedVM(
                     name: module.name, image: module.bytes, commandLine: nestedLine, memoryBytes: UInt64(mebibytes) << 20,
-                    vpid: vms.count + 1, controls: controls))
+                    vpid: vms.count + 1, controls: controls, integration: integration))
             print("minivisor: \(module.name): \(mebibytes) MiB, starting")
+            integration.started(module.name, memoryBytes: UInt64(mebibytes) << 20)
         } catch {
             print("minivisor: \(module.name) cannot start: " + error.description)
+            integration.ended(module.name, status: NestedEnd.unsupported("").status, reason: "cannot start: " + error.description, exits: 0)
         }
     }
     var scheduler = Scheduler(vms: vms, controls: controls)

@@ -6,7 +6,7 @@
 
 #define NV_BOOT_HEADER_MAGIC 0  /* u32: "NVBI" (see boot-constants.tsv) */
 #define NV_BOOT_HEADER_VERSION 4  /* u32: Layout version */
-#define NV_BOOT_HEADER_BLOCK_SIZE 8  /* u32: Bytes written from the header's start to the end of the last mailbox */
+#define NV_BOOT_HEADER_BLOCK_SIZE 8  /* u32: Bytes written from the header's start to the end of the last record (the device table's) */
 #define NV_BOOT_HEADER_PROCESSOR_COUNT 12  /* u32: Logical processors */
 #define NV_BOOT_HEADER_MEMORY_BYTES 16  /* u64: Guest RAM in bytes */
 #define NV_BOOT_HEADER_COMMAND_LINE 24  /* u64: Address of the NUL-terminated command line */
@@ -17,7 +17,8 @@
 #define NV_BOOT_HEADER_MODULE_COUNT 56  /* u32: Modules */
 #define NV_BOOT_HEADER_BOOT_PROCESSOR 60  /* u32: Index of the boot processor (0) */
 #define NV_BOOT_HEADER_MAILBOXES 64  /* u64: Address of the processor mailboxes, one per processor */
-#define NV_BOOT_HEADER_RESERVED 72  /* u64: Zero */
+#define NV_BOOT_HEADER_DEVICES 72  /* u32: Address of the device table (below 4 GiB, as all boot data) */
+#define NV_BOOT_HEADER_DEVICE_COUNT 76  /* u32: Devices in it */
 #define NV_BOOT_HEADER_BYTES 80
 
 #define NV_BOOT_MEMORY_MAP_ENTRY_BASE 0  /* u64: First byte of the region */
@@ -39,6 +40,13 @@
 #define NV_BOOT_MAILBOX_STACK_TOP 16  /* u64: RSP at the entry */
 #define NV_BOOT_MAILBOX_ARGUMENT 24  /* u64: RDI at the entry */
 #define NV_BOOT_MAILBOX_BYTES 32
+
+#define NV_BOOT_DEVICE_ENTRY_TYPE 0  /* u32: The virtio device type (virtio 1.2, "Device Types": 3 console) */
+#define NV_BOOT_DEVICE_ENTRY_IRQ 4  /* u32: The interrupt line on the 8259A pair */
+#define NV_BOOT_DEVICE_ENTRY_BASE 8  /* u64: Guest-physical address of the virtio-mmio register block */
+#define NV_BOOT_DEVICE_ENTRY_SIZE 16  /* u64: Bytes of it */
+#define NV_BOOT_DEVICE_ENTRY_RESERVED 24  /* u64: Zero */
+#define NV_BOOT_DEVICE_ENTRY_BYTES 32
 
 #define NV_BOOT_MAGIC 0x4942564Eu  /* "NVBI" read as bytes in memory */
 #define NV_BOOT_VERSION 1u  /* The layout described by boot-info.tsv */

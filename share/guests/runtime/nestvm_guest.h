@@ -22,6 +22,16 @@ static inline void nv_halt(void) { __asm__ volatile("hlt"); }
 static inline void nv_enable_interrupts(void) { __asm__ volatile("sti"); }
 static inline void nv_disable_interrupts(void) { __asm__ volatile("cli"); }
 static inline void nv_pause(void) { __asm__ volatile("pause"); }
+/* Device registers (virtio-mmio): one 32-bit MOV each, kept as written and in order with the memory accesses
+   around it (x86 keeps stores in order; the "memory" clobber keeps the compiler from moving them). */
+static inline uint32_t nv_mmio_read32(uint64_t address) {
+    uint32_t v; __asm__ volatile("movl (%1), %0" : "=r"(v) : "r"(address) : "memory"); return v;
+}
+static inline void nv_mmio_write32(uint64_t address, uint32_t value) {
+    __asm__ volatile("movl %0, (%1)" : : "r"(value), "r"(address) : "memory");
+}
+/* A compiler barrier: memory accesses are not moved across it (shared rings with a device). */
+static inline void nv_barrier(void) { __asm__ volatile("" : : : "memory"); }
 
 /* Probes: -1 when the instruction completed, else the vector of the exception it raised. */
 int nv_try_rdmsr(uint32_t msr, uint64_t *value);

@@ -1,0 +1,178 @@
+import DeviceModels
+import NestErrors
+import NestRecords
+import NestStore
+
+/// L0's end of a VM's integration channel (nestvm(7), "INTEGRATION CHANNEL"): the bytes the hypervisor inside the VM
+/// sends are framed into lines, each parsed as a record and checked before anything is done with it. Reports
+/// about nested VMs go into the VM's own inventory in the store (state and exit), their console lines into
+/// per-VM console logs, so read-only commands (`vmrun get --host lab1`) work from the store as for L0 VMs.
+///
+/// The guest is not trusted: a line longer than `recordLimit`, a line that is not a JSON object with a known
+/// `Kind`, or a record whose values are out of range is dropped and counted, never acted on; a VM name its
+/// inventory does not define is noted once and its reports are dropped.
+final class IntegrationRelay {
+    /// The longest record taken, in bytes.
+    static let recordLimit = 65536
+
+    let inventory: Inventory
+    let vmId: String
+    let vmName: String
+    var framer = LineFramer(limit: recordLimit)
+    /// Records acted on, and records dropped as malformed.
+    private(set) var taken = 0, malformed = 0
+    /// The service the hypervisor announced (`IntegrationService`), if any.
+    private(set) var service: String?
+    /// Lines for the user (stderr), not yet taken.
+    var diagnostics: [String] = []
+    /// Names reported that the inventory lacks, each noted once.
+    var unknownNames: Set<String> = []
+    /// Console logs of the nested VMs, by VM id.
+    var consoleLogs: [String: ConsoleLog] = [:]
+    /// Nested VM ids by lower-cased name, once seen.
+    var ids: [String: String] = [:]
+
+    /// The relay of VM `vmName` (`vmId`).
+    init(inventory: Inventory, vmId: String, vmName: String) {
+        self.inventory = inventory
+        self.vmId = vmId
+        self.vmName = vmName
+    }
+
+    /// Oversized lines dropped.
+    var oversized: Int { framer.droppedLines }
+
+    /// Takes bytes the guest sent and acts on each complete record.
+    func take(_ bytes: [UInt8]) {
+        guard !bytes.isEmpty else { return }
+        let before = framer.droppedLines
+        for line in framer.append(bytes) {
+            if apply(line) {
+                taken += 1
+            } else {
+                malformed += 1
+                if malformed == 1 {
+                    diagnostics.append("integration channel: dropped a malformed record (\(Self.preview(line))); later ones are counted")
+                }
+            }
+        }
+        if before == 0 && framer.droppedLines > 0 {
+            diagnostics.append(
+                "integration channel: dropped a record longer than \(Self.recordLimit) bytes; later ones are counted")
+        }
+    }
+
+    /// A summary for the end of the run, when anything was dropped.
+    var summary: String? {
+        guard malformed > 0 || oversized > 0 else { return nil }
+        return "integration channel: \(taken) records taken, \(malformed) malformed and \(oversized) oversized dropped"
+    }
+
+    /// The record on `line`, acted on; false when it is malformed.
+    func apply(_ line: [UInt8]) -> Bool {
+        guard let text = String(validating: line, as: UTF8.self), case .object(let record)? = try? JSONParser.parse(text),
+            let kind = record["Kind"]?.stringValue
+        else { return false }
+        switch kind {
+        case "IntegrationService":
+            guard let name = record["Service"]?.stringValue, Self.isShort(name) else { return false }
+            service = name
+            return true
+        case "HypervisorError":
+            guard let message = record["Message"]?.stringValue, Self.isShort(message, limit: 1024),
+                let category = record["Category"]?.stringValue, Self.isShort(category)
+            else { return false }
+            diagnostics.append(Self.explain(category: category, message, vm: vmName, service: service))
+            return true
+        case "VirtualMachine": return applyState(record)
+        case "VMConsole":
+            guard let name = validName(record), let data = record["Data"]?.stringValue else { return false }
+            if let id = nestedId(name) { consoleLog(id)?.append(Array(data.utf8)) }
+            return true
+        default: return false
+        }
+    }
+
+    /// A nested VM's start or end.
+    func applyState(_ record: Record) -> Bool {
+        guard let name = validName(record), let state = record["State"]?.stringValue else { return false }
+        let report: NestedRunReport
+        switch state {
+        case "Running": report = .started
+        case "Off":
+            guard let status = record["ExitStatus"]?.intValue, (0...255).contains(status),
+                let reason = record["ExitReason"]?.stringValue, Self.isShort(reason, limit: 1024)
+            else { return false }
+            report = .ended(exitStatus: Int32(status), reason: reason)
+        default: return false
+        }
+        do {
+            if let id = try inventory.recordNestedRun(hostVMId: vmId, name: name, report) {
+                ids[name.lowercased()] = id
+                if report == .started { consoleLog(id, restart: true) }
+            } else {
+                noteUnknown(name)
+            }
+        } catch {
+            diagnostics.append("integration channel: \(name): \(error.message)")
+        }
+        return true
+    }
+
+    /// The record's VMName when it is a valid VM name.
+    func validName(_ record: Record) -> String? {
+        guard let name = record["VMName"]?.stringValue, (try? ObjectName.validate(name, kind: "VM")) != nil else { return nil }
+        return name
+    }
+
+    /// The id of nested VM `name`, looked up once; nil (and noted) when the inventory lacks it.
+    func nestedId(_ name: String) -> String? {
+        if let id = ids[name.lowercased()] { return id }
+        guard let row = try? inventory.vms(host: vmName, selectors: [.name(name)]).rows.first else {
+            noteUnknown(name)
+            return nil
+        }
+        ids[name.lowercased()] = row.id
+        return row.id
+    }
+
+    func noteUnknown(_ name: String) {
+        guard unknownNames.insert(name.lowercased()).inserted else { return }
+        diagnostics.append(
+            "integration channel: \(service ?? "the hypervisor") reports nested VM '\(name)', which VM '\(vmName)' does not define; `vmrun new --host \(vmName) \(name)` records its state"
+        )
+    }
+
+    /// The console log of nested VM `id`, opened (emptied) at its start.
+    @discardableResult
+    func consoleLog(_ id: String, restart: Bool = false) -> ConsoleLog? {
+        if !restart, let log = consoleLogs[id] { return log }
+        let files = WorkerFiles(directory: inventory.store.directory, vmId: id)
+        guard (try? files.prepare()) != nil, let log = try? ConsoleLog(files: files, limit: ConsoleLog.configuredLimit()) else {
+            return nil
+        }
+        consoleLogs[id] = log
+        return log
+    }
+
+    /// What the user reads for a hypervisor's refusal: which VM, what it said, and the fix for the categories
+    /// nestvm knows.
+    static func explain(category: String, _ message: String, vm: String, service: String?) -> String {
+        let who = service ?? "the hypervisor"
+        switch category {
+        case "HostLacksVirtualizationExtensions":
+            return
+                "\(who) in VM '\(vm)': \(message); turn '\(vm)' off and expose them: \(SuggestedCommand.exposeVirtualizationExtensions(vm: vm).text(on: .localhost)) [\(category)]"
+        default:
+            return "\(who) in VM '\(vm)': \(message) [\(category)]"
+        }
+    }
+
+    static func isShort(_ text: String, limit: Int = 256) -> Bool { text.utf8.count <= limit }
+
+    /// The start of a dropped line, printable.
+    static func preview(_ line: [UInt8]) -> String {
+        let head = String(decoding: line.prefix(60), as: UTF8.self).unicodeScalars.map { $0.value < 0x20 ? "?" : String($0) }.joined()
+        return line.count > 60 ? head + "…" : head
+    }
+}

@@ -1,0 +1,60 @@
+import NestErrors
+import GRDB
+
+/// What the hypervisor inside a VM reported about one of its nested VMs over the integration channel
+/// (nestvm(7), "INTEGRATION CHANNEL"): a start, or an end with its exit status and reason.
+public enum NestedRunReport: Sendable, Equatable {
+    /// The nested VM runs.
+    case started
+    /// It ended (or could not start) with this status and reason.
+    case ended(exitStatus: Int32, reason: String)
+}
+
+extension Inventory {
+    /// Records `report` for the VM named `name` in the inventory inside VM `hostVMId`, as a run of an L0 VM is
+    /// recorded. Returns that VM's id, or nil when the inventory has no VM of that name (the report is then not
+    /// recorded anywhere).
+    @discardableResult
+    public func recordNestedRun(hostVMId: String, name: String, _ report: NestedRunReport) throws(NestError) -> String? {
+        try store.write { db in
+            guard var row = try VMRow.filter(Column("host") == hostVMId && Column("name") == name).fetchOne(db)
+            else { return nil }
+            switch report {
+            case .started:
+                row.state = .running
+                row.startedAt = Self.preciseTimestamp()
+                row.instructionsRetired = 0
+                row.exitStatus = nil
+                row.exitReason = nil
+            case .ended(let status, let reason):
+                row.state = .off
+                row.startedAt = nil
+                row.exitStatus = status
+                row.exitReason = reason
+            }
+            try row.update(db)
+            return row.id
+        }
+    }
+
+    /// Marks Off, with `exitStatus` and `reason`, every VM inside VM `hostVMId` still recorded Running or
+    /// Paused: the hypervisor that ran them is gone, so nothing stays "Running". Returns their names.
+    @discardableResult
+    public func endNestedRuns(hostVMId: String, exitStatus: Int32, reason: String) throws(NestError) -> [String] {
+        try store.write { db in try Self.endNestedRuns(hostVMId: hostVMId, exitStatus: exitStatus, reason: reason, db) }
+    }
+
+    static func endNestedRuns(hostVMId: String, exitStatus: Int32, reason: String, _ db: Database) throws -> [String] {
+        let running = try VMRow.filter(sql: "host = ? AND state IN ('Running', 'Paused')", arguments: [hostVMId]).fetchAll(db)
+        for var row in running {
+            // Its own nested VMs end with it.
+            _ = try endNestedRuns(hostVMId: row.id, exitStatus: exitStatus, reason: reason, db)
+            row.state = .off
+            row.startedAt = nil
+            row.exitStatus = exitStatus
+            row.exitReason = reason
+            try row.update(db)
+        }
+        return running.map(\.name)
+    }
+}

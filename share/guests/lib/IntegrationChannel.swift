@@ -1,0 +1,149 @@
+/// The integration channel (nestvm(7), "Integration channel"): JSON Lines records between this VM and L0 over
+/// the virtio console the boot information's device table lists, driven by polling. The driver follows
+/// virtio 1.2's "Device Initialization" and its split-virtqueue rules; it offers only VIRTIO_F_VERSION_1.
+///
+/// Sending copies a record into the transmit buffer, hands it to the device and waits until the device has
+/// taken it (L0 takes it when notified, or once it has room again: back-pressure). Received bytes arrive in
+/// a few posted buffers, and `receive` hands them over as they came.
+public struct IntegrationChannel {
+    /// The device type of a virtio console.
+    static let consoleType: UInt32 = 3
+    /// Entries per queue.
+    static let queueSize: UInt16 = 8
+    /// Bytes of the transmit buffer and of each receive buffer.
+    static let bufferBytes = 4096
+
+    let registers: UInt64
+    let receiveRing: DriverRing
+    let transmitRing: DriverRing
+    let transmitBuffer: UnsafeMutablePointer<UInt8>
+    let receiveBuffers: UnsafeMutablePointer<UInt8>
+
+    /// The channel of the boot information's virtio console, initialised; nil when there is none or the device
+    /// refuses the driver.
+    public init?(_ boot: BootInfo) {
+        guard let device = boot.devices.first(where: { $0.type == Self.consoleType }) else { return nil }
+        registers = device.base
+        func register(_ offset: UInt64) -> UInt32 { nv_mmio_read32(device.base + offset) }
+        func set(_ offset: UInt64, _ value: UInt32) { nv_mmio_write32(device.base + offset, value) }
+        guard register(0x000) == 0x7472_6976, register(0x004) == 2, register(0x008) == Self.consoleType else { return nil }
+        set(0x070, 0)  // reset
+        set(0x070, 1)  // ACKNOWLEDGE
+        set(0x070, 1 | 2)  // DRIVER
+        set(0x014, 1)
+        guard register(0x010) & 1 != 0 else { return nil }  // VIRTIO_F_VERSION_1 (bit 32)
+        set(0x024, 0)
+        set(0x020, 0)
+        set(0x024, 1)
+        set(0x020, 1)
+        set(0x070, 1 | 2 | 8)  // FEATURES_OK
+        guard register(0x070) & 8 != 0 else { return nil }
+        guard let receive = DriverRing(device: device.base, index: 0, size: Self.queueSize),
+            let transmit = DriverRing(device: device.base, index: 1, size: Self.queueSize),
+            let buffers = nv_alloc_pages(1 + Int(Self.queueSize))
+        else { return nil }
+        receiveRing = receive
+        transmitRing = transmit
+        transmitBuffer = buffers.assumingMemoryBound(to: UInt8.self)
+        receiveBuffers = transmitBuffer + Self.bufferBytes
+        for k in 0..<Int(Self.queueSize) { postReceive(UInt16(k)) }
+        set(0x070, 1 | 2 | 8 | 4)  // DRIVER_OK
+        receiveRing.notify()
+    }
+
+    /// Whether the device asked for a reset (a queue broke): the channel is gone until the VM restarts.
+    public var isBroken: Bool { nv_mmio_read32(registers + 0x070) & 64 != 0 }
+
+    /// Sends `line` and a line feed, a transmit buffer at a time, waiting until the device took each.
+    public func send(_ line: [UInt8]) {
+        var bytes = line
+        bytes.append(0x0A)
+        var offset = 0
+        while offset < bytes.count && !isBroken {
+            let count = min(Self.bufferBytes, bytes.count - offset)
+            for k in 0..<count { transmitBuffer[k] = bytes[offset + k] }
+            transmitRing.post(descriptor: 0, address: UInt64(UInt(bitPattern: transmitBuffer)), length: UInt32(count), writable: false)
+            transmitRing.notify()
+            while transmitRing.takeUsed() == nil && !isBroken { nv_pause() }
+            offset += count
+        }
+    }
+
+    /// The bytes L0 sent since the last call (empty when none arrived); a framer splits them into lines.
+    public func receive() -> [UInt8] {
+        var bytes: [UInt8] = []
+        while let (id, length) = receiveRing.takeUsed() {
+            let buffer = receiveBuffers + Int(id) * Self.bufferBytes
+            for k in 0..<min(Int(length), Self.bufferBytes) { bytes.append(buffer[k]) }
+            postReceive(id)
+        }
+        if !bytes.isEmpty { receiveRing.notify() }
+        return bytes
+    }
+
+    /// Offers receive buffer `id` to the device again.
+    func postReceive(_ id: UInt16) {
+        let address = UInt64(UInt(bitPattern: receiveBuffers + Int(id) * Self.bufferBytes))
+        receiveRing.post(descriptor: id, address: address, length: UInt32(Self.bufferBytes), writable: true)
+    }
+}
+
+/// One split virtqueue from the driver's side, in one zeroed page: the descriptor table at 0, the driver
+/// ring at 0x400, the device ring at 0x800 (each aligned as virtio 1.2 requires).
+struct DriverRing {
+    let device: UInt64
+    let index: UInt32
+    let size: UInt16
+    let page: UnsafeMutableRawPointer
+    /// The driver's copy of the next driver-ring index, and the next device-ring entry to look at: in the page
+    /// after the rings, so the value type can stay immutable.
+    var state: UnsafeMutablePointer<UInt16> { (page + 0xF00).assumingMemoryBound(to: UInt16.self) }
+
+    /// Queue `index` of the device at `device`, set up and made ready; nil when the device has no such queue or
+    /// one too small.
+    init?(device: UInt64, index: UInt32, size: UInt16) {
+        nv_mmio_write32(device + 0x030, index)
+        guard nv_mmio_read32(device + 0x044) == 0, nv_mmio_read32(device + 0x034) >= UInt32(size),
+            let page = nv_alloc_pages(1)
+        else { return nil }
+        self.device = device
+        self.index = index
+        self.size = size
+        self.page = page
+        let base = UInt64(UInt(bitPattern: page))
+        nv_mmio_write32(device + 0x038, UInt32(size))
+        for (offset, address) in [(UInt64(0x080), base), (0x090, base + 0x400), (0x0A0, base + 0x800)] {
+            nv_mmio_write32(device + offset, UInt32(truncatingIfNeeded: address))
+            nv_mmio_write32(device + offset + 4, UInt32(truncatingIfNeeded: address >> 32))
+        }
+        nv_mmio_write32(device + 0x044, 1)
+    }
+
+    /// Puts a one-buffer chain in descriptor `descriptor` and makes it available.
+    func post(descriptor: UInt16, address: UInt64, length: UInt32, writable: Bool) {
+        let entry = page + Int(descriptor) * 16
+        entry.storeBytes(of: address, as: UInt64.self)
+        entry.storeBytes(of: length, toByteOffset: 8, as: UInt32.self)
+        entry.storeBytes(of: writable ? 2 : 0, toByteOffset: 12, as: UInt16.self)
+        entry.storeBytes(of: 0, toByteOffset: 14, as: UInt16.self)
+        let next = state[0]
+        (page + 0x404 + Int(next % size) * 2).storeBytes(of: descriptor, as: UInt16.self)
+        nv_barrier()  // the entry before the index that publishes it
+        state[0] = next &+ 1
+        (page + 0x402).storeBytes(of: next &+ 1, as: UInt16.self)
+    }
+
+    /// Tells the device the queue has new buffers.
+    func notify() { nv_mmio_write32(device + 0x050, index) }
+
+    /// The next chain the device handed back, as its head and the bytes it wrote; nil when there is none.
+    func takeUsed() -> (UInt16, UInt32)? {
+        nv_barrier()
+        let used = (page + 0x802).load(as: UInt16.self)
+        let seen = state[1]
+        guard used != seen else { return nil }
+        let entry = page + 0x804 + Int(seen % size) * 8
+        state[1] = seen &+ 1
+        return (UInt16(truncatingIfNeeded: entry.load(as: UInt32.self)), entry.load(fromByteOffset: 4, as: UInt32.self))
+    }
+}
