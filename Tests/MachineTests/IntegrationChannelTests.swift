@@ -36,3 +36,56 @@ struct IntegrationChannelTests {
             ) == true)
     }
 }
+
+/// Device memory: an access to the virtio-mmio window is an EPT violation that L0 serves by emulating the one
+/// instruction with the device in reach.
+@Suite("device memory")
+struct DeviceMemoryTests {
+    static func run(_ source: String) throws -> Machine {
+        let machine = try Machine(MachineConfiguration(memoryBytes: 32 << 20, image: try AssembledGuest.build(source)))
+        _ = machine.run(budget: 1_000_000)
+        return machine
+    }
+
+    @Test("A 32-bit load from the console's registers reads the virtio magic, through the boot page tables' device window")
+    func load() throws {
+        let machine = try Self.run("movabs $0x1000000000, %rbx; movl (%rbx), %eax; outl %eax, $0xf4")
+        #expect(machine.stop == .guestExit(0x7472_6976))
+    }
+
+    @Test("Stores reach the device: the status register written through a MOV reads back, and the instruction retires once")
+    func store() throws {
+        let machine = try Self.run(
+            "movabs $0x1000000000, %rbx; movl $3, 0x70(%rbx); movl 0x70(%rbx), %eax; addl $1, %eax; outl %eax, $0xf4")
+        #expect(machine.stop == .guestExit(4))
+        #expect(machine.console.status == 3)
+        #expect(machine.instructionsRetired == 4, "each emulated instruction retires once (the OUT exits before it retires)")
+    }
+
+    @Test("The boot page tables map the device window not executable: a jump there is a page fault (a triple fault here)")
+    func noExecute() throws {
+        let machine = try Self.run("movabs $0x1000000000, %rbx; jmp *%rbx")
+        #expect(machine.stop == .tripleFault(processor: 0))
+    }
+
+    @Test("Code fetched from a device the guest mapped executable stops the machine, naming the device and the address")
+    func fetch() throws {
+        // The window's page-directory entry follows RAM's tables (0x10000 + 3 pages for 32 MiB); clear its XD bit.
+        let machine = try Self.run("movabs $0x1000000000, %rbx; andl $0x7fffffff, 0x13004; invlpg (%rbx); jmp *%rbx")
+        guard case .unsupported(let message) = machine.stop else {
+            Issue.record("stopped: \(String(describing: machine.stop))")
+            return
+        }
+        #expect(message.contains("fetched code from virtio console at guest-physical 0x1000000000; devices hold no code"))
+    }
+
+    @Test("Past the device's registers but inside its page is no device: the machine stops as for any address outside RAM")
+    func outsideDevice() throws {
+        let machine = try Self.run("movabs $0x1000000800, %rbx; movl (%rbx), %eax; hlt")
+        guard case .unsupported(let message) = machine.stop else {
+            Issue.record("stopped: \(String(describing: machine.stop))")
+            return
+        }
+        #expect(message.contains("read from guest-physical 0x1000000800"))
+    }
+}
