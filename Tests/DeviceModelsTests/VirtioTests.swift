@@ -1,4 +1,5 @@
 import DeviceModels
+import TestSupport
 import Testing
 
 /// A guest's RAM for a device under test, and a driver that sets up a virtio console in it as a guest would
@@ -226,7 +227,7 @@ struct VirtioTests {
 
     @Test("Fuzz: random register writes and random rings never write outside RAM or crash", arguments: 0..<8)
     func fuzz(_ seed: UInt64) {
-        var random = SplitMix(seed: seed)
+        var random = SplitMix64(seed: seed)
         let ram = TestRAM()
         // A guard band: the device's memory is the first half; the second half must stay untouched.
         let half = UInt64(TestRAM.size / 2)
@@ -252,19 +253,6 @@ struct VirtioTests {
             if step % 11 == 0 { _ = device.takeTransmitted() }
         }
         #expect((Int(half)..<TestRAM.size).allSatisfy { ram.bytes.load(fromByteOffset: $0, as: UInt8.self) == 0xA5 })
-    }
-}
-
-/// A small deterministic generator for the fuzz tests.
-struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed &* 0x9E37_79B9_7F4A_7C15 }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
 

@@ -1,0 +1,136 @@
+import Foundation
+import NestErrors
+import NestStore
+import TestSupport
+import Testing
+
+@testable import NestRuntime
+
+/// L0's end of the integration channel against what a guest may send: records it acts on, and malformed,
+/// oversized and flooding input it drops and counts without acting on it.
+@Suite("integration relay")
+struct IntegrationRelayTests {
+    /// A store with lab1 (VMX exposed) and nested1 inside it, and a relay for lab1.
+    static func relay() throws -> (IntegrationRelay, Inventory, lab1: String) {
+        let inventory = Inventory(store: try Store(directory: TestDirectory.path("relay")))
+        var spec = NewVMSpec(name: "lab1")
+        spec.image = "minivisor"
+        _ = try inventory.newVM(host: nil, spec)
+        var flag = ProcessorChanges()
+        flag.exposeVirtualizationExtensions = true
+        let lab1 = try inventory.setProcessor(host: nil, .name("lab1"), flag).row.id
+        _ = try inventory.newVM(host: "lab1", NewVMSpec(name: "nested1"))
+        return (IntegrationRelay(inventory: inventory, vmId: lab1, vmName: "lab1"), inventory, lab1)
+    }
+
+    static func nested1(_ inventory: Inventory) throws -> VMRow { try inventory.vms(host: "lab1", selectors: [.name("nested1")]).rows[0] }
+
+    @Test("A start and an end, split across pieces at any byte, land in lab1's inventory")
+    func startAndEnd() throws {
+        let (relay, inventory, _) = try Self.relay()
+        let bytes = Array(
+            (#"{"Kind":"VirtualMachine","VMName":"nested1","State":"Running","MemoryAssigned":16777216}"# + "\n").utf8)
+        relay.take(Array(bytes[..<17]))
+        #expect(try Self.nested1(inventory).state == .off, "nothing happens before the line ends")
+        relay.take(Array(bytes[17...]))
+        #expect(try Self.nested1(inventory).state == .running)
+        relay.take(Array((#"{"Kind":"VirtualMachine","VMName":"NESTED1","State":"Off","ExitStatus":3,"ExitReason":"done"}"# + "\n").utf8))
+        let row = try Self.nested1(inventory)
+        #expect(row.state == .off && row.exitStatus == 3 && row.exitReason == "done")
+        #expect(relay.taken == 2 && relay.malformed == 0 && relay.summary == nil)
+    }
+
+    /// Lines a guest may send that must be dropped, each with why.
+    static let malformed: [(String, String)] = [
+        ("not JSON", "hello"),
+        ("not an object", "[1,2]"),
+        ("no Kind", #"{"VMName":"nested1"}"#),
+        ("an unknown Kind", #"{"Kind":"Reboot"}"#),
+        ("an invalid VM name", #"{"Kind":"VirtualMachine","VMName":"../../etc","State":"Running"}"#),
+        ("an unknown state", #"{"Kind":"VirtualMachine","VMName":"nested1","State":"Exploded"}"#),
+        ("an exit status out of range", #"{"Kind":"VirtualMachine","VMName":"nested1","State":"Off","ExitStatus":300,"ExitReason":"x"}"#),
+        (
+            "an exit status of the wrong type",
+            #"{"Kind":"VirtualMachine","VMName":"nested1","State":"Off","ExitStatus":"3","ExitReason":"x"}"#
+        ),
+        ("an exit without a reason", #"{"Kind":"VirtualMachine","VMName":"nested1","State":"Off","ExitStatus":3}"#),
+        (
+            "a reason past 1024 bytes",
+            #"{"Kind":"VirtualMachine","VMName":"nested1","State":"Off","ExitStatus":3,"ExitReason":""#
+                + String(repeating: "x", count: 1025) + #""}"#
+        ),
+        ("bytes that are not UTF-8", "{\"Kind\":\"\u{FF}\"}"),
+    ]
+
+    @Test("Malformed records are dropped and counted; the first is shown; the VM's row does not change", arguments: 0..<11)
+    func malformedRecord(_ index: Int) throws {
+        let (relay, inventory, _) = try Self.relay()
+        var line = Array(Self.malformed[index].1.utf8)
+        if index == 10 { line = [0x7B, 0xFF, 0xFE, 0x7D] }
+        relay.take(line + [0x0A])
+        #expect(relay.malformed == 1 && relay.taken == 0, "\(Self.malformed[index].0)")
+        #expect(relay.diagnostics.first?.hasPrefix("integration channel: dropped a malformed record") == true)
+        #expect(try Self.nested1(inventory).state == .off)
+        #expect(relay.summary == "integration channel: 0 records taken, 1 malformed and 0 oversized dropped")
+    }
+
+    @Test("A record past 64 KiB is dropped whole, the next one is taken; the count says so")
+    func oversized() throws {
+        let (relay, inventory, _) = try Self.relay()
+        relay.take(Array((#"{"Kind":"VMConsole","VMName":"nested1","Data":""# + String(repeating: "y", count: 70_000)).utf8))
+        relay.take(Array((String(repeating: "y", count: 10) + "\"}\n").utf8))
+        relay.take(Array((#"{"Kind":"VirtualMachine","VMName":"nested1","State":"Running"}"# + "\n").utf8))
+        #expect(relay.oversized == 1 && relay.taken == 1)
+        #expect(try Self.nested1(inventory).state == .running)
+        #expect(relay.framer.pendingCount == 0)
+    }
+
+    @Test("A flood: 20,000 records, a third malformed, in random pieces — every good one taken, every bad one counted")
+    func flood() throws {
+        let (relay, inventory, _) = try Self.relay()
+        var random = SplitMix64(seed: 12)
+        var stream: [UInt8] = []
+        var good = 0, bad = 0
+        for k in 0..<20_000 {
+            if k % 3 == 0 {
+                stream += Array("{\"Kind\":\"VMConsole\",\"VMName\":\"nested1\",\"Data\":\"line \(k)\\n\"".utf8) + [0x0A]  // no closing brace
+                bad += 1
+            } else {
+                stream += Array("{\"Kind\":\"VMConsole\",\"VMName\":\"nested1\",\"Data\":\"line \(k)\\n\"}\n".utf8)
+                good += 1
+            }
+        }
+        var offset = 0
+        while offset < stream.count {
+            let n = min(stream.count - offset, Int(random.next() % 5000) + 1)
+            relay.take(Array(stream[offset..<offset + n]))
+            offset += n
+        }
+        #expect(relay.taken == good && relay.malformed == bad)
+        let id = try Self.nested1(inventory).id
+        let log = try String(contentsOfFile: WorkerFiles(directory: inventory.store.directory, vmId: id).consoleLog, encoding: .utf8)
+        #expect(log.hasPrefix("line 1\nline 2\nline 4\n"))
+        #expect(log.split(separator: "\n").count == good)
+    }
+
+    @Test("A nested VM the inventory lacks is noted once, with the command that defines it")
+    func unknown() throws {
+        let (relay, _, _) = try Self.relay()
+        for _ in 0..<3 { relay.take(Array((#"{"Kind":"VirtualMachine","VMName":"ghost","State":"Running"}"# + "\n").utf8)) }
+        #expect(
+            relay.diagnostics == [
+                "integration channel: the hypervisor reports nested VM 'ghost', which VM 'lab1' does not define; `vmrun new --host lab1 ghost` records its state"
+            ])
+    }
+
+    @Test("lab1's run ending marks its running nested VMs Off with a reason that names lab1")
+    func hostEnds() throws {
+        let (relay, inventory, lab1) = try Self.relay()
+        relay.take(Array((#"{"Kind":"VirtualMachine","VMName":"nested1","State":"Running"}"# + "\n").utf8))
+        _ = try inventory.beginRun(.name("lab1"))
+        try inventory.finishRun(vmId: lab1, exitStatus: 130, reason: "turned off", instructionsRetired: 5)
+        let row = try Self.nested1(inventory)
+        #expect(row.state == .off && row.exitStatus == 130)
+        #expect(row.exitReason == "VM 'lab1' that ran it stopped: turned off")
+    }
+}
