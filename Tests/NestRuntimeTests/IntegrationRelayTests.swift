@@ -93,7 +93,8 @@ struct IntegrationRelayTests {
         var good = 0, bad = 0
         for k in 0..<20_000 {
             if k % 3 == 0 {
-                stream += Array("{\"Kind\":\"VMConsole\",\"VMName\":\"nested1\",\"Data\":\"line \(k)\\n\"".utf8) + [0x0A]  // no closing brace
+                // No closing brace.
+                stream += Array("{\"Kind\":\"VMConsole\",\"VMName\":\"nested1\",\"Data\":\"line \(k)\\n\"".utf8) + [0x0A]
                 bad += 1
             } else {
                 stream += Array("{\"Kind\":\"VMConsole\",\"VMName\":\"nested1\",\"Data\":\"line \(k)\\n\"}\n".utf8)
