@@ -29,11 +29,16 @@ step "vmrun run lab2 --trace exits --trace-file \"\$NESTVM_HOME/lab2.jsonl\" || 
 step "jq -r 'select(.Level==2) | .Reason + \" handled by \" + .HandledBy' \"\$NESTVM_HOME/lab2.jsonl\" | sort | uniq -c"
 step "vmrun set lab2 --command-line bad-guest-cr0 && vmrun run lab2 || echo \"(exit status \$?)\""
 
-echo "minivisor, the L1 hypervisor nestvm ships, runs nestvm images as nested VMs, each under its own EPT and VMCS."
+echo "minivisor, the L1 hypervisor nestvm ships, runs nestvm images as nested VMs, each under its own EPT and VMCS;"
+echo "it reports them to L0 over the integration channel, so their state is in lab3's inventory."
 step "vmrun new lab3 --image minivisor --memory-startup-bytes 128M --command-line 'exit-when-idle memory=32 -- rounds=5' >/dev/null"
-step "vmrun run lab3 --module nested1=hello || echo \"(exit status \$?)\""
 step "vmproc set lab3 --expose-virtualization-extensions true"
+step "vmrun new --host lab3 nested1 >/dev/null && vmrun new --host lab3 nested2 >/dev/null"
 step "vmrun run lab3 --module nested1=hello --module nested2=bench | grep -v region || echo \"(exit status \$?)\""
+step "vmrun get --host lab3 -o VMName,State,ExitStatus,ExitReason --format table"
+echo "The same lab with lab3's flag off: no nested VM can start, and vmrun names the fix."
+step "vmproc set lab3 --expose-virtualization-extensions false"
+step "vmrun run lab3 --module nested1=hello >/dev/null || echo \"(exit status \$?)\""
 echo
 echo "The nested network setup from Hyper-V's guides:"
 step "vmswitch new VmNAT --switch-type internal --format table"
