@@ -52,7 +52,7 @@ let package = Package(
         .testTarget(name: "VMXTests", dependencies: ["VMX", "X86", "TestSupport"]),
         .testTarget(name: "X86Tests", dependencies: ["X86", "X86NativeHarness", "TestSupport"]),
         .testTarget(name: "NestStoreTests", dependencies: ["NestErrors", "NestStore", "TestSupport"]),
-        .testTarget(name: "MachineTests", dependencies: ["Machine", "NestErrors", "VMX", "X86", "TestSupport"]),
+        .testTarget(name: "MachineTests", dependencies: ["Machine", "DeviceModels", "NestErrors", "VMX", "X86", "TestSupport"]),
         .testTarget(name: "NestToolTests", dependencies: ["NestErrors", "NestTool", "TestSupport"], exclude: ["Golden"]),
     ],
     swiftLanguageModes: [.v6]
