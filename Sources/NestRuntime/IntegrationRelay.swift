@@ -31,6 +31,10 @@ final class IntegrationRelay {
     var consoleLogs: [String: ConsoleLog] = [:]
     /// Nested VM ids by lower-cased name, once seen.
     var ids: [String: String] = [:]
+    /// Where bytes for the guest go (the machine's virtio console).
+    var send: ([UInt8]) -> Void = { _ in }
+    /// Reads a nested VM's image.
+    var readImage: (String) throws(NestError) -> [UInt8] = { image throws(NestError) in try GuestImages.read(image) }
 
     /// The relay of VM `vmName` (`vmId`).
     init(inventory: Inventory, vmId: String, vmName: String) {
@@ -77,6 +81,7 @@ final class IntegrationRelay {
         case "IntegrationService":
             guard let name = record["Service"]?.stringValue, Self.isShort(name) else { return false }
             service = name
+            sendInventory()
             return true
         case "HypervisorError":
             guard let message = record["Message"]?.stringValue, Self.isShort(message, limit: 1024),
@@ -93,6 +98,38 @@ final class IntegrationRelay {
         }
     }
 
+    /// Sends the VM's nested inventory (nestvm(7), "INTEGRATION CHANNEL"): a `VirtualMachine` record per nested
+    /// VM with its settings, the image right after those the hypervisor starts now (AutomaticStartAction), and
+    /// `InventoryEnd`.
+    func sendInventory() {
+        let rows: [VMRow]
+        do { rows = try inventory.vms(host: vmName).rows } catch {
+            diagnostics.append("integration channel: the nested inventory cannot be read: \(error.message)")
+            send(Array((JSONWriter.line(Record([("Kind", "InventoryEnd"), ("Count", 0)])) + "\n").utf8))
+            return
+        }
+        for row in rows {
+            ids[row.name.lowercased()] = row.id
+            var image: [UInt8]?
+            if row.startsWithHost, let name = row.image {
+                do { image = try readImage(name) } catch {
+                    diagnostics.append("integration channel: \(row.name) does not start with \(vmName): \(error.message)")
+                }
+            }
+            var record = Record(
+                kind: .virtualMachine,
+                [
+                    ("VMName", .string(row.name)), ("VMId", .string(row.id)), ("MemoryStartup", .int(row.memoryStartup)),
+                    ("ProcessorCount", .int(Int64(row.processorCount))),
+                    ("ExposeVirtualizationExtensions", .bool(row.exposeVirtualizationExtensions)),
+                    ("CommandLine", .string(row.commandLine)), ("AutomaticStartAction", .string(row.automaticStartAction.rawValue)),
+                ])
+            if let image { record["ImageBytes"] = .int(Int64(image.count)) }
+            send(Array((JSONWriter.line(record) + "\n").utf8) + (image ?? []))
+        }
+        send(Array((JSONWriter.line(Record([("Kind", "InventoryEnd"), ("Count", .int(Int64(rows.count)))])) + "\n").utf8))
+    }
+
     /// A nested VM's start or end.
     func applyState(_ record: Record) -> Bool {
         guard let name = validName(record), let state = record["State"]?.stringValue else { return false }
@@ -103,7 +140,7 @@ final class IntegrationRelay {
             guard let status = record["ExitStatus"]?.intValue, (0...255).contains(status),
                 let reason = record["ExitReason"]?.stringValue, Self.isShort(reason, limit: 1024)
             else { return false }
-            report = .ended(exitStatus: Int32(status), reason: reason)
+            report = .ended(exitStatus: Int32(status), reason: reason, byHost: record["ByHost"]?.boolValue ?? false)
         default: return false
         }
         do {

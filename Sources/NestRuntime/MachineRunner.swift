@@ -51,6 +51,7 @@ public final class MachineRunner {
         vmName = row.name
         self.echoToStdout = echoToStdout
         relay = IntegrationRelay(inventory: inventory, vmId: row.id, vmName: row.name)
+        relay.send = { [unowned machine] in machine.console.send($0) }
         let files = WorkerFiles(directory: inventory.store.directory, vmId: row.id)
         try files.prepare()
         do {

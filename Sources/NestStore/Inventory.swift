@@ -70,6 +70,8 @@ public struct VMChanges: Sendable {
     public var image: String?
     /// The command line, or nil to leave it.
     public var commandLine: String?
+    /// AutomaticStartAction, or nil to leave it.
+    public var automaticStartAction: AutomaticStartAction?
 
     /// No changes.
     public init() {}
@@ -194,6 +196,7 @@ extension Inventory {
                 if let commandLine = changes.commandLine { row.commandLine = commandLine }
             }
             if let notes = changes.notes { row.notes = notes }
+            if let action = changes.automaticStartAction { row.automaticStartAction = action }
             if changes.changesMemory || changes.image != nil || changes.commandLine != nil { try machineCheck?(row) }
             try row.update(db)
             return HostedVM(host: host, row: row)

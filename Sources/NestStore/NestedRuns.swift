@@ -6,8 +6,9 @@ import GRDB
 public enum NestedRunReport: Sendable, Equatable {
     /// The nested VM runs.
     case started
-    /// It ended (or could not start) with this status and reason.
-    case ended(exitStatus: Int32, reason: String)
+    /// It ended (or could not start) with this status and reason; `byHost` when the hypervisor turned it off
+    /// because it was itself stopping.
+    case ended(exitStatus: Int32, reason: String, byHost: Bool)
 }
 
 extension Inventory {
@@ -26,11 +27,13 @@ extension Inventory {
                 row.instructionsRetired = 0
                 row.exitStatus = nil
                 row.exitReason = nil
-            case .ended(let status, let reason):
+                row.wasRunningAtHostStop = false
+            case .ended(let status, let reason, let byHost):
                 row.state = .off
                 row.startedAt = nil
                 row.exitStatus = status
                 row.exitReason = reason
+                row.wasRunningAtHostStop = byHost
             }
             try row.update(db)
             return row.id
@@ -53,6 +56,7 @@ extension Inventory {
             row.startedAt = nil
             row.exitStatus = exitStatus
             row.exitReason = reason
+            row.wasRunningAtHostStop = true
             try row.update(db)
         }
         return running.map(\.name)

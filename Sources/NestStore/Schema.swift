@@ -111,6 +111,15 @@ enum Schema {
                     ALTER TABLE vm ADD COLUMN exitReason TEXT;
                     """)
         }
+        migrator.registerMigration("v3: automatic start") { db in
+            // Hyper-V's AutomaticStartAction (StartIfRunning by default), and whether the VM was running when the
+            // hypervisor that ran it stopped, which StartIfRunning asks about.
+            try db.execute(
+                sql: """
+                    ALTER TABLE vm ADD COLUMN automaticStartAction TEXT NOT NULL DEFAULT 'StartIfRunning';
+                    ALTER TABLE vm ADD COLUMN wasRunningAtHostStop INTEGER NOT NULL DEFAULT 0;
+                    """)
+        }
         return migrator
     }
 }

@@ -10,6 +10,16 @@ public enum VMState: String, Sendable, CaseIterable, Codable {
     case paused = "Paused"
 }
 
+/// What a hypervisor does with a VM when it starts (Hyper-V's AutomaticStartAction).
+public enum AutomaticStartAction: String, Sendable, CaseIterable, Codable {
+    /// Nothing: the VM stays Off.
+    case nothing = "Nothing"
+    /// Start it if it was running when the hypervisor last stopped (Hyper-V's default).
+    case startIfRunning = "StartIfRunning"
+    /// Always start it.
+    case start = "Start"
+}
+
 /// One VM as stored: its settings, its processor and its memory.
 public struct VMRow: Codable, FetchableRecord, PersistableRecord, Sendable {
     /// The table's name in the store.
@@ -67,6 +77,15 @@ public struct VMRow: Codable, FetchableRecord, PersistableRecord, Sendable {
     public var exitStatus: Int32?
     /// Why the last run ended.
     public var exitReason: String?
+    /// What the VM's hypervisor does with it when it starts.
+    public var automaticStartAction: AutomaticStartAction = .startIfRunning
+    /// The VM was running when the hypervisor that ran it stopped (what StartIfRunning asks about).
+    public var wasRunningAtHostStop = false
+
+    /// Whether the hypervisor starts the VM when it starts (AutomaticStartAction).
+    public var startsWithHost: Bool {
+        automaticStartAction == .start || automaticStartAction == .startIfRunning && wasRunningAtHostStop
+    }
 
     /// The configuration version as a value (stored versions are always valid).
     var configurationVersion: ConfigurationVersion {
@@ -88,7 +107,8 @@ public struct VMRow: Codable, FetchableRecord, PersistableRecord, Sendable {
                 ("Image", image.map(JSONValue.string) ?? .null), ("CommandLine", .string(commandLine)),
                 ("WorkerPID", workerPID.map { .int(Int64($0)) } ?? .null),
                 ("ExitStatus", exitStatus.map { .int(Int64($0)) } ?? .null), ("ExitReason", exitReason.map(JSONValue.string) ?? .null),
-                ("Notes", .string(notes)), ("CreationTime", .string(creationTime)),
+                ("AutomaticStartAction", .string(automaticStartAction.rawValue)), ("Notes", .string(notes)),
+                ("CreationTime", .string(creationTime)),
             ])
     }
 

@@ -179,6 +179,16 @@ extension OutputFormat: ExpressibleByArgument {
     }
 }
 
+extension AutomaticStartAction: ExpressibleByArgument {
+    /// The action named `argument`, in any letter case.
+    public init?(argument: String) {
+        guard let action = Self.allCases.first(where: { $0.rawValue.lowercased() == argument.lowercased() }) else { return nil }
+        self = action
+    }
+    /// The names completion offers.
+    public static var allValueStrings: [String] { allCases.map(\.rawValue) }
+}
+
 extension VMState: ExpressibleByArgument {
     /// The format named `argument`, in any letter case.
     public init?(argument: String) {

@@ -8,7 +8,7 @@ extension VMRun {
     struct Set: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "set",
-            abstract: "Change VMs' memory, image, command line and notes (Set-VM, Set-VMMemory).",
+            abstract: "Change VMs' memory, image, command line, automatic start action and notes (Set-VM, Set-VMMemory).",
             discussion: "Memory, image and command line change only while the VM is Off. With dynamic memory, minimum ≤ startup ≤ maximum.")
 
         @OptionGroup var global: GlobalOptions
@@ -44,9 +44,15 @@ extension VMRun {
         @Option(help: "Free-form notes.")
         var notes: String?
 
+        @Option(
+            help: ArgumentHelp(
+                "What the VM's hypervisor does with it when it starts (Hyper-V's AutomaticStartAction): Nothing, StartIfRunning (start it if it was running when the hypervisor last stopped; the default) or Start. minivisor acts on it for nested VMs.",
+                valueName: "action"))
+        var automaticStartAction: AutomaticStartAction?
+
         func validate() throws {
             if memoryStartupBytes == nil, memoryMinimumBytes == nil, memoryMaximumBytes == nil, dynamicMemoryEnabled == nil, notes == nil,
-                image == nil, commandLine == nil
+                image == nil, commandLine == nil, automaticStartAction == nil
             {
                 throw ValidationError("say what to change, e.g. --memory-startup-bytes 2G or --notes TEXT")
             }
@@ -60,6 +66,7 @@ extension VMRun {
             changes.dynamicMemoryEnabled = dynamicMemoryEnabled?.value
             changes.notes = notes
             changes.commandLine = commandLine
+            changes.automaticStartAction = automaticStartAction
             try Session.change(
                 tool: tool, global: global, change: change, given: (names + vmName.names).map(VMSelector.name), what: "VMs",
                 bind: Binding.vm, view: Views.virtualMachine

@@ -3,6 +3,19 @@
 /// nested) it reports nothing, and its console says everything anyway.
 final class Integration {
     var channel: IntegrationChannel?
+    /// Lines and images from L0.
+    var framer = LineFramer(limit: 65536)
+    /// Lines from L0 that were no record minivisor knows.
+    var ignoredLines = 0
+
+    /// A nested VM of the VM's inventory, as L0 sent it; `image` when L0 asks minivisor to start it now.
+    struct InventoryEntry {
+        var record: ChannelRecord
+        var image: [UInt8]?
+    }
+
+    /// The largest image L0 may send.
+    static let imageLimit = 64 << 20
 
     /// The channel the boot information lists, if any.
     init(_ boot: BootInfo) { channel = IntegrationChannel(boot) }
@@ -38,15 +51,58 @@ final class Integration {
         send(r)
     }
 
-    /// Nested VM `name` ended (or never started), with nestvm's exit status and reason.
-    func ended(_ name: String, status: Int, reason: String, exits: Int) {
+    /// Nested VM `name` ended (or never started), with nestvm's exit status and reason; `byHost` when minivisor
+    /// turned it off because it was stopping itself.
+    func ended(_ name: String, status: Int, reason: String, exits: Int, byHost: Bool = false) {
         var r = RecordLine(kind: "VirtualMachine")
         r.add("VMName", name)
         r.add("State", "Off")
         r.add("ExitStatus", status)
         r.add("ExitReason", reason)
         r.add("ExitsHandled", exits)
+        if byHost { r.add("ByHost", 1) }
         send(r)
+    }
+
+    /// The nested inventory L0 sends once minivisor announced itself: `VirtualMachine` records up to
+    /// `InventoryEnd`, each followed by its image when it carries `ImageBytes`. Empty without a channel, or when
+    /// nothing arrives within `patience` TSC ticks.
+    func receiveInventory(patience: UInt64 = 500_000_000) -> [InventoryEntry] {
+        guard let channel else { return [] }
+        var entries: [InventoryEntry] = []
+        var waiting: ChannelRecord? = nil
+        var imageBytes = 0
+        let deadline = nv_rdtsc() &+ patience
+        while nv_rdtsc() < deadline && !channel.isBroken {
+            framer.push(channel.receive())
+            while true {
+                if let record = waiting {
+                    guard let image = framer.nextBytes(imageBytes) else { break }
+                    entries.append(InventoryEntry(record: record, image: image))
+                    waiting = nil
+                    continue
+                }
+                guard let line = framer.nextLine() else { break }
+                guard let record = ChannelRecord(line) else {
+                    ignoredLines += 1
+                    continue
+                }
+                if record.isKind("InventoryEnd") { return entries }
+                guard record.isKind("VirtualMachine"), record.string("VMName") != nil else {
+                    ignoredLines += 1
+                    continue
+                }
+                if let count = record.integer("ImageBytes"), count > 0, count <= Self.imageLimit {
+                    waiting = record
+                    imageBytes = count
+                } else {
+                    entries.append(InventoryEntry(record: record, image: nil))
+                }
+            }
+            nv_pause()
+        }
+        print("minivisor: L0 sent no nested inventory; only the boot modules run")
+        return entries
     }
 
     /// A line nested VM `name` wrote to its console (with its line feed).

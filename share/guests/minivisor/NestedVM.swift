@@ -220,7 +220,11 @@ final class NestedVM {
         if !line.isEmpty { line.append(0x0A); flushConsole() }
         end = how
         print("minivisor: \(name) ended: status \(how.status), \(how.reason); \(exits) exits handled")
-        integration.ended(name, status: how.status, reason: how.reason, exits: exits)
+        if case .turnedOff = how {
+            integration.ended(name, status: how.status, reason: how.reason, exits: exits, byHost: true)
+        } else {
+            integration.ended(name, status: how.status, reason: how.reason, exits: exits)
+        }
     }
 
     /// Writes each complete line COM1 transmitted to minivisor's console as `[NAME] line`.

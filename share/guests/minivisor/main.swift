@@ -45,6 +45,38 @@ public func guestMain(_ bootInfoPointer: UnsafeRawPointer) -> UInt32 {
     }
     let nestedLine = boot.passedOnCommandLine
     var vms: [NestedVM] = []
+    let inventory = integration.receiveInventory()
+    for entry in inventory {
+        guard let image = entry.image, let name = entry.record.text("VMName"),
+            !modules.contains(where: { Array($0.name.utf8) == Array(name.utf8) })  // bytes: String == would pull in Unicode tables
+        else { continue }
+        let memoryBytes = UInt64(max(entry.record.integer("MemoryStartup") ?? 0, 0))
+        guard entry.record.boolean("ExposeVirtualizationExtensions") != true else {
+            let reason = "its processor exposes virtualization extensions, and a hypervisor inside a nested VM (L3) is not offered"
+            print("minivisor: \(name) cannot start: " + reason)
+            integration.ended(name, status: NestedEnd.unsupported("").status, reason: "cannot start: " + reason, exits: 0)
+            continue
+        }
+        let made: Result<NestedVM, NestedFailure> = image.withUnsafeBytes { bytes in
+            do throws(NestedFailure) {
+                return .success(
+                    try NestedVM(
+                        name: name, image: bytes, commandLine: entry.record.string("CommandLine") ?? [], memoryBytes: memoryBytes,
+                        vpid: vms.count + 1, controls: controls, integration: integration))
+            } catch {
+                return .failure(error)
+            }
+        }
+        switch made {
+        case .success(let vm):
+            vms.append(vm)
+            print("minivisor: \(name): \(memoryBytes >> 20) MiB, starting (its AutomaticStartAction)")
+            integration.started(name, memoryBytes: memoryBytes)
+        case .failure(let error):
+            print("minivisor: \(name) cannot start: " + error.description)
+            integration.ended(name, status: NestedEnd.unsupported("").status, reason: "cannot start: " + error.description, exits: 0)
+        }
+    }
     for module in modules {
         do {
             vms.append(
