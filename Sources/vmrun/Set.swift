@@ -46,7 +46,7 @@ extension VMRun {
 
         @Option(
             help: ArgumentHelp(
-                "What the VM's hypervisor does with it when it starts (Hyper-V's AutomaticStartAction): Nothing, StartIfRunning (start it if it was running when the hypervisor last stopped; the default) or Start. minivisor acts on it for nested VMs.",
+                "Hyper-V's AutomaticStartAction: what the VM's hypervisor does with it when it starts (StartIfRunning: start it if it was running when the hypervisor last stopped).",
                 valueName: "action"))
         var automaticStartAction: AutomaticStartAction?
 

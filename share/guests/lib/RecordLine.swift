@@ -20,6 +20,12 @@ public struct RecordLine {
         bytes += Array(String(value).utf8)
     }
 
+    /// Adds a Boolean value.
+    public mutating func add(_ key: String, _ value: Bool) {
+        addKey(key)
+        bytes += Array((value ? "true" : "false").utf8)
+    }
+
     /// Adds a string value given as bytes (console output, which need not be UTF-8: bytes that are not
     /// become U+FFFD).
     public mutating func add(_ key: String, bytes value: [UInt8]) {

@@ -60,7 +60,7 @@ final class Integration {
         r.add("ExitStatus", status)
         r.add("ExitReason", reason)
         r.add("ExitsHandled", exits)
-        if byHost { r.add("ByHost", 1) }
+        if byHost { r.add("ByHost", true) }
         send(r)
     }
 

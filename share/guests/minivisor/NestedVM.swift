@@ -13,7 +13,7 @@ enum NestedFailure: Error {
             return "its image's segment at \(Console.hex(address)) of \(size) bytes does not fit its \(memoryBytes >> 20) MiB of memory"
         case .noMemory(let needed):
             return
-                "not enough free memory in this VM for its \(needed >> 20) MiB: give this VM more startup memory, or the nested VMs less (memory=MiB on the command line)"
+                "not enough free memory in this VM for its \(needed >> 20) MiB: give this VM more startup memory, or the nested VMs less (their MemoryStartup; memory=MiB for boot modules)"
         case .tooMuchMemory(let bytes): return "its \(bytes >> 20) MiB of memory is more than the 1024 MiB minivisor gives a nested VM"
         case .instruction(let name, let flags):
             let kind = flags & 1 != 0 ? "VMfailInvalid" : "VMfailValid(\(nv_vmread(UInt64(NV_VMCS_VM_INSTRUCTION_ERROR))))"
