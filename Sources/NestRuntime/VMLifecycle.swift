@@ -18,10 +18,11 @@ public struct VMLifecycle {
     func vm(_ selector: VMSelector, host: String?) throws(NestError) -> VMRow {
         let (found, rows) = try inventory.vms(host: host, selectors: [selector])
         guard found.level == 0 else {
+            let name = rows[0].name, host = found.computerName
             throw NestError(
                 .invalidArgument,
-                "VM '\(rows[0].name)' lives inside \(found.computerName): it runs under that VM's hypervisor, which nestvm cannot start yet; start VMs on the local host",
-                target: rows[0].name)
+                "VM '\(name)' lives inside \(host): it runs under that VM's hypervisor, which starts it with \(host) when its AutomaticStartAction says so (nestvm cannot start or stop it on its own yet): vmrun set --host \(host) \(name) --automatic-start-action Start",
+                target: name)
         }
         return rows[0]
     }

@@ -7,7 +7,9 @@ import Testing
 @Suite("integration channel")
 struct IntegrationChannelTests {
     /// Runs minivisor with `modules` and returns its console and the lines it sent over the channel.
-    static func run(_ modules: [(String, [UInt8])], exposed: Bool = true) throws -> (console: String, records: [String]) {
+    static func run(_ modules: [(String, [UInt8])], exposed: Bool = true, inventory: [UInt8]? = nil) throws -> (
+        console: String, records: [String]
+    ) {
         let machine = try Machine(
             MachineConfiguration(
                 memoryBytes: 128 << 20, exposeVirtualizationExtensions: exposed, image: try ShippedGuests.bytes("minivisor"),
@@ -18,7 +20,10 @@ struct IntegrationChannelTests {
         for _ in 0..<200 {
             let status = machine.run(budget: 10_000_000)
             console += machine.takeOutput()
+            let before = records.count
             records += framer.append(machine.console.takeTransmitted())
+            // What L0's worker would send once minivisor announced itself.
+            if let inventory, before == 0, !records.isEmpty { machine.console.send(inventory) }
             if status != .running { break }
         }
         return (String(decoding: console, as: UTF8.self), records.map { String(decoding: $0, as: UTF8.self) })
@@ -34,6 +39,27 @@ struct IntegrationChannelTests {
             run.records.last?.hasPrefix(
                 #"{"Kind":"VirtualMachine","VMName":"nested1","State":"Off","ExitStatus":3,"ExitReason":"the guest wrote 1 to the exit port""#
             ) == true)
+    }
+}
+
+extension IntegrationChannelTests {
+    @Test("The inventory L0 sends: a VM with its image starts; junk lines, nested objects, bad escapes and lying sizes are ignored")
+    func inventory() throws {
+        let hello = try ShippedGuests.bytes("hello")
+        let junk = [
+            "not json", #"{"Kind":"VirtualMachine","VMName":{"x":1}}"#, #"{"Kind":"VirtualMachine","VMName":"a\q"}"#,
+            #"{"Kind":"VirtualMachine","VMName":"a","MemoryStartup":1.5}"#, String(repeating: "x", count: 70_000),
+            #"{"Kind":"VirtualMachine","VMName":"huge","MemoryStartup":33554432,"ImageBytes":99999999999}"#,
+        ]
+        var stream = Array(junk.joined(separator: "\n").utf8) + [0x0A]
+        let web = #"{"Kind":"VirtualMachine","VMName":"web\u00e9","MemoryStartup":33554432,"CommandLine":"x=\"1\"","ImageBytes":"#
+        stream += Array((web + "\(hello.count)}\n").utf8) + hello
+        stream += Array(#"{"Kind":"InventoryEnd","Count":2}"#.utf8) + [0x0A]
+        let run = try Self.run([], inventory: stream)
+        #expect(run.console.contains("minivisor: webé: 32 MiB, starting (its AutomaticStartAction)"))
+        #expect(run.console.contains(#"[webé] command line: "x="1"""#), "its own command line, escapes decoded")
+        #expect(run.console.contains("minivisor: webé ended: status 3, the guest wrote 1 to the exit port;"))
+        #expect(!run.console.contains("huge"), "a record whose image is larger than minivisor takes starts nothing")
     }
 }
 

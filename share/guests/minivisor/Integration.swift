@@ -66,15 +66,17 @@ final class Integration {
 
     /// The nested inventory L0 sends once minivisor announced itself: `VirtualMachine` records up to
     /// `InventoryEnd`, each followed by its image when it carries `ImageBytes`. Empty without a channel, or when
-    /// nothing arrives within `patience` TSC ticks.
-    func receiveInventory(patience: UInt64 = 500_000_000) -> [InventoryEntry] {
+    /// nothing arrives for `patience` TSC ticks (L0 answers within a slice of its run loop, 2 ms of machine time).
+    func receiveInventory(patience: UInt64 = 20_000_000) -> [InventoryEntry] {
         guard let channel else { return [] }
         var entries: [InventoryEntry] = []
         var waiting: ChannelRecord? = nil
         var imageBytes = 0
-        let deadline = nv_rdtsc() &+ patience
+        var deadline = nv_rdtsc() &+ patience
         while nv_rdtsc() < deadline && !channel.isBroken {
-            framer.push(channel.receive())
+            let bytes = channel.receive()
+            if !bytes.isEmpty { deadline = nv_rdtsc() &+ patience }
+            framer.push(bytes)
             while true {
                 if let record = waiting {
                     guard let image = framer.nextBytes(imageBytes) else { break }
