@@ -28,12 +28,7 @@ extension Inventory {
                 row.exitStatus = nil
                 row.exitReason = nil
                 row.wasRunningAtHostStop = false
-            case .ended(let status, let reason, let byHost):
-                row.state = .off
-                row.startedAt = nil
-                row.exitStatus = status
-                row.exitReason = reason
-                row.wasRunningAtHostStop = byHost
+            case .ended(let status, let reason, let byHost): row.recordEnd(exitStatus: status, reason: reason, byHost: byHost)
             }
             try row.update(db)
             return row.id
@@ -41,24 +36,28 @@ extension Inventory {
     }
 
     /// Marks Off, with `exitStatus` and `reason`, every VM inside VM `hostVMId` still recorded Running or
-    /// Paused: the hypervisor that ran them is gone, so nothing stays "Running". Returns their names.
-    @discardableResult
-    public func endNestedRuns(hostVMId: String, exitStatus: Int32, reason: String) throws(NestError) -> [String] {
-        try store.write { db in try Self.endNestedRuns(hostVMId: hostVMId, exitStatus: exitStatus, reason: reason, db) }
-    }
-
+    /// Paused, and theirs: the hypervisor that ran them is gone, so nothing stays "Running". Returns their names.
+    /// Runs inside the transaction that records the host VM's own end.
     static func endNestedRuns(hostVMId: String, exitStatus: Int32, reason: String, _ db: Database) throws -> [String] {
         let running = try VMRow.filter(sql: "host = ? AND state IN ('Running', 'Paused')", arguments: [hostVMId]).fetchAll(db)
         for var row in running {
             // Its own nested VMs end with it.
             _ = try endNestedRuns(hostVMId: row.id, exitStatus: exitStatus, reason: reason, db)
-            row.state = .off
-            row.startedAt = nil
-            row.exitStatus = exitStatus
-            row.exitReason = reason
-            row.wasRunningAtHostStop = true
+            row.recordEnd(exitStatus: exitStatus, reason: reason, byHost: true)
             try row.update(db)
         }
         return running.map(\.name)
+    }
+}
+
+extension VMRow {
+    /// The end of a run: Off, with its exit status and reason; `byHost` when it ended because its hypervisor
+    /// stopped (what StartIfRunning asks about).
+    mutating func recordEnd(exitStatus: Int32, reason: String, byHost: Bool) {
+        state = .off
+        startedAt = nil
+        self.exitStatus = exitStatus
+        exitReason = reason
+        wasRunningAtHostStop = byHost
     }
 }
