@@ -36,6 +36,7 @@ step "vmproc set lab3 --expose-virtualization-extensions true"
 step "vmrun new --host lab3 nested1 >/dev/null && vmrun new --host lab3 nested2 >/dev/null"
 step "vmrun run lab3 --module nested1=hello --module nested2=bench | grep -v region || echo \"(exit status \$?)\""
 step "vmrun get --host lab3 -o VMName,State,ExitStatus,ExitReason --format table"
+echo
 echo "The same lab with lab3's flag off: no nested VM can start, and vmrun names the fix."
 step "vmproc set lab3 --expose-virtualization-extensions false"
 step "vmrun run lab3 --module nested1=hello >/dev/null || echo \"(exit status \$?)\""
