@@ -81,6 +81,9 @@ final class IntegrationRelay {
         case "IntegrationService":
             guard let name = record["Service"]?.stringValue, Self.isShort(name) else { return false }
             service = name
+            do { try inventory.recordIntegrationService(vmId: vmId, name) } catch {
+                diagnostics.append("integration channel: \(error.message)")
+            }
             sendInventory()
             return true
         case "HypervisorError":

@@ -14,7 +14,8 @@ public enum NestedCheck {
 
     /// One step of a fix, in the order Hyper-V's Enable-NestedVm script applies them.
     enum Step: Int, Comparable {
-        case removeSavedState, turnOff, updateVersion, exposeExtensions, disableDynamicMemory, macSpoofing, raiseMemory
+        case removeSavedState, turnOff, updateVersion, exposeExtensions, disableDynamicMemory, macSpoofing, raiseMemory,
+            runMinivisor
         static func < (a: Step, b: Step) -> Bool { a.rawValue < b.rawValue }
     }
 
@@ -27,6 +28,7 @@ public enum NestedCheck {
         case dynamicMemory = "DynamicMemory"
         case macAddressSpoofing = "MacAddressSpoofing"
         case memory = "Memory"
+        case integrationService = "IntegrationService"
     }
 
     /// Whether a finding stops nesting (an error) or only limits it (a warning); the raw value is the record's
@@ -119,6 +121,16 @@ public enum NestedCheck {
         }
         let nestedStartup =
             try Int64.fetchOne(db, sql: "SELECT coalesce(sum(memoryStartup), 0) FROM vm WHERE host = ?", arguments: [vm.id]) ?? 0
+        let isRunning = vm.state == .running || vm.state == .paused
+        if nestedStartup > 0, isRunning, vm.integrationService == nil {
+            found.append(
+                Finding(
+                    check: .integrationService, severity: .warning,
+                    message:
+                        "This VM has nested VMs but runs an image without the integration service (\(vm.image ?? "no image") has not announced it), so its nested VMs are neither started nor reported.",
+                    step: .runMinivisor, property: "Image", current: vm.image.map(JSONValue.string) ?? .null, wanted: "minivisor",
+                    fix: .runMinivisor(vm: name)))
+        }
         if nestedStartup > 0 {
             let needed = nestedStartup + hypervisorReserveBytes
             if vm.memoryStartup < needed {
@@ -172,6 +184,7 @@ public enum NestedCheck {
                 vm.memoryStartup = bytes
                 vm.memoryMaximum = max(vm.memoryMaximum, bytes)
             }
+        case .runMinivisor: break  // a running VM's image changes only once it is Off: the user's to do
         case .macSpoofing:
             try db.execute(sql: "UPDATE vmNetworkAdapter SET macAddressSpoofing = 1 WHERE id = ?", arguments: [finding.adapterId])
         }
@@ -200,7 +213,9 @@ extension Inventory {
         let body = { (db: Database) throws -> [NestedCheck.Result] in
             let host = try apply ? Host.resolveForChange(path, in: db) : Host.resolve(path, in: db).host
             var vm = try selector.fetch(on: host, db)
-            let plan = try NestedCheck.findings(for: vm, on: host, db).sorted { $0.step < $1.step }
+            // A running image changes only once the VM is Off, which the plan does not do: that warning stays a finding.
+            let plan = try NestedCheck.findings(for: vm, on: host, db).filter { $0.check != .integrationService }
+                .sorted { $0.step < $1.step }
             if apply {
                 for finding in plan { try NestedCheck.apply(finding, to: &vm, db) }
                 try machineCheck?(vm)

@@ -112,12 +112,14 @@ enum Schema {
                     """)
         }
         migrator.registerMigration("v3: automatic start") { db in
-            // Hyper-V's AutomaticStartAction (StartIfRunning by default), and whether the VM was running when the
-            // hypervisor that ran it stopped, which StartIfRunning asks about.
+            // Hyper-V's AutomaticStartAction (StartIfRunning by default), whether the VM was running when the
+            // hypervisor that ran it stopped (which StartIfRunning asks about), and the integration service the
+            // hypervisor inside it announced in its current run.
             try db.execute(
                 sql: """
                     ALTER TABLE vm ADD COLUMN automaticStartAction TEXT NOT NULL DEFAULT 'StartIfRunning';
                     ALTER TABLE vm ADD COLUMN wasRunningAtHostStop INTEGER NOT NULL DEFAULT 0;
+                    ALTER TABLE vm ADD COLUMN integrationService TEXT;
                     """)
         }
         return migrator

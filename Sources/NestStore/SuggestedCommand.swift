@@ -17,6 +17,8 @@ public enum SuggestedCommand: Equatable, Sendable {
     case setMemoryStartup(vm: String, bytes: Int64)
     /// `vmrun set VM --image hello`.
     case setImage(vm: String)
+    /// Boot the hypervisor nestvm ships, which speaks the integration channel.
+    case runMinivisor(vm: String)
 
     /// The command line for a VM on `host` (with its `--host` option when the host is nested).
     public func text(on host: Host) -> String { text(hostFlag: host.hostFlag) }
@@ -33,6 +35,7 @@ public enum SuggestedCommand: Equatable, Sendable {
             "vmnet set \(vm)\(hostFlag) --adapter-name '\(adapter)' --mac-address-spoofing on"
         case .setMemoryStartup(let vm, let bytes): "vmrun set \(vm)\(hostFlag) --memory-startup-bytes \(ByteSize.format(bytes))"
         case .setImage(let vm): "vmrun set \(vm)\(hostFlag) --image hello"
+        case .runMinivisor(let vm): "vmrun stop \(vm)\(hostFlag) && vmrun set \(vm)\(hostFlag) --image minivisor"
         }
     }
 }

@@ -48,9 +48,15 @@ extension Inventory {
             row.instructionsRetired = 0
             row.exitStatus = nil
             row.exitReason = nil
+            row.integrationService = nil
             try row.update(db)
             return HostedVM(host: host, row: row)
         }
+    }
+
+    /// Records the integration service the hypervisor inside a running VM announced.
+    public func recordIntegrationService(vmId: String, _ service: String) throws(NestError) {
+        try updateRunning(vmId) { $0.integrationService = service }
     }
 
     /// Records the process running a VM.

@@ -81,6 +81,8 @@ public struct VMRow: Codable, FetchableRecord, PersistableRecord, Sendable {
     public var automaticStartAction: AutomaticStartAction = .startIfRunning
     /// The VM was running when the hypervisor that ran it stopped (what StartIfRunning asks about).
     public var wasRunningAtHostStop = false
+    /// The integration service the hypervisor inside the VM announced in its current run (`minivisor`), if any.
+    public var integrationService: String?
 
     /// Whether the hypervisor starts the VM when it starts (AutomaticStartAction).
     public var startsWithHost: Bool {
@@ -107,7 +109,8 @@ public struct VMRow: Codable, FetchableRecord, PersistableRecord, Sendable {
                 ("Image", image.map(JSONValue.string) ?? .null), ("CommandLine", .string(commandLine)),
                 ("WorkerPID", workerPID.map { .int(Int64($0)) } ?? .null),
                 ("ExitStatus", exitStatus.map { .int(Int64($0)) } ?? .null), ("ExitReason", exitReason.map(JSONValue.string) ?? .null),
-                ("AutomaticStartAction", .string(automaticStartAction.rawValue)), ("Notes", .string(notes)),
+                ("AutomaticStartAction", .string(automaticStartAction.rawValue)),
+                ("IntegrationService", integrationService.map(JSONValue.string) ?? .null), ("Notes", .string(notes)),
                 ("CreationTime", .string(creationTime)),
             ])
     }
