@@ -54,12 +54,18 @@ extension IntegrationChannelTests {
         var stream = Array(junk.joined(separator: "\n").utf8) + [0x0A]
         let web = #"{"Kind":"VirtualMachine","VMName":"web\u00e9","MemoryStartup":33554432,"CommandLine":"x=\"1\"","ImageBytes":"#
         stream += Array((web + "\(hello.count)}\n").utf8) + hello
-        stream += Array(#"{"Kind":"InventoryEnd","Count":2}"#.utf8) + [0x0A]
+        let long = #"{"Kind":"VirtualMachine","VMName":"long","MemoryStartup":33554432,"CommandLine":""#
+        stream += Array((long + String(repeating: "w", count: 40_960) + "\",\"ImageBytes\":\(hello.count)}\n").utf8) + hello
+        stream += Array(#"{"Kind":"InventoryEnd","Count":3}"#.utf8) + [0x0A]
         let run = try Self.run([], inventory: stream)
         #expect(run.console.contains("minivisor: webé: 32 MiB, starting (its AutomaticStartAction)"))
         #expect(run.console.contains(#"[webé] command line: "x="1"""#), "its own command line, escapes decoded")
         #expect(run.console.contains("minivisor: webé ended: status 3, the guest wrote 1 to the exit port;"))
         #expect(!run.console.contains("huge"), "a record whose image is larger than minivisor takes starts nothing")
+        #expect(
+            run.console.contains(
+                "minivisor: long cannot start: its command line is 40960 bytes, and the boot information holds at most 40959"),
+            "the limit L0 keeps for its own command lines (GuestLayout.stringsSize with the NUL)")
     }
 }
 

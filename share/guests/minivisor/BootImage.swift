@@ -6,6 +6,8 @@ struct BootImage {
     /// The boot layout, as L0's GuestLayout has it.
     static let bootInfo: UInt64 = 0x1000, gdt: UInt64 = 0x4000, tss: UInt64 = 0x4080, idt: UInt64 = 0x5000
     static let strings: UInt64 = 0x6000, pageTables: UInt64 = 0x10000, stackTop: UInt64 = 0xA0000, imageBase: UInt64 = 0x10_0000
+    /// The longest command line the strings area takes with its NUL: L0's own limit (GuestLayout.stringsSize).
+    static let commandLineLimit = Int(pageTables - strings) - 1
 
     /// Where the image's first instruction is.
     var entry: UInt64 = 0
@@ -105,7 +107,7 @@ struct BootImage {
         let mailbox = cursor
         put(mailbox + UInt64(NV_BOOT_MAILBOX_STATE), UInt64(NV_BOOT_MAILBOX_STATE_RUNNING), bytes: 4)
         cursor += UInt64(NV_BOOT_MAILBOX_BYTES)
-        let line = commandLine.prefix(0x9000)
+        let line = commandLine  // at most `commandLineLimit` bytes (NestedVM checks); the NUL is the slice's zero
         for (k, byte) in line.enumerated() { memory.storeBytes(of: byte, toByteOffset: Int(Self.strings) + k, as: UInt8.self) }
         let header: [(Int32, UInt64, Int)] = [
             (NV_BOOT_HEADER_MAGIC, UInt64(NV_BOOT_MAGIC), 4), (NV_BOOT_HEADER_VERSION, UInt64(NV_BOOT_VERSION), 4),

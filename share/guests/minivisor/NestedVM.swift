@@ -4,6 +4,7 @@ enum NestedFailure: Error {
     case imageOutsideMemory(address: UInt64, size: UInt64, memoryBytes: UInt64)
     case noMemory(needed: UInt64)
     case tooMuchMemory(UInt64)
+    case commandLineTooLong(Int)
     case instruction(String, UInt64)
 
     var description: String {
@@ -15,6 +16,8 @@ enum NestedFailure: Error {
             return
                 "not enough free memory in this VM for its \(needed >> 20) MiB: give this VM more startup memory, or the nested VMs less (their MemoryStartup; memory=MiB for boot modules)"
         case .tooMuchMemory(let bytes): return "its \(bytes >> 20) MiB of memory is more than the 1024 MiB minivisor gives a nested VM"
+        case .commandLineTooLong(let count):
+            return "its command line is \(count) bytes, and the boot information holds at most \(BootImage.commandLineLimit)"
         case .instruction(let name, let flags):
             let kind = flags & 1 != 0 ? "VMfailInvalid" : "VMfailValid(\(nv_vmread(UInt64(NV_VMCS_VM_INSTRUCTION_ERROR))))"
             return "\(name) failed: \(kind)"
@@ -100,6 +103,7 @@ final class NestedVM {
         self.integration = integration
         self.memoryBytes = memoryBytes
         guard memoryBytes <= 1 << 30 else { throw .tooMuchMemory(memoryBytes) }
+        guard commandLine.count <= BootImage.commandLineLimit else { throw .commandLineTooLong(commandLine.count) }
         let boot = try BootImage(image, memoryBytes: memoryBytes)
         // The slice: whole 2 MiB pages, 2 MiB aligned, for the EPT's large pages (nv_alloc_pages zeroes it); then
         // the EPT, the FXSAVE areas and the VMCS region. Nothing is taken when it does not all fit.
