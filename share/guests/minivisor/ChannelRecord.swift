@@ -106,8 +106,9 @@ struct ChannelRecord {
                 digits += 1
             }
             guard digits > 0 else { return nil }
-            if at < bytes.count, bytes[at] >= UInt8(ascii: "0") && bytes[at] <= UInt8(ascii: "9") || bytes[at] == UInt8(ascii: ".")
-                || bytes[at] == UInt8(ascii: "e") || bytes[at] == UInt8(ascii: "E")
+            if at < bytes.count,
+                bytes[at] >= UInt8(ascii: "0") && bytes[at] <= UInt8(ascii: "9") || bytes[at] == UInt8(ascii: ".")
+                    || bytes[at] == UInt8(ascii: "e") || bytes[at] == UInt8(ascii: "E")
             {
                 return nil
             }

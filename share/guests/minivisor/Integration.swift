@@ -107,6 +107,12 @@ final class Integration {
         return entries
     }
 
+    /// Nested VM `name` cannot start, for `reason`: said on the console and reported with status 70.
+    func cannotStart(_ name: String, _ reason: String) {
+        print("minivisor: \(name) cannot start: " + reason)
+        ended(name, status: NestedEnd.unsupported("").status, reason: "cannot start: " + reason, exits: 0)
+    }
+
     /// A line nested VM `name` wrote to its console (with its line feed).
     func console(_ name: String, _ line: ArraySlice<UInt8>) {
         guard isConnected else { return }

@@ -45,50 +45,37 @@ public func guestMain(_ bootInfoPointer: UnsafeRawPointer) -> UInt32 {
     }
     let nestedLine = boot.passedOnCommandLine
     var vms: [NestedVM] = []
-    let inventory = integration.receiveInventory()
-    for entry in inventory {
-        guard let image = entry.image, let name = entry.record.text("VMName"),
-            !modules.contains(where: { Array($0.name.utf8) == Array(name.utf8) })  // bytes: String == would pull in Unicode tables
-        else { continue }
-        let memoryBytes = UInt64(max(entry.record.integer("MemoryStartup") ?? 0, 0))
-        guard entry.record.boolean("ExposeVirtualizationExtensions") != true else {
-            let reason = "its processor exposes virtualization extensions, and a hypervisor inside a nested VM (L3) is not offered"
-            print("minivisor: \(name) cannot start: " + reason)
-            integration.ended(name, status: NestedEnd.unsupported("").status, reason: "cannot start: " + reason, exits: 0)
-            continue
-        }
-        let made: Result<NestedVM, NestedFailure> = image.withUnsafeBytes { bytes in
-            do throws(NestedFailure) {
-                return .success(
-                    try NestedVM(
-                        name: name, image: bytes, commandLine: entry.record.string("CommandLine") ?? [], memoryBytes: memoryBytes,
-                        vpid: vms.count + 1, controls: controls, integration: integration))
-            } catch {
-                return .failure(error)
-            }
-        }
-        switch made {
-        case .success(let vm):
-            vms.append(vm)
-            print("minivisor: \(name): \(memoryBytes >> 20) MiB, starting (its AutomaticStartAction)")
-            integration.started(name, memoryBytes: memoryBytes)
-        case .failure(let error):
-            print("minivisor: \(name) cannot start: " + error.description)
-            integration.ended(name, status: NestedEnd.unsupported("").status, reason: "cannot start: " + error.description, exits: 0)
-        }
-    }
-    for module in modules {
+    /// Builds nested VM `name` and reports its start, or reports why it cannot start.
+    func start(_ name: String, image: UnsafeRawBufferPointer, commandLine: [UInt8], memoryBytes: UInt64, why: String) {
         do {
             vms.append(
                 try NestedVM(
-                    name: module.name, image: module.bytes, commandLine: nestedLine, memoryBytes: UInt64(mebibytes) << 20,
-                    vpid: vms.count + 1, controls: controls, integration: integration))
-            print("minivisor: \(module.name): \(mebibytes) MiB, starting")
-            integration.started(module.name, memoryBytes: UInt64(mebibytes) << 20)
+                    name: name, image: image, commandLine: commandLine, memoryBytes: memoryBytes, vpid: vms.count + 1,
+                    controls: controls, integration: integration))
+            print("minivisor: \(name): \(memoryBytes >> 20) MiB, starting" + why)
+            integration.started(name, memoryBytes: memoryBytes)
         } catch {
-            print("minivisor: \(module.name) cannot start: " + error.description)
-            integration.ended(module.name, status: NestedEnd.unsupported("").status, reason: "cannot start: " + error.description, exits: 0)
+            integration.cannotStart(name, error.description)
         }
+    }
+    for entry in integration.receiveInventory() {
+        guard let image = entry.image, let name = entry.record.text("VMName"),
+            !modules.contains(where: { Array($0.name.utf8) == Array(name.utf8) })  // bytes: String == would pull in Unicode tables
+        else { continue }
+        guard entry.record.boolean("ExposeVirtualizationExtensions") != true else {
+            integration.cannotStart(
+                name, "its processor exposes virtualization extensions, and a hypervisor inside a nested VM (L3) is not offered")
+            continue
+        }
+        let memoryBytes = UInt64(max(entry.record.integer("MemoryStartup") ?? 0, 0))
+        image.withUnsafeBytes {
+            start(
+                name, image: $0, commandLine: entry.record.string("CommandLine") ?? [], memoryBytes: memoryBytes,
+                why: " (its AutomaticStartAction)")
+        }
+    }
+    for module in modules {
+        start(module.name, image: module.bytes, commandLine: nestedLine, memoryBytes: UInt64(mebibytes) << 20, why: "")
     }
     var scheduler = Scheduler(vms: vms, controls: controls)
     scheduler.run(exitWhenIdle: boot.hasWord("exit-when-idle"))
