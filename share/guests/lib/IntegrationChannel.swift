@@ -14,6 +14,8 @@ public struct IntegrationChannel {
     static let bufferBytes = 4096
 
     let registers: UInt64
+    /// The IRQ the device interrupts on.
+    let irq: UInt32
     let receiveRing: DriverRing
     let transmitRing: DriverRing
     let transmitBuffer: UnsafeMutablePointer<UInt8>
@@ -24,6 +26,7 @@ public struct IntegrationChannel {
     public init?(_ boot: BootInfo) {
         guard let device = boot.devices.first(where: { $0.type == Self.consoleType }) else { return nil }
         registers = device.base
+        irq = device.irq
         func register(_ offset: UInt64) -> UInt32 { nv_mmio_read32(device.base + offset) }
         func set(_ offset: UInt64, _ value: UInt32) { nv_mmio_write32(device.base + offset, value) }
         guard register(0x000) == 0x7472_6976, register(0x004) == 2, register(0x008) == Self.consoleType else { return nil }
@@ -53,6 +56,16 @@ public struct IntegrationChannel {
 
     /// Whether the device asked for a reset (a queue broke): the channel is gone until the VM restarts.
     public var isBroken: Bool { nv_mmio_read32(registers + 0x070) & 64 != 0 }
+
+    /// Lets the device interrupt (its IRQ, and a stop request's IRQ 9) when bytes arrive, so a HLT waits for
+    /// them; the interrupts come in where the caller lets them (`nv_take_interrupts`, `nv_halt_until_interrupt`).
+    public func enableInterrupts() {
+        guard irq < 16 && irq != 2 && irq != 9 else { return }  // not the cascade, not the stop request's
+        nv_channel_enable_interrupts(registers, UInt8(irq))
+    }
+
+    /// Whether bytes arrived that `receive` has not handed over.
+    public var hasReceived: Bool { receiveRing.hasUsed }
 
     /// Sends `line` and a line feed, a transmit buffer at a time, waiting until the device took each.
     public func send(_ line: [UInt8]) {
@@ -135,6 +148,12 @@ struct DriverRing {
 
     /// Tells the device the queue has new buffers.
     func notify() { nv_mmio_write32(device + 0x050, index) }
+
+    /// Whether the device handed back a chain not yet taken.
+    var hasUsed: Bool {
+        nv_barrier()
+        return (page + 0x802).load(as: UInt16.self) != state[1]
+    }
 
     /// The next chain the device handed back, as its head and the bytes it wrote; nil when there is none.
     func takeUsed() -> (UInt16, UInt32)? {

@@ -36,7 +36,10 @@ struct ChannelRecord {
     }
 
     /// Whether `Kind` is `kind`.
-    func isKind(_ kind: StaticString) -> Bool { string("Kind") == kind.withUTF8Buffer { Array($0) } }
+    func isKind(_ kind: StaticString) -> Bool { has("Kind", kind) }
+
+    /// Whether string `key` is `value`.
+    func has(_ key: StaticString, _ value: StaticString) -> Bool { string(key) == value.withUTF8Buffer { Array($0) } }
 
     /// Parses `line`; nil when it is not one flat JSON object.
     init?(_ line: [UInt8]) {

@@ -4,7 +4,7 @@
 extension NestedVM {
     /// What an exit leaves the VM doing.
     enum Step {
-        case resume, halted, timerExpired, ended
+        case resume, halted, timerExpired, interrupted, ended
     }
 
     typealias R = Hypervisor.Registers
@@ -84,6 +84,11 @@ extension NestedVM {
         }
         switch basic {
         case NV_EXIT_PREEMPTION_TIMER: return .timerExpired
+        case NV_EXIT_EXTERNAL_INTERRUPT:
+            // minivisor's own interrupt (the integration channel, a stop request): its handler runs now, and the
+            // scheduler looks at the channel before the next entry.
+            nv_take_interrupts()
+            return .interrupted
         case NV_EXIT_INTERRUPT_WINDOW: break
         case NV_EXIT_TRIPLE_FAULT:
             finish(.tripleFault)
@@ -167,7 +172,7 @@ extension NestedVM {
         if PlatformPorts.com1.contains(port) { return uart.read(port - PlatformPorts.com1.lowerBound) }
         if PlatformPorts.masterPIC.contains(port) || PlatformPorts.slavePIC.contains(port) { return pic.read(port) }
         if PlatformPorts.pit.contains(port) { return pit.read(port, now: now) }
-        if port == PlatformPorts.power { return 0 }  // no stop requested: minivisor turns its VMs off when it stops
+        if port == PlatformPorts.power { return isStopRequested ? 1 : 0 }
         return 0xFF
     }
 

@@ -8,11 +8,14 @@ final class Integration {
     /// Lines from L0 that were no record minivisor knows.
     var ignoredLines = 0
 
-    /// A nested VM of the VM's inventory, as L0 sent it; `image` when L0 asks minivisor to start it now.
-    struct InventoryEntry {
+    /// A record from L0, with the image that followed it when the record announced one (`ImageBytes`).
+    struct Message {
         var record: ChannelRecord
         var image: [UInt8]?
     }
+    /// Messages framed but not yet taken, and the record whose image is still arriving.
+    var messages: [Message] = []
+    var awaitingImage: (record: ChannelRecord, bytes: Int)? = nil
 
     /// The largest image L0 may send.
     static let imageLimit = 64 << 20
@@ -64,47 +67,84 @@ final class Integration {
         send(r)
     }
 
+    /// Takes the bytes L0 sent so far and frames them into messages; true when any arrived.
+    @discardableResult
+    func pump() -> Bool {
+        guard let channel else { return false }
+        let bytes = channel.receive()
+        guard !bytes.isEmpty else { return false }
+        framer.push(bytes)
+        while true {
+            if let (record, count) = awaitingImage {
+                guard let image = framer.nextBytes(count) else { break }
+                messages.append(Message(record: record, image: image))
+                awaitingImage = nil
+                continue
+            }
+            guard let line = framer.nextLine() else { break }
+            guard let record = ChannelRecord(line), record.string("Kind") != nil else {
+                ignoredLines += 1
+                continue
+            }
+            if let count = record.integer("ImageBytes"), count > 0, count <= Self.imageLimit {
+                awaitingImage = (record, count)
+            } else {
+                messages.append(Message(record: record, image: nil))
+            }
+        }
+        return true
+    }
+
+    /// The messages framed so far, taken.
+    func takeMessages() -> [Message] {
+        defer { messages.removeAll() }
+        return messages
+    }
+
     /// The nested inventory L0 sends once minivisor announced itself: `VirtualMachine` records up to
     /// `InventoryEnd`, each followed by its image when it carries `ImageBytes`. Empty without a channel, or when
     /// nothing arrives for `patience` TSC ticks (L0 answers within a slice of its run loop, 2 ms of machine time).
-    func receiveInventory(patience: UInt64 = 20_000_000) -> [InventoryEntry] {
+    /// What L0 sends after `InventoryEnd` (requests) stays for `takeMessages`.
+    func receiveInventory(patience: UInt64 = 20_000_000) -> [Message] {
         guard let channel else { return [] }
-        var entries: [InventoryEntry] = []
-        var waiting: ChannelRecord? = nil
-        var imageBytes = 0
+        var entries: [Message] = []
         var deadline = nv_rdtsc() &+ patience
         while nv_rdtsc() < deadline && !channel.isBroken {
-            let bytes = channel.receive()
-            if !bytes.isEmpty { deadline = nv_rdtsc() &+ patience }
-            framer.push(bytes)
-            while true {
-                if let record = waiting {
-                    guard let image = framer.nextBytes(imageBytes) else { break }
-                    entries.append(InventoryEntry(record: record, image: image))
-                    waiting = nil
-                    continue
-                }
-                guard let line = framer.nextLine() else { break }
-                guard let record = ChannelRecord(line) else {
-                    ignoredLines += 1
-                    continue
-                }
-                if record.isKind("InventoryEnd") { return entries }
-                guard record.isKind("VirtualMachine"), record.string("VMName") != nil else {
-                    ignoredLines += 1
-                    continue
-                }
-                if let count = record.integer("ImageBytes"), count > 0, count <= Self.imageLimit {
-                    waiting = record
-                    imageBytes = count
+            if pump() { deadline = nv_rdtsc() &+ patience }
+            while !messages.isEmpty {
+                let message = messages.removeFirst()
+                if message.record.isKind("InventoryEnd") { return entries }
+                if message.record.isKind("VirtualMachine"), message.record.string("VMName") != nil {
+                    entries.append(message)
                 } else {
-                    entries.append(InventoryEntry(record: record, image: nil))
+                    ignoredLines += 1
                 }
             }
             nv_pause()
         }
         print("minivisor: L0 sent no nested inventory; only the boot modules run")
         return entries
+    }
+
+    /// The answer to L0's request `id`: done, or refused with nestvm's error `category` and `message`.
+    func answer(_ id: Int, _ name: String, refused: (category: String, message: String)? = nil) {
+        var r = RecordLine(kind: "RequestResult")
+        r.add("RequestId", id)
+        r.add("VMName", name)
+        r.add("Result", refused == nil ? "Done" : "Refused")
+        if let refused {
+            r.add("Category", refused.category)
+            r.add("Message", refused.message)
+        }
+        send(r)
+    }
+
+    /// Nested VM `name` was paused, or resumed.
+    func paused(_ name: String, _ isPaused: Bool) {
+        var r = RecordLine(kind: "VirtualMachine")
+        r.add("VMName", name)
+        r.add("State", isPaused ? "Paused" : "Running")
+        send(r)
     }
 
     /// Nested VM `name` cannot start, for `reason`: said on the console and reported with status 70.

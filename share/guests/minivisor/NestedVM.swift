@@ -23,6 +23,17 @@ enum NestedFailure: Error {
             return "\(name) failed: \(kind)"
         }
     }
+
+    /// nestvm's error category for it (nestvm(7), "INTEGRATION CHANNEL").
+    var category: String {
+        switch self {
+        case .badImage, .imageOutsideMemory: return "BadImage"
+        case .noMemory: return "InsufficientMemory"
+        case .tooMuchMemory: return "MemoryOutOfRange"
+        case .commandLineTooLong: return "InvalidArgument"
+        case .instruction: return "HypervisorFailed"
+        }
+    }
 }
 
 /// How a nested VM ended, with the exit status and reason nestvm gives an L1 that ends the same way (the one
@@ -32,7 +43,10 @@ enum NestedEnd {
     case poweredOff
     case tripleFault
     case unsupported(String)
+    /// Turned off because minivisor itself stops.
     case turnedOff
+    /// Turned off at L0's request (`vmrun stop --host … --turn-off`, or a stop's grace running out), for `reason`.
+    case turnedOffByRequest(String)
 
     var status: Int {
         switch self {
@@ -40,7 +54,7 @@ enum NestedEnd {
         case .poweredOff: return 0
         case .tripleFault: return 98
         case .unsupported: return 70
-        case .turnedOff: return 130
+        case .turnedOff, .turnedOffByRequest: return 130
         }
     }
 
@@ -51,6 +65,7 @@ enum NestedEnd {
         case .tripleFault: return "triple fault on processor 0"
         case .unsupported(let what): return what
         case .turnedOff: return "turned off (minivisor was asked to stop)"
+        case .turnedOffByRequest(let why): return why
         }
     }
 }
@@ -63,6 +78,8 @@ final class NestedVM {
     /// L1's address of the VM's guest-physical 0 (L1 runs identity-mapped), and the VM's memory.
     let memory: UnsafeMutableRawPointer
     let memoryBytes: UInt64
+    /// The L1 pages the VM's memory, EPT and VMCS live in, given back when it ends.
+    let slice: SliceAllocator.Slice
     /// The VMCS region's address.
     let vmcs: UInt64
     var registers = Hypervisor.Registers()
@@ -77,6 +94,10 @@ final class NestedVM {
 
     /// Halted (HLT with interrupts enabled) until an interrupt arrives.
     var isHalted = false
+    /// Paused at L0's request: not scheduled until resumed.
+    var isPaused = false
+    /// A stop was requested: the power port's bit 0 reads 1.
+    var isStopRequested = false
     var end: NestedEnd? = nil
     /// The primary processor-based controls as last written (interrupt-window exiting comes and goes).
     var primary: UInt32
@@ -97,7 +118,7 @@ final class NestedVM {
     /// processor with `vpid`, made current.
     init(
         name: String, image: UnsafeRawBufferPointer, commandLine: [UInt8], memoryBytes: UInt64, vpid: Int, controls: Controls,
-        integration: Integration
+        integration: Integration, slices: inout SliceAllocator
     ) throws(NestedFailure) {
         self.name = name
         self.integration = integration
@@ -106,10 +127,12 @@ final class NestedVM {
         guard commandLine.count <= BootImage.commandLineLimit else { throw .commandLineTooLong(commandLine.count) }
         let boot = try BootImage(image, memoryBytes: memoryBytes)
         // The slice: whole 2 MiB pages, 2 MiB aligned, for the EPT's large pages (nv_alloc_pages zeroes it); then
-        // the EPT, the FXSAVE areas and the VMCS region. Nothing is taken when it does not all fit.
+        // the EPT, the FXSAVE areas and the VMCS region. Nothing is kept when it does not all fit or the VMCS
+        // cannot be made.
         let pages = Int((memoryBytes + 0x1F_FFFF) >> 21) * 512
-        guard let slice = nv_alloc_pages(pages + 511 + 6) else { throw .noMemory(needed: memoryBytes) }
-        let base = (UInt64(UInt(bitPattern: slice)) + 0x1F_FFFF) & ~0x1F_FFFF
+        guard let slice = slices.take(pages: pages + 511 + 6) else { throw .noMemory(needed: memoryBytes) }
+        self.slice = slice
+        let base = (UInt64(UInt(bitPattern: slice.start)) + 0x1F_FFFF) & ~0x1F_FFFF
         memory = UnsafeMutableRawPointer(bitPattern: UInt(base))!
         boot.load(into: memory, commandLine: commandLine)
         let tables = memory + pages * 4096, region = tables + 5 * 4096
@@ -128,15 +151,28 @@ final class NestedVM {
         fxAreas.storeBytes(of: UInt32(0x1F80), toByteOffset: 512 + 24, as: UInt32.self)  // MXCSR at reset
 
         vmcs = UInt64(UInt(bitPattern: region))
-        region.storeBytes(of: UInt32(truncatingIfNeeded: nv_rdmsr(Hypervisor.basicMSR)) & 0x7FFF_FFFF, as: UInt32.self)
-        var flags = nv_vmclear(vmcs)
-        if flags & 0x41 != 0 { throw .instruction("VMCLEAR", flags) }
-        flags = nv_vmptrld(vmcs)
-        if flags & 0x41 != 0 { throw .instruction("VMPTRLD", flags) }
         primary = controls.primary
-        try writeControls(controls, eptPointer: pml4 | 3 << 3 | 6, vpid: vpid)
-        try Self.writeHostState()
-        try writeBootState(entry: boot.entry)
+        region.storeBytes(of: UInt32(truncatingIfNeeded: nv_rdmsr(Hypervisor.basicMSR)) & 0x7FFF_FFFF, as: UInt32.self)
+        do throws(NestedFailure) {
+            var flags = nv_vmclear(vmcs)
+            if flags & 0x41 != 0 { throw .instruction("VMCLEAR", flags) }
+            flags = nv_vmptrld(vmcs)
+            if flags & 0x41 != 0 { throw .instruction("VMPTRLD", flags) }
+            try writeControls(controls, eptPointer: pml4 | 3 << 3 | 6, vpid: vpid)
+            try Self.writeHostState()
+            try writeBootState(entry: boot.entry)
+        } catch {
+            _ = nv_vmclear(vmcs)
+            slices.give(slice)
+            throw error
+        }
+    }
+
+    /// Gives the VM's slice back once it ended, its VMCS cleared first (SDM vol. 3, "VMCLEAR": a VMCS region
+    /// is cleared before its memory is used for anything else).
+    func release(to slices: inout SliceAllocator) {
+        _ = nv_vmclear(vmcs)
+        slices.give(slice)
     }
 
     /// VMWRITE, which must succeed.
@@ -212,6 +248,13 @@ final class NestedVM {
         registers[Hypervisor.Registers.rdi] = BootImage.bootInfo
     }
 
+    /// Asks the guest to shut down as L0 asks an L1 (nestvm(7), "Stopping"): port 0xF5 reads 1, IRQ 9 is raised.
+    func requestStop() {
+        guard !isStopRequested else { return }
+        isStopRequested = true
+        pic.raise(PlatformIRQ.stop)
+    }
+
     /// Makes this VM's VMCS current and loads the MSRs the VMCS does not switch.
     func makeCurrent() {
         _ = nv_vmptrld(vmcs)
@@ -224,11 +267,9 @@ final class NestedVM {
         if !line.isEmpty { line.append(0x0A); flushConsole() }
         end = how
         print("minivisor: \(name) ended: status \(how.status), \(how.reason); \(exits) exits handled")
-        if case .turnedOff = how {
-            integration.ended(name, status: how.status, reason: how.reason, exits: exits, byHost: true)
-        } else {
-            integration.ended(name, status: how.status, reason: how.reason, exits: exits)
-        }
+        var byHost = false
+        if case .turnedOff = how { byHost = true }
+        integration.ended(name, status: how.status, reason: how.reason, exits: exits, byHost: byHost)
     }
 
     /// Writes each complete line COM1 transmitted to minivisor's console as `[NAME] line`.
@@ -256,9 +297,10 @@ struct Controls {
 
     /// The controls, or what the processor lacks.
     static func make() -> Result<Controls, Hypervisor.Failure> {
-        // Pin: the VMX-preemption timer (round-robin). Primary: HLT and every I/O instruction exit, every MSR
+        // Pin: the VMX-preemption timer (round-robin), and minivisor's own interrupts exit (they are not the nested
+        // VM's to take). Primary: HLT and every I/O instruction exit, every MSR
         // access exits (no MSR bitmap), TSC offsetting; secondary: EPT, VPID, RDTSCP.
-        let pin = NV_PIN_ACTIVATE_PREEMPTION_TIMER
+        let pin = NV_PIN_ACTIVATE_PREEMPTION_TIMER | NV_PIN_EXTERNAL_INTERRUPT_EXITING
         let primary =
             NV_PRIMARY_HLT_EXITING | NV_PRIMARY_UNCONDITIONAL_IO_EXITING | NV_PRIMARY_USE_TSC_OFFSETTING
             | NV_PRIMARY_ACTIVATE_SECONDARY
@@ -267,15 +309,17 @@ struct Controls {
             NV_EXIT_CONTROL_HOST_ADDRESS_SPACE_SIZE | NV_EXIT_CONTROL_SAVE_EFER | NV_EXIT_CONTROL_LOAD_EFER
             | NV_EXIT_CONTROL_SAVE_PAT | NV_EXIT_CONTROL_LOAD_PAT
         let entry = NV_ENTRY_CONTROL_IA32E_MODE_GUEST | NV_ENTRY_CONTROL_LOAD_EFER | NV_ENTRY_CONTROL_LOAD_PAT
-        guard Hypervisor.allows(pin, msr: Hypervisor.capabilityMSR(0)) else { return .failure(.missing("the VMX-preemption timer")) }
+        guard Hypervisor.allows(pin, msr: Hypervisor.capabilityMSR(0)) else {
+            return .failure(.missing("the VMX-preemption timer and external-interrupt exiting"))
+        }
         guard Hypervisor.allows(primary, msr: Hypervisor.capabilityMSR(1)) else { return .failure(.missing("HLT and I/O exiting")) }
         guard Hypervisor.allows(secondary, msr: 0x48B) else { return .failure(.missing("EPT, VPID and RDTSCP")) }
         guard Hypervisor.allows(exit, msr: Hypervisor.capabilityMSR(2)), Hypervisor.allows(entry, msr: Hypervisor.capabilityMSR(3)) else {
             return .failure(.missing("loading and saving EFER and PAT"))
         }
         let ept = nv_rdmsr(Hypervisor.eptVPIDCapabilityMSR)
-        guard ept & (1 << 6) != 0, ept & (1 << 14) != 0, ept & (1 << 16) != 0 else {
-            return .failure(.missing("4-level EPT with write-back 2-MiB pages"))
+        guard ept & (1 << 6) != 0, ept & (1 << 14) != 0, ept & (1 << 16) != 0, ept & (1 << 20) != 0, ept & (1 << 26) != 0 else {
+            return .failure(.missing("4-level EPT with write-back 2-MiB pages and all-context INVEPT"))
         }
         return .success(
             Controls(
@@ -284,4 +328,32 @@ struct Controls {
                 secondary: Hypervisor.adjust(secondary, msr: 0x48B), exit: Hypervisor.adjust(exit, msr: Hypervisor.capabilityMSR(2)),
                 entry: Hypervisor.adjust(entry, msr: Hypervisor.capabilityMSR(3)), timerRate: nv_rdmsr(0x485) & 0x1F))
     }
+}
+
+/// The L1 memory nested VMs live in. The runtime's page allocator never frees, so a slice whose VM ended goes to
+/// the next VM it fits (the smallest such, zeroed again) before new pages are taken. A reused slice may hold the
+/// EPT at another place than before, so translations cached from the old one are invalidated (INVEPT,
+/// all-context: SDM vol. 3, "Invalidating Cached Translation Information").
+struct SliceAllocator {
+    struct Slice {
+        let start: UnsafeMutableRawPointer
+        let pages: Int
+    }
+    var free: [Slice] = []
+
+    /// `pages` zeroed pages, or nil when this VM's memory has no room for them.
+    mutating func take(pages: Int) -> Slice? {
+        var best: Int? = nil
+        for k in free.indices where free[k].pages >= pages && (best == nil || free[k].pages < free[best!].pages) { best = k }
+        if let best {
+            let slice = free.remove(at: best)
+            slice.start.initializeMemory(as: UInt8.self, repeating: 0, count: slice.pages * 4096)
+            _ = nv_invept(2, 0)
+            return slice
+        }
+        guard let start = nv_alloc_pages(pages) else { return nil }
+        return Slice(start: start, pages: pages)
+    }
+
+    mutating func give(_ slice: Slice) { free.append(slice) }
 }

@@ -22,6 +22,11 @@ static inline void nv_halt(void) { __asm__ volatile("hlt"); }
 static inline void nv_enable_interrupts(void) { __asm__ volatile("sti"); }
 static inline void nv_disable_interrupts(void) { __asm__ volatile("cli"); }
 static inline void nv_pause(void) { __asm__ volatile("pause"); }
+/* Lets pending interrupts in (STI's shadow covers the NOP) and masks them again. */
+static inline void nv_take_interrupts(void) { __asm__ volatile("sti; nop; cli" ::: "memory"); }
+/* Waits for an interrupt with interrupts disabled before and after: an interrupt that arrived since the CLI
+   that preceded the caller's last check wakes the HLT at once (STI's shadow). */
+static inline void nv_halt_until_interrupt(void) { __asm__ volatile("sti; hlt; cli" ::: "memory"); }
 /* Device registers (virtio-mmio): one 32-bit MOV each, kept as written and in order with the memory accesses
    around it (x86 keeps stores in order; the "memory" clobber keeps the compiler from moving them). */
 static inline uint32_t nv_mmio_read32(uint64_t address) {
@@ -47,6 +52,15 @@ static inline uint64_t nv_vmclear(uint64_t address) {
 }
 static inline uint64_t nv_vmptrld(uint64_t address) {
     uint64_t f; __asm__ volatile("vmptrld %1; pushfq; pop %0" : "=r"(f) : "m"(address) : "cc", "memory"); return f;
+}
+/* INVEPT and INVVPID of `type` (1 single-context, 2 all-context) for the EPT pointer or VPID given. */
+static inline uint64_t nv_invept(uint64_t type, uint64_t eptp) {
+    uint64_t d[2] = { eptp, 0 }, f;
+    __asm__ volatile("invept %1, %2; pushfq; pop %0" : "=r"(f) : "m"(d), "r"(type) : "cc", "memory"); return f;
+}
+static inline uint64_t nv_invvpid(uint64_t type, uint64_t vpid) {
+    uint64_t d[2] = { vpid, 0 }, f;
+    __asm__ volatile("invvpid %1, %2; pushfq; pop %0" : "=r"(f) : "m"(d), "r"(type) : "cc", "memory"); return f;
 }
 static inline uint64_t nv_vmwrite(uint64_t field, uint64_t value) {
     uint64_t f; __asm__ volatile("vmwrite %2, %1; pushfq; pop %0" : "=r"(f) : "r"(field), "rm"(value) : "cc"); return f;
@@ -92,6 +106,9 @@ uint32_t nv_start_secondaries(const uint8_t *boot_info);
    returns -1 once a stop has been requested (IRQ 9 wakes it; port 0xF5 says so). */
 void nv_serial_enable_input(void);
 int nv_serial_read_byte(void);
+/* The integration channel's device (virtio-mmio registers at `registers`) interrupts on IRQ `line`; a stop
+   request (IRQ 9) interrupts too. Both stay masked by the processor until the caller lets them in. */
+void nv_channel_enable_interrupts(uint64_t registers, uint8_t line);
 /* An interrupt handler for one of the PIC's vectors 32..47, called on the IST stack with interrupts off. */
 void nv_set_interrupt_handler(uint8_t vector, void (*handler)(uint8_t vector));
 

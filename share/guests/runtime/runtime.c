@@ -232,6 +232,22 @@ static void serial_interrupt(uint8_t vector) {
     nv_outb(0x20, 0x20); /* EOI */
 }
 
+/* The PIC pair, programmed once: vector bases 0x20 and 0x28, cascade on IRQ 2, every line masked until a
+   driver unmasks its own. */
+static int pics_ready;
+static void pic_unmask(int line) {
+    if (!pics_ready) {
+        nv_outb(0x20, 0x11); nv_outb(0xA0, 0x11);
+        nv_outb(0x21, 0x20); nv_outb(0xA1, 0x28);
+        nv_outb(0x21, 0x04); nv_outb(0xA1, 0x02);
+        nv_outb(0x21, 0x01); nv_outb(0xA1, 0x01);
+        nv_outb(0x21, 0xFB); nv_outb(0xA1, 0xFF);
+        pics_ready = 1;
+    }
+    uint16_t port = line < 8 ? 0x21 : 0xA1;
+    nv_outb(port, nv_inb(port) & ~(1 << (line & 7)));
+}
+
 /* A stop request (IRQ 9, on the slave PIC): nothing to do but acknowledge; the reader then sees port 0xF5. */
 static void stop_interrupt(uint8_t vector) {
     (void)vector;
@@ -240,16 +256,32 @@ static void stop_interrupt(uint8_t vector) {
 }
 
 void nv_serial_enable_input(void) {
-    /* PICs: vector bases 0x20 and 0x28, cascade on IRQ 2; only IRQ 4 (COM1) and IRQ 9 (stop request) unmasked. */
-    nv_outb(0x20, 0x11); nv_outb(0xA0, 0x11);
-    nv_outb(0x21, 0x20); nv_outb(0xA1, 0x28);
-    nv_outb(0x21, 0x04); nv_outb(0xA1, 0x02);
-    nv_outb(0x21, 0x01); nv_outb(0xA1, 0x01);
-    nv_outb(0x21, 0xEB); nv_outb(0xA1, 0xFD);
     nv_set_interrupt_handler(0x24, serial_interrupt);
     nv_set_interrupt_handler(0x29, stop_interrupt);
+    pic_unmask(4);
+    pic_unmask(9);
     nv_outb(0x3F8 + 1, 0x01);  /* IER: received data */
     nv_outb(0x3F8 + 4, 0x0B);  /* MCR: DTR, RTS, OUT2 (the interrupt line) */
+}
+
+/* The integration channel's interrupt (IRQ 10, on the slave PIC): the device's interrupt status is acknowledged
+   (virtio-mmio InterruptACK), so its next used buffer raises the line again; the driver polls its rings. */
+static volatile uint64_t channel_registers;
+static void channel_interrupt(uint8_t vector) {
+    (void)vector;
+    uint64_t base = channel_registers;
+    if (base) nv_mmio_write32(base + 0x064, nv_mmio_read32(base + 0x060));
+    nv_outb(0xA0, 0x20);
+    nv_outb(0x20, 0x20);
+}
+
+void nv_channel_enable_interrupts(uint64_t registers, uint8_t line) {
+    channel_registers = registers;
+    nv_mmio_write32(registers + 0x064, nv_mmio_read32(registers + 0x060));  /* what was signalled before */
+    nv_set_interrupt_handler(0x20 + line, channel_interrupt);
+    nv_set_interrupt_handler(0x29, stop_interrupt);
+    pic_unmask(line);
+    pic_unmask(9);
 }
 
 int nv_serial_read_byte(void) {
