@@ -99,6 +99,14 @@ public enum ErrorCategory: String, Sendable, CaseIterable {
     case controlChannelFailed = "ControlChannelFailed"
     /// A file the run needs (the console log) could not be written.
     case fileUnavailable = "FileUnavailable"
+    /// The VM runs an image without nestvm's integration service, so its nested VMs cannot be acted on.
+    case integrationServiceMissing = "IntegrationServiceMissing"
+    /// Not enough free memory in the VM for a nested VM's startup memory.
+    case insufficientMemory = "InsufficientMemory"
+    /// A hypervisor inside a nested VM (L3) was asked for; nestvm offers two levels.
+    case nestedLevelNotOffered = "NestedLevelNotOffered"
+    /// The hypervisor inside a VM refused a request, or did not answer it.
+    case hypervisorRefused = "HypervisorRefused"
     /// An environment variable the tools read holds a value they cannot use.
     case invalidSetting = "InvalidSetting"
     /// Standard output could not be written.

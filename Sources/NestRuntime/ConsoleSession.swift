@@ -6,19 +6,47 @@ import NestStore
 /// input line is edited with GNU readline (the VM's own history, `console_history` in its directory, each line
 /// saved as it is sent, so Ctrl-C loses none); Ctrl-] detaches. Without a
 /// terminal, stdin's lines are sent as they come. Either way it ends when the VM stops.
+///
+/// A nested VM's console is the log its host VM's worker keeps from the integration channel, and what is typed
+/// goes to its COM1 through the hypervisor inside the host VM.
 public struct ConsoleSession {
-    let row: VMRow
     let files: WorkerFiles
     let historyFile: String
+    /// Whether the VM still runs.
+    let isRunning: () -> Bool
+    /// Sends typed bytes to the VM's COM1.
+    let deliver: ([UInt8]) -> Void
 
     /// The detach key, Ctrl-] (as telnet and virsh).
     public static let detachKey: Int32 = 0x1D
 
-    /// A console on VM `row`, whose files are in `stateDirectory`.
+    /// A console on L0 VM `row`, whose files are in `stateDirectory`.
     public init(row: VMRow, stateDirectory: String) {
-        self.row = row
-        files = WorkerFiles(directory: stateDirectory, vmId: row.id)
+        let files = WorkerFiles(directory: stateDirectory, vmId: row.id)
+        self.init(files: files, isRunning: { files.isLocked }) { bytes in
+            _ = try? ControlChannel.send("input " + ControlChannel.hex(bytes), to: files.controlSocket, vm: row.name)
+        }
+    }
+
+    /// A console on nested VM `row`, which runs under the hypervisor of L0 VM `host`, in `inventory`.
+    public init(nested row: VMRow, host: VMRow, inventory: Inventory) {
+        let hostFiles = WorkerFiles(directory: inventory.store.directory, vmId: host.id)
+        self.init(files: WorkerFiles(directory: inventory.store.directory, vmId: row.id)) {
+            guard hostFiles.isLocked, let now = try? inventory.vms(host: host.name, selectors: [.id(row.id)]).rows.first else {
+                return false
+            }
+            return now.state == .running || now.state == .paused
+        } deliver: { bytes in
+            _ = try? ControlChannel.send(
+                "nested input \(row.id) " + ControlChannel.hex(bytes), to: hostFiles.controlSocket, vm: host.name)
+        }
+    }
+
+    init(files: WorkerFiles, isRunning: @escaping () -> Bool, deliver: @escaping ([UInt8]) -> Void) {
+        self.files = files
         historyFile = files.directory + "/console_history"
+        self.isRunning = isRunning
+        self.deliver = deliver
     }
 
     /// The new console log when the one `log` reads has been rotated away, or nil.
@@ -32,7 +60,7 @@ public struct ConsoleSession {
 
     /// Runs until the VM stops or the user detaches; returns true when the VM stopped.
     public func run(interactive: Bool) -> Bool {
-        guard let fd = try? files.open(files.consoleLog, O_RDONLY) else { return !files.isLocked }
+        guard let fd = try? files.open(files.consoleLog, O_RDONLY) else { return !isRunning() }
         var log = FileHandle(fileDescriptor: fd, closeOnDealloc: true)
         // Show what the console printed so far (its last 64 KiB), then follow.
         let size = (try? log.seekToEnd()) ?? 0
@@ -48,7 +76,7 @@ public struct ConsoleSession {
             // The worker rotated the log (ConsoleLog): what is left of the old one was read above; go on with
             // the new one from its start.
             if output.isEmpty, let next = rotated(from: log) { log = next }
-            if !files.isLocked {
+            if !isRunning() {
                 // Whatever the guest printed last, then the end.
                 let rest = log.availableData
                 if !rest.isEmpty { interactive ? ConsoleReadline.printAbove(rest) : FileHandle.standardOutput.write(rest) }
@@ -71,9 +99,7 @@ public struct ConsoleSession {
         }
     }
 
-    func send(_ bytes: [UInt8]) {
-        _ = try? ControlChannel.send("input " + ControlChannel.hex(bytes), to: files.controlSocket, vm: row.name)
-    }
+    func send(_ bytes: [UInt8]) { deliver(bytes) }
 }
 
 /// GNU readline in callback mode, so console output can arrive while a line is being edited.

@@ -3,8 +3,10 @@ import Foundation
 import NestStore
 
 /// The control socket of a running VM: a Unix stream socket in the VM's directory. A client connects, sends one
-/// request line, and reads one reply line (`ok …` or `error …`). Requests: `status`, `stop SECONDS` (ask the
-/// guest to shut down, turn it off after SECONDS), `turn-off`, `pause`, `resume`, `input HEX` (bytes for COM1).
+/// request line, and reads one reply line (`ok …`, or `error …` with an optional `[Category] ` first). Requests:
+/// `status`, `stop SECONDS` (ask the guest to shut down, turn it off after SECONDS), `turn-off`, `pause`, `resume`,
+/// `input HEX` (bytes for COM1), and `nested ACTION ID …` for a nested VM, which the hypervisor inside the VM
+/// answers over the integration channel (`IntegrationRelay.request`).
 public enum ControlChannel {
     /// A socket address for `path`, or nil when the path does not fit in `sun_path`.
     static func address(_ path: String) -> sockaddr_un? {
@@ -43,13 +45,31 @@ public enum ControlChannel {
         }
         let reply = readLine(fd) ?? "error no reply"
         if reply.hasPrefix("ok") { return String(reply.dropFirst(2)).trimmingCharacters(in: .whitespaces) }
-        throw NestError(.vmNotRunning, "VM '\(vm)': \(reply.dropFirst(6))", target: vm)
+        throw error(fromReply: reply.dropFirst(6), vm: vm)
     }
 
+    /// The error an `error …` reply carries: its own category and message when it begins with `[Category] `.
+    static func error(fromReply text: Substring, vm: String) -> NestError {
+        if text.hasPrefix("["), let close = text.firstIndex(of: "]"),
+            let category = ErrorCategory(rawValue: String(text[text.index(after: text.startIndex)..<close]))
+        {
+            return NestError(category, String(text[text.index(after: close)...]).trimmingCharacters(in: .whitespaces), target: vm)
+        }
+        return NestError(.vmNotRunning, "VM '\(vm)': \(text)", target: vm)
+    }
+
+    /// An `error` reply with its category, which `send` turns back into the same error.
+    static func errorReply(_ error: NestError) -> String { "error [\(error.category.rawValue)] \(error.message)" }
+
+    /// Writes all of `bytes`; false when the other end went away. On a socket no SIGPIPE is raised for that (a client
+    /// that gave up waiting must not end the VM's worker).
     static func writeAll(_ fd: Int32, _ bytes: [UInt8]) -> Bool {
         var offset = 0
         while offset < bytes.count {
-            let n = bytes[offset...].withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+            let n = bytes[offset...].withUnsafeBytes { buffer in
+                let sent = Glibc.send(fd, buffer.baseAddress, buffer.count, Int32(MSG_NOSIGNAL))
+                return sent < 0 && errno == ENOTSOCK ? write(fd, buffer.baseAddress, buffer.count) : sent
+            }
             if n < 0 && errno == EINTR { continue }
             if n <= 0 { return false }
             offset += n
@@ -113,8 +133,9 @@ final class ControlServer {
         unlink(path)
     }
 
-    /// Serves the requests that arrive within `timeout` seconds (0: only those already waiting).
-    func serve(timeout: Double, _ handle: (String) -> String) {
+    /// Serves the requests that arrive within `timeout` seconds (0: only those already waiting). `handle` returns
+    /// the reply, or nil when it kept the client to reply later.
+    func serve(timeout: Double, _ handle: (String, ControlClient) -> String?) {
         var p = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
         guard poll(&p, 1, Int32(timeout * 1000)) > 0 else { return }
         while true {
@@ -122,10 +143,26 @@ final class ControlServer {
             guard client >= 0 else { return }
             var tv = timeval(tv_sec: 1, tv_usec: 0)
             setsockopt(client, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
-            if let request = ControlChannel.readLine(client) {
-                _ = ControlChannel.writeAll(client, Array((handle(request) + "\n").utf8))
-            }
-            close(client)
+            let peer = ControlClient(fd: client)
+            if let request = ControlChannel.readLine(client), let reply = handle(request, peer) { peer.reply(reply) }
         }
     }
+}
+
+/// A connected client of the control socket, answered once: at once, or later for a request the hypervisor
+/// inside the VM answers. One dropped unanswered is told so.
+final class ControlClient {
+    let fd: Int32
+    private var isAnswered = false
+
+    init(fd: Int32) { self.fd = fd }
+
+    func reply(_ line: String) {
+        guard !isAnswered else { return }
+        isAnswered = true
+        _ = ControlChannel.writeAll(fd, Array((line + "\n").utf8))
+        close(fd)
+    }
+
+    deinit { reply("error the request was not answered") }
 }

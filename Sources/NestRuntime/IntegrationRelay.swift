@@ -1,4 +1,5 @@
 import DeviceModels
+import Foundation
 import NestErrors
 import NestRecords
 import NestStore
@@ -33,6 +34,15 @@ final class IntegrationRelay {
     var ids: [String: String] = [:]
     /// Where bytes for the guest go (the machine's virtio console).
     var send: ([UInt8]) -> Void = { _ in }
+    /// Requests sent to the hypervisor and not yet answered, by RequestId.
+    var pending: [Int: PendingRequest] = [:]
+    var nextRequestId = 1
+    /// Requests that came before the hypervisor announced itself, sent once it does.
+    var held: [(words: Substring, client: ControlClient)] = []
+    /// When the run began: requests wait for the announcement until `announcePatience` seconds after it.
+    let began = Date()
+    /// Seconds a request waits for the hypervisor's announcement, and for its answer.
+    static let announcePatience = 5.0, answerPatience = 30.0
     /// Reads a nested VM's image.
     var readImage: (String) throws(NestError) -> [UInt8] = { image throws(NestError) in try GuestImages.read(image) }
 
@@ -85,6 +95,11 @@ final class IntegrationRelay {
                 diagnostics.append("integration channel: \(error.message)")
             }
             sendInventory()
+            let waiting = held
+            held.removeAll()
+            for (words, client) in waiting {
+                if let reply = request(words, client: client) { client.reply(reply) }
+            }
             return true
         case "HypervisorError":
             guard let message = record["Message"]?.stringValue, Self.isShort(message, limit: 1024),
@@ -93,6 +108,7 @@ final class IntegrationRelay {
             diagnostics.append(Self.explain(category: category, message, vm: vmName, service: service))
             return true
         case "VirtualMachine": return applyState(record)
+        case "RequestResult": return applyResult(record)
         case "VMConsole":
             guard let name = validName(record), let data = record["Data"]?.stringValue else { return false }
             if let id = nestedId(name) { consoleLog(id)?.append(Array(data.utf8)) }
@@ -119,18 +135,174 @@ final class IntegrationRelay {
                     diagnostics.append("integration channel: \(row.name) does not start with \(vmName): \(error.message)")
                 }
             }
-            var record = Record(
-                kind: .virtualMachine,
-                [
-                    ("VMName", .string(row.name)), ("VMId", .string(row.id)), ("MemoryStartup", .int(row.memoryStartup)),
-                    ("ProcessorCount", .int(Int64(row.processorCount))),
-                    ("ExposeVirtualizationExtensions", .bool(row.exposeVirtualizationExtensions)),
-                    ("CommandLine", .string(row.commandLine)), ("AutomaticStartAction", .string(row.automaticStartAction.rawValue)),
-                ])
+            var record = Record(kind: .virtualMachine, [("VMName", .string(row.name))] + settings(of: row))
             if let image { record["ImageBytes"] = .int(Int64(image.count)) }
             send(Array((JSONWriter.line(record) + "\n").utf8) + (image ?? []))
         }
         send(Array((JSONWriter.line(Record([("Kind", "InventoryEnd"), ("Count", .int(Int64(rows.count)))])) + "\n").utf8))
+    }
+
+    /// A request sent and not yet answered: who waits, for which nested VM, until when.
+    struct PendingRequest {
+        var client: ControlClient
+        var action: Action
+        var name: String
+        var deadline: Date
+    }
+
+    /// What a control request asks of a nested VM, as `nested ACTION ID`, and as the `Action` of its `Request`.
+    enum Action: String {
+        case start, stop, turnOff = "turn-off", pause, resume, input
+
+        var record: String {
+            switch self {
+            case .start: "Start"
+            case .stop: "Stop"
+            case .turnOff: "TurnOff"
+            case .pause: "Pause"
+            case .resume: "Resume"
+            case .input: "Input"
+            }
+        }
+
+        /// The verb of a refusal: "refused to start 'nested1'".
+        var verb: String { self == .turnOff ? "turn off" : rawValue }
+    }
+
+    /// A control request for nested VM `ID`, `nested ACTION ID [ARGUMENT]` (ARGUMENT: the reason of a turn-off, the
+    /// hexadecimal bytes of an input): sent to the hypervisor as a `Request` record and answered when its
+    /// `RequestResult` comes (nil: `client` is kept until then), or refused at once. Input is not answered by the
+    /// hypervisor; its reply is immediate.
+    func request(_ words: Substring, client: ControlClient) -> String? {
+        let parts = words.split(separator: " ", maxSplits: 2)
+        guard parts.count >= 2, let action = Action(rawValue: String(parts[0])) else {
+            return "error unknown nested request '\(words)'"
+        }
+        let argument = parts.count > 2 ? String(parts[2]) : ""
+        guard service != nil else {
+            if Date().timeIntervalSince(began) < Self.announcePatience {
+                held.append((words, client))
+                return nil
+            }
+            return ControlChannel.errorReply(
+                NestError(
+                    .integrationServiceMissing,
+                    "VM '\(vmName)' runs an image without the integration service, so nothing in it can act on its nested VMs: run minivisor in it (vmrun stop \(vmName); vmrun set \(vmName) --image minivisor; vmrun start \(vmName))",
+                    target: vmName))
+        }
+        guard let row = try? inventory.vms(host: vmName, selectors: [.id(String(parts[1]))]).rows.first else {
+            return ControlChannel.errorReply(
+                NestError(.objectNotFound, "VM '\(vmName)' has no nested VM with id \(parts[1])", target: vmName))
+        }
+        ids[row.name.lowercased()] = row.id
+        var record = Record([("Kind", .string("Request")), ("Action", .string(action.record)), ("VMName", .string(row.name))])
+        var image: [UInt8] = []
+        switch action {
+        case .start:
+            do { image = try readImage(row.image ?? "") } catch {
+                return ControlChannel.errorReply(NestError(error.category, error.message, target: row.name))
+            }
+            for (key, value) in settings(of: row) { record[key] = value }
+            record["ImageBytes"] = .int(Int64(image.count))
+        case .turnOff:
+            if !argument.isEmpty { record["Reason"] = .string(argument) }
+        case .input:
+            guard let bytes = ControlChannel.bytes(fromHex: Substring(argument)) else { return "error input needs hexadecimal bytes" }
+            record["Data"] = .string(String(decoding: bytes, as: UTF8.self))
+            send(Array((JSONWriter.line(record) + "\n").utf8))
+            return "ok"
+        case .stop, .pause, .resume: break
+        }
+        let id = nextRequestId
+        nextRequestId += 1
+        record["RequestId"] = .int(Int64(id))
+        pending[id] = PendingRequest(
+            client: client, action: action, name: row.name, deadline: Date().addingTimeInterval(Self.answerPatience))
+        send(Array((JSONWriter.line(record) + "\n").utf8) + image)
+        return nil
+    }
+
+    /// The hypervisor's answer to a request: the waiting client is told, with the category and message of a
+    /// refusal. An answer to no request sent is malformed.
+    func applyResult(_ record: Record) -> Bool {
+        guard let id = record["RequestId"]?.intValue, let result = record["Result"]?.stringValue,
+            let request = pending[Int(id)], result == "Done" || result == "Refused"
+        else { return false }
+        pending[Int(id)] = nil
+        guard result == "Refused" else {
+            request.client.reply("ok")
+            return true
+        }
+        let message = record["Message"]?.stringValue.flatMap { Self.isShort($0, limit: 1024) ? $0 : nil } ?? "no reason given"
+        let category = record["Category"]?.stringValue.flatMap(Self.refusalCategory) ?? .hypervisorRefused
+        request.client.reply(ControlChannel.errorReply(explainRefusal(category, message, request)))
+        return true
+    }
+
+    /// Requests that waited too long, answered with an error: for the announcement, or for the answer.
+    func expire(now: Date = Date()) {
+        if service == nil, !held.isEmpty, now.timeIntervalSince(began) >= Self.announcePatience {
+            let waiting = held
+            held.removeAll()
+            for (words, client) in waiting { client.reply(request(words, client: client) ?? "error") }
+        }
+        for (id, request) in pending where request.deadline <= now {
+            pending[id] = nil
+            request.client.reply(
+                ControlChannel.errorReply(
+                    NestError(
+                        .hypervisorRefused,
+                        "\(service ?? "the hypervisor") in VM '\(vmName)' did not answer within \(Int(Self.answerPatience)) s",
+                        target: request.name)))
+        }
+    }
+
+    /// Answers every request still waiting: the run of the VM ended (`why`).
+    func abandonRequests(_ why: String) {
+        for (words, client) in held {
+            _ = words
+            client.reply(ControlChannel.errorReply(NestError(.vmNotRunning, "VM '\(vmName)' \(why)", target: vmName)))
+        }
+        held.removeAll()
+        for request in pending.values {
+            request.client.reply(
+                ControlChannel.errorReply(NestError(.vmNotRunning, "VM '\(vmName)' \(why) before answering", target: request.name)))
+        }
+        pending.removeAll()
+    }
+
+    /// The categories a hypervisor's refusal may carry; anything else is HypervisorRefused.
+    static func refusalCategory(_ text: String) -> ErrorCategory? {
+        let known: [ErrorCategory] = [
+            .insufficientMemory, .memoryOutOfRange, .processorOutOfRange, .nestedLevelNotOffered, .vmAlreadyRunning,
+            .vmNotRunning, .badImage, .invalidArgument, .hostLacksVirtualizationExtensions,
+        ]
+        return known.first { $0.rawValue == text }
+    }
+
+    /// A refusal as the user reads it: which hypervisor refused what, what it said, and the commands that fix it.
+    func explainRefusal(_ category: ErrorCategory, _ message: String, _ request: PendingRequest) -> NestError {
+        let (vm, nested) = (vmName, request.name)
+        let fix: String
+        switch category {
+        case .insufficientMemory:
+            fix = " (vmrun stop \(vm); vmrun set \(vm) --memory SIZE; or vmrun set --host \(vm) \(nested) --memory SIZE)"
+        case .processorOutOfRange: fix = ": vmproc set --host \(vm) \(nested) --count 1"
+        case .nestedLevelNotOffered: fix = ": vmproc set --host \(vm) \(nested) --expose-virtualization-extensions false"
+        default: fix = ""
+        }
+        return NestError(
+            category, "\(service ?? "the hypervisor") in VM '\(vm)' refused to \(request.action.verb) '\(nested)': \(message)\(fix)",
+            target: nested)
+    }
+
+    /// A nested VM's settings as the hypervisor starts it with them, in its inventory record and in a start request.
+    func settings(of row: VMRow) -> [(String, JSONValue)] {
+        [
+            ("VMId", .string(row.id)), ("MemoryStartup", .int(row.memoryStartup)), ("ProcessorCount", .int(Int64(row.processorCount))),
+            ("ExposeVirtualizationExtensions", .bool(row.exposeVirtualizationExtensions)), ("CommandLine", .string(row.commandLine)),
+            ("AutomaticStartAction", .string(row.automaticStartAction.rawValue)),
+        ]
     }
 
     /// A nested VM's start or end.
@@ -138,7 +310,8 @@ final class IntegrationRelay {
         guard let name = validName(record), let state = record["State"]?.stringValue else { return false }
         let report: NestedRunReport
         switch state {
-        case "Running": report = .started
+        case "Running": report = record["Resumed"]?.boolValue == true ? .paused(false) : .started
+        case "Paused": report = .paused(true)
         case "Off":
             guard let status = record["ExitStatus"]?.intValue, (0...255).contains(status),
                 let reason = record["ExitReason"]?.stringValue, Self.isShort(reason, limit: 1024)

@@ -69,6 +69,7 @@ public final class MachineRunner {
     /// output could not be logged (a full disk), the reason says how much.
     public func run() -> VMRunResult {
         var result = runToEnd()
+        relay.abandonRequests("stopped")
         if let loss = log.lossSummary { result.reason += "; " + loss }
         if let summary = relay.summary { printDiagnostic(summary) }
         return result
@@ -140,6 +141,7 @@ public final class MachineRunner {
             printDiagnostic(line)
         }
         relay.diagnostics.removeAll()
+        relay.expire()
         let output = machine.takeOutput()
         guard !output.isEmpty else { return }
         log.append(output)
@@ -157,10 +159,18 @@ public final class MachineRunner {
         }
     }
 
-    /// One control request.
-    func handle(_ request: String) -> String {
+    /// One control request; nil when `client` is answered later (a nested VM's request).
+    func handle(_ request: String, _ client: ControlClient) -> String? {
         let parts = request.split(separator: " ", maxSplits: 1)
         switch parts.first ?? "" {
+        case "nested":
+            guard !isPaused else {
+                return ControlChannel.errorReply(
+                    NestError(
+                        .vmNotRunning, "VM '\(vmName)' is paused, and so is its hypervisor; resume it first: vmrun resume \(vmName)",
+                        target: vmName))
+            }
+            return relay.request(parts.count > 1 ? parts[1] : "", client: client)
         case "status":
             return "ok \(isPaused ? "Paused" : "Running") \(machine.instructionsRetired)"
         case "stop":

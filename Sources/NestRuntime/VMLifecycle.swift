@@ -14,14 +14,14 @@ public struct VMLifecycle {
 
     var directory: String { inventory.store.directory }
 
-    /// The VM `selector` names on L0; VMs inside VMs run under their host's hypervisor, not here.
+    /// The VM `selector` names on L0; VMs inside VMs run under their host's hypervisor (`nestedTarget`).
     func vm(_ selector: VMSelector, host: String?) throws(NestError) -> VMRow {
         let (found, rows) = try inventory.vms(host: host, selectors: [selector])
         guard found.level == 0 else {
             let name = rows[0].name, host = found.computerName
             throw NestError(
                 .invalidArgument,
-                "VM '\(name)' lives inside \(host): it runs under that VM's hypervisor, which starts it with \(host) when its AutomaticStartAction says so (nestvm cannot start or stop it on its own yet): vmrun set --host \(host) \(name) --automatic-start-action Start",
+                "VM '\(name)' lives inside \(host) and runs under its hypervisor, not in the foreground here: vmrun start --host \(host) \(name), then vmrun console --host \(host) \(name)",
                 target: name)
         }
         return rows[0]
@@ -113,6 +113,7 @@ public struct VMLifecycle {
     public func start(
         _ selector: VMSelector, host: String?, modules: [String], trace: TraceOptions = TraceOptions(mode: .off, path: nil)
     ) throws(NestError) -> HostedVM {
+        if let nested = try nestedTarget(selector, host: host) { return try startNested(nested, modules: modules, trace: trace) }
         let row = try vm(selector, host: host)
         let files = WorkerFiles(directory: directory, vmId: row.id)
         // The lock says whether a worker runs; the recorded worker process says so too when the VM's files were
@@ -186,6 +187,7 @@ public struct VMLifecycle {
     /// Stops a VM (Stop-VM): asks the guest to shut down (port 0xF5) and turns it off after `grace` seconds,
     /// or at once with `turnOff`. Returns once it is Off. A VM that is already Off is left alone.
     public func stop(_ selector: VMSelector, host: String?, grace: Double, turnOff: Bool) throws(NestError) -> HostedVM {
+        if let nested = try nestedTarget(selector, host: host) { return try stopNested(nested, grace: grace, turnOff: turnOff) }
         let row = try vm(selector, host: host)
         if row.state == .running || row.state == .paused {
             let files = WorkerFiles(directory: directory, vmId: row.id)
@@ -217,6 +219,7 @@ public struct VMLifecycle {
 
     /// Pauses or resumes a running VM (Suspend-VM, Resume-VM).
     public func setPaused(_ selector: VMSelector, host: String?, _ paused: Bool) throws(NestError) -> HostedVM {
+        if let nested = try nestedTarget(selector, host: host) { return try setNestedPaused(nested, paused) }
         let row = try vm(selector, host: host)
         guard row.state == .running || row.state == .paused else {
             throw NestError(

@@ -9,6 +9,8 @@ public enum NestedRunReport: Sendable, Equatable {
     /// It ended (or could not start) with this status and reason; `byHost` when the hypervisor turned it off
     /// because it was itself stopping.
     case ended(exitStatus: Int32, reason: String, byHost: Bool)
+    /// It was paused (true) or resumed (false).
+    case paused(Bool)
 }
 
 extension Inventory {
@@ -29,6 +31,9 @@ extension Inventory {
                 row.exitReason = nil
                 row.wasRunningAtHostStop = false
             case .ended(let status, let reason, let byHost): row.recordEnd(exitStatus: status, reason: reason, byHost: byHost)
+            case .paused(let paused):
+                guard row.state == .running || row.state == .paused else { break }
+                row.state = paused ? .paused : .running
             }
             try row.update(db)
             return row.id

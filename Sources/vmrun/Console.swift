@@ -28,13 +28,20 @@ extension VMRun {
                 let (_, rows) = try inventory.vms(host: global.hostPath, selectors: [.name(name)])
                 let row = rows[0]
                 guard row.state == .running || row.state == .paused else {
+                    let host = global.hostPath.map { "--host \($0) " } ?? ""
                     throw NestError(
-                        .vmNotRunning, "VM '\(row.name)' is \(row.state.rawValue); start it first: vmrun start \(row.name)",
+                        .vmNotRunning, "VM '\(row.name)' is \(row.state.rawValue); start it first: vmrun start \(host)\(row.name)",
                         target: row.name)
                 }
                 let interactive = Environment.isTerminal(0) && Environment.isTerminal(1)
                 if interactive { Stream.err("Connected to \(row.name); Ctrl-] detaches.\n") }
-                let stopped = ConsoleSession(row: row, stateDirectory: inventory.store.directory).run(interactive: interactive)
+                let session: ConsoleSession
+                if let nested = try VMLifecycle(inventory: inventory).nestedTarget(.id(row.id), host: global.hostPath) {
+                    session = ConsoleSession(nested: nested.row, host: nested.hostRow, inventory: inventory)
+                } else {
+                    session = ConsoleSession(row: row, stateDirectory: inventory.store.directory)
+                }
+                let stopped = session.run(interactive: interactive)
                 if stopped {
                     let (_, after) = try inventory.vms(host: global.hostPath, selectors: [.id(row.id)])
                     if interactive || after[0].exitReason != nil {

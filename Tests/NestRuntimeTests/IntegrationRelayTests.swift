@@ -134,4 +134,131 @@ struct IntegrationRelayTests {
         #expect(row.state == .off && row.exitStatus == 130)
         #expect(row.exitReason == "VM 'lab1' that ran it stopped: turned off")
     }
+
+    /// A control client whose replies the test reads: one end of a socket pair.
+    final class Peer {
+        let client: ControlClient
+        let fd: Int32
+
+        init() {
+            var fds: [Int32] = [0, 0]
+            socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0, &fds)
+            client = ControlClient(fd: fds[0])
+            fd = fds[1]
+        }
+
+        deinit { close(fd) }
+
+        /// The reply, once given (nil while none is).
+        var reply: String? {
+            var p = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+            guard poll(&p, 1, 0) > 0 else { return nil }
+            return ControlChannel.readLine(fd)
+        }
+    }
+
+    /// A relay whose hypervisor announced itself, with what it sends the guest collected as lines.
+    static func announced() throws -> (IntegrationRelay, Inventory, sent: () -> [String]) {
+        let (relay, inventory, _) = try Self.relay()
+        nonisolated(unsafe) var bytes: [UInt8] = []
+        relay.send = { bytes += $0 }
+        relay.readImage = { _ throws(NestError) in [0x7F, 0x45, 0x4C, 0x46, 0x0A, 0x00] }
+        relay.take(Array((#"{"Kind":"IntegrationService","Service":"minivisor","Version":1}"# + "\n").utf8))
+        bytes.removeAll()  // the inventory
+        return (relay, inventory, { String(decoding: bytes, as: UTF8.self).split(separator: "\n").map(String.init) })
+    }
+
+    static func take(_ relay: IntegrationRelay, _ line: String) { relay.take(Array((line + "\n").utf8)) }
+
+    @Test("A request goes down as a Request record; its RequestResult answers the waiting client")
+    func requestAnswered() throws {
+        let (relay, inventory, sent) = try Self.announced()
+        let id = try Self.nested1(inventory).id
+        let peer = Peer()
+        #expect(relay.request("pause \(id)"[...], client: peer.client) == nil)
+        #expect(sent() == [#"{"Kind":"Request","Action":"Pause","VMName":"nested1","RequestId":1}"#])
+        #expect(peer.reply == nil, "no answer before the hypervisor's")
+        Self.take(relay, #"{"Kind":"RequestResult","RequestId":2,"Result":"Done"}"#)
+        #expect(relay.malformed == 1, "an answer to no request sent is dropped")
+        Self.take(relay, #"{"Kind":"RequestResult","RequestId":1,"VMName":"nested1","Result":"Done"}"#)
+        #expect(peer.reply == "ok")
+        #expect(relay.pending.isEmpty)
+    }
+
+    @Test("A start request carries the nested VM's settings and its image right after the line")
+    func startRequest() throws {
+        let (relay, inventory, _) = try Self.announced()
+        nonisolated(unsafe) var bytes: [UInt8] = []
+        relay.send = { bytes += $0 }
+        let id = try Self.nested1(inventory).id
+        let peer = Peer()
+        #expect(relay.request("start \(id)"[...], client: peer.client) == nil)
+        let end = bytes.firstIndex(of: 0x0A)!
+        let line = String(decoding: bytes[..<end], as: UTF8.self)
+        #expect(line.contains(#""Action":"Start""#) && line.contains(#""ImageBytes":6"#) && line.contains(#""MemoryStartup":"#))
+        #expect(Array(bytes[(end + 1)...]) == [0x7F, 0x45, 0x4C, 0x46, 0x0A, 0x00])
+    }
+
+    @Test("A refusal reaches the client with its category and the fix; an unknown category becomes HypervisorRefused")
+    func refusals() throws {
+        let (relay, inventory, _) = try Self.announced()
+        let id = try Self.nested1(inventory).id
+        let first = Peer(), second = Peer()
+        _ = relay.request("start \(id)"[...], client: first.client)
+        _ = relay.request("resume \(id)"[...], client: second.client)
+        Self.take(
+            relay, #"{"Kind":"RequestResult","RequestId":1,"Result":"Refused","Category":"InsufficientMemory","Message":"no room"}"#)
+        Self.take(relay, #"{"Kind":"RequestResult","RequestId":2,"Result":"Refused","Category":"RootKit","Message":"as you wish"}"#)
+        #expect(
+            first.reply
+                == "error [InsufficientMemory] minivisor in VM 'lab1' refused to start 'nested1': no room (vmrun stop lab1; vmrun set lab1 --memory SIZE; or vmrun set --host lab1 nested1 --memory SIZE)"
+        )
+        #expect(second.reply == "error [HypervisorRefused] minivisor in VM 'lab1' refused to resume 'nested1': as you wish")
+        let error = ControlChannel.error(fromReply: "[InsufficientMemory] no room"[...], vm: "lab1")
+        #expect(error.category == .insufficientMemory && error.message == "no room")
+    }
+
+    @Test("Requests before the announcement wait for it; unanswered ones expire; the run's end answers the rest")
+    func waiting() throws {
+        let (relay, inventory, _) = try Self.relay()
+        nonisolated(unsafe) var lines: [String] = []
+        relay.send = { lines += String(decoding: $0, as: UTF8.self).split(separator: "\n").map(String.init) }
+        let id = try Self.nested1(inventory).id
+        let early = Peer(), late = Peer()
+        #expect(relay.request("stop \(id)"[...], client: early.client) == nil)
+        #expect(lines.isEmpty, "held until the hypervisor announces itself")
+        Self.take(relay, #"{"Kind":"IntegrationService","Service":"minivisor"}"#)
+        #expect(lines.last == #"{"Kind":"Request","Action":"Stop","VMName":"nested1","RequestId":1}"#)
+        relay.expire(now: Date().addingTimeInterval(IntegrationRelay.answerPatience + 1))
+        #expect(early.reply == "error [HypervisorRefused] minivisor in VM 'lab1' did not answer within 30 s")
+        _ = relay.request("turn-off \(id) turned off: enough"[...], client: late.client)
+        #expect(lines.last == #"{"Kind":"Request","Action":"TurnOff","VMName":"nested1","Reason":"turned off: enough","RequestId":2}"#)
+        relay.abandonRequests("stopped")
+        #expect(late.reply == "error [VMNotRunning] VM 'lab1' stopped before answering")
+    }
+
+    @Test("Input is sent at once and answered at once; an unknown nested VM or request is refused")
+    func inputAndBadRequests() throws {
+        let (relay, inventory, sent) = try Self.announced()
+        let id = try Self.nested1(inventory).id
+        #expect(relay.request("input \(id) 68690a"[...], client: Peer().client) == "ok")
+        #expect(sent() == [#"{"Kind":"Request","Action":"Input","VMName":"nested1","Data":"hi\n"}"#])
+        #expect(relay.request("input \(id) xyz"[...], client: Peer().client) == "error input needs hexadecimal bytes")
+        #expect(relay.request("reboot \(id)"[...], client: Peer().client) == "error unknown nested request 'reboot \(id)'")
+        #expect(
+            relay.request("pause 00000000-0000-0000-0000-000000000000"[...], client: Peer().client)?.hasPrefix("error [ObjectNotFound]")
+                == true)
+    }
+
+    @Test("Paused and resumed reports change the state only; the run's start time stays")
+    func pauseReports() throws {
+        let (relay, inventory, _) = try Self.relay()
+        Self.take(relay, #"{"Kind":"VirtualMachine","VMName":"nested1","State":"Running"}"#)
+        let started = try Self.nested1(inventory).startedAt
+        Self.take(relay, #"{"Kind":"VirtualMachine","VMName":"nested1","State":"Paused"}"#)
+        #expect(try Self.nested1(inventory).state == .paused)
+        Self.take(relay, #"{"Kind":"VirtualMachine","VMName":"nested1","State":"Running","Resumed":true}"#)
+        let row = try Self.nested1(inventory)
+        #expect(row.state == .running && row.startedAt == started)
+    }
 }

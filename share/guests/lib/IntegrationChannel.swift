@@ -47,6 +47,7 @@ public struct IntegrationChannel {
         else { return nil }
         receiveRing = receive
         transmitRing = transmit
+        transmit.suppressInterrupts()  // sending waits for the device by polling
         transmitBuffer = buffers.assumingMemoryBound(to: UInt8.self)
         receiveBuffers = transmitBuffer + Self.bufferBytes
         for k in 0..<Int(Self.queueSize) { postReceive(UInt16(k)) }
@@ -145,6 +146,9 @@ struct DriverRing {
         state[0] = next &+ 1
         (page + 0x402).storeBytes(of: next &+ 1, as: UInt16.self)
     }
+
+    /// Asks the device not to interrupt for this queue's used buffers (VIRTQ_AVAIL_F_NO_INTERRUPT).
+    func suppressInterrupts() { (page + 0x400).storeBytes(of: UInt16(1), as: UInt16.self) }
 
     /// Tells the device the queue has new buffers.
     func notify() { nv_mmio_write32(device + 0x050, index) }

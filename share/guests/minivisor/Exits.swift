@@ -85,9 +85,11 @@ extension NestedVM {
         switch basic {
         case NV_EXIT_PREEMPTION_TIMER: return .timerExpired
         case NV_EXIT_EXTERNAL_INTERRUPT:
-            // minivisor's own interrupt (the integration channel, a stop request): its handler runs now, and the
-            // scheduler looks at the channel before the next entry.
-            nv_take_interrupts()
+            // minivisor's own interrupt (the integration channel, a stop request), acknowledged by the exit: its
+            // handler runs now, and the scheduler looks at the channel before the next entry (SDM vol. 3,
+            // "Acknowledge interrupt on exit").
+            let information = read(NV_VMCS_VM_EXIT_INTR_INFO)
+            if information & 1 << 31 != 0 { nv_dispatch_interrupt(UInt8(truncatingIfNeeded: information)) }
             return .interrupted
         case NV_EXIT_INTERRUPT_WINDOW: break
         case NV_EXIT_TRIPLE_FAULT:

@@ -144,6 +144,7 @@ final class Integration {
         var r = RecordLine(kind: "VirtualMachine")
         r.add("VMName", name)
         r.add("State", isPaused ? "Paused" : "Running")
+        if !isPaused { r.add("Resumed", true) }
         send(r)
     }
 

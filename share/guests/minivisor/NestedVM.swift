@@ -13,8 +13,7 @@ enum NestedFailure: Error {
         case .imageOutsideMemory(let address, let size, let memoryBytes):
             return "its image's segment at \(Console.hex(address)) of \(size) bytes does not fit its \(memoryBytes >> 20) MiB of memory"
         case .noMemory(let needed):
-            return
-                "not enough free memory in this VM for its \(needed >> 20) MiB: give this VM more startup memory, or the nested VMs less (their MemoryStartup; memory=MiB for boot modules)"
+            return "not enough free memory in this VM for its \(needed >> 20) MiB: give this VM more memory, or the nested VM less"
         case .tooMuchMemory(let bytes): return "its \(bytes >> 20) MiB of memory is more than the 1024 MiB minivisor gives a nested VM"
         case .commandLineTooLong(let count):
             return "its command line is \(count) bytes, and the boot information holds at most \(BootImage.commandLineLimit)"
@@ -298,7 +297,7 @@ struct Controls {
     /// The controls, or what the processor lacks.
     static func make() -> Result<Controls, Hypervisor.Failure> {
         // Pin: the VMX-preemption timer (round-robin), and minivisor's own interrupts exit (they are not the nested
-        // VM's to take). Primary: HLT and every I/O instruction exit, every MSR
+        // VM's to take; the exit acknowledges them). Primary: HLT and every I/O instruction exit, every MSR
         // access exits (no MSR bitmap), TSC offsetting; secondary: EPT, VPID, RDTSCP.
         let pin = NV_PIN_ACTIVATE_PREEMPTION_TIMER | NV_PIN_EXTERNAL_INTERRUPT_EXITING
         let primary =
@@ -307,7 +306,7 @@ struct Controls {
         let secondary = NV_SECONDARY_ENABLE_EPT | NV_SECONDARY_ENABLE_VPID | NV_SECONDARY_ENABLE_RDTSCP
         let exit =
             NV_EXIT_CONTROL_HOST_ADDRESS_SPACE_SIZE | NV_EXIT_CONTROL_SAVE_EFER | NV_EXIT_CONTROL_LOAD_EFER
-            | NV_EXIT_CONTROL_SAVE_PAT | NV_EXIT_CONTROL_LOAD_PAT
+            | NV_EXIT_CONTROL_SAVE_PAT | NV_EXIT_CONTROL_LOAD_PAT | NV_EXIT_CONTROL_ACKNOWLEDGE_INTERRUPT_ON_EXIT
         let entry = NV_ENTRY_CONTROL_IA32E_MODE_GUEST | NV_ENTRY_CONTROL_LOAD_EFER | NV_ENTRY_CONTROL_LOAD_PAT
         guard Hypervisor.allows(pin, msr: Hypervisor.capabilityMSR(0)) else {
             return .failure(.missing("the VMX-preemption timer and external-interrupt exiting"))
@@ -315,7 +314,7 @@ struct Controls {
         guard Hypervisor.allows(primary, msr: Hypervisor.capabilityMSR(1)) else { return .failure(.missing("HLT and I/O exiting")) }
         guard Hypervisor.allows(secondary, msr: 0x48B) else { return .failure(.missing("EPT, VPID and RDTSCP")) }
         guard Hypervisor.allows(exit, msr: Hypervisor.capabilityMSR(2)), Hypervisor.allows(entry, msr: Hypervisor.capabilityMSR(3)) else {
-            return .failure(.missing("loading and saving EFER and PAT"))
+            return .failure(.missing("loading and saving EFER and PAT, and acknowledging interrupts on exit"))
         }
         let ept = nv_rdmsr(Hypervisor.eptVPIDCapabilityMSR)
         guard ept & (1 << 6) != 0, ept & (1 << 14) != 0, ept & (1 << 16) != 0, ept & (1 << 20) != 0, ept & (1 << 26) != 0 else {

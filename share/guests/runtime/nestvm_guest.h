@@ -22,8 +22,6 @@ static inline void nv_halt(void) { __asm__ volatile("hlt"); }
 static inline void nv_enable_interrupts(void) { __asm__ volatile("sti"); }
 static inline void nv_disable_interrupts(void) { __asm__ volatile("cli"); }
 static inline void nv_pause(void) { __asm__ volatile("pause"); }
-/* Lets pending interrupts in (STI's shadow covers the NOP) and masks them again. */
-static inline void nv_take_interrupts(void) { __asm__ volatile("sti; nop; cli" ::: "memory"); }
 /* Waits for an interrupt with interrupts disabled before and after: an interrupt that arrived since the CLI
    that preceded the caller's last check wakes the HLT at once (STI's shadow). */
 static inline void nv_halt_until_interrupt(void) { __asm__ volatile("sti; hlt; cli" ::: "memory"); }
@@ -111,5 +109,7 @@ int nv_serial_read_byte(void);
 void nv_channel_enable_interrupts(uint64_t registers, uint8_t line);
 /* An interrupt handler for one of the PIC's vectors 32..47, called on the IST stack with interrupts off. */
 void nv_set_interrupt_handler(uint8_t vector, void (*handler)(uint8_t vector));
+/* Runs the handler of interrupt `vector` as its interrupt would (a hypervisor's acknowledged external interrupt). */
+void nv_dispatch_interrupt(uint8_t vector);
 
 #endif
