@@ -75,3 +75,22 @@ awk -v s1="$s1" -v m1="$m1" -v s2="$s2" -v m2="$m2" -v n=$((many - rounds)) -v h
     "bench round as L2 under minivisor, ms", r2, "L2 speed under minivisor as a share of L1", 100 * r1 / r2
   printf "%-44s %10.1f\n%-44s %10.1f\n", "hello as L1, whole run, ms", h1 * 1e3,
     "hello as L2 under minivisor, whole run, ms", h2 * 1e3 }'
+
+# A nested VM started from the shell while lab1 runs minivisor: `vmrun start --host lab1 nested1` (the request and
+# hello's ~100 KB image down the integration channel, minivisor building the VM) until nested1's console log has
+# its first byte. Each run starts from nested1 Off (turned off by --prepare).
+vmrun set lab1 --command-line "" >/dev/null
+vmrun new --host lab1 nested1 --image hello --memory-startup-bytes 32M >/dev/null
+vmrun start lab1 >/dev/null
+log="$NESTVM_HOME/vms/$(vmrun get --host lab1 nested1 -o VMId --format tsv --no-headings)/console.log"
+json=$(mktemp)
+if ! hyperfine --warmup 1 --runs "$runs" --export-json "$json" \
+  --prepare "vmrun stop --host lab1 nested1 --turn-off >/dev/null" \
+  "vmrun start --host lab1 nested1 && until [ -s '$log' ]; do sleep 0.001; done" >/dev/null 2>&1; then
+  echo "bench-nested: cannot time vmrun start --host lab1 nested1" >&2
+  exit 1
+fi
+awk -v t="$(jq '.results[0].median' "$json")" 'BEGIN {
+  printf "%-44s %10.1f\n", "vmrun start --host to first console byte, ms", t * 1e3 }'
+rm -f "$json"
+vmrun stop lab1 --turn-off >/dev/null

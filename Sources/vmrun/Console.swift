@@ -14,7 +14,8 @@ extension VMRun {
                 Shows what the console printed so far, then follows it. On a terminal, lines you type go to the \
                 guest's COM1, edited with GNU readline and kept in a history; Ctrl-] (or Ctrl-D on an empty \
                 line) detaches and leaves the VM running. Without a terminal, stdin is sent as it comes. Ends \
-                when the VM stops.
+                when the VM stops. With --host lab1, the console of a nested VM: its lines as the hypervisor in \
+                lab1 reports them, and what is typed goes to its COM1 through that hypervisor.
                 """)
 
         @OptionGroup var global: GlobalOptions

@@ -7,7 +7,8 @@ extension VMRun {
     /// `vmrun pause` (Suspend-VM).
     struct Pause: ParsableCommand {
         static let configuration = CommandConfiguration(
-            commandName: "pause", abstract: "Pause running VMs: their processors stop until resumed (Suspend-VM).")
+            commandName: "pause", abstract: "Pause running VMs: their processors stop until resumed (Suspend-VM).",
+            discussion: "A nested VM (--host lab1) is paused by the hypervisor in lab1: it is no longer scheduled.")
 
         @OptionGroup var global: GlobalOptions
         @OptionGroup var change: ChangeOptions

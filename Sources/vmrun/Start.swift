@@ -12,7 +12,10 @@ extension VMRun {
             discussion: """
                 Each VM runs in a worker process of its own; the command returns once the guest runs. The console \
                 goes to the VM's log (vmrun console NAME follows it). When the guest ends, the VM is Off and \
-                `vmrun get` shows its ExitStatus and ExitReason.
+                `vmrun get` shows its ExitStatus and ExitReason. With --host lab1, the nested VM starts under the \
+                hypervisor running in lab1 (minivisor), which lab1's worker asks over the integration channel; \
+                the command returns once the hypervisor has started it, or prints its refusal (nestvm(7), \
+                "INTEGRATION CHANNEL").
                 """)
 
         @OptionGroup var global: GlobalOptions

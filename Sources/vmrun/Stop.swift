@@ -12,7 +12,8 @@ extension VMRun {
             discussion: """
                 The guest is asked to shut down (bit 0 of port 0xF5 reads 1, and IRQ 9 is raised) and is turned off when it has not \
                 ended after the grace period. --turn-off turns it off at once. Returns once the VM is Off; a VM \
-                that is already Off is left as it is.
+                that is already Off is left as it is. A nested VM (--host lab1) is asked and turned off the same \
+                way by the hypervisor in lab1.
                 """)
 
         @OptionGroup var global: GlobalOptions
