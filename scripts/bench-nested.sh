@@ -62,7 +62,7 @@ median_vm_s() {  # VM, command line, extra words of `vmrun run` → the median w
 }
 many=$((3 * rounds))
 vmrun set lab1 --command-line "exit-when-idle memory=32 -- rounds=1" >/dev/null
-out=$(vmrun run lab1 --module nested1=bench || true)
+out=$(vmrun run lab1 --module nested1=bench 2>/dev/null || true)
 grep -q '^\[nested1\] rounds 1,' <<<"$out" || { echo "bench-nested: bench did not finish as a nested VM under minivisor" >&2; exit 1; }
 s1=$(median_vm_s solo "rounds=$rounds"); m1=$(median_vm_s solo "rounds=$many")
 s2=$(median_vm_s lab1 "exit-when-idle memory=32 -- rounds=$rounds" --module nested1=bench)

@@ -37,6 +37,15 @@ step "vmrun new --host lab3 nested1 >/dev/null && vmrun new --host lab3 nested2 
 step "vmrun run lab3 --module nested1=hello --module nested2=bench | grep -v region || echo \"(exit status \$?)\""
 step "vmrun get --host lab3 -o VMName,State,ExitStatus,ExitReason --format table"
 echo
+echo "While lab3 runs, its nested VMs are started, typed to, paused and stopped from the host's shell."
+step "vmrun set lab3 --command-line '' && vmrun set --host lab3 nested1 --image hello --memory-startup-bytes 32M --command-line echo >/dev/null"
+step "vmrun set --host lab3 nested2 --image bench --memory-startup-bytes 32M --command-line rounds=100000 >/dev/null"
+step "vmrun start lab3 >/dev/null && vmrun start --host lab3 nested1 nested2 >/dev/null && vmrun get --host lab3 -o VMName,State,MemoryAssigned --format table"
+step "printf 'hi from the host\\nexit\\n' | vmrun console --host lab3 nested1 | tail -3"
+step "vmrun pause --host lab3 nested2 && vmrun get --host lab3 nested2 -o VMName,State --format table"
+step "vmrun stop --host lab3 nested2 --turn-off >/dev/null && vmrun get --host lab3 -o VMName,State,ExitStatus,ExitReason --format table"
+step "vmrun stop lab3 >/dev/null"
+echo
 echo "The same lab with lab3's flag off: no nested VM can start, and vmrun names the fix."
 step "vmproc set lab3 --expose-virtualization-extensions false"
 step "vmrun run lab3 --module nested1=hello >/dev/null || echo \"(exit status \$?)\""

@@ -37,6 +37,10 @@ public struct CPUIDView: Sendable {
             return (0x0005_0654, ebx, ecx, edx)
         case 7 where subleaf == 0:
             return (0, ProcessorFeatures.leaf7EBX, ProcessorFeatures.leaf7ECX, 0)
+        case 0xA:
+            // Architectural performance monitoring version 2: no general-purpose counters, one fixed counter
+            // (instructions retired) of 48 bits (X86 PerformanceCounters).
+            return (2, 0, 0, 1 | UInt32(CPU.fixedCounterWidth) << 5)
         case 0xB:
             // Extended topology: one thread per core, `processorCount` cores in the package.
             let count = UInt32(processorCount)

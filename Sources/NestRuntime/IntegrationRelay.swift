@@ -34,6 +34,8 @@ final class IntegrationRelay {
     var ids: [String: String] = [:]
     /// Where bytes for the guest go (the machine's virtio console).
     var send: ([UInt8]) -> Void = { _ in }
+    /// When each nested VM's progress was last recorded, by lower-cased name.
+    var progressRecorded: [String: Date] = [:]
     /// Requests sent to the hypervisor and not yet answered, by RequestId.
     var pending: [Int: PendingRequest] = [:]
     var nextRequestId = 1
@@ -109,6 +111,15 @@ final class IntegrationRelay {
             return true
         case "VirtualMachine": return applyState(record)
         case "RequestResult": return applyResult(record)
+        case "VMProgress":
+            guard let name = validName(record), let count = record["InstructionsRetired"]?.intValue, count >= 0 else { return false }
+            // Recorded about once a second per VM, as an L0 VM's progress is; the end carries the final count.
+            let now = Date()
+            if now.timeIntervalSince(progressRecorded[name.lowercased()] ?? .distantPast) >= 1 {
+                progressRecorded[name.lowercased()] = now
+                recordReport(name, .progress(instructionsRetired: UInt64(count)))
+            }
+            return true
         case "VMConsole":
             guard let name = validName(record), let data = record["Data"]?.stringValue else { return false }
             if let id = nestedId(name) { consoleLog(id)?.append(Array(data.utf8)) }
@@ -305,9 +316,11 @@ final class IntegrationRelay {
         ]
     }
 
-    /// A nested VM's start or end.
+    /// A nested VM's start or end; an end's InstructionsRetired is recorded before it.
     func applyState(_ record: Record) -> Bool {
         guard let name = validName(record), let state = record["State"]?.stringValue else { return false }
+        let retired = record["InstructionsRetired"]?.intValue
+        if let retired, retired < 0 { return false }
         let report: NestedRunReport
         switch state {
         case "Running": report = record["Resumed"]?.boolValue == true ? .paused(false) : .started
@@ -319,6 +332,13 @@ final class IntegrationRelay {
             report = .ended(exitStatus: Int32(status), reason: reason, byHost: record["ByHost"]?.boolValue ?? false)
         default: return false
         }
+        if let retired, report != .started { recordReport(name, .progress(instructionsRetired: UInt64(retired))) }
+        recordReport(name, report)
+        return true
+    }
+
+    /// Records `report` of nested VM `name`; a name the inventory lacks is noted.
+    func recordReport(_ name: String, _ report: NestedRunReport) {
         do {
             if let id = try inventory.recordNestedRun(hostVMId: vmId, name: name, report) {
                 ids[name.lowercased()] = id
@@ -329,7 +349,6 @@ final class IntegrationRelay {
         } catch {
             diagnostics.append("integration channel: \(name): \(error.message)")
         }
-        return true
     }
 
     /// The record's VMName when it is a valid VM name.

@@ -11,6 +11,8 @@ public enum NestedRunReport: Sendable, Equatable {
     case ended(exitStatus: Int32, reason: String, byHost: Bool)
     /// It was paused (true) or resumed (false).
     case paused(Bool)
+    /// It has retired this many instructions so far (recorded while it runs).
+    case progress(instructionsRetired: UInt64)
 }
 
 extension Inventory {
@@ -34,6 +36,9 @@ extension Inventory {
             case .paused(let paused):
                 guard row.state == .running || row.state == .paused else { break }
                 row.state = paused ? .paused : .running
+            case .progress(let count):
+                guard row.state == .running || row.state == .paused else { break }
+                row.instructionsRetired = Int64(clamping: count)
             }
             try row.update(db)
             return row.id

@@ -45,11 +45,11 @@ public enum VMXCapabilities {
     static let exitAllowed1: UInt32 =
         ExitControls.default1 | ExitControls.saveDebugControls | ExitControls.hostAddressSpaceSize
         | ExitControls.acknowledgeInterruptOnExit | ExitControls.savePAT | ExitControls.loadPAT | ExitControls.saveEFER
-        | ExitControls.loadEFER | ExitControls.savePreemptionTimer
+        | ExitControls.loadEFER | ExitControls.savePreemptionTimer | ExitControls.loadPerfGlobalCtrl
     /// VM-entry controls offered.
     static let entryAllowed1: UInt32 =
         EntryControls.default1 | EntryControls.loadDebugControls | EntryControls.ia32eModeGuest | EntryControls.loadPAT
-        | EntryControls.loadEFER
+        | EntryControls.loadEFER | EntryControls.loadPerfGlobalCtrl
 
     /// A control field's allowed settings: bits that must be 1 (allowed-0 settings) and bits that may be 1
     /// (allowed-1 settings), as the TRUE capability MSRs report them.

@@ -69,6 +69,9 @@ public final class CPU {
     public internal(set) var instructionsRetired: UInt64 = 0
     /// Added to `instructionsRetired` to give the TSC the guest reads (before any TSC offset).
     public var tscBase: UInt64 = 0
+    /// IA32_PERF_GLOBAL_CTRL and IA32_FIXED_CTR_CTRL as written, and IA32_FIXED_CTR0 less the instructions retired
+    /// while it counts, or its value while it does not (`PerformanceCounters`).
+    var perfGlobalControlBits: UInt64 = 0, fixedCounterControlBits: UInt64 = 0, fixedCounterBase: UInt64 = 0
     /// The state of the deterministic RDRAND source.
     public var randomState: UInt64 = 0x9E37_79B9_7F4A_7C15
 

@@ -104,6 +104,8 @@ public struct CPUState: Equatable, Codable, Sendable {
         public var debugctl: UInt64 = 0
         /// IA32_MISC_ENABLE.
         public var miscEnable: UInt64 = MiscEnable.reset
+        /// IA32_PERF_GLOBAL_CTRL, IA32_FIXED_CTR_CTRL and IA32_FIXED_CTR0.
+        public var perfGlobalControl: UInt64 = 0, fixedCounterControl: UInt64 = 0, fixedCounter0: UInt64 = 0
 
         /// The MSRs at their reset values.
         public init() {}
@@ -143,6 +145,8 @@ extension CPU {
             (s.msrs.kernelGSBase, s.msrs.tscAux, s.msrs.pat) = (kernelGSBase, tscAux, pat)
             (s.msrs.sysenterCS, s.msrs.sysenterESP, s.msrs.sysenterEIP) = (sysenterCS, sysenterESP, sysenterEIP)
             (s.msrs.featureControl, s.msrs.debugctl, s.msrs.miscEnable) = (featureControl, debugctl, miscEnable)
+            (s.msrs.perfGlobalControl, s.msrs.fixedCounterControl) = (perfGlobalControl, fixedCounterControl)
+            s.msrs.fixedCounter0 = fixedCounter0
             s.interruptShadow = interruptShadow
             s.activityState = isHalted ? .hlt : .active
             s.instructionsRetired = instructionsRetired
@@ -183,6 +187,8 @@ extension CPU {
         interruptShadow = newValue.interruptShadow
         isHalted = newValue.activityState == .hlt
         instructionsRetired = newValue.instructionsRetired
+        (perfGlobalControlBits, fixedCounterControlBits) = (m.perfGlobalControl, m.fixedCounterControl)
+        fixedCounter0 = m.fixedCounter0  // after the count it is relative to
         tscBase = newValue.tscBase
         randomState = newValue.randomState
     }

@@ -10,7 +10,9 @@ extension CPU {
     }
 
     func recognizeInterruptsSlow() -> VMExit? {
-        let open = rflags & Flag.if != 0 && !interruptShadow
+        // IF from the stored bits: materialising the arithmetic flags on every instruction while an interrupt waits
+        // for IF would slow a guest running with interrupts disabled to a crawl.
+        let open = flagBits & Flag.if != 0 && !interruptShadow
         if open && controls.has(primary: ExecutionControls.Primary.interruptWindowExiting) {
             return VMExit(reason: ExitReason.interruptWindow)
         }

@@ -151,7 +151,7 @@ extension CPU {
         case MSR.sysenterEIP: return sysenterEIP
         case MSR.debugctl: return debugctl
         case MSR.miscEnable: return miscEnable
-        default: return msrHandler.read(msr)
+        default: return readPerformanceMSR(msr) ?? msrHandler.read(msr)
         }
     }
 
@@ -186,7 +186,7 @@ extension CPU {
             miscEnable = value
         case MSR.sysenterESP: guard canonical(value) else { return false }; sysenterESP = value
         case MSR.sysenterEIP: guard canonical(value) else { return false }; sysenterEIP = value
-        default: return msrHandler.write(msr, value)
+        default: return writePerformanceMSR(msr, value) ?? msrHandler.write(msr, value)
         }
         return true
     }

@@ -198,7 +198,7 @@ extension CPU {
             default:
                 try execute(i)
                 refreshTranslationTag()
-                if flagBits & Flag.tf != 0 || interruptShadow || isHalted {
+                if flagBits & Flag.tf != 0 || interruptShadow || isHalted || interruptMayBeRecognized {
                     instructionsRetired &+= 1
                     return
                 }

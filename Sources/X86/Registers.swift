@@ -115,6 +115,10 @@ public enum MSR {
     public static let pat: UInt32 = 0x277
     /// IA32_MISC_ENABLE.
     public static let miscEnable: UInt32 = 0x1A0
+    /// IA32_FIXED_CTR0 (instructions retired), IA32_FIXED_CTR_CTRL, IA32_PERF_GLOBAL_STATUS, IA32_PERF_GLOBAL_CTRL and
+    /// IA32_PERF_GLOBAL_OVF_CTRL (`PerformanceCounters`).
+    public static let fixedCounter0: UInt32 = 0x309, fixedCounterControl: UInt32 = 0x38D
+    public static let perfGlobalStatus: UInt32 = 0x38E, perfGlobalControl: UInt32 = 0x38F, perfGlobalOverflowControl: UInt32 = 0x390
     /// IA32_DEBUGCTL.
     public static let debugctl: UInt32 = 0x1D9
     /// IA32_EFER.

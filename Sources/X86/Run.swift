@@ -26,11 +26,11 @@ extension CPU {
             }
             if let exit = recognizeInterrupts() { return .exit(exit) }
             if isHalted { return .exit(VMExit(reason: ExitReason.hlt, instructionLength: 1)) }
-            // With nothing that could interrupt (no pending interrupt, no interrupt window to watch), run
-            // instructions back to back up to the next deadline; otherwise one at a time.
-            let quiet =
-                pendingExternalInterrupt == nil && !controls.has(primary: ExecutionControls.Primary.interruptWindowExiting)
-                && flagBits & Flag.tf == 0
+            // With nothing that could interrupt, run instructions back to back up to the next deadline; otherwise
+            // one at a time. A pending interrupt or an interrupt window that IF holds closed (and that does not
+            // exit regardless) is nothing yet: only an instruction on the interpreter's general path can set IF,
+            // and `runInstructions` returns right after one that does.
+            let quiet = !interruptMayBeRecognized && flagBits & Flag.tf == 0
             let stop = quiet ? min(limit, preemptionDeadline) : instructionsRetired &+ 1
             var start = rip
             var stepped = false
@@ -60,6 +60,15 @@ extension CPU {
             }
             if stepped, let exit = singleStepTrap() { return .exit(exit) }
         }
+    }
+
+    /// Whether a pending interrupt, or an interrupt window, could be recognized at the next instruction boundary:
+    /// one that exits whatever IF says (external-interrupt exiting), or any while IF is set.
+    var interruptMayBeRecognized: Bool {
+        guard let _ = pendingExternalInterrupt else {
+            return flagBits & Flag.if != 0 && controls.has(primary: ExecutionControls.Primary.interruptWindowExiting)
+        }
+        return flagBits & Flag.if != 0 || controls.has(pin: ExecutionControls.PinBased.externalInterruptExiting)
     }
 
     /// Delivers the event in `pendingInjection`, if any, as VM entry's event injection does; an exit it causes.

@@ -18,6 +18,9 @@ import X86
         #expect(leaf1.ebx >> 24 == 3 && leaf1.ebx >> 16 & 0xFF == 4)
         #expect(shown.query(leaf: 1, subleaf: 0, apicID: 0).ecx & (1 << 5) != 0)
         #expect(shown.query(leaf: 0x8000_0008, subleaf: 0, apicID: 0).eax & 0xFF == UInt32(CPU.physicalAddressBits))
+        // Leaf 0AH: performance monitoring version 2, no general-purpose counters, one 48-bit fixed counter.
+        let pmu = hidden.query(leaf: 0xA, subleaf: 0, apicID: 0)
+        #expect(pmu.eax & 0xFF == 2 && pmu.eax >> 8 & 0xFF == 0 && pmu.edx & 0x1F == 1 && pmu.edx >> 5 & 0xFF == 48)
     }
 
     @Test("Capability MSRs: every control that must be 1 may be 1; the TRUE MSRs only relax; BASIC names our revision")

@@ -134,6 +134,9 @@ import X86
             c("host.cr3.reserved") { $0[.hostCR3] |= 1 << 50 },
             c("host.sysenter-esp.canonical") { $0[.hostIA32SysenterESP] = 1 << 57 },
             c("host.sysenter-eip.canonical") { $0[.hostIA32SysenterEIP] = 1 << 60 },
+            c("host.perf-global-ctrl.reserved") {
+                $0[.vmExitControls] |= UInt64(ExitControls.loadPerfGlobalCtrl); $0[.hostIA32PerfGlobalCtrl] = 1
+            },
             c("host.pat.memory-types") {
                 $0[.vmExitControls] |= UInt64(ExitControls.loadPAT); $0[.hostIA32PAT] = 2
             },
@@ -178,6 +181,9 @@ import X86
             },
             c("guest.sysenter-esp.canonical") { $0[.guestSysenterESP] = 1 << 57 },
             c("guest.sysenter-eip.canonical") { $0[.guestSysenterEIP] = 1 << 57 },
+            c("guest.perf-global-ctrl.reserved") {
+                $0[.vmEntryControls] |= UInt64(EntryControls.loadPerfGlobalCtrl); $0[.guestIA32PerfGlobalCtrl] = 1 << 33 | 1 << 32
+            },
             c("guest.pat.memory-types") {
                 $0[.vmEntryControls] |= UInt64(EntryControls.loadPAT); $0[.guestIA32PAT] = 3 << 8
             },
@@ -347,6 +353,24 @@ import X86
         #expect(v[.guestIA32Debugctl] == 0x2)
         StateTransfer.loadHost(v, into: &state)
         #expect(state.debugctl == 0 && state.dr7 == 0x400, "SDM \"Loading Host Control Registers, Debug Registers, MSRs\"")
+    }
+
+    @Test("IA32_PERF_GLOBAL_CTRL: loaded from the guest field at entry and the host field at exit under their controls")
+    func perfGlobalControlTransfer() {
+        var v = Self.valid
+        (v[.guestIA32PerfGlobalCtrl], v[.hostIA32PerfGlobalCtrl]) = (1 << 32, 0)
+        var state = CPUState()
+        state.perfGlobalControl = 0
+        StateTransfer.loadGuest(v, into: &state)
+        #expect(state.perfGlobalControl == 0, "kept without the entry control")
+        v[.vmEntryControls] |= UInt64(EntryControls.loadPerfGlobalCtrl)
+        StateTransfer.loadGuest(v, into: &state)
+        #expect(state.perfGlobalControl == 1 << 32)
+        StateTransfer.loadHost(v, into: &state)
+        #expect(state.perfGlobalControl == 1 << 32, "kept without the exit control")
+        v[.vmExitControls] |= UInt64(ExitControls.loadPerfGlobalCtrl)
+        StateTransfer.loadHost(v, into: &state)
+        #expect(state.perfGlobalControl == 0)
     }
 
     @Test("Remembering what passed changes no answer: random breaks and repairs, with and without the memo")

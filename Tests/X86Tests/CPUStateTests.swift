@@ -30,6 +30,9 @@ struct CPUStateTests {
         (s.msrs.efer, s.msrs.star, s.msrs.lstar, s.msrs.cstar, s.msrs.sfmask) = (r(), r(), r(), r(), r())
         (s.msrs.kernelGSBase, s.msrs.tscAux, s.msrs.pat) = (r(), r(), r())
         (s.msrs.sysenterCS, s.msrs.sysenterESP, s.msrs.sysenterEIP, s.msrs.featureControl) = (r(), r(), r(), r())
+        // The performance-monitoring MSRs as WRMSR leaves them: their writable bits, a 48-bit count.
+        (s.msrs.perfGlobalControl, s.msrs.fixedCounterControl) = (r() & 1 << 32, r() & 0xF)
+        s.msrs.fixedCounter0 = r() & (1 << 48 - 1)
         s.interruptShadow = r() & 1 == 1
         s.activityState = r() & 1 == 1 ? .hlt : .active
         (s.instructionsRetired, s.tscBase, s.randomState) = (r(), r(), r())

@@ -93,6 +93,10 @@ extension EntryCheck {
         EntryCheck("guest.sysenter-eip.canonical", .guestControlRegisters, .guestSysenterEIP, guest) {
             canonical($0[.guestSysenterEIP])
         },
+        EntryCheck("guest.perf-global-ctrl.reserved", .guestControlRegisters, .guestIA32PerfGlobalCtrl, guest) {
+            $0.has(entry: EntryControls.loadPerfGlobalCtrl) && $0[.guestIA32PerfGlobalCtrl] & ~CPU.perfGlobalControlWritable != 0
+                ? "sets bits reserved in IA32_PERF_GLOBAL_CTRL (only bit 32, fixed counter 0, exists)" : nil
+        },
         EntryCheck("guest.pat.memory-types", .guestControlRegisters, .guestIA32PAT, guest) {
             $0.has(entry: EntryControls.loadPAT) && !Bits.isValidPAT($0[.guestIA32PAT])
                 ? "has a byte that is not a memory type (0, 1, 4, 5, 6 or 7)" : nil

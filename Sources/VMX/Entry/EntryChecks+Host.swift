@@ -42,6 +42,10 @@ extension EntryCheck {
             EntryCheck("host.sysenter-eip.canonical", .hostControlRegisters, .hostIA32SysenterEIP, .hostState) {
                 canonical($0[.hostIA32SysenterEIP])
             },
+            EntryCheck("host.perf-global-ctrl.reserved", .hostControlRegisters, .hostIA32PerfGlobalCtrl, .hostState) {
+                $0.has(exit: ExitControls.loadPerfGlobalCtrl) && $0[.hostIA32PerfGlobalCtrl] & ~CPU.perfGlobalControlWritable != 0
+                    ? "sets bits reserved in IA32_PERF_GLOBAL_CTRL (only bit 32, fixed counter 0, exists)" : nil
+            },
             EntryCheck("host.pat.memory-types", .hostControlRegisters, .hostIA32PAT, .hostState) {
                 $0.has(exit: ExitControls.loadPAT) && !Bits.isValidPAT($0[.hostIA32PAT])
                     ? "has a byte that is not a memory type (0, 1, 4, 5, 6 or 7)" : nil

@@ -31,6 +31,7 @@ public enum StateTransfer {
         state.sysenterESP = v[.guestSysenterESP]
         state.sysenterEIP = v[.guestSysenterEIP]
         if entry & EntryControls.loadPAT != 0 { state.pat = v[.guestIA32PAT] }
+        if entry & EntryControls.loadPerfGlobalCtrl != 0 { state.perfGlobalControl = v[.guestIA32PerfGlobalCtrl] }
         let ia32e = entry & EntryControls.ia32eModeGuest != 0
         if entry & EntryControls.loadEFER != 0 {
             state.efer = v[.guestIA32EFER]
@@ -114,6 +115,7 @@ public enum StateTransfer {
         state.sysenterESP = v[.hostIA32SysenterESP]
         state.sysenterEIP = v[.hostIA32SysenterEIP]
         if exit & ExitControls.loadPAT != 0 { state.pat = v[.hostIA32PAT] }
+        if exit & ExitControls.loadPerfGlobalCtrl != 0 { state.perfGlobalControl = v[.hostIA32PerfGlobalCtrl] }
         let host64 = exit & ExitControls.hostAddressSpaceSize != 0
         if exit & ExitControls.loadEFER != 0 {
             state.efer = v[.hostIA32EFER]

@@ -18,6 +18,8 @@ public protocol TransferableState {
     var efer: UInt64 { get set }
     /// IA32_PAT.
     var pat: UInt64 { get set }
+    /// IA32_PERF_GLOBAL_CTRL.
+    var perfGlobalControl: UInt64 { get set }
     /// IA32_SYSENTER_CS.
     var sysenterCS: UInt64 { get set }
     /// IA32_SYSENTER_ESP.
@@ -61,6 +63,11 @@ extension CPUState: TransferableState {
     public var pat: UInt64 {
         get { msrs.pat }
         set { msrs.pat = newValue }
+    }
+    /// IA32_PERF_GLOBAL_CTRL.
+    public var perfGlobalControl: UInt64 {
+        get { msrs.perfGlobalControl }
+        set { msrs.perfGlobalControl = newValue }
     }
     /// IA32_DEBUGCTL.
     public var debugctl: UInt64 {

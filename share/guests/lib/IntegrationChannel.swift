@@ -75,7 +75,7 @@ public struct IntegrationChannel {
         var offset = 0
         while offset < bytes.count && !isBroken {
             let count = min(Self.bufferBytes, bytes.count - offset)
-            for k in 0..<count { transmitBuffer[k] = bytes[offset + k] }
+            bytes.withUnsafeBufferPointer { _ = memcpy(transmitBuffer, $0.baseAddress! + offset, count) }
             transmitRing.post(descriptor: 0, address: UInt64(UInt(bitPattern: transmitBuffer)), length: UInt32(count), writable: false)
             transmitRing.notify()
             while transmitRing.takeUsed() == nil && !isBroken { nv_pause() }
@@ -88,7 +88,7 @@ public struct IntegrationChannel {
         var bytes: [UInt8] = []
         while let (id, length) = receiveRing.takeUsed() {
             let buffer = receiveBuffers + Int(id) * Self.bufferBytes
-            for k in 0..<min(Int(length), Self.bufferBytes) { bytes.append(buffer[k]) }
+            bytes.append(contentsOf: UnsafeBufferPointer(start: buffer, count: min(Int(length), Self.bufferBytes)))
             postReceive(id)
         }
         if !bytes.isEmpty { receiveRing.notify() }

@@ -56,13 +56,14 @@ final class Integration {
 
     /// Nested VM `name` ended (or never started), with nestvm's exit status and reason; `byHost` when minivisor
     /// turned it off because it was stopping itself.
-    func ended(_ name: String, status: Int, reason: String, exits: Int, byHost: Bool = false) {
+    func ended(_ name: String, status: Int, reason: String, exits: Int, instructions: UInt64 = 0, byHost: Bool = false) {
         var r = RecordLine(kind: "VirtualMachine")
         r.add("VMName", name)
         r.add("State", "Off")
         r.add("ExitStatus", status)
         r.add("ExitReason", reason)
         r.add("ExitsHandled", exits)
+        r.add("InstructionsRetired", Int(truncatingIfNeeded: instructions))
         if byHost { r.add("ByHost", true) }
         send(r)
     }
@@ -136,6 +137,14 @@ final class Integration {
             r.add("Category", refused.category)
             r.add("Message", refused.message)
         }
+        send(r)
+    }
+
+    /// How far nested VM `name` got: the instructions it retired so far.
+    func progress(_ name: String, instructions: UInt64) {
+        var r = RecordLine(kind: "VMProgress")
+        r.add("VMName", name)
+        r.add("InstructionsRetired", Int(truncatingIfNeeded: instructions))
         send(r)
     }
 

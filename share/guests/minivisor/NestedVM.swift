@@ -108,8 +108,9 @@ final class NestedVM {
     var msrValues: [UInt64] = [0, 0, 0, 0, 0, 0]
     /// Console bytes of the line being written.
     var line: [UInt8] = []
-    /// VM exits handled.
+    /// VM exits handled, and instructions the VM retired (while minivisor counts them).
     var exits = 0
+    var instructionsRetired: UInt64 = 0
     /// Where state and console lines are reported to L0.
     let integration: Integration
 
@@ -189,6 +190,8 @@ final class NestedVM {
             // CR4.VMXE is minivisor's: the VM sees it clear, and setting it exits (VMX is not offered to L2).
             (NV_VMCS_CR4_GUEST_HOST_MASK, VMXSupport.cr4VMXE), (NV_VMCS_CR4_READ_SHADOW, 0),
             (NV_VMCS_CR0_GUEST_HOST_MASK, 0), (NV_VMCS_CR0_READ_SHADOW, 0),
+            // The instruction counter's global enable: on while the VM runs, off in minivisor.
+            (NV_VMCS_GUEST_IA32_PERF_GLOBAL_CTRL, controls.countsInstructions ? 1 << 32 : 0), (NV_VMCS_HOST_IA32_PERF_GLOBAL_CTRL, 0),
         ] {
             try write(field, value)
         }
@@ -268,7 +271,7 @@ final class NestedVM {
         print("minivisor: \(name) ended: status \(how.status), \(how.reason); \(exits) exits handled")
         var byHost = false
         if case .turnedOff = how { byHost = true }
-        integration.ended(name, status: how.status, reason: how.reason, exits: exits, byHost: byHost)
+        integration.ended(name, status: how.status, reason: how.reason, exits: exits, instructions: instructionsRetired, byHost: byHost)
     }
 
     /// Writes each complete line COM1 transmitted to minivisor's console as `[NAME] line`.
@@ -293,6 +296,12 @@ struct Controls {
     var pin: UInt32, primary: UInt32, secondary: UInt32, exit: UInt32, entry: UInt32
     /// The preemption timer's rate: it counts down once every 2^rate TSC ticks (IA32_VMX_MISC bits 4:0).
     var timerRate: UInt64
+    /// Whether nested VMs' instructions are counted: IA32_FIXED_CTR0 runs only while a nested VM does, VM entry
+    /// and exit switching IA32_PERF_GLOBAL_CTRL (SDM vol. 3, "Architectural Performance Monitoring").
+    var countsInstructions: Bool
+
+    /// Instructions retired in nested VMs so far (IA32_FIXED_CTR0, 48 bits).
+    static func instructionCounter() -> UInt64 { nv_rdmsr(0x309) }
 
     /// The controls, or what the processor lacks.
     static func make() -> Result<Controls, Hypervisor.Failure> {
@@ -316,6 +325,13 @@ struct Controls {
         guard Hypervisor.allows(exit, msr: Hypervisor.capabilityMSR(2)), Hypervisor.allows(entry, msr: Hypervisor.capabilityMSR(3)) else {
             return .failure(.missing("loading and saving EFER and PAT, and acknowledging interrupts on exit"))
         }
+        // Counting nested VMs' instructions, where the processor has a fixed counter and the controls that
+        // switch its global enable (CPUID leaf 0AH, EDX 4:0; IA32_FIXED_CTR_CTRL enabling it in every ring).
+        let perf = NV_EXIT_CONTROL_LOAD_PERF_GLOBAL_CTRL, perfEntry = NV_ENTRY_CONTROL_LOAD_PERF_GLOBAL_CTRL
+        let counts =
+            Processor.cpuid(0).eax >= 0xA && Processor.cpuid(0xA).eax & 0xFF >= 2 && Processor.cpuid(0xA).edx & 0x1F >= 1
+            && Hypervisor.allows(perf, msr: Hypervisor.capabilityMSR(2)) && Hypervisor.allows(perfEntry, msr: Hypervisor.capabilityMSR(3))
+            && nv_try_wrmsr(0x38F, 0) < 0 && nv_try_wrmsr(0x38D, 3) < 0
         let ept = nv_rdmsr(Hypervisor.eptVPIDCapabilityMSR)
         guard ept & (1 << 6) != 0, ept & (1 << 14) != 0, ept & (1 << 16) != 0, ept & (1 << 20) != 0, ept & (1 << 26) != 0 else {
             return .failure(.missing("4-level EPT with write-back 2-MiB pages and all-context INVEPT"))
@@ -324,8 +340,10 @@ struct Controls {
             Controls(
                 pin: Hypervisor.adjust(pin, msr: Hypervisor.capabilityMSR(0)),
                 primary: Hypervisor.adjust(primary, msr: Hypervisor.capabilityMSR(1)),
-                secondary: Hypervisor.adjust(secondary, msr: 0x48B), exit: Hypervisor.adjust(exit, msr: Hypervisor.capabilityMSR(2)),
-                entry: Hypervisor.adjust(entry, msr: Hypervisor.capabilityMSR(3)), timerRate: nv_rdmsr(0x485) & 0x1F))
+                secondary: Hypervisor.adjust(secondary, msr: 0x48B),
+                exit: Hypervisor.adjust(exit | (counts ? perf : 0), msr: Hypervisor.capabilityMSR(2)),
+                entry: Hypervisor.adjust(entry | (counts ? perfEntry : 0), msr: Hypervisor.capabilityMSR(3)),
+                timerRate: nv_rdmsr(0x485) & 0x1F, countsInstructions: counts))
     }
 }
 
@@ -346,7 +364,7 @@ struct SliceAllocator {
         for k in free.indices where free[k].pages >= pages && (best == nil || free[k].pages < free[best!].pages) { best = k }
         if let best {
             let slice = free.remove(at: best)
-            slice.start.initializeMemory(as: UInt8.self, repeating: 0, count: slice.pages * 4096)
+            _ = memset(slice.start, 0, slice.pages * 4096)
             _ = nv_invept(2, 0)
             return slice
         }

@@ -183,6 +183,7 @@ final class Minivisor {
         } else if request.has("Action", "Pause") || request.has("Action", "Resume") {
             let pause = request.has("Action", "Pause")
             if vm.isPaused != pause {
+                if controls.countsInstructions { integration.progress(name, instructions: vm.instructionsRetired) }
                 vm.isPaused = pause
                 integration.paused(name, pause)
             }
@@ -203,6 +204,7 @@ final class Minivisor {
                 return
             }
             serveRequests()
+            reportProgress()
             releaseEnded()
             if vms.isEmpty && exitWhenIdle {
                 print("minivisor: no nested VM runs; ending (exit-when-idle)")
@@ -233,6 +235,18 @@ final class Minivisor {
         }
     }
 
+    /// Machine time of the last progress report, and the time between two (10 ms of machine time: L0 records
+    /// them about once a second of its own time).
+    var reportedAt: UInt64 = 0
+    static let progressInterval: UInt64 = 10_000_000
+
+    /// Each running VM's instructions so far, reported every `progressInterval`.
+    func reportProgress() {
+        guard controls.countsInstructions, now &- reportedAt >= Self.progressInterval else { return }
+        reportedAt = now
+        for vm in vms where vm.end == nil { integration.progress(vm.name, instructions: vm.instructionsRetired) }
+    }
+
     /// Forgets the VMs that ended, their memory kept for the next.
     func releaseEnded() {
         for vm in vms where vm.end != nil {
@@ -248,12 +262,23 @@ final class Minivisor {
         if !(integration.channel?.hasReceived ?? false) && !Machine.isStopRequested { nv_halt_until_interrupt() }
     }
 
-    /// Runs `vm` until its slice ends, it halts, it ends, or minivisor's own interrupt arrives.
+    /// Runs `vm` until its slice ends, it halts, it ends, or minivisor's own interrupt arrives; what it retired
+    /// meanwhile is counted to it.
     func runSlice(_ vm: NestedVM) {
         if current !== vm {
             vm.makeCurrent()
             current = vm
         }
+        if controls.countsInstructions {
+            let before = Controls.instructionCounter()
+            defer { vm.instructionsRetired &+= (Controls.instructionCounter() &- before) & (1 << 48 - 1) }
+            runEntries(vm)
+        } else {
+            runEntries(vm)
+        }
+    }
+
+    func runEntries(_ vm: NestedVM) {
         let sliceEnd = now &+ Self.slice
         while vm.end == nil {
             let t = now

@@ -22,6 +22,9 @@ static inline void nv_halt(void) { __asm__ volatile("hlt"); }
 static inline void nv_enable_interrupts(void) { __asm__ volatile("sti"); }
 static inline void nv_disable_interrupts(void) { __asm__ volatile("cli"); }
 static inline void nv_pause(void) { __asm__ volatile("pause"); }
+/* The runtime's memory functions (REP STOSB and REP MOVSB, which the processor runs a page at a time). */
+void *memset(void *d, int c, size_t n);
+void *memcpy(void *restrict d, const void *restrict s, size_t n);
 /* Waits for an interrupt with interrupts disabled before and after: an interrupt that arrived since the CLI
    that preceded the caller's last check wakes the HLT at once (STI's shadow). */
 static inline void nv_halt_until_interrupt(void) { __asm__ volatile("sti; hlt; cli" ::: "memory"); }
