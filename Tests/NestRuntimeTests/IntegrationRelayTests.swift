@@ -261,4 +261,25 @@ struct IntegrationRelayTests {
         let row = try Self.nested1(inventory)
         #expect(row.state == .running && row.startedAt == started)
     }
+
+    @Test("Progress records InstructionsRetired while the VM runs, at most once a second; the end's count is final")
+    func progress() throws {
+        let (relay, inventory, _) = try Self.relay()
+        Self.take(relay, #"{"Kind":"VirtualMachine","VMName":"nested1","State":"Running"}"#)
+        Self.take(relay, #"{"Kind":"VMProgress","VMName":"nested1","InstructionsRetired":1000}"#)
+        #expect(try Self.nested1(inventory).instructionsRetired == 1000)
+        Self.take(relay, #"{"Kind":"VMProgress","VMName":"nested1","InstructionsRetired":2000}"#)
+        #expect(try Self.nested1(inventory).instructionsRetired == 1000, "the next one within the second is not written")
+        Self.take(relay, #"{"Kind":"VMProgress","VMName":"nested1","InstructionsRetired":-5}"#)
+        Self.take(relay, #"{"Kind":"VMProgress","VMName":"nested1","InstructionsRetired":"lots"}"#)
+        #expect(relay.malformed == 2)
+        Self.take(
+            relay,
+            #"{"Kind":"VirtualMachine","VMName":"nested1","State":"Off","ExitStatus":3,"ExitReason":"done","InstructionsRetired":5000}"#)
+        let row = try Self.nested1(inventory)
+        #expect(row.state == .off && row.instructionsRetired == 5000)
+        Self.take(relay, #"{"Kind":"VMProgress","VMName":"nested1","InstructionsRetired":9}"#)
+        #expect(try Self.nested1(inventory).instructionsRetired == 5000, "no progress for a VM that is Off")
+    }
 }
+
