@@ -43,7 +43,7 @@ step "vmrun set --host lab3 nested2 --image bench --memory-startup-bytes 32M --c
 step "vmrun start lab3 >/dev/null && vmrun start --host lab3 nested1 nested2 >/dev/null && vmrun get --host lab3 -o VMName,State,MemoryAssigned --format table"
 step "printf 'hi from the host\\nexit\\n' | vmrun console --host lab3 nested1 | tail -3"
 step "vmrun pause --host lab3 nested2 && vmrun get --host lab3 nested2 -o VMName,State --format table"
-step "vmrun stop --host lab3 nested2 --turn-off >/dev/null && vmrun get --host lab3 -o VMName,State,ExitStatus,ExitReason --format table"
+step "vmrun stop --host lab3 nested2 --turn-off >/dev/null && vmrun get --host lab3 -o VMName,State,ExitStatus,ExitReason,InstructionsRetired --format table"
 step "vmrun stop lab3 >/dev/null"
 echo
 echo "The same lab with lab3's flag off: no nested VM can start, and vmrun names the fix."

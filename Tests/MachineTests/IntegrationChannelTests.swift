@@ -124,3 +124,59 @@ struct DeviceMemoryTests {
         #expect(Self.unsupported(machine)?.contains("read from guest-physical 0x1000000800") == true)
     }
 }
+
+extension IntegrationChannelTests {
+    @Test("Requests L0 sends while minivisor waits: each answered, hostile ones refused with their category; a start runs")
+    func requests() throws {
+        let hello = try ShippedGuests.bytes("hello")
+        let machine = try Machine(
+            MachineConfiguration(
+                memoryBytes: 128 << 20, exposeVirtualizationExtensions: true, image: try ShippedGuests.bytes("minivisor"),
+                commandLine: "memory=16"))
+        func start(_ id: Int, _ name: String, extra: String = "", image: [UInt8]) -> [UInt8] {
+            let line =
+                #"{"Kind":"Request","Action":"Start","VMName":"\#(name)","RequestId":\#(id),"MemoryStartup":16777216,"CommandLine":"echo""#
+                + extra + #","ImageBytes":\#(image.count)}"#
+            return Array((line + "\n").utf8) + image
+        }
+        var requests = Array(
+            ([
+                "not json", #"{"Kind":"Request","Action":"Stop","VMName":"ghost","RequestId":1}"#,
+                #"{"Kind":"Request","Action":"Start","VMName":"a","RequestId":2}"#,
+            ].joined(separator: "\n") + "\n").utf8)
+        requests += start(3, "b", image: Array("garbage!".utf8))
+        requests += start(4, "c", extra: #","ProcessorCount":2"#, image: hello)
+        requests += start(5, "web", image: hello)
+        requests += start(6, "web", image: hello)
+        requests += Array((#"{"Kind":"Request","Action":"Input","VMName":"web","Data":"hi\nexit\n"}"# + "\n").utf8)
+        var framer = LineFramer(limit: 65536)
+        var records: [String] = [], console: [UInt8] = []
+        var sent = false
+        for _ in 0..<400 {
+            let status = machine.run(budget: 5_000_000)
+            console += machine.takeOutput()
+            records += framer.append(machine.console.takeTransmitted()).map { String(decoding: $0, as: UTF8.self) }
+            if !sent, !records.isEmpty {
+                machine.console.send(Array((#"{"Kind":"InventoryEnd","Count":0}"# + "\n").utf8) + requests)
+                sent = true
+            }
+            if records.contains(where: { $0.contains(#""VMName":"web","State":"Off""#) }) { machine.isStopRequested = true }
+            if case .stopped = status { break }
+        }
+        let results = records.filter { $0.hasPrefix(#"{"Kind":"RequestResult""#) }
+        #expect(
+            results == [
+                #"{"Kind":"RequestResult","RequestId":1,"VMName":"ghost","Result":"Refused","Category":"VMNotRunning","Message":"it is not running"}"#,
+                #"{"Kind":"RequestResult","RequestId":2,"VMName":"a","Result":"Refused","Category":"BadImage","Message":"no image came with the start request"}"#,
+                #"{"Kind":"RequestResult","RequestId":3,"VMName":"b","Result":"Refused","Category":"BadImage","Message":"its image is not a bootable ELF64 file: it does not start with the ELF magic number"}"#,
+                #"{"Kind":"RequestResult","RequestId":4,"VMName":"c","Result":"Refused","Category":"ProcessorOutOfRange","Message":"its ProcessorCount is 2, and minivisor runs each nested VM on one processor"}"#,
+                #"{"Kind":"RequestResult","RequestId":5,"VMName":"web","Result":"Done"}"#,
+                #"{"Kind":"RequestResult","RequestId":6,"VMName":"web","Result":"Refused","Category":"VMAlreadyRunning","Message":"it is already running"}"#,
+            ])
+        let text = String(decoding: console, as: UTF8.self)
+        #expect(text.contains("[web] echo: hi (2 bytes)"), "input reached its COM1")
+        #expect(text.contains("minivisor: web ended: status 3, the guest wrote 1 to the exit port"))
+        let started = try #require(records.firstIndex { $0.contains(#""VMName":"web","State":"Running""#) })
+        #expect(records.firstIndex(of: results[4]).map { $0 > started } == true, "the answer after the state it caused")
+    }
+}

@@ -282,4 +282,3 @@ struct IntegrationRelayTests {
         #expect(try Self.nested1(inventory).instructionsRetired == 5000, "no progress for a VM that is Off")
     }
 }
-

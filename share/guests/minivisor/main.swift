@@ -168,6 +168,8 @@ final class Minivisor {
     /// Does what `request` asks of nested VM `name`.
     func act(on request: ChannelRecord, name: String, image: [UInt8]?) -> Refusal? {
         if request.has("Action", "Start") {
+            // Refused without touching the running VM's record.
+            if vm(named: name) != nil { return ("VMAlreadyRunning", "it is already running") }
             guard let image else { return ("BadImage", "no image came with the start request") }
             let refusal = start(name, settings: request, image: image, why: " (vmrun start)")
             if let refusal { integration.cannotStart(name, refusal.message) }
