@@ -128,6 +128,9 @@ final class IntegrationRelay {
         }
     }
 
+    /// Sends `record` as a line, then `bytes` (an image the record announced).
+    func sendRecord(_ record: Record, then bytes: [UInt8] = []) { send(Array((JSONWriter.line(record) + "\n").utf8) + bytes) }
+
     /// Sends the VM's nested inventory (nestvm(7), "INTEGRATION CHANNEL"): a `VirtualMachine` record per nested
     /// VM with its settings, the image right after those the hypervisor starts now (AutomaticStartAction), and
     /// `InventoryEnd`.
@@ -135,7 +138,7 @@ final class IntegrationRelay {
         let rows: [VMRow]
         do { rows = try inventory.vms(host: vmName).rows } catch {
             diagnostics.append("integration channel: the nested inventory cannot be read: \(error.message)")
-            send(Array((JSONWriter.line(Record([("Kind", "InventoryEnd"), ("Count", 0)])) + "\n").utf8))
+            sendRecord(Record([("Kind", "InventoryEnd"), ("Count", 0)]))
             return
         }
         for row in rows {
@@ -148,9 +151,9 @@ final class IntegrationRelay {
             }
             var record = Record(kind: .virtualMachine, [("VMName", .string(row.name))] + settings(of: row))
             if let image { record["ImageBytes"] = .int(Int64(image.count)) }
-            send(Array((JSONWriter.line(record) + "\n").utf8) + (image ?? []))
+            sendRecord(record, then: image ?? [])
         }
-        send(Array((JSONWriter.line(Record([("Kind", "InventoryEnd"), ("Count", .int(Int64(rows.count)))])) + "\n").utf8))
+        sendRecord(Record([("Kind", "InventoryEnd"), ("Count", .int(Int64(rows.count)))]))
     }
 
     /// A request sent and not yet answered: who waits, for which nested VM, until when.
@@ -220,7 +223,7 @@ final class IntegrationRelay {
         case .input:
             guard let bytes = ControlChannel.bytes(fromHex: Substring(argument)) else { return "error input needs hexadecimal bytes" }
             record["Data"] = .string(String(decoding: bytes, as: UTF8.self))
-            send(Array((JSONWriter.line(record) + "\n").utf8))
+            sendRecord(record)
             return "ok"
         case .stop, .pause, .resume: break
         }
@@ -229,7 +232,7 @@ final class IntegrationRelay {
         record["RequestId"] = .int(Int64(id))
         pending[id] = PendingRequest(
             client: client, action: action, name: row.name, deadline: Date().addingTimeInterval(Self.answerPatience))
-        send(Array((JSONWriter.line(record) + "\n").utf8) + image)
+        sendRecord(record, then: image)
         return nil
     }
 
@@ -270,8 +273,7 @@ final class IntegrationRelay {
 
     /// Answers every request still waiting: the run of the VM ended (`why`).
     func abandonRequests(_ why: String) {
-        for (words, client) in held {
-            _ = words
+        for (_, client) in held {
             client.reply(ControlChannel.errorReply(NestError(.vmNotRunning, "VM '\(vmName)' \(why)", target: vmName)))
         }
         held.removeAll()

@@ -2,6 +2,7 @@ import DeviceModels
 import Foundation
 import Machine
 import Testing
+import TestSupport
 
 /// The integration channel end to end: minivisor's records reach L0 over the machine's virtio console.
 @Suite("integration channel")
@@ -178,5 +179,67 @@ extension IntegrationChannelTests {
         #expect(text.contains("minivisor: web ended: status 3, the guest wrote 1 to the exit port"))
         let started = try #require(records.firstIndex { $0.contains(#""VMName":"web","State":"Running""#) })
         #expect(records.firstIndex(of: results[4]).map { $0 > started } == true, "the answer after the state it caused")
+    }
+}
+
+extension IntegrationChannelTests {
+    /// A random request line from the parts a hostile L0 may combine: known and unknown actions, names that are
+    /// not VMs, absurd sizes and counts, wrong types, truncation, and bytes that are not JSON at all.
+    static func hostileLine(_ g: inout SplitMix64) -> [UInt8] {
+        let actions = ["Start", "Stop", "TurnOff", "Pause", "Resume", "Input", "Reboot", "", "start"]
+        let names = ["web", "ghost", "", "a\\u0000b", String(repeating: "n", count: 300)]
+        let extras = [
+            #","MemoryStartup":-1"#, #","MemoryStartup":99999999999999"#, #","ProcessorCount":0"#,
+            #","ImageBytes":-3"#, #","ImageBytes":123456789012"#, #","ImageBytes":"12""#, #","RequestId":"x""#,
+            #","ImageBytes":40"#, #","Data":12"#, #","Reason":null"#, #","CommandLine":{"a":1}"#,
+            #","ExposeVirtualizationExtensions":"yes""#,
+        ]
+        func pick<T>(_ items: [T]) -> T { items[Int(g.next() % UInt64(items.count))] }
+        switch g.next() % 4 {
+        case 0: return (0..<Int(g.next() % 200)).map { _ in UInt8(truncatingIfNeeded: g.next()) }.filter { $0 != 0x0A }
+        default:
+            var line = #"{"Kind":"Request","Action":""# + pick(actions) + #"","VMName":""# + pick(names) + #"""#
+            for _ in 0..<Int(g.next() % 4) { line += pick(extras) }
+            if g.next() % 3 != 0 { line += #","RequestId":\#(g.next() % 1000)"# }
+            line += "}"
+            if g.next() % 5 == 0 { line.removeLast(Int(g.next() % UInt64(line.count))) }
+            return Array(line.utf8)
+        }
+    }
+
+    @Test("Hostile requests in random mixes: minivisor answers what it can, ignores the rest, and goes on serving")
+    func hostileRequests() throws {
+        var g = SplitMix64(seed: 0xBAD_5EED)
+        var stream = Array((#"{"Kind":"InventoryEnd","Count":0}"# + "\n").utf8)
+        for _ in 0..<300 { stream += Self.hostileLine(&g) + [0x0A] }
+        // Last, past what a start announcing an image may swallow, a request whose answer shows minivisor serving.
+        stream += Array(repeating: UInt8(ascii: "x"), count: 64) + [0x0A]
+        stream += Array((#"{"Kind":"Request","Action":"Pause","VMName":"last","RequestId":4242}"# + "\n").utf8)
+        let machine = try Machine(
+            MachineConfiguration(
+                memoryBytes: 128 << 20, exposeVirtualizationExtensions: true, image: try ShippedGuests.bytes("minivisor"),
+                commandLine: "memory=16"))
+        var framer = LineFramer(limit: 65536)
+        var records: [String] = []
+        var sent = false
+        for _ in 0..<400 {
+            let status = machine.run(budget: 5_000_000)
+            _ = machine.takeOutput()
+            records += framer.append(machine.console.takeTransmitted()).map { String(decoding: $0, as: UTF8.self) }
+            if !sent, !records.isEmpty {
+                machine.console.send(stream)
+                sent = true
+            }
+            if records.contains(where: { $0.contains(#""RequestId":4242"#) }) { break }
+            if case .stopped(let stop) = status {
+                Issue.record("minivisor stopped: \(stop)")
+                break
+            }
+        }
+        #expect(
+            records.last
+                == #"{"Kind":"RequestResult","RequestId":4242,"VMName":"last","Result":"Refused","Category":"VMNotRunning","Message":"it is not running"}"#
+        )
+        #expect(machine.stop == nil, "minivisor is still running")
     }
 }
