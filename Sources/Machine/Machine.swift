@@ -180,10 +180,13 @@ public final class Machine {
         case stopped(MachineStop)
     }
 
-    /// Runs guest code until about `budget` instructions have retired, the machine waits for input, or it stops.
+    /// Runs guest code until about `budget` instructions have retired, the machine waits for input, or it stops;
+    /// or, early, once the guest has sent the first bytes over the integration channel since the host last took
+    /// them: the host's relay may owe an answer (the inventory, a request's), and the guest may be polling for it.
     public func run(budget: UInt64) -> Status {
         if let stop { return .stopped(stop) }
         let target = instructionsRetired &+ budget
+        let hadChannelOutput = !console.transmitted.isEmpty
         while instructionsRetired < target {
             raiseDeviceInterrupts()
             startParkedProcessors()
@@ -205,6 +208,7 @@ public final class Machine {
             if vcpu.index != 0 && processors[0].isHalted { idleTime &+= vcpu.cpu.instructionsRetired &- before }
             vcpu.noteTime(now: now)
             if let stop { return .stopped(stop) }
+            if !hadChannelOutput && !console.transmitted.isEmpty { break }
         }
         raiseDeviceInterrupts()
         return .running

@@ -126,7 +126,7 @@ final class NestedVM {
         guard memoryBytes <= 1 << 30 else { throw .tooMuchMemory(memoryBytes) }
         guard commandLine.count <= BootImage.commandLineLimit else { throw .commandLineTooLong(commandLine.count) }
         let boot = try BootImage(image, memoryBytes: memoryBytes)
-        // The slice: whole 2 MiB pages, 2 MiB aligned, for the EPT's large pages (nv_alloc_pages zeroes it); then
+        // The slice: whole 2 MiB pages, 2 MiB aligned, for the EPT's large pages (zero: fresh or cleared); then
         // the EPT, the FXSAVE areas and the VMCS region. Nothing is kept when it does not all fit or the VMCS
         // cannot be made.
         let pages = Int((memoryBytes + 0x1F_FFFF) >> 21) * 512
