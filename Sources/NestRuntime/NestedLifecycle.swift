@@ -94,7 +94,10 @@ extension VMLifecycle {
 
     /// Stops a nested VM as an L0 VM is stopped: the guest is asked to shut down and turned off when it has not
     /// ended after `grace` seconds, or at once with `turnOff`. A nested VM that is already Off is left alone.
-    func stopNested(_ target: NestedTarget, grace: Double, turnOff: Bool) throws(NestError) -> HostedVM {
+    func stopNested(_ given: NestedTarget, grace: Double, turnOff: Bool) throws(NestError) -> HostedVM {
+        // A host VM whose worker was lost has ended its nested VMs too: the store says so once recovered.
+        try inventory.recoverLostWorkers()
+        let target = try nestedTarget(.id(given.row.id), host: given.hostName) ?? given
         guard target.row.state == .running || target.row.state == .paused else { return try refreshed(target) }
         func isOff() throws(NestError) -> Bool {
             let state = try refreshed(target).row.state

@@ -79,6 +79,8 @@ final class NestedVM {
     let memoryBytes: UInt64
     /// The L1 pages the VM's memory, EPT and VMCS live in, given back when it ends.
     let slice: SliceAllocator.Slice
+    /// The VM's VPID.
+    let vpid: Int
     /// The VMCS region's address.
     let vmcs: UInt64
     var registers = Hypervisor.Registers()
@@ -121,6 +123,7 @@ final class NestedVM {
         integration: Integration, slices: inout SliceAllocator
     ) throws(NestedFailure) {
         self.name = name
+        self.vpid = vpid
         self.integration = integration
         self.memoryBytes = memoryBytes
         guard memoryBytes <= 1 << 30 else { throw .tooMuchMemory(memoryBytes) }
@@ -333,8 +336,10 @@ struct Controls {
             && Hypervisor.allows(perf, msr: Hypervisor.capabilityMSR(2)) && Hypervisor.allows(perfEntry, msr: Hypervisor.capabilityMSR(3))
             && nv_try_wrmsr(0x38F, 0) < 0 && nv_try_wrmsr(0x38D, 3) < 0
         let ept = nv_rdmsr(Hypervisor.eptVPIDCapabilityMSR)
-        guard ept & (1 << 6) != 0, ept & (1 << 14) != 0, ept & (1 << 16) != 0, ept & (1 << 20) != 0, ept & (1 << 26) != 0 else {
-            return .failure(.missing("4-level EPT with write-back 2-MiB pages and all-context INVEPT"))
+        guard ept & (1 << 6) != 0, ept & (1 << 14) != 0, ept & (1 << 16) != 0, ept & (1 << 20) != 0, ept & (1 << 26) != 0,
+            ept & (1 << 32) != 0, ept & (1 << 42) != 0
+        else {
+            return .failure(.missing("4-level EPT with write-back 2-MiB pages, and all-context INVEPT and INVVPID"))
         }
         return .success(
             Controls(

@@ -80,8 +80,8 @@ final class Minivisor {
     var skipped: UInt64 = 0
     /// The VM whose VMCS is current.
     var current: NestedVM? = nil
-    /// The next VPID: 1 and up, all-context INVVPID when they wrap past 65535.
-    var nextVPID = 1
+    /// The lowest VPID no nested VM has used yet.
+    var freshVPID = 1
     /// A time slice in TSC ticks (nanoseconds of machine time).
     static let slice: UInt64 = 2_000_000
 
@@ -123,16 +123,11 @@ final class Minivisor {
     /// Builds nested VM `name` from `image` and reports its start, or says why it cannot start.
     func start(_ name: String, image: UnsafeRawBufferPointer, _ settings: Settings, why: String) -> Refusal? {
         if vm(named: name) != nil { return ("VMAlreadyRunning", "it is already running") }
-        if nextVPID > 0xFFFF {
-            nextVPID = 1
-            _ = nv_invvpid(2, 0)
-        }
         do {
             let vm = try NestedVM(
-                name: name, image: image, commandLine: settings.commandLine, memoryBytes: settings.memoryBytes, vpid: nextVPID,
+                name: name, image: image, commandLine: settings.commandLine, memoryBytes: settings.memoryBytes, vpid: takeVPID(),
                 controls: controls, integration: integration, slices: &slices)
             current = vm  // its VMCS was made current
-            nextVPID += 1
             vms.append(vm)
             print("minivisor: \(name): \(settings.memoryBytes >> 20) MiB, starting" + why)
             integration.started(name, memoryBytes: settings.memoryBytes)
@@ -141,6 +136,15 @@ final class Minivisor {
             current = nil
             return (error.category, error.description)
         }
+    }
+
+    /// The lowest VPID no running nested VM has. One an ended VM had may still tag translations cached for it: they
+    /// are dropped first (INVVPID, all-context; SDM vol. 3, "Virtual-Processor Identifiers (VPIDs)").
+    func takeVPID() -> Int {
+        var vpid = 1
+        while vms.contains(where: { $0.end == nil && $0.vpid == vpid }) { vpid += 1 }
+        if vpid < freshVPID { _ = nv_invvpid(2, 0) } else { freshVPID = vpid + 1 }
+        return vpid
     }
 
     /// The running (or paused) nested VM named `name`.
