@@ -18,18 +18,23 @@ public struct LineFramer {
     /// Bytes received but not yet taken as a line or a run.
     public var pendingCount: Int { buffer.count - start }
 
-    /// Adds received bytes.
+    /// Adds received bytes. The buffer is rebuilt from what is still pending and the new bytes with two block
+    /// copies (under Embedded Swift an array append copies a byte at a time, and an image arrives in many pieces).
     public mutating func push(_ bytes: [UInt8]) {
-        if start > 0 && start == buffer.count {
-            buffer.removeAll(keepingCapacity: true)
-            start = 0
-            scanned = 0
-        } else if start > 4096 && start * 2 > buffer.count {
-            buffer.removeFirst(start)
-            scanned -= start
-            start = 0
+        guard !bytes.isEmpty else { return }
+        let pending = buffer.count - start, from = start
+        buffer = buffer.withUnsafeBytes { old in
+            bytes.withUnsafeBytes { new in
+                [UInt8](unsafeUninitializedCapacity: pending + new.count) { out, initialized in
+                    let base = UnsafeMutableRawPointer(out.baseAddress!)
+                    if pending > 0 { base.copyMemory(from: old.baseAddress! + from, byteCount: pending) }
+                    (base + pending).copyMemory(from: new.baseAddress!, byteCount: new.count)
+                    initialized = pending + new.count
+                }
+            }
         }
-        buffer.append(contentsOf: bytes)
+        scanned -= min(scanned, start)
+        start = 0
     }
 
     /// The next complete line, without its line feed; nil until one has arrived.
@@ -46,7 +51,7 @@ public struct LineFramer {
                 if isDiscarding { start = end }
                 return nil
             }
-            let line = Array(buffer[start..<end])
+            let line = copy(start, end - start)
             start = end + 1
             if isDiscarding {
                 isDiscarding = false
@@ -63,10 +68,20 @@ public struct LineFramer {
     /// The next `count` raw bytes, once all have arrived; nil until then.
     public mutating func nextBytes(_ count: Int) -> [UInt8]? {
         guard buffer.count - start >= count else { return nil }
-        let bytes = Array(buffer[start..<start + count])
+        let bytes = copy(start, count)
         start += count
         scanned = start
         return bytes
+    }
+
+    /// `count` bytes of the buffer from `offset`, in one block copy.
+    func copy(_ offset: Int, _ count: Int) -> [UInt8] {
+        buffer.withUnsafeBytes { source in
+            [UInt8](unsafeUninitializedCapacity: count) { out, initialized in
+                if count > 0 { UnsafeMutableRawPointer(out.baseAddress!).copyMemory(from: source.baseAddress! + offset, byteCount: count) }
+                initialized = count
+            }
+        }
     }
 
     /// Adds `bytes` and returns every line they completed.

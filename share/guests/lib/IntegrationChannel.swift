@@ -85,13 +85,21 @@ public struct IntegrationChannel {
 
     /// The bytes L0 sent since the last call (empty when none arrived); a framer splits them into lines.
     public func receive() -> [UInt8] {
-        var bytes: [UInt8] = []
-        while let (id, length) = receiveRing.takeUsed() {
-            let buffer = receiveBuffers + Int(id) * Self.bufferBytes
-            bytes.append(contentsOf: UnsafeBufferPointer(start: buffer, count: min(Int(length), Self.bufferBytes)))
-            postReceive(id)
+        var used: [(id: UInt16, count: Int)] = []
+        while let (id, length) = receiveRing.takeUsed() { used.append((id, min(Int(length), Self.bufferBytes))) }
+        guard !used.isEmpty else { return [] }
+        // One array filled with block copies (an array append copies a byte at a time under Embedded Swift).
+        let total = used.reduce(0) { $0 + $1.count }
+        let bytes = [UInt8](unsafeUninitializedCapacity: total) { out, initialized in
+            var at = 0
+            for (id, count) in used {
+                _ = memcpy(out.baseAddress! + at, receiveBuffers + Int(id) * Self.bufferBytes, count)
+                at += count
+            }
+            initialized = total
         }
-        if !bytes.isEmpty { receiveRing.notify() }
+        for (id, _) in used { postReceive(id) }
+        receiveRing.notify()
         return bytes
     }
 
