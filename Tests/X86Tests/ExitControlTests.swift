@@ -240,6 +240,21 @@ struct ExitControlTests {
         #expect(m.cpu.rip == 0x2000, "delivered through the IDT")
     }
 
+    @Test("An interrupt held back by IF waits while a block runs and is delivered right after the POPF that sets IF")
+    func interruptAfterPOPF() {
+        let m = TestMachine()
+        m.installIDT(handler: 0x2000)
+        m.memory.load([0xF4], at: 0x2000)  // the handler: HLT, an exit
+        m.cpu.rflags = Flag.reserved1
+        m.cpu.pendingExternalInterrupt = 0x30
+        // mov eax, 1; mov eax, 2; push 0x202; popfq; nop; nop
+        let code: [UInt8] = [0xB8, 1, 0, 0, 0, 0xB8, 2, 0, 0, 0, 0x68, 0x02, 0x02, 0, 0, 0x9D, 0x90, 0x90]
+        #expect(TestMachine.reason(m.run(code)) == .hlt)
+        #expect(m.cpu.rip == 0x2000 && m.cpu.gpr[Reg.rax] == 2, "delivered through the IDT after the MOVs")
+        #expect(m.memory.read(m.cpu.gpr[Reg.rsp], size: 8) == TestMachine.code + 16, "returning to the NOP after POPF")
+        #expect(m.cpu.instructionsRetired == 4, "two MOVs, PUSH and POPF retired; the interrupt came before the NOP")
+    }
+
     @Test("The preemption timer counts retired instructions deterministically")
     func preemptionTimer() {
         let m = TestMachine()
