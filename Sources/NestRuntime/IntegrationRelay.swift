@@ -325,7 +325,14 @@ final class IntegrationRelay {
         if let retired, retired < 0 { return false }
         let report: NestedRunReport
         switch state {
-        case "Running": report = record["Resumed"]?.boolValue == true ? .paused(false) : .started
+        case "Running":
+            if record["Resumed"]?.boolValue == true {
+                report = .paused(false)
+            } else {
+                let memory = record["MemoryAssigned"]?.intValue
+                if let memory, memory < 0 { return false }
+                report = .started(memoryAssigned: memory)
+            }
         case "Paused": report = .paused(true)
         case "Off":
             guard let status = record["ExitStatus"]?.intValue, (0...255).contains(status),
@@ -334,7 +341,7 @@ final class IntegrationRelay {
             report = .ended(exitStatus: Int32(status), reason: reason, byHost: record["ByHost"]?.boolValue ?? false)
         default: return false
         }
-        if let retired, report != .started { recordReport(name, .progress(instructionsRetired: UInt64(retired))) }
+        if let retired, case .ended = report { recordReport(name, .progress(instructionsRetired: UInt64(retired))) }
         recordReport(name, report)
         return true
     }
@@ -344,7 +351,7 @@ final class IntegrationRelay {
         do {
             if let id = try inventory.recordNestedRun(hostVMId: vmId, name: name, report) {
                 ids[name.lowercased()] = id
-                if report == .started { consoleLog(id, restart: true) }
+                if case .started = report { consoleLog(id, restart: true) }
             } else {
                 noteUnknown(name)
             }

@@ -4,8 +4,8 @@ import GRDB
 /// What the hypervisor inside a VM reported about one of its nested VMs over the integration channel
 /// (nestvm(7), "INTEGRATION CHANNEL"): a start, or an end with its exit status and reason.
 public enum NestedRunReport: Sendable, Equatable {
-    /// The nested VM runs.
-    case started
+    /// The nested VM runs, with the memory its hypervisor gave it when it says.
+    case started(memoryAssigned: Int64?)
     /// It ended (or could not start) with this status and reason; `byHost` when the hypervisor turned it off
     /// because it was itself stopping.
     case ended(exitStatus: Int32, reason: String, byHost: Bool)
@@ -25,8 +25,9 @@ extension Inventory {
             guard var row = try VMRow.filter(Column("host") == hostVMId && Column("name") == name).fetchOne(db)
             else { return nil }
             switch report {
-            case .started:
+            case .started(let memory):
                 row.state = .running
+                row.memoryAssigned = memory
                 row.startedAt = Self.preciseTimestamp()
                 row.instructionsRetired = 0
                 row.exitStatus = nil
@@ -66,6 +67,7 @@ extension VMRow {
     mutating func recordEnd(exitStatus: Int32, reason: String, byHost: Bool) {
         state = .off
         startedAt = nil
+        memoryAssigned = nil
         self.exitStatus = exitStatus
         exitReason = reason
         wasRunningAtHostStop = byHost

@@ -122,6 +122,11 @@ enum Schema {
                     ALTER TABLE vm ADD COLUMN integrationService TEXT;
                     """)
         }
+        migrator.registerMigration("v4: nested memory assigned") { db in
+            // The memory a hypervisor gave a nested VM it started, when it says (a boot module's memory=MiB need
+            // not be the VM's MemoryStartup); null for L0 VMs, which get their MemoryStartup.
+            try db.execute(sql: "ALTER TABLE vm ADD COLUMN memoryAssigned INTEGER")
+        }
         return migrator
     }
 }

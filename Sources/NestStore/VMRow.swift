@@ -83,6 +83,9 @@ public struct VMRow: Codable, FetchableRecord, PersistableRecord, Sendable {
     public var wasRunningAtHostStop = false
     /// The integration service the hypervisor inside the VM announced in its current run (`minivisor`), if any.
     public var integrationService: String?
+    /// The memory the hypervisor that runs this nested VM gave it in its current run, when it said; otherwise a
+    /// running VM has its MemoryStartup.
+    public var memoryAssigned: Int64?
 
     /// Whether the hypervisor starts the VM when it starts (AutomaticStartAction).
     public var startsWithHost: Bool {
@@ -103,7 +106,7 @@ public struct VMRow: Codable, FetchableRecord, PersistableRecord, Sendable {
                 ("VMName", .string(name)), ("VMId", .string(id)), ("State", .string(state.rawValue)),
                 ("Status", "Operating normally"), ("Generation", .int(Int64(generation))), ("Version", .string(version)),
                 ("ProcessorCount", .int(Int64(processorCount))), ("MemoryStartup", .int(memoryStartup)),
-                ("MemoryAssigned", .int(state == .off || state == .saved ? 0 : memoryStartup)),
+                ("MemoryAssigned", .int(state == .off || state == .saved ? 0 : memoryAssigned ?? memoryStartup)),
                 ("DynamicMemoryEnabled", .bool(dynamicMemoryEnabled)), ("Uptime", .string(uptime())),
                 ("InstructionsRetired", .int(instructionsRetired)),
                 ("Image", image.map(JSONValue.string) ?? .null), ("CommandLine", .string(commandLine)),

@@ -34,9 +34,10 @@ struct IntegrationRelayTests {
         #expect(try Self.nested1(inventory).state == .off, "nothing happens before the line ends")
         relay.take(Array(bytes[17...]))
         #expect(try Self.nested1(inventory).state == .running)
+        #expect(try Self.nested1(inventory).record(on: .localhost)["MemoryAssigned"] == .int(16_777_216), "what minivisor gave it")
         relay.take(Array((#"{"Kind":"VirtualMachine","VMName":"NESTED1","State":"Off","ExitStatus":3,"ExitReason":"done"}"# + "\n").utf8))
         let row = try Self.nested1(inventory)
-        #expect(row.state == .off && row.exitStatus == 3 && row.exitReason == "done")
+        #expect(row.state == .off && row.exitStatus == 3 && row.exitReason == "done" && row.memoryAssigned == nil)
         #expect(relay.taken == 2 && relay.malformed == 0 && relay.summary == nil)
     }
 
