@@ -59,7 +59,8 @@ public struct IntegrationChannel {
     public var isBroken: Bool { nv_mmio_read32(registers + 0x070) & 64 != 0 }
 
     /// Lets the device interrupt (its IRQ, and a stop request's IRQ 9) when bytes arrive, so a HLT waits for
-    /// them; the interrupts come in where the caller lets them (`nv_take_interrupts`, `nv_halt_until_interrupt`).
+    /// them; the interrupts come in where the caller lets them (`nv_halt_until_interrupt`, or a VM exit that
+    /// acknowledges them).
     public func enableInterrupts() {
         guard irq < 16 && irq != 2 && irq != 9 else { return }  // not the cascade, not the stop request's
         nv_channel_enable_interrupts(registers, UInt8(irq))
