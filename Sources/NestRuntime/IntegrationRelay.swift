@@ -131,29 +131,106 @@ final class IntegrationRelay {
     /// Sends `record` as a line, then `bytes` (an image the record announced).
     func sendRecord(_ record: Record, then bytes: [UInt8] = []) { send(Array((JSONWriter.line(record) + "\n").utf8) + bytes) }
 
-    /// Sends the VM's nested inventory (nestvm(7), "INTEGRATION CHANNEL"): a `VirtualMachine` record per nested
-    /// VM with its settings, the image right after those the hypervisor starts now (AutomaticStartAction), and
-    /// `InventoryEnd`.
+    /// Sends the VM's nested inventory (nestvm(7), "INTEGRATION CHANNEL"): per nested VM a `VirtualMachine` record
+    /// with its settings (the image right after it when the hypervisor starts the VM now, its
+    /// AutomaticStartAction), its `VMProcessor` and `VMMemory` records and a `VMNetworkAdapter` record per adapter;
+    /// then `InventoryEnd`.
     func sendInventory() {
-        let rows: [VMRow]
-        do { rows = try inventory.vms(host: vmName).rows } catch {
-            diagnostics.append("integration channel: the nested inventory cannot be read: \(error.message)")
+        guard let objects = inventoryObjects() else {
             sendRecord(Record([("Kind", "InventoryEnd"), ("Count", 0)]))
             return
         }
-        for row in rows {
-            ids[row.name.lowercased()] = row.id
+        for object in objects.records {
             var image: [UInt8]?
-            if row.startsWithHost, let name = row.image {
+            if let row = object.startsNow, let name = row.image {
                 do { image = try readImage(name) } catch {
                     diagnostics.append("integration channel: \(row.name) does not start with \(vmName): \(error.message)")
                 }
             }
-            var record = Record(kind: .virtualMachine, [("VMName", .string(row.name))] + settings(of: row))
+            var record = object.record
             if let image { record["ImageBytes"] = .int(Int64(image.count)) }
             sendRecord(record, then: image ?? [])
         }
-        sendRecord(Record([("Kind", "InventoryEnd"), ("Count", .int(Int64(rows.count)))]))
+        sentInventory = objects.lines
+        sendRecord(Record([("Kind", "InventoryEnd"), ("Count", .int(Int64(objects.vmCount)))]))
+        inventoryCheckedAt = Date()
+    }
+
+    /// The nested inventory as last sent, a record's line by its object (kind and id).
+    var sentInventory: [String: (record: Record, line: String)] = [:]
+    var inventoryCheckedAt = Date.distantPast
+    /// Seconds between two looks at the store for changes to the nested inventory.
+    static let inventoryInterval = 0.5
+
+    /// Sends what changed in the nested inventory since it was last sent, at most every `inventoryInterval`
+    /// seconds once the hypervisor announced itself: the new and changed objects' records, a record with
+    /// `Removed` true for each object gone, then `InventoryEnd` with `Changed`.
+    func sendInventoryChanges(now: Date = Date()) {
+        guard service != nil, now.timeIntervalSince(inventoryCheckedAt) >= Self.inventoryInterval else { return }
+        inventoryCheckedAt = now
+        guard let objects = inventoryObjects() else { return }
+        var changed = 0
+        for object in objects.records where sentInventory[object.key]?.line != objects.lines[object.key]?.line {
+            sendRecord(object.record)
+            changed += 1
+        }
+        for (key, old) in sentInventory.sorted(by: { $0.key < $1.key }) where objects.lines[key] == nil {
+            var removed = Record([("Kind", old.record["Kind"] ?? .null), ("Removed", true)])
+            for field in ["VMName", "VMId", "Name", "Id"] { if let value = old.record[field] { removed[field] = value } }
+            sendRecord(removed)
+            changed += 1
+        }
+        guard changed > 0 else { return }
+        sentInventory = objects.lines
+        sendRecord(Record([("Kind", "InventoryEnd"), ("Count", .int(Int64(objects.vmCount))), ("Changed", .int(Int64(changed)))]))
+    }
+
+    /// One object of the nested inventory as sent: its key (kind and id), its record, and the VM's row when the
+    /// hypervisor starts it at boot.
+    struct InventoryObject {
+        var key: String
+        var record: Record
+        var startsNow: VMRow?
+    }
+
+    /// The nested inventory's objects in the order sent (each VM, then its processor, memory and adapters), and
+    /// each record's line by key; nil (and said) when the store cannot be read.
+    func inventoryObjects() -> (records: [InventoryObject], lines: [String: (record: Record, line: String)], vmCount: Int)? {
+        let host: NestStore.Host, rows: [VMRow], adapters: [Record]
+        do throws(NestError) {
+            (host, rows) = try inventory.vms(host: vmName)
+            adapters = try inventory.adapterRecords(host: vmName, selectors: [])
+        } catch {
+            diagnostics.append("integration channel: the nested inventory cannot be read: \(error.message)")
+            return nil
+        }
+        var objects: [InventoryObject] = []
+        for row in rows {
+            ids[row.name.lowercased()] = row.id
+            let record = Record(kind: .virtualMachine, [("VMName", .string(row.name))] + settings(of: row))
+            objects.append(InventoryObject(key: "VirtualMachine " + row.id, record: record, startsNow: row.startsWithHost ? row : nil))
+            objects.append(InventoryObject(key: "VMProcessor " + row.id, record: Self.flat(row.processorRecord(on: host))))
+            objects.append(InventoryObject(key: "VMMemory " + row.id, record: Self.flat(row.memoryRecord(on: host))))
+            for adapter in adapters where adapter["VMId"]?.stringValue == row.id {
+                objects.append(InventoryObject(key: "VMNetworkAdapter " + (adapter["Id"]?.stringValue ?? ""), record: Self.flat(adapter)))
+            }
+        }
+        var lines: [String: (record: Record, line: String)] = [:]
+        for object in objects { lines[object.key] = (object.record, JSONWriter.line(object.record)) }
+        return (objects, lines, rows.count)
+    }
+
+    /// `record` as the channel carries an inventory object: flat (no arrays or objects), without ComputerName,
+    /// which names L0's view of the host.
+    static func flat(_ record: Record) -> Record {
+        var flat = record
+        for (key, value) in record.fields {
+            switch value {
+            case .array, .object: flat[key] = nil
+            default: if key == "ComputerName" { flat[key] = nil }
+            }
+        }
+        return flat
     }
 
     /// A request sent and not yet answered: who waits, for which nested VM, until when.

@@ -142,6 +142,7 @@ public final class MachineRunner {
         }
         relay.diagnostics.removeAll()
         relay.expire()
+        relay.sendInventoryChanges()
         let output = machine.takeOutput()
         guard !output.isEmpty else { return }
         log.append(output)

@@ -70,6 +70,39 @@ extension IntegrationChannelTests {
     }
 }
 
+extension IntegrationChannelTests {
+    @Test("The inventory's changes while minivisor runs: said per VM in each batch; records for VMs it lacks are ignored")
+    func inventoryChanges() throws {
+        let batches = [
+            // At boot: nothing said.
+            #"{"Kind":"VirtualMachine","VMName":"nested1","VMId":"id1","MemoryStartup":33554432,"ProcessorCount":1}"#,
+            #"{"Kind":"VMProcessor","VMName":"nested1","VMId":"id1","Count":1}"#,
+            #"{"Kind":"VMNetworkAdapter","Name":"Ethernet","Id":"a1","VMName":"nested1","VMId":"id1","MacAddressSpoofing":"Off"}"#,
+            #"{"Kind":"InventoryEnd","Count":1}"#,
+            #"{"Kind":"VMMemory","VMName":"nested1","VMId":"id1","Startup":67108864}"#,
+            #"{"Kind":"VirtualMachine","VMName":"nested2","VMId":"id2","MemoryStartup":33554432,"ProcessorCount":1}"#,
+            #"{"Kind":"VMProcessor","VMName":"nested2","VMId":"id2","Count":2}"#,
+            #"{"Kind":"VMProcessor","VMName":"ghost","VMId":"zz","Count":4}"#,
+            #"{"Kind":"VirtualMachine","VMName":"ghost","VMId":"zz","Removed":true}"#,
+            #"{"Kind":"VMNetworkAdapter","Name":"x","Id":"a9","VMId":"zz","Removed":true}"#, #"{"Kind":"VMMemory","Startup":1}"#,
+            #"{"Kind":"InventoryEnd","Count":2,"Changed":3}"#,
+            #"{"Kind":"VMNetworkAdapter","Name":"Ethernet","Id":"a1","VMName":"nested1","VMId":"id1","MacAddressSpoofing":"On"}"#,
+            #"{"Kind":"VMMemory","VMName":"nested2","VMId":"id2","Startup":16777216}"#,
+            #"{"Kind":"VirtualMachine","VMName":"nested2","VMId":"id2","Removed":true}"#,
+            #"{"Kind":"InventoryEnd","Count":1,"Changed":2}"#,
+            #"{"Kind":"VMMemory","VMName":"nested1","VMId":"id1","Startup":67108864}"#,
+            #"{"Kind":"InventoryEnd","Count":1,"Changed":0}"#,
+        ]
+        let run = try Self.run([], inventory: Array((batches.joined(separator: "\n") + "\n").utf8))
+        let said = run.console.split(separator: "\n").filter { $0.hasPrefix("minivisor: inventory") }
+        #expect(
+            said == [
+                "minivisor: inventory changed: nested1: 64 MiB; nested2 defined (32 MiB, 1 processor)",
+                "minivisor: inventory changed: nested1: adapter 'Ethernet' changed; nested2 removed",
+            ], "a VM defined is not also said to change; a batch that changes nothing says nothing")
+    }
+}
+
 /// Device memory: an access to the virtio-mmio window is an EPT violation that L0 serves by emulating the one
 /// instruction with the device in reach.
 @Suite("device memory")

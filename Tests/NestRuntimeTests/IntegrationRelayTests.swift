@@ -283,3 +283,55 @@ struct IntegrationRelayTests {
         #expect(try Self.nested1(inventory).instructionsRetired == 5000, "no progress for a VM that is Off")
     }
 }
+
+extension IntegrationRelayTests {
+    /// What the relay sends the guest, as lines, from the moment it is called.
+    static func collect(_ relay: IntegrationRelay) -> () -> [String] {
+        nonisolated(unsafe) var bytes: [UInt8] = []
+        relay.send = { bytes += $0 }
+        return { String(decoding: bytes, as: UTF8.self).split(separator: "\n").map(String.init) }
+    }
+
+    @Test("The inventory goes down whole at the announcement, then only what changed, removals included, each batch ended")
+    func inventoryChanges() throws {
+        let (relay, inventory, _) = try Self.relay()
+        _ = try inventory.addAdapter(host: "lab1", .name("nested1"), name: "Ethernet", switchName: nil, staticMac: nil)
+        var sent = Self.collect(relay)
+        Self.take(relay, #"{"Kind":"IntegrationService","Service":"minivisor","Version":1}"#)
+        let id = try Self.nested1(inventory).id
+        #expect(
+            sent().map { $0.prefix(while: { $0 != "," }) } == [
+                #"{"Kind":"VirtualMachine""#, #"{"Kind":"VMProcessor""#, #"{"Kind":"VMMemory""#, #"{"Kind":"VMNetworkAdapter""#,
+                #"{"Kind":"InventoryEnd""#,
+            ])
+        #expect(sent().allSatisfy { !$0.contains("ComputerName") && !$0.contains("[") }, "flat records, without L0's computer name")
+        #expect(sent()[1].contains(#""VMId":"\#(id)""#) && sent()[1].contains(#""Count":1"#))
+
+        let later = Date().addingTimeInterval(1)
+        sent = Self.collect(relay)
+        relay.sendInventoryChanges(now: later)
+        #expect(sent().isEmpty, "nothing changed, nothing sent")
+
+        var memory = VMChanges()
+        memory.memoryStartupBytes = 64 << 20
+        _ = try inventory.setVM(host: "lab1", .name("nested1"), memory)
+        relay.sendInventoryChanges(now: later)
+        #expect(sent().isEmpty, "looked at no more than every half second")
+        relay.sendInventoryChanges(now: later.addingTimeInterval(1))
+        #expect(sent().count == 3)
+        #expect(sent()[0].hasPrefix(#"{"Kind":"VirtualMachine","VMName":"nested1""#) && sent()[0].contains(#""MemoryStartup":67108864"#))
+        #expect(sent()[1].hasPrefix(#"{"Kind":"VMMemory""#) && sent()[1].contains(#""Startup":67108864"#))
+        #expect(sent()[2] == #"{"Kind":"InventoryEnd","Count":1,"Changed":2}"#)
+
+        sent = Self.collect(relay)
+        _ = try inventory.removeVM(host: "lab1", .name("nested1"), force: true)
+        _ = try inventory.newVM(host: "lab1", NewVMSpec(name: "nested2"))
+        relay.sendInventoryChanges(now: later.addingTimeInterval(2))
+        let lines = sent()
+        #expect(lines.filter { $0.contains(#""VMName":"nested2""#) }.count == 3, "nested2's VM, processor and memory")
+        let removals = lines.filter { $0.contains(#""Removed":true"#) }
+        #expect(removals.count == 4, "nested1's VM, processor, memory and adapter")
+        #expect(removals.allSatisfy { $0.contains(#""VMName":"nested1","VMId":"\#(id)""#) })
+        #expect(lines.last == #"{"Kind":"InventoryEnd","Count":1,"Changed":7}"#)
+    }
+}

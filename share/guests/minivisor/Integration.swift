@@ -16,6 +16,8 @@ final class Integration {
     /// Messages framed but not yet taken, and the record whose image is still arriving.
     var messages: [Message] = []
     var awaitingImage: (record: ChannelRecord, bytes: Int)? = nil
+    /// The nested inventory as L0 last sent it.
+    var inventory = NestedInventory()
 
     /// The largest image L0 may send.
     static let imageLimit = 64 << 20
@@ -102,8 +104,9 @@ final class Integration {
         return messages
     }
 
-    /// The nested inventory L0 sends once minivisor announced itself: `VirtualMachine` records up to
-    /// `InventoryEnd`, each followed by its image when it carries `ImageBytes`. Empty without a channel, or when
+    /// The nested inventory L0 sends once minivisor announced itself, taken into `inventory`: its `VirtualMachine`
+    /// records (returned, each with the image that followed it when it carries `ImageBytes`) and the other
+    /// objects' records, up to `InventoryEnd`. Empty without a channel, or when
     /// nothing arrives for `patience` TSC ticks (L0 answers within a slice of its run loop, 2 ms of machine time).
     /// What L0 sends after `InventoryEnd` (requests) stays for `takeMessages`.
     func receiveInventory(patience: UInt64 = 20_000_000) -> [Message] {
@@ -114,10 +117,14 @@ final class Integration {
             if pump() { deadline = nv_rdtsc() &+ patience }
             while !messages.isEmpty {
                 let message = messages.removeFirst()
-                if message.record.isKind("InventoryEnd") { return entries }
+                if message.record.isKind("InventoryEnd") {
+                    _ = inventory.takeChanges()  // all of it is new at boot
+                    return entries
+                }
+                let taken = inventory.apply(message.record)  // not without its VMId, which L0 always sends
                 if message.record.isKind("VirtualMachine"), message.record.string("VMName") != nil {
                     entries.append(message)
-                } else {
+                } else if !taken {
                     ignoredLines += 1
                 }
             }

@@ -154,11 +154,16 @@ final class Minivisor {
     }
 
     /// Acts on the requests L0 sent (nestvm(7), "INTEGRATION CHANNEL"), each answered with a `RequestResult`
-    /// after the state records it caused.
+    /// after the state records it caused, and takes the nested inventory's changes, saying what they changed.
     func serveRequests() {
         integration.pump()
         for message in integration.takeMessages() {
             let request = message.record
+            if integration.inventory.apply(request) { continue }
+            if request.isKind("InventoryEnd") {
+                if let changes = integration.inventory.takeChanges() { print("minivisor: inventory changed: " + changes) }
+                continue
+            }
             guard request.isKind("Request"), let name = request.text("VMName") else {
                 integration.ignoredLines += 1
                 continue
