@@ -35,6 +35,9 @@ public struct CPUIDView: Sendable {
             if processorCount > 1 { edx |= 1 << 28 }
             let ebx = UInt32(apicID) << 24 | UInt32(min(processorCount, 255)) << 16 | 8 << 8  // CLFLUSH line 64 bytes
             return (0x0005_0654, ebx, ecx, edx)
+        case 5:
+            // MONITOR/MWAIT: 64-byte monitor lines; extensions enumerated, none offered (X86 MonitoredLine).
+            return (UInt32(MonitoredLine.size), UInt32(MonitoredLine.size), 1, 0)
         case 7 where subleaf == 0:
             return (0, ProcessorFeatures.leaf7EBX, ProcessorFeatures.leaf7ECX, 0)
         case 0xA:

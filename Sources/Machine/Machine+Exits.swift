@@ -52,6 +52,17 @@ extension Machine {
         case ExitReason.hlt:
             skip(exit, cpu)
             vcpu.isHalted = true
+        case ExitReason.mwait:
+            // MWAIT's operand checks come after the exit (SDM vol. 3, "Relative Priority of Faults and VM Exits"):
+            // ECX has no extension to ask for. It waits when the monitor was armed and its line is as it was;
+            // a store to the line or an interrupt (as for HLT) wakes it.
+            guard cpu.gpr[Reg.rcx] & 0xFFFF_FFFF == 0 else { return inject(.generalProtection(0), vcpu) }
+            skip(exit, cpu)
+            if exit.qualification & 1 != 0, let line = cpu.monitor, !line.hasChanged(in: memory) {
+                vcpu.isHalted = true
+                vcpu.monitorWait = line
+            }
+            cpu.monitor = nil
         case ExitReason.crAccess: handleCRAccess(exit, vcpu: vcpu)
         case ExitReason.vmxon, ExitReason.vmxoff, ExitReason.vmclear, ExitReason.vmptrld, ExitReason.vmptrst,
             ExitReason.vmread, ExitReason.vmwrite, ExitReason.invept, ExitReason.invvpid:

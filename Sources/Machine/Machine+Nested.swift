@@ -76,8 +76,10 @@ extension Machine {
 
     /// Reflects an exit to L1, which continues at its HOST_RIP.
     func reflect(_ exit: VMExit, on vcpu: VCPU) {
-        let halted = vcpu.isHalted
-        vcpu.isHalted = false
+        // A wait in MWAIT is saved as the active state: L2 goes on after its MWAIT (SDM vol. 3, "Guest
+        // Non-Register State").
+        let halted = vcpu.isHalted && vcpu.monitorWait == nil
+        vcpu.wake()
         if let abort = vcpu.vmx.exitToL1(exit, halted: halted, cpu: vcpu.cpu, memory: l1Memory, msrs: msrAccess(vcpu)) {
             stop = .vmxAbort(processor: vcpu.index, abort)
         }

@@ -146,9 +146,10 @@ public final class Machine {
         state.gpr[Reg.rdi] = GuestLayout.bootInfo
         cpu.state = state
         var controls = ExecutionControls()
+        // HLT and MWAIT exit: the processor waits here, costing nothing (`MonitoredLine`).
         controls.primary =
-            ExecutionControls.Primary.hltExiting | ExecutionControls.Primary.unconditionalIOExiting
-            | ExecutionControls.Primary.activateSecondary
+            ExecutionControls.Primary.hltExiting | ExecutionControls.Primary.mwaitExiting
+            | ExecutionControls.Primary.unconditionalIOExiting | ExecutionControls.Primary.activateSecondary
         controls.secondary = ExecutionControls.Secondary.enableEPT | ExecutionControls.Secondary.enableRDTSCP
         controls.eptPointer = eptPointer
         // CR4.VMXE is L0's: setting it exits, so it can be refused when VMX is not exposed and kept set in VMX
@@ -190,6 +191,7 @@ public final class Machine {
         while instructionsRetired < target {
             raiseDeviceInterrupts()
             startParkedProcessors()
+            wakeMonitorWaiters()
             // An interrupt wakes a halted boot processor even while others keep running.
             if processors[0].isHalted && pic.hasInterrupt { offerInterrupt(to: processors[0]) }
             if processors.allSatisfy({ $0.isParked || $0.isHalted }) {
@@ -276,7 +278,7 @@ public final class Machine {
         if pic.hasInterrupt {
             if vcpu.acceptsInterrupt {
                 vcpu.cpu.pendingInjection = InjectedEvent(vector: pic.acknowledge(), kind: .externalInterrupt)
-                vcpu.isHalted = false
+                vcpu.wake()
             } else {
                 wantsWindow = true
             }
@@ -286,6 +288,14 @@ public final class Machine {
         let window = wantsWindow || vcpu.vmx.isInL2 && vcpu.vmx.vmcs.u32(.cpuBasedVMExecControl) & windowExiting != 0
         if (vcpu.cpu.controls.primary & windowExiting != 0) != window {
             vcpu.cpu.controls.primary ^= windowExiting
+        }
+    }
+
+    /// Wakes the processors waiting in MWAIT whose monitored line changed (a store by another processor, or a
+    /// device's).
+    func wakeMonitorWaiters() {
+        for vcpu in processors where vcpu.isHalted {
+            if let line = vcpu.monitorWait, line.hasChanged(in: memory) { vcpu.wake() }
         }
     }
 

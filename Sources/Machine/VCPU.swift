@@ -15,6 +15,8 @@ public final class VCPU {
     public internal(set) var isParked: Bool
     /// The processor executed HLT and waits for an interrupt.
     public internal(set) var isHalted = false
+    /// While halted in MWAIT: the monitored line, whose change wakes it too.
+    var monitorWait: MonitoredLine? = nil
 
     init(index: Int, cpu: CPU, featureControl: UInt64) {
         self.index = index
@@ -39,6 +41,12 @@ public final class VCPU {
     func noteTime(now: UInt64) {
         lastNow = now
         lastRetired = cpu.instructionsRetired
+    }
+
+    /// Runs again after HLT or MWAIT.
+    func wake() {
+        isHalted = false
+        monitorWait = nil
     }
 
     /// Whether an external interrupt would be taken now (RFLAGS.IF set, no STI/MOV SS shadow, nothing queued).

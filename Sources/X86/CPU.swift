@@ -92,6 +92,8 @@ public final class CPU {
     public var pendingInjection: InjectedEvent? = nil
     /// The processor executed HLT and waits for an interrupt (activity state HLT).
     public var isHalted = false
+    /// The address-range monitor MONITOR armed, or nil (SDM vol. 2, "MONITOR—Set Up Monitor Address").
+    public var monitor: MonitoredLine? = nil
     /// Counts TLB hits and misses when true (decode misses are always counted).
     public var collectsStatistics = false
     /// TLB counters, kept when `collectsStatistics` is on.

@@ -277,7 +277,7 @@ extension CPU {
     }
 
     /// 0F 01: SGDT, SIDT, LGDT, LIDT, SMSW, LMSW, INVLPG, and the register forms (VMCALL, VMLAUNCH, VMRESUME,
-    /// VMXOFF, MONITOR and MWAIT (#UD), CLAC, STAC, XGETBV, XSETBV, VMFUNC, SWAPGS, RDTSCP).
+    /// VMXOFF, MONITOR, MWAIT, CLAC, STAC, XGETBV, XSETBV, VMFUNC, SWAPGS, RDTSCP).
     func executeGroup7(_ i: Instruction) throws(Event) {
         let op = i.reg & 7
         if !i.isMemory {
@@ -287,11 +287,8 @@ extension CPU {
             case 0xC2: throw vmxExit(ExitReason.vmlaunch, i)
             case 0xC3: throw vmxExit(ExitReason.vmresume, i)
             case 0xC4: throw vmxExit(ExitReason.vmxoff, i)
-            case 0xC8, 0xC9:
-                // MONITOR and MWAIT are #UD: CPUID.1:ECX.MONITOR is clear (an idle loop that spun on MWAIT would
-                // cost more than HLT, which the machine idles on). The #UD has priority over MONITOR and MWAIT
-                // exiting (SDM vol. 3, "Relative Priority of Faults and VM Exits").
-                throw .fault(.invalidOpcode)
+            case 0xC8: try executeMONITOR(i)
+            case 0xC9: try executeMWAIT(i)
             case 0xCA: flagBits &= ~Flag.ac
             case 0xCB: flagBits |= Flag.ac
             case 0xD0, 0xD1:

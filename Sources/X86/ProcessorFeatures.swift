@@ -9,9 +9,9 @@ public enum ProcessorFeatures {
     public static let leaf1EDX: UInt32 =
         1 << 2 | 1 << 3 | 1 << 4 | 1 << 5 | 1 << 6 | 1 << 8 | 1 << 11 | 1 << 13 | 1 << 15 | 1 << 16 | 1 << 19 | 1 << 24
         | 1 << 25 | 1 << 26
-    /// CPUID.1:ECX: CX16 (13), PCID (17), POPCNT (23), RDRAND (30). VMX (5) and the hypervisor bit (31) are the
-    /// machine's; not SSE3 or later, not XSAVE.
-    public static let leaf1ECX: UInt32 = 1 << 13 | 1 << 17 | 1 << 23 | 1 << 30
+    /// CPUID.1:ECX: MONITOR (3: MONITOR and MWAIT, leaf 5), CX16 (13), PCID (17), POPCNT (23), RDRAND (30). VMX
+    /// (5) and the hypervisor bit (31) are the machine's; not SSE3 or later, not XSAVE.
+    public static let leaf1ECX: UInt32 = 1 << 3 | 1 << 13 | 1 << 17 | 1 << 23 | 1 << 30
     /// CPUID.(7,0):EBX: FSGSBASE (0), SMEP (7), RDSEED (18), SMAP (20).
     public static let leaf7EBX: UInt32 = 1 << 0 | 1 << 7 | 1 << 18 | 1 << 20
     /// CPUID.(7,0):ECX: LA57 (16).

@@ -223,4 +223,43 @@ import X86
         _ = again.runToEnd()
         #expect(again.instructionsRetired == m.instructionsRetired)
     }
+
+    /// MWAIT exits to the machine, which waits on the monitored line (X86 MonitoredLine): a secondary waiting there
+    /// retires nothing until the boot processor's store to the line wakes it.
+    @Test("A secondary waits in MWAIT, costing nothing, until a store to its monitored line wakes it")
+    func monitorWait() throws {
+        let source = """
+            mov 64(%rdi), %rbx
+            movq $0x300000, 32+16(%rbx)
+            lea second(%rip), %rax
+            mov %rax, 32+8(%rbx)
+            mov $200000, %ecx
+            1: dec %ecx
+            jnz 1b
+            movl $1, flag(%rip)
+            2: pause
+            jmp 2b
+            second: lea flag(%rip), %rax
+            xor %ecx, %ecx
+            xor %edx, %edx
+            monitor
+            cmpl $0, flag(%rip)
+            jne 3f
+            mwait
+            3: cmpl $0, flag(%rip)
+            je second
+            mov $0x2A, %al
+            out %al, $0xf4
+            .data
+            .balign 64
+            flag: .long 0
+            """
+        let m = try Self.machine(source, processors: 2)
+        #expect(m.run(budget: 100_000) == .running)
+        #expect(m.processors[1].isHalted, "waiting in MWAIT")
+        let waited = m.processors[1].cpu.instructionsRetired
+        #expect(waited < 20)
+        #expect(m.runToEnd() == .stopped(.guestExit(0x2A)))
+        #expect(m.processors[1].cpu.instructionsRetired - waited < 20, "woken once, by the store")
+    }
 }

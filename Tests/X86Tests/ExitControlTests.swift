@@ -91,19 +91,50 @@ struct ExitControlTests {
         #expect(TestMachine.reason(outcome) == ExitReason.hlt, "\(outcome)")
     }
 
-    /// CPUID.1:ECX.MONITOR is clear, so MONITOR and MWAIT are #UD, and the #UD comes before their exits (SDM
-    /// vol. 3, "Relative Priority of Faults and VM Exits").
-    @Test("MONITOR and MWAIT are #UD, with or without their exiting controls")
-    func monitorAndMWAIT() {
-        for (bytes, control) in [([UInt8]([0x0F, 0x01, 0xC8]), Primary.monitorExiting), ([0x0F, 0x01, 0xC9], Primary.mwaitExiting)] {
-            for primary in [0, control] {
+    static let monitor: [UInt8] = [0x0F, 0x01, 0xC8], mwait: [UInt8] = [0x0F, 0x01, 0xC9]
+
+    /// Their exits come before the checks of ECX, which would be #GP(0) here (SDM vol. 3, "Relative Priority of
+    /// Faults and VM Exits"); MWAIT's qualification says whether the monitor was armed.
+    @Test("MONITOR and MWAIT exit with their controls, before their operand checks")
+    func monitorAndMWAITExits() {
+        let m = TestMachine()
+        Self.prepare(m, primary: Primary.monitorExiting, secondary: 0)
+        guard case .exit(let monitor) = m.run(Self.monitor) else { Issue.record("no exit"); return }
+        #expect(monitor.reason == ExitReason.monitor && monitor.instructionLength == 3)
+        #expect(m.cpu.monitor == nil, "the exit replaces the instruction")
+        Self.prepare(m, primary: Primary.mwaitExiting, secondary: 0)
+        guard case .exit(let unarmed) = m.run(Self.mwait) else { Issue.record("no exit"); return }
+        #expect(unarmed.reason == ExitReason.mwait && unarmed.qualification == 0 && unarmed.instructionLength == 3)
+        m.cpu.gpr[Reg.rcx] = 0
+        m.cpu.gpr[Reg.rax] = 0x2345
+        m.memory.write(0x2340, size: 8, 7)
+        guard case .exit(let armed) = m.run(Self.monitor + Self.mwait) else { Issue.record("no exit"); return }
+        #expect(armed.reason == ExitReason.mwait && armed.qualification == 1)
+        #expect(m.cpu.monitor?.address == 0x2340, "the 64-byte line holding RAX")
+        #expect(m.cpu.monitor?.hasChanged(in: m.memory) == false)
+        m.memory.write(0x237F, size: 1, 1)
+        #expect(m.cpu.monitor?.hasChanged(in: m.memory) == true, "a store to the line's last byte")
+    }
+
+    /// SDM vol. 2, "MONITOR—Set Up Monitor Address" and "MWAIT—Monitor Wait": ring 0 only, and no extension in
+    /// ECX is offered (CPUID.5:ECX bit 1 clear).
+    @Test("MONITOR and MWAIT: #UD outside ring 0, #GP(0) for ECX extensions; MWAIT without exiting wakes at once")
+    func monitorAndMWAITFaults() {
+        for bytes in [Self.monitor, Self.mwait] {
+            for (ring3, ecx, vector) in [(true, UInt64(0), Vector.ud), (false, 1, Vector.gp)] {
                 let m = TestMachine()
-                Self.prepare(m, primary: primary, secondary: 0)
-                m.cpu.controls.exceptionBitmap = 1 << UInt32(Vector.ud)
+                Self.prepare(m, primary: 0, secondary: 0)
+                m.cpu.gpr[Reg.rcx] = ecx
+                if ring3 { m.cpu.segments[SegmentRegister.cs.rawValue].attributes |= 3 << 5 }
+                m.cpu.controls.exceptionBitmap = 1 << UInt32(vector)
                 guard case .exit(let exit) = m.run(bytes) else { Issue.record("no exit"); continue }
-                #expect(exit.reason == ExitReason.exceptionOrNMI && exit.interruptionInfo & 0xFF == UInt32(Vector.ud))
+                #expect(exit.reason == ExitReason.exceptionOrNMI && exit.interruptionInfo & 0xFF == UInt32(vector))
             }
         }
+        let m = TestMachine()
+        m.cpu.gpr[Reg.rcx] = 0
+        #expect(TestMachine.reason(m.run(Self.monitor + Self.mwait)) == ExitReason.hlt, "MWAIT went on to the HLT")
+        #expect(m.cpu.monitor == nil, "and disarmed the monitor")
     }
 
     @Test(

@@ -3,8 +3,8 @@ import X86
 /// vmcs02 = vmcs01 ⊕ vmcs12: the controls the processor runs L2 under, from what L1 asked for in its VMCS and
 /// what L0 needs for itself (SDM vol. 3, "VM-Execution Control Fields"). A pure function of its inputs.
 ///
-/// L0 keeps every port and MSR access exiting (its devices and MSRs are L1's platform), its HLT exit (to halt
-/// the vCPU), EPT01 as the outermost translation and ownership of CR4.VMXE (fixed to 1 in VMX operation); the
+/// L0 keeps every port and MSR access exiting (its devices and MSRs are L1's platform), its HLT and MWAIT exits
+/// (to halt the vCPU), EPT01 as the outermost translation and ownership of CR4.VMXE (fixed to 1 in VMX operation); the
 /// bitmaps L1 gave are consulted when an exit comes back (`ExitRouting`), not handed to the processor.
 public enum Composition {
     typealias Primary = ExecutionControls.Primary
@@ -30,7 +30,8 @@ public enum Composition {
         var c = ExecutionControls()
         c.pinBased = v.u32(.pinBasedVMExecControl) & (Pin.externalInterruptExiting | Pin.activatePreemptionTimer)
         c.primary =
-            primary12 & passedPrimary | Primary.hltExiting | Primary.unconditionalIOExiting | Primary.activateSecondary
+            primary12 & passedPrimary | Primary.hltExiting | Primary.mwaitExiting | Primary.unconditionalIOExiting
+            | Primary.activateSecondary
             | (l0WantsInterruptWindow ? Primary.interruptWindowExiting : 0)
         let ept01 = l0.has(secondary: Secondary.enableEPT)
         c.secondary = secondary12 & passedSecondary | (ept01 || secondary12 & Secondary.enableEPT != 0 ? Secondary.enableEPT : 0)

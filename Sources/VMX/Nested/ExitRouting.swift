@@ -35,6 +35,7 @@ public enum ExitRouting {
             }
             return memory.bit(msr & 0x1FFF, ofBitmapAt: v[.msrBitmap] &+ offset) ?? true
         case ExitReason.hlt: return primary & Primary.hltExiting != 0
+        case ExitReason.mwait: return primary & Primary.mwaitExiting != 0
         case ExitReason.interruptWindow: return primary & Primary.interruptWindowExiting != 0
         case ExitReason.crAccess:
             let cr = exit.qualification & 0xF, type = exit.qualification >> 4 & 3
