@@ -71,7 +71,7 @@ extension Machine {
         case ExitReason.vmcall, ExitReason.xsetbv, ExitReason.vmfunc:
             // No hypercall interface, no XSAVE, no VM functions: #UD, as on a processor without them.
             inject(.invalidOpcode, vcpu)
-        case ExitReason.invd, ExitReason.wbinvd: skip(exit, cpu)
+        case ExitReason.invd, ExitReason.wbinvd, ExitReason.pause: skip(exit, cpu)
         case ExitReason.interruptWindow, ExitReason.preemptionTimer: break
         case ExitReason.tripleFault: stop = .tripleFault(processor: vcpu.index)
         case ExitReason.eptViolation:

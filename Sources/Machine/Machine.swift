@@ -88,6 +88,9 @@ public final class Machine {
         processors = (0..<configuration.processorCount).map { index in
             let cpu = CPU(memory: memory)
             Self.setBootState(cpu, entry: loaded.entry, eptPointer: eptPointer)
+            // With several processors PAUSE exits, ending the processor's slice: a spin-wait gives the processor
+            // it waits for its turn at once.
+            if configuration.processorCount > 1 { cpu.controls.primary |= ExecutionControls.Primary.pauseExiting }
             return VCPU(index: index, cpu: cpu, featureControl: featureControl)
         }
         // The machine owns its processors and each processor its handler, which only runs inside the machine's

@@ -7,13 +7,19 @@ import Testing
 @Suite("minivisor")
 struct MinivisorTests {
     /// Runs minivisor in a 128 MiB L1 with VMX exposed and `modules` (name, ELF) as its nested VMs.
-    static func run(_ modules: [(String, [UInt8])], commandLine: String = "exit-when-idle memory=32", exposed: Bool = true) throws -> (
-        output: String, status: Machine.Status
-    ) {
-        try ShippedGuests.run(
-            MachineConfiguration(
-                memoryBytes: 128 << 20, exposeVirtualizationExtensions: exposed, image: try ShippedGuests.bytes("minivisor"),
-                commandLine: commandLine, modules: modules.map { BootModule(name: $0.0, bytes: $0.1) }))
+    static func run(
+        _ modules: [(String, [UInt8])], commandLine: String = "exit-when-idle memory=32", exposed: Bool = true, processors: Int = 1
+    ) throws -> (output: String, status: Machine.Status) {
+        try ShippedGuests.run(configuration(modules, commandLine: commandLine, exposed: exposed, processors: processors))
+    }
+
+    static func configuration(
+        _ modules: [(String, [UInt8])], commandLine: String = "exit-when-idle memory=32", exposed: Bool = true, processors: Int = 1
+    ) throws -> MachineConfiguration {
+        MachineConfiguration(
+            memoryBytes: 128 << 20, processorCount: processors, exposeVirtualizationExtensions: exposed,
+            image: try ShippedGuests.bytes("minivisor"), commandLine: commandLine,
+            modules: modules.map { BootModule(name: $0.0, bytes: $0.1) })
     }
 
     /// The lines of `output` a nested VM wrote, its `[NAME] ` prefix taken off.
@@ -156,5 +162,91 @@ struct MinivisorTests {
         #expect(run.output.contains("minivisor: big cannot start: not enough free memory in this VM for its 1024 MiB"))
         let bad = try Self.run([("nested1", hello)], commandLine: "exit-when-idle memory=1")
         #expect(bad.output.contains("minivisor: memory=1: a nested VM's memory is 2 to 1024 MiB"))
+    }
+
+    @Test("On two processors: hello and bench run at once, one on each, printing what they print as L1; runs are reproducible")
+    func twoProcessors() throws {
+        let hello = try ShippedGuests.bytes("hello"), bench = try ShippedGuests.bytes("bench")
+        let run = try Self.run([("nested1", hello), ("nested2", bench)], processors: 2)
+        #expect(run.output.contains("minivisor: nested VMs run on 2 of 2 processors\n"))
+        #expect(run.output.contains("minivisor: nested1: 32 MiB, starting on processor 0\n"))
+        #expect(run.output.contains("minivisor: nested2: 32 MiB, starting on processor 1\n"))
+        #expect(Self.console(of: "nested1", in: run.output) == (try Self.asL1(hello)), "one processor, whichever runs it")
+        let nested = Self.console(of: "nested2", in: run.output), alone = try Self.asL1(bench)
+        #expect(nested.count == alone.count && nested.dropLast() == alone.dropLast())
+        #expect(run.output.hasSuffix("minivisor: no nested VM runs; ending (exit-when-idle)\n"))
+        #expect(run.status == .stopped(.guestExit(0)))
+        #expect((try Self.run([("nested1", hello), ("nested2", bench)], processors: 2)).output == run.output)
+    }
+
+    /// Processor 1 has its own clock (time skipped while its VMs wait for a timer) and handles its own VMs' exits.
+    @Test("On two processors, a triple fault on processor 1 ends that VM alone, and a VM there gets its timer interrupts")
+    func secondProcessorFailures() throws {
+        let ticker = try AssembledGuest.build(
+            AssembledGuest.installGate(vector: 0x20, handler: "tick") + "\n" + AssembledGuest.initializePIC(masterMask: 0xFE) + """
+
+                mov $0x34, %al; out %al, $0x43
+                mov $0xa9, %al; out %al, $0x40
+                mov $0x04, %al; out %al, $0x40
+                xor %ebx, %ebx
+                sti
+                1: hlt
+                cmp $5, %ebx
+                jb 1b
+                mov %ebx, %eax
+                out %al, $0xf4
+                tick: inc %ebx
+                push %rax
+                mov $0x20, %al; out %al, $0x20
+                pop %rax
+                iretq
+                """)
+        let run = try Self.run(
+            [
+                ("nested1", try ShippedGuests.bytes("bench")), ("crash", try AssembledGuest.build("ud2")),
+                ("nested2", try ShippedGuests.bytes("hello")), ("ticker", ticker),
+            ], commandLine: "exit-when-idle memory=16", processors: 2)
+        #expect(run.output.contains("minivisor: crash: 16 MiB, starting on processor 1\n"))
+        #expect(run.output.contains("minivisor: ticker: 16 MiB, starting on processor 1\n"))
+        #expect(run.output.contains("minivisor: crash ended: status 98, triple fault on processor 0;"))
+        #expect(run.output.contains("minivisor: ticker ended: status 11, the guest wrote 5 to the exit port;"))
+        #expect(run.output.contains("minivisor: nested1 ended: status 1, the guest wrote 0 to the exit port;"))
+        #expect(run.output.contains("minivisor: nested2 ended: status 3, the guest wrote 1 to the exit port;"))
+    }
+
+    @Test("A stop request while nested VMs run on both processors turns each off on its own processor, and minivisor ends")
+    func stopOnTwoProcessors() throws {
+        let bench = try ShippedGuests.bytes("bench")
+        let machine = try Machine(
+            try Self.configuration([("nested1", bench), ("nested2", bench)], commandLine: "memory=32 -- rounds=100000", processors: 2))
+        var output: [UInt8] = []
+        for _ in 0..<20 {
+            _ = machine.run(budget: 10_000_000)
+            output += machine.takeOutput()
+        }
+        #expect(!String(decoding: output, as: UTF8.self).contains("ended"), "both still run")
+        machine.isStopRequested = true
+        var status = Machine.Status.running
+        for _ in 0..<100 where status == .running {
+            status = machine.run(budget: 10_000_000)
+            output += machine.takeOutput()
+        }
+        let text = String(decoding: output, as: UTF8.self)
+        #expect(text.contains("minivisor: nested1 ended: status 130, turned off (minivisor was asked to stop);"))
+        #expect(text.contains("minivisor: nested2 ended: status 130, turned off (minivisor was asked to stop);"))
+        #expect(status == .stopped(.guestExit(0)))
+    }
+
+    @Test("Secondary processors that wait for nested VMs wait in MWAIT: a lone nested VM costs what it costs on one processor")
+    func idleSecondaries() throws {
+        let hello = try ShippedGuests.bytes("hello")
+        func retired(_ processors: Int) throws -> (total: UInt64, secondary: UInt64) {
+            let machine = try Machine(try Self.configuration([("nested1", hello)], processors: processors))
+            while machine.run(budget: 10_000_000) == .running {}
+            return (machine.instructionsRetired, processors > 1 ? machine.processors[1].cpu.instructionsRetired : 0)
+        }
+        let one = try retired(1), two = try retired(2)
+        #expect(two.secondary < 200_000, "processor 1 entered VMX operation and waited")
+        #expect(two.total < one.total + 250_000)
     }
 }

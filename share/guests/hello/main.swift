@@ -12,7 +12,7 @@ public func guestMain(_ bootInfoPointer: UnsafeRawPointer) -> UInt32 {
     }
     print("memory: \(info.memoryBytes >> 20) MiB")
     print("command line: \"\(info.commandLine)\"")
-    let running = nv_start_secondaries(bootInfoPointer.assumingMemoryBound(to: UInt8.self))
+    let running = nv_start_secondaries(bootInfoPointer.assumingMemoryBound(to: UInt8.self), nil, nil)
     print("processors running: \(running) of \(info.processorCount)")
     for region in info.memoryMap {
         print("  region \(Console.hex(region.base, digits: 8)) +\(Console.hex(region.length, digits: 8)) \(region.typeName)")

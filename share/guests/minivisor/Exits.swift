@@ -110,8 +110,10 @@ extension NestedVM {
         case NV_EXIT_CR_ACCESS: return crAccess()
         case NV_EXIT_INVD, NV_EXIT_WBINVD: skip()
         case NV_EXIT_VMCALL, NV_EXIT_VMCLEAR, NV_EXIT_VMLAUNCH, NV_EXIT_VMPTRLD, NV_EXIT_VMPTRST, NV_EXIT_VMREAD, NV_EXIT_VMRESUME,
-            NV_EXIT_VMWRITE, NV_EXIT_VMXOFF, NV_EXIT_VMXON, NV_EXIT_INVEPT, NV_EXIT_INVVPID, NV_EXIT_GETSEC, NV_EXIT_XSETBV, NV_EXIT_VMFUNC:
-            // No VMX for nested VMs, no hypercalls, no SMX, no XSAVE: #UD, as on a processor without them.
+            NV_EXIT_VMWRITE, NV_EXIT_VMXOFF, NV_EXIT_VMXON, NV_EXIT_INVEPT, NV_EXIT_INVVPID, NV_EXIT_GETSEC, NV_EXIT_XSETBV, NV_EXIT_VMFUNC,
+            NV_EXIT_MONITOR, NV_EXIT_MWAIT:
+            // No VMX for nested VMs, no hypercalls, no SMX, no XSAVE, no MONITOR/MWAIT: #UD, as on a processor without
+            // them.
             inject(vector: 6)
         case NV_EXIT_EPT_VIOLATION:
             finish(
@@ -126,12 +128,23 @@ extension NestedVM {
         return .resume
     }
 
-    /// CPUID as this VM's L1 answers it, VMX hidden (a nested VM cannot run VMs of its own) and leaf 0x40000000
-    /// naming minivisor.
+    /// CPUID as this VM's L1 answers it, for one processor (APIC ID 0, one logical processor, no HTT, whichever
+    /// processor of L1 runs it), VMX and MONITOR hidden (a nested VM cannot run VMs of its own, and waits with HLT)
+    /// and leaf 0x40000000 naming minivisor.
     func cpuid() {
         let leaf = UInt32(truncatingIfNeeded: registers[R.rax])
         var r = Processor.cpuid(leaf, UInt32(truncatingIfNeeded: registers[R.rcx]))
-        if leaf == 1 { r.ecx &= ~(1 << 5) }
+        switch leaf {
+        case 1:
+            r.ebx = r.ebx & 0xFFFF | 1 << 16
+            r.ecx &= ~(1 << 5 | 1 << 3)
+            r.edx &= ~(1 << 28)
+        case 5: r = Processor.CPUIDResult(eax: 0, ebx: 0, ecx: 0, edx: 0)
+        case 0xB:
+            r.edx = 0
+            if r.ecx >> 8 & 0xFF == 2 { r.eax = 0; r.ebx = 1 }  // the core level: one
+        default: break
+        }
         if leaf == 0x4000_0000 { r = Processor.CPUIDResult(eax: 0x4000_0000, ebx: 0x696E_696D, ecx: 0x6F73_6976, edx: 0x72) }  // "minivisor"
         registers[R.rax] = UInt64(r.eax)
         registers[R.rbx] = UInt64(r.ebx)

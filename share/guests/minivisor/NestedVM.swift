@@ -113,11 +113,19 @@ final class NestedVM {
     /// VM exits handled, and instructions the VM retired (while minivisor counts them).
     var exits = 0
     var instructionsRetired: UInt64 = 0
+    /// The index of the processor that runs it, and whether that processor took it yet (`makeCurrent`).
+    var processor = 0
+    var isAdopted = false
+    /// How the VM is to end, set by another processor than its own (a request, minivisor's stop), and the
+    /// request to answer once it ended.
+    var pendingEnd: NestedEnd? = nil
+    var pendingAnswer: Int? = nil
     /// Where state and console lines are reported to L0.
     let integration: Integration
 
     /// Builds the VM: memory and EPT, the image loaded by the boot protocol with `commandLine`, and a VMCS for its one
-    /// processor with `vpid`, made current.
+    /// processor with `vpid`, cleared again so that any processor can take it (`makeCurrent`). The processor that
+    /// builds it has no current VMCS after.
     init(
         name: String, image: UnsafeRawBufferPointer, commandLine: [UInt8], memoryBytes: UInt64, vpid: Int, controls: Controls,
         integration: Integration, slices: inout SliceAllocator
@@ -162,8 +170,9 @@ final class NestedVM {
             flags = nv_vmptrld(vmcs)
             if flags & 0x41 != 0 { throw .instruction("VMPTRLD", flags) }
             try writeControls(controls, eptPointer: pml4 | 3 << 3 | 6, vpid: vpid)
-            try Self.writeHostState()
             try writeBootState(entry: boot.entry)
+            flags = nv_vmclear(vmcs)
+            if flags & 0x41 != 0 { throw .instruction("VMCLEAR", flags) }
         } catch {
             _ = nv_vmclear(vmcs)
             slices.give(slice)
@@ -171,8 +180,8 @@ final class NestedVM {
         }
     }
 
-    /// Gives the VM's slice back once it ended, its VMCS cleared first (SDM vol. 3, "VMCLEAR": a VMCS region
-    /// is cleared before its memory is used for anything else).
+    /// Gives the VM's slice back once it ended, its VMCS cleared first by the processor it ran on (SDM vol. 3,
+    /// "VMCLEAR": a VMCS region is cleared before its memory is used for anything else).
     func release(to slices: inout SliceAllocator) {
         _ = nv_vmclear(vmcs)
         slices.give(slice)
@@ -200,7 +209,8 @@ final class NestedVM {
         }
     }
 
-    /// The host state: minivisor as it runs now (SDM vol. 3, "Host-State Area").
+    /// The host state: minivisor on the processor running this now (SDM vol. 3, "Host-State Area"): its own
+    /// GDT and TSS.
     static func writeHostState() throws(NestedFailure) {
         var gdtLimit: UInt16 = 0, idtLimit: UInt16 = 0
         let gdt = nv_sgdt(&gdtLimit), idt = nv_sidt(&idtLimit)
@@ -260,10 +270,26 @@ final class NestedVM {
         pic.raise(PlatformIRQ.stop)
     }
 
-    /// Makes this VM's VMCS current and loads the MSRs the VMCS does not switch.
-    func makeCurrent() {
+    /// Makes this VM's VMCS current on the processor running this and loads the MSRs the VMCS does not switch.
+    /// The first time, that processor takes the VM: the host state becomes its own, and translations it may have
+    /// cached under the VM's VPID or EPT (an ended VM's, whose slice or VPID this one reuses) are dropped
+    /// (INVEPT and INVVPID, all-context: SDM vol. 3, "Invalidating Cached Translation Information"). false when
+    /// the VM ended because its VMCS would not take the host state.
+    func makeCurrent() -> Bool {
         _ = nv_vmptrld(vmcs)
+        if !isAdopted {
+            isAdopted = true
+            do throws(NestedFailure) {
+                try Self.writeHostState()
+            } catch {
+                finish(.unsupported(error.description))
+                return false
+            }
+            _ = nv_invept(2, 0)
+            _ = nv_invvpid(2, 0)
+        }
         for (msr, value) in zip(Self.switchedMSRs, msrValues) { _ = nv_try_wrmsr(msr, value) }
+        return true
     }
 
     /// Ends the VM with `how`, its last partial console line written out first.
@@ -303,18 +329,24 @@ struct Controls {
     /// and exit switching IA32_PERF_GLOBAL_CTRL (SDM vol. 3, "Architectural Performance Monitoring").
     var countsInstructions: Bool
 
-    /// Instructions retired in nested VMs so far (IA32_FIXED_CTR0, 48 bits).
+    /// Instructions retired in nested VMs so far on this processor (IA32_FIXED_CTR0, 48 bits).
     static func instructionCounter() -> UInt64 { nv_rdmsr(0x309) }
+
+    /// Sets up the counter on a processor other than the one `make` ran on (each has its own).
+    func prepareProcessor() {
+        if countsInstructions { _ = nv_try_wrmsr(0x38F, 0) < 0 && nv_try_wrmsr(0x38D, 3) < 0 }
+    }
 
     /// The controls, or what the processor lacks.
     static func make() -> Result<Controls, Hypervisor.Failure> {
         // Pin: the VMX-preemption timer (round-robin), and minivisor's own interrupts exit (they are not the nested
         // VM's to take; the exit acknowledges them). Primary: HLT and every I/O instruction exit, every MSR
-        // access exits (no MSR bitmap), TSC offsetting; secondary: EPT, VPID, RDTSCP.
+        // access exits (no MSR bitmap), MONITOR and MWAIT exit (not offered to nested VMs), TSC offsetting; secondary:
+        // EPT, VPID, RDTSCP.
         let pin = NV_PIN_ACTIVATE_PREEMPTION_TIMER | NV_PIN_EXTERNAL_INTERRUPT_EXITING
         let primary =
             NV_PRIMARY_HLT_EXITING | NV_PRIMARY_UNCONDITIONAL_IO_EXITING | NV_PRIMARY_USE_TSC_OFFSETTING
-            | NV_PRIMARY_ACTIVATE_SECONDARY
+            | NV_PRIMARY_MWAIT_EXITING | NV_PRIMARY_MONITOR_EXITING | NV_PRIMARY_ACTIVATE_SECONDARY
         let secondary = NV_SECONDARY_ENABLE_EPT | NV_SECONDARY_ENABLE_VPID | NV_SECONDARY_ENABLE_RDTSCP
         let exit =
             NV_EXIT_CONTROL_HOST_ADDRESS_SPACE_SIZE | NV_EXIT_CONTROL_SAVE_EFER | NV_EXIT_CONTROL_LOAD_EFER
@@ -323,7 +355,9 @@ struct Controls {
         guard Hypervisor.allows(pin, msr: Hypervisor.capabilityMSR(0)) else {
             return .failure(.missing("the VMX-preemption timer and external-interrupt exiting"))
         }
-        guard Hypervisor.allows(primary, msr: Hypervisor.capabilityMSR(1)) else { return .failure(.missing("HLT and I/O exiting")) }
+        guard Hypervisor.allows(primary, msr: Hypervisor.capabilityMSR(1)) else {
+            return .failure(.missing("HLT, I/O, MONITOR and MWAIT exiting"))
+        }
         guard Hypervisor.allows(secondary, msr: 0x48B) else { return .failure(.missing("EPT, VPID and RDTSCP")) }
         guard Hypervisor.allows(exit, msr: Hypervisor.capabilityMSR(2)), Hypervisor.allows(entry, msr: Hypervisor.capabilityMSR(3)) else {
             return .failure(.missing("loading and saving EFER and PAT, and acknowledging interrupts on exit"))
@@ -353,9 +387,8 @@ struct Controls {
 }
 
 /// The L1 memory nested VMs live in. The runtime's page allocator never frees, so a slice whose VM ended goes to
-/// the next VM it fits (the smallest such, zeroed again) before new pages are taken. A reused slice may hold the
-/// EPT at another place than before, so translations cached from the old one are invalidated (INVEPT,
-/// all-context: SDM vol. 3, "Invalidating Cached Translation Information").
+/// the next VM it fits (the smallest such, zeroed again) before new pages are taken. Translations cached from
+/// the old VM are dropped by the processor that takes the new one (`NestedVM.makeCurrent`).
 struct SliceAllocator {
     struct Slice {
         let start: UnsafeMutableRawPointer
@@ -370,7 +403,6 @@ struct SliceAllocator {
         if let best {
             let slice = free.remove(at: best)
             _ = memset(slice.start, 0, slice.pages * 4096)
-            _ = nv_invept(2, 0)
             return slice
         }
         guard let start = nv_alloc_pages(pages) else { return nil }

@@ -1,6 +1,6 @@
 /// minivisor: the L1 hypervisor nestvm ships. It runs nestvm guest images as nested VMs (L2), each under EPT in
 /// its own slice of this VM's memory, with its own VMCS, VPID and platform (COM1, the PIC pair, the PIT, the exit
-/// and power ports), round-robin on the boot processor with the VMX-preemption timer. Needs a processor with
+/// and power ports), spread over this VM's processors and round-robin on each with the VMX-preemption timer. Needs a processor with
 /// ExposeVirtualizationExtensions (`vmproc set NAME --expose-virtualization-extensions true`).
 ///
 /// The nested VMs are those L0 sends over the integration channel (its inventory's VMs to start at boot, then
@@ -47,6 +47,8 @@ public func guestMain(_ bootInfoPointer: UnsafeRawPointer) -> UInt32 {
     }
     let nestedLine = boot.passedOnCommandLine
     let minivisor = Minivisor(controls: controls, integration: integration)
+    minivisor.lock()
+    minivisor.startProcessors(count: boot.processorCount, bootInfo: bootInfoPointer)
     for entry in integration.receiveInventory() {
         guard let image = entry.image, let name = entry.record.text("VMName"),
             !modules.contains(where: { Array($0.name.utf8) == Array(name.utf8) })  // bytes: String == would pull in Unicode tables
@@ -64,33 +66,82 @@ public func guestMain(_ bootInfoPointer: UnsafeRawPointer) -> UInt32 {
     // L0's requests and stop request wake minivisor when it waits (without a channel, only the stop request).
     if let channel = integration.channel { channel.enableInterrupts() } else { Console.enableInput() }
     minivisor.run(exitWhenIdle: boot.hasWord("exit-when-idle"))
-    _ = VMXSupport.vmxoff()
+    _ = VMXSupport.vmxoff()  // this processor's; the machine ends with the others as they are
     return 0
 }
 
-/// The nested VMs and their processor: started from the inventory, the boot modules and L0's requests, run
-/// round-robin a time slice each. It keeps their clocks: a nested VM's time (its TSC and its PIT) is this
-/// processor's TSC plus the time skipped while every nested VM was halted waiting for a timer, so waiting costs
-/// nothing and runs stay deterministic.
+/// The nested VMs and this VM's processors: started from the inventory, the boot modules and L0's requests, each
+/// VM run by one processor, round-robin a time slice each among that processor's VMs. Processor 0 serves L0 (the
+/// channel's requests and inventory, the stop request); each processor handles its own VMs' exits. One lock
+/// covers all of minivisor's state: a processor holds it except while one of its VMs runs and while it waits.
+///
+/// Each processor keeps its VMs' clocks: a nested VM's time (its TSC and its PIT) is its processor's TSC plus the
+/// time skipped while every VM of that processor was halted waiting for a timer, so waiting costs nothing and runs
+/// stay deterministic.
 final class Minivisor {
     let controls: Controls
     let integration: Integration
     var vms: [NestedVM] = []
     var slices = SliceAllocator()
-    var skipped: UInt64 = 0
-    /// The VM whose VMCS is current.
-    var current: NestedVM? = nil
+    /// The processors, processor 0 first.
+    var processors: [Runner]
     /// The lowest VPID no nested VM has used yet.
     var freshVPID = 1
     /// A time slice in TSC ticks (nanoseconds of machine time).
     static let slice: UInt64 = 2_000_000
+    let lockWord = UnsafeMutablePointer<UInt32>.allocate(capacity: 1)
 
     init(controls: Controls, integration: Integration) {
         self.controls = controls
         self.integration = integration
+        processors = [Runner(index: 0, state: .ready)]
+        lockWord.initialize(to: 0)
     }
 
-    var now: UInt64 { nv_rdtsc() &+ skipped }
+    func lock() { nv_spin_lock(lockWord) }
+    func unlock() { nv_spin_unlock(lockWord) }
+
+    /// Starts this VM's other processors (`count` in all) in VMX operation, each running nested VMs once ready, and
+    /// waits until each is ready or failed. Called with the lock held, before any nested VM starts.
+    func startProcessors(count: Int, bootInfo: UnsafeRawPointer) {
+        guard count > 1 else { return }
+        guard Processor.cpuid(1).ecx & 1 << 3 != 0 else {
+            print("minivisor: the processor has no MONITOR and MWAIT to wait with, so nested VMs run on processor 0 alone")
+            return
+        }
+        for index in 1..<count { processors.append(Runner(index: index, state: .starting)) }
+        let entry: @convention(c) (UInt32, UnsafeMutableRawPointer?) -> Void = { index, context in
+            Unmanaged<Minivisor>.fromOpaque(context!).takeUnretainedValue().runSecondary(Int(index))
+        }
+        unlock()
+        _ = nv_start_secondaries(
+            bootInfo.assumingMemoryBound(to: UInt8.self), entry, Unmanaged.passUnretained(self).toOpaque())
+        var spins = 0
+        lock()
+        while processors.contains(where: { $0.state == .starting }) && spins < 1_000_000 {
+            unlock()
+            nv_pause()
+            spins += 1
+            lock()
+        }
+        let ready = processors.filter { $0.state == .ready }.count
+        print("minivisor: nested VMs run on \(ready) of \(count) processors")
+    }
+
+    /// A secondary processor's life: into VMX operation, then running the VMs given to it.
+    func runSecondary(_ index: Int) {
+        lock()
+        let runner = processors[index]
+        if let failure = VMXSupport.enter() {
+            print("minivisor: processor \(index) cannot enter VMX operation (\(failure)), so it runs no nested VM")
+            runner.state = .failed
+            unlock()
+            return
+        }
+        controls.prepareProcessor()
+        runner.state = .ready
+        run(on: runner)
+    }
 
     /// A refusal: nestvm's error category and what to tell the user.
     typealias Refusal = (category: String, message: String)
@@ -120,37 +171,45 @@ final class Minivisor {
         return image.withUnsafeBytes { start(name, image: $0, settings, why: why) }
     }
 
-    /// Builds nested VM `name` from `image` and reports its start, or says why it cannot start.
+    /// Builds nested VM `name` from `image` on processor 0, gives it to the ready processor with the fewest VMs
+    /// (the lowest-numbered of those), and reports its start; or says why it cannot start.
     func start(_ name: String, image: UnsafeRawBufferPointer, _ settings: Settings, why: String) -> Refusal? {
         if vm(named: name) != nil { return ("VMAlreadyRunning", "it is already running") }
+        processors[0].current = nil  // building the VM's VMCS leaves none current
         do {
             let vm = try NestedVM(
                 name: name, image: image, commandLine: settings.commandLine, memoryBytes: settings.memoryBytes, vpid: takeVPID(),
                 controls: controls, integration: integration, slices: &slices)
-            current = vm  // its VMCS was made current
+            let ready = processors.filter { $0.state == .ready }
+            let owner = ready.min { count(on: $0) < count(on: $1) } ?? processors[0]
+            vm.processor = owner.index
             vms.append(vm)
-            print("minivisor: \(name): \(settings.memoryBytes >> 20) MiB, starting" + why)
+            let on = processors.count > 1 ? " on processor \(owner.index)" : ""
+            print("minivisor: \(name): \(settings.memoryBytes >> 20) MiB, starting" + on + why)
             integration.started(name, memoryBytes: settings.memoryBytes)
+            owner.wake()
             return nil
         } catch {
-            current = nil
             return (error.category, error.description)
         }
     }
 
-    /// The lowest VPID no running nested VM has. One an ended VM had may still tag translations cached for it: they
-    /// are dropped first (INVVPID, all-context; SDM vol. 3, "Virtual-Processor Identifiers (VPIDs)").
+    /// The VMs processor `runner` runs.
+    func count(on runner: Runner) -> Int { vms.filter { $0.processor == runner.index }.count }
+
+    /// The lowest VPID no running nested VM has (the processor that takes a VM drops what it cached for an ended
+    /// VM's: `NestedVM.makeCurrent`).
     func takeVPID() -> Int {
         var vpid = 1
         while vms.contains(where: { $0.end == nil && $0.vpid == vpid }) { vpid += 1 }
-        if vpid < freshVPID { _ = nv_invvpid(2, 0) } else { freshVPID = vpid + 1 }
+        freshVPID = max(freshVPID, vpid + 1)
         return vpid
     }
 
     /// The running (or paused) nested VM named `name`.
     func vm(named name: String) -> NestedVM? {
         let bytes = Array(name.utf8)
-        return vms.first { $0.end == nil && Array($0.name.utf8) == bytes }
+        return vms.first { $0.end == nil && $0.pendingEnd == nil && Array($0.name.utf8) == bytes }
     }
 
     /// Acts on the requests L0 sent (nestvm(7), "INTEGRATION CHANNEL"), each answered with a `RequestResult`
@@ -169,28 +228,39 @@ final class Minivisor {
                 continue
             }
             let id = request.integer("RequestId")
-            let refusal = act(on: request, name: name, image: message.image)
-            if let id { integration.answer(id, name, refused: refusal) }
+            switch act(on: request, name: name, image: message.image, id: id) {
+            case .now(let refusal): if let id { integration.answer(id, name, refused: refusal) }
+            case .onceEnded: break
+            }
         }
     }
 
-    /// Does what `request` asks of nested VM `name`.
-    func act(on request: ChannelRecord, name: String, image: [UInt8]?) -> Refusal? {
+    /// When a request is answered: now (done, or refused), or by the VM's processor once the VM ended.
+    enum Answer {
+        case now(Refusal?)
+        case onceEnded
+    }
+
+    /// Does what `request` (`id`) asks of nested VM `name`; the VM's processor is woken to see it.
+    func act(on request: ChannelRecord, name: String, image: [UInt8]?, id: Int?) -> Answer {
         if request.has("Action", "Start") {
             // Refused without touching the running VM's record.
-            if vm(named: name) != nil { return ("VMAlreadyRunning", "it is already running") }
-            guard let image else { return ("BadImage", "no image came with the start request") }
+            if vm(named: name) != nil { return .now(("VMAlreadyRunning", "it is already running")) }
+            guard let image else { return .now(("BadImage", "no image came with the start request")) }
             let refusal = start(name, settings: request, image: image, why: " (vmrun start)")
             if let refusal { integration.cannotStart(name, refusal.message) }
-            return refusal
+            return .now(refusal)
         }
-        guard let vm = vm(named: name) else { return ("VMNotRunning", "it is not running") }
+        guard let vm = vm(named: name) else { return .now(("VMNotRunning", "it is not running")) }
+        defer { processors[vm.processor].wake() }
         if request.has("Action", "Stop") {
             vm.isPaused = false
             vm.requestStop()
         } else if request.has("Action", "TurnOff") {
             let reason = request.text("Reason").flatMap { $0.utf8.count <= 256 ? $0 : nil } ?? "turned off (vmrun stop --turn-off)"
-            vm.finish(.turnedOffByRequest(reason))
+            vm.pendingEnd = .turnedOffByRequest(reason)
+            vm.pendingAnswer = id
+            return .onceEnded
         } else if request.has("Action", "Pause") || request.has("Action", "Resume") {
             let pause = request.has("Action", "Pause")
             if vm.isPaused != pause {
@@ -201,120 +271,215 @@ final class Minivisor {
         } else if request.has("Action", "Input") {
             vm.uart.receive(request.string("Data") ?? [])
         } else {
-            return ("InvalidArgument", "minivisor does not know that request")
+            return .now(("InvalidArgument", "minivisor does not know that request"))
         }
-        return nil
+        return .now(nil)
     }
 
+    /// Processor 0's work: L0's requests and stop request, and its own VMs, until minivisor ends. Called with
+    /// the lock held.
     func run(exitWhenIdle: Bool) {
-        var next = 0
-        var saidIdle = false
+        let boot = processors[0]
         while true {
             if Machine.isStopRequested {
-                for vm in vms where vm.end == nil { vm.finish(.turnedOff) }
+                turnOffAll()
                 return
             }
             serveRequests()
-            reportProgress()
-            releaseEnded()
+            settle(boot)
             if vms.isEmpty && exitWhenIdle {
                 print("minivisor: no nested VM runs; ending (exit-when-idle)")
                 return
             }
-            let t = now
-            for vm in vms { vm.raiseDeviceInterrupts(now: t) }
-            guard let chosen = (0..<vms.count).map({ (next + $0) % vms.count }).first(where: { vms[$0].isRunnable }) else {
-                // Every VM is halted or paused: skip to the first timer interrupt that wakes one, or wait for L0.
-                let timers = vms.filter { !$0.isPaused && $0.pic.isUnmasked(PlatformIRQ.timer) }.compactMap { $0.pit.nextInterrupt }
-                if let wake = timers.min() {
-                    if wake > t { skipped &+= wake - t }
-                } else {
-                    if !saidIdle {
-                        print(
-                            vms.isEmpty
-                                ? "minivisor: no nested VM runs; waiting for L0's requests or a stop request"
-                                : "minivisor: every nested VM waits for input; waiting for L0's requests or a stop request")
-                        saidIdle = true
-                    }
-                    waitForL0()
-                }
-                continue
-            }
-            next = chosen + 1
-            saidIdle = false
-            runSlice(vms[chosen])
+            if !step(boot) { waitForL0() }
         }
     }
 
-    /// Machine time of the last progress report, and the time between two (10 ms of machine time: L0 records
-    /// them about once a second of its own time).
-    var reportedAt: UInt64 = 0
+    /// Runs processor `runner`'s VMs, for ever; with the lock held.
+    func run(on runner: Runner) {
+        while true {
+            settle(runner)
+            if !step(runner) { runner.wait(seen: runner.wakeCount, unlocking: self) }
+        }
+    }
+
+    /// A slice of processor `runner`'s next runnable VM, or a skip to the first timer that wakes one. false when
+    /// none of its VMs can run before something else happens (input, a request).
+    func step(_ runner: Runner) -> Bool {
+        let t = runner.now
+        let mine = vms.indices.filter { vms[$0].processor == runner.index }
+        for k in mine { vms[k].raiseDeviceInterrupts(now: t) }
+        guard let chosen = (0..<mine.count).map({ mine[(runner.next + $0) % mine.count] }).first(where: { vms[$0].isRunnable })
+        else {
+            // Every VM is halted or paused: skip to the first timer interrupt that wakes one, or wait.
+            guard let wake = mine.compactMap({ vms[$0].waitsForTimer ? vms[$0].pit.nextInterrupt : nil }).min() else {
+                sayIdle(runner)
+                return false
+            }
+            if wake > t { runner.skipped &+= wake - t }
+            return true
+        }
+        runner.next = (mine.firstIndex(of: chosen) ?? 0) + 1
+        runner.saidIdle = false
+        runSlice(vms[chosen], on: runner)
+        return true
+    }
+
+    /// Says once, on processor 0, that nothing runs until L0 sends something.
+    func sayIdle(_ runner: Runner) {
+        guard runner.index == 0, !runner.saidIdle, !vms.contains(where: { $0.isRunnable || $0.waitsForTimer }) else { return }
+        print(
+            vms.isEmpty
+                ? "minivisor: no nested VM runs; waiting for L0's requests or a stop request"
+                : "minivisor: every nested VM waits for input; waiting for L0's requests or a stop request")
+        runner.saidIdle = true
+    }
+
+    /// Processor `runner`'s VMs: those to end do (a request answered once they did), progress is reported every
+    /// `progressInterval`, and the ended are forgotten, their memory kept for the next (processor 0 is told, as it
+    /// may be waiting for every VM to end).
+    func settle(_ runner: Runner) {
+        for vm in vms where vm.processor == runner.index {
+            if let end = vm.pendingEnd {
+                vm.pendingEnd = nil
+                vm.finish(end)
+                if let id = vm.pendingAnswer { integration.answer(id, vm.name) }
+                vm.pendingAnswer = nil
+            }
+        }
+        if controls.countsInstructions && runner.now &- runner.reportedAt >= Self.progressInterval {
+            runner.reportedAt = runner.now
+            for vm in vms where vm.processor == runner.index && vm.end == nil {
+                integration.progress(vm.name, instructions: vm.instructionsRetired)
+            }
+        }
+        var released = false
+        for vm in vms where vm.processor == runner.index && vm.end != nil {
+            if runner.current === vm { runner.current = nil }
+            vm.release(to: &slices)
+            released = true
+        }
+        guard released else { return }
+        vms.removeAll { $0.processor == runner.index && $0.end != nil }
+        if runner.index != 0 { processors[0].wake() }
+    }
+
+    /// Machine time between two progress reports (10 ms: L0 records them about once a second of its own time).
     static let progressInterval: UInt64 = 10_000_000
 
-    /// Each running VM's instructions so far, reported every `progressInterval`.
-    func reportProgress() {
-        guard controls.countsInstructions, now &- reportedAt >= Self.progressInterval else { return }
-        reportedAt = now
-        for vm in vms where vm.end == nil { integration.progress(vm.name, instructions: vm.instructionsRetired) }
-    }
-
-    /// Forgets the VMs that ended, their memory kept for the next.
-    func releaseEnded() {
-        for vm in vms where vm.end != nil {
-            if current === vm { current = nil }
-            vm.release(to: &slices)
+    /// minivisor stops: every VM is turned off by its processor, and processor 0 waits until all have ended.
+    func turnOffAll() {
+        for vm in vms where vm.end == nil && vm.pendingEnd == nil {
+            vm.pendingEnd = .turnedOff
+            processors[vm.processor].wake()
         }
-        vms.removeAll { $0.end != nil }
+        settle(processors[0])
+        while !vms.isEmpty {
+            processors[0].wait(seen: processors[0].wakeCount, unlocking: self)
+            settle(processors[0])
+        }
     }
 
-    /// Waits, halted, until L0 sends something or asks this VM to stop (IRQ 10 or IRQ 9 wakes it).
+    /// Waits until L0 sends something or asks this VM to stop (IRQ 10 or IRQ 9 wakes it), or another processor
+    /// wakes processor 0.
     func waitForL0() {
+        let boot = processors[0]
         nv_disable_interrupts()
-        if !(integration.channel?.hasReceived ?? false) && !Machine.isStopRequested { nv_halt_until_interrupt() }
+        guard !(integration.channel?.hasReceived ?? false) && !Machine.isStopRequested else { return }
+        if processors.count > 1 {
+            boot.wait(seen: boot.wakeCount, unlocking: self, interruptible: true)
+        } else {
+            unlock()
+            nv_halt_until_interrupt()
+            lock()
+        }
     }
 
-    /// Runs `vm` until its slice ends, it halts, it ends, or minivisor's own interrupt arrives; what it retired
-    /// meanwhile is counted to it.
-    func runSlice(_ vm: NestedVM) {
-        if current !== vm {
-            vm.makeCurrent()
-            current = vm
+    /// Runs `vm` on `runner` until its slice ends, it halts, it ends, or minivisor's own interrupt arrives; what it
+    /// retired meanwhile is counted to it.
+    func runSlice(_ vm: NestedVM, on runner: Runner) {
+        if runner.current !== vm {
+            runner.current = nil
+            guard vm.makeCurrent() else { return }
+            runner.current = vm
         }
         if controls.countsInstructions {
             let before = Controls.instructionCounter()
             defer { vm.instructionsRetired &+= (Controls.instructionCounter() &- before) & (1 << 48 - 1) }
-            runEntries(vm)
+            runEntries(vm, on: runner)
         } else {
-            runEntries(vm)
+            runEntries(vm, on: runner)
         }
     }
 
-    func runEntries(_ vm: NestedVM) {
-        let sliceEnd = now &+ Self.slice
-        while vm.end == nil {
-            let t = now
+    func runEntries(_ vm: NestedVM, on runner: Runner) {
+        let sliceEnd = runner.now &+ Self.slice
+        while vm.end == nil && vm.pendingEnd == nil {
+            let t = runner.now
             vm.raiseDeviceInterrupts(now: t)
             if vm.isHalted && !vm.pic.hasInterrupt { return }
+            if vm.isPaused { return }
             vm.prepareEntry()
             var deadline = sliceEnd
             if let timer = vm.pit.nextInterrupt, timer < deadline { deadline = timer }
             let ticks = deadline > t ? (deadline - t) >> controls.timerRate : 0
             vm.set(NV_VMCS_VMX_PREEMPTION_TIMER_VALUE, max(ticks, 1))
-            vm.set(NV_VMCS_TSC_OFFSET, skipped)
+            vm.set(NV_VMCS_TSC_OFFSET, runner.skipped)
+            unlock()
             let flags = nv_vmx_run(&vm.registers.raw, vm.launched ? 0 : 1, vm.fxAreas)
+            lock()
             if flags != 0 {
                 vm.finish(.unsupported(NestedFailure.instruction(vm.launched ? "VMRESUME" : "VMLAUNCH", flags).description))
                 return
             }
             vm.launched = true
-            let step = vm.handleExit(now: now)
+            let step = vm.handleExit(now: runner.now)
             vm.flushConsole()
-            if step == .ended || step == .interrupted || (step == .timerExpired && now >= sliceEnd) { return }
+            if step == .ended || step == .interrupted || (step == .timerExpired && runner.now >= sliceEnd) { return }
         }
+    }
+}
+
+/// One of this VM's processors as minivisor runs nested VMs on it: its clock, its current VMCS, its place in
+/// the round-robin, and the word it waits on (MONITOR/MWAIT) for another processor to write.
+final class Runner {
+    enum State { case starting, ready, failed }
+    let index: Int
+    var state: State
+    /// Time skipped while every VM of this processor was halted waiting for a timer.
+    var skipped: UInt64 = 0
+    /// The VM whose VMCS is current on this processor.
+    var current: NestedVM? = nil
+    var next = 0
+    var reportedAt: UInt64 = 0
+    var saidIdle = false
+    /// A 64-byte line of its own: a count that others raise to wake the processor.
+    let line: UnsafeMutablePointer<UInt64>
+
+    init(index: Int, state: State) {
+        self.index = index
+        self.state = state
+        line = UnsafeMutableRawPointer.allocate(byteCount: 64, alignment: 64).bindMemory(to: UInt64.self, capacity: 8)
+        line.initialize(repeating: 0, count: 8)
+    }
+
+    var now: UInt64 { nv_rdtsc() &+ skipped }
+    var wakeCount: UInt64 { line.pointee }
+
+    /// Wakes the processor if it waits (or makes its next wait return at once).
+    func wake() { line.pointee &+= 1 }
+
+    /// Waits, the lock released, until the wake count is no longer `seen` (or, `interruptible`, an interrupt).
+    func wait(seen: UInt64, unlocking minivisor: Minivisor, interruptible: Bool = false) {
+        minivisor.unlock()
+        nv_monitor_wait(line, seen, interruptible ? 1 : 0)
+        minivisor.lock()
     }
 }
 
 extension NestedVM {
     /// Whether the VM can run now: not paused, and not halted or halted with an interrupt to deliver.
     var isRunnable: Bool { end == nil && !isPaused && (!isHalted || pic.hasInterrupt) }
+    /// Whether a timer interrupt is to wake it.
+    var waitsForTimer: Bool { end == nil && !isPaused && pic.isUnmasked(PlatformIRQ.timer) && pit.nextInterrupt != nil }
 }

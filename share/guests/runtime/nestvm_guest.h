@@ -101,8 +101,21 @@ void nv_console_write(const uint8_t *bytes, size_t count);
 _Noreturn void nv_exit(uint32_t value);
 /* Memory from the runtime's heap (the largest usable region of the memory map). */
 void *nv_alloc_pages(size_t count);
-/* Starts every secondary processor (each counts itself and halts); returns how many processors run. */
-uint32_t nv_start_secondaries(const uint8_t *boot_info);
+/* Starts every secondary processor, each with a stack, descriptor tables and an IST stack of its own, and
+   waits until they run; returns how many processors run. Each calls entry(index, context), or halts when
+   entry is NULL (or returns). The probes (nv_try_*) are for one processor at a time. */
+uint32_t nv_start_secondaries(const uint8_t *boot_info, void (*entry)(uint32_t index, void *context), void *context);
+/* A spin lock (0 is unlocked). */
+void nv_spin_lock(volatile uint32_t *lock);
+void nv_spin_unlock(volatile uint32_t *lock);
+/* MONITOR on `word`, then MWAIT unless it no longer holds `seen`: the processor waits until the line holding
+   it is written or, with `interruptible`, an interrupt comes (RFLAGS.IF is clear again after). */
+static inline void nv_monitor_wait(const volatile uint64_t *word, uint64_t seen, int interruptible) {
+    __asm__ volatile("monitor" : : "a"(word), "c"(0), "d"(0) : "memory");
+    if (*word != seen) return;
+    if (interruptible) __asm__ volatile("sti; mwait; cli" : : "a"(0), "c"(0) : "memory");
+    else __asm__ volatile("mwait" : : "a"(0), "c"(0) : "memory");
+}
 /* Interrupt-driven COM1 input (IRQ 4 through the PIC): enable it, then read bytes; the read waits halted and
    returns -1 once a stop has been requested (IRQ 9 wakes it; port 0xF5 says so). */
 void nv_serial_enable_input(void);

@@ -75,9 +75,17 @@ void arc4random_buf(void *buffer, size_t n) {
 uintptr_t __stack_chk_guard = 0x595e9fbd94fda766ULL;
 _Noreturn void __stack_chk_fail(void) { put_string("\nguest: stack smashing detected\n"); nv_exit(0x7E); }
 
-/* ---- allocator: power-of-two size classes with free lists, over the largest usable region ---- */
+/* ---- spin locks: XCHG, and PAUSE while the lock is held (the machine gives the holder the processor) ---- */
+void nv_spin_lock(volatile uint32_t *lock) {
+    while (__atomic_exchange_n(lock, 1, __ATOMIC_ACQUIRE)) while (*lock) nv_pause();
+}
+void nv_spin_unlock(volatile uint32_t *lock) { __atomic_store_n(lock, 0, __ATOMIC_RELEASE); }
+
+/* ---- allocator: power-of-two size classes with free lists, over the largest usable region, one processor
+   at a time ---- */
 static uintptr_t heap_next, heap_end;
 static void *free_lists[48];
+static volatile uint32_t heap_lock;
 
 static void *bump(size_t size, size_t alignment) {
     uintptr_t p = (heap_next + alignment - 1) & ~(uintptr_t)(alignment - 1);
@@ -92,8 +100,10 @@ static void *allocate(size_t size, size_t alignment) {
     unsigned k = 4;
     while (((size_t)1 << k) < size + 16 + (alignment > 16 ? alignment : 0)) k++;
     if (k >= 48) return 0;
+    nv_spin_lock(&heap_lock);
     void *block = free_lists[k];
     if (block) free_lists[k] = *(void **)block; else block = bump((size_t)1 << k, 16);
+    nv_spin_unlock(&heap_lock);
     if (!block) return 0;
     uintptr_t user = ((uintptr_t)block + 16 + alignment - 1) & ~(uintptr_t)(alignment - 1);
     ((uint64_t *)user)[-1] = k;
@@ -106,8 +116,10 @@ void free(void *p) {
     if (!p) return;
     unsigned k = (unsigned)((uint64_t *)p)[-1];
     void *block = (char *)p - ((uint64_t *)p)[-2];
+    nv_spin_lock(&heap_lock);
     *(void **)block = free_lists[k];
     free_lists[k] = block;
+    nv_spin_unlock(&heap_lock);
 }
 int posix_memalign(void **out, size_t alignment, size_t size) {
     void *p = allocate(size, alignment);
@@ -117,13 +129,19 @@ int posix_memalign(void **out, size_t alignment, size_t size) {
 }
 /* Pages never handed out before, so zero: usable RAM reads as zero when a guest starts (nestvm(7), "Boot
    information"). Not clearing them keeps the host from touching pages the guest may never use. */
-void *nv_alloc_pages(size_t count) { return bump(count * 4096, 4096); }
+void *nv_alloc_pages(size_t count) {
+    nv_spin_lock(&heap_lock);
+    void *pages = bump(count * 4096, 4096);
+    nv_spin_unlock(&heap_lock);
+    return pages;
+}
 
-/* ---- descriptor tables: our own GDT, a TSS whose IST1 stack takes every exception and interrupt ---- */
+/* ---- descriptor tables: each processor has its own GDT and TSS (a TSS is busy while a processor has it
+   loaded), whose IST1 stack takes every exception and interrupt; the IDT is shared ---- */
 struct __attribute__((packed)) tss { uint32_t reserved0; uint64_t rsp[3]; uint64_t reserved1; uint64_t ist[7];
                                      uint64_t reserved2; uint16_t reserved3; uint16_t iomap; };
-static struct tss tss = { .iomap = sizeof(struct tss) };
-static uint64_t gdt[5] = { 0, 0x00AF9B000000FFFFULL, 0x00CF93000000FFFFULL, 0, 0 };
+struct processor_tables { uint64_t gdt[5]; struct tss tss; };
+static struct processor_tables boot_tables;
 static uint64_t idt[512];
 static uint8_t ist_stack[16384] __attribute__((aligned(16)));
 static void (*interrupt_handlers[256])(uint8_t);
@@ -139,6 +157,24 @@ static void set_gate(unsigned vector, uint64_t handler) {
 
 struct __attribute__((packed)) table_register { uint16_t limit; uint64_t base; };
 
+/* Loads `tables` (flat code and data as the boot GDT has them, so the segment registers stay valid) and the IDT. */
+static void load_tables(struct processor_tables *tables, uint8_t *ist_top) {
+    struct tss *tss = &tables->tss;
+    tss->iomap = sizeof *tss;
+    tss->ist[0] = (uint64_t)ist_top;
+    uint64_t base = (uint64_t)tss, limit = sizeof *tss - 1;
+    tables->gdt[0] = 0;
+    tables->gdt[1] = 0x00AF9B000000FFFFULL;
+    tables->gdt[2] = 0x00CF93000000FFFFULL;
+    tables->gdt[3] = limit | (base & 0xFFFFFF) << 16 | (uint64_t)0x89 << 40 | ((base >> 24) & 0xFF) << 56;
+    tables->gdt[4] = base >> 32;
+    struct table_register g = { sizeof tables->gdt - 1, (uint64_t)tables->gdt };
+    __asm__ volatile("lgdt %0" : : "m"(g));
+    __asm__ volatile("ltr %w0" : : "r"(0x18));
+    struct table_register i = { sizeof idt - 1, (uint64_t)idt };
+    __asm__ volatile("lidt %0" : : "m"(i));
+}
+
 void nv_runtime_init(const uint8_t *boot_info) {
     /* The heap: the largest usable region of the memory map. */
     const uint8_t *map = (const uint8_t *)*(const uint64_t *)(boot_info + NV_BOOT_HEADER_MEMORY_MAP);
@@ -150,16 +186,8 @@ void nv_runtime_init(const uint8_t *boot_info) {
         uint32_t type = *(const uint32_t *)(e + NV_BOOT_MEMORY_MAP_ENTRY_TYPE);
         if (type == NV_BOOT_MEMORY_TYPE_USABLE && length > heap_end - heap_next) { heap_next = base; heap_end = base + length; }
     }
-    tss.ist[0] = (uint64_t)(ist_stack + sizeof ist_stack);
-    uint64_t base = (uint64_t)&tss, limit = sizeof tss - 1;
-    gdt[3] = limit | (base & 0xFFFFFF) << 16 | (uint64_t)0x89 << 40 | ((base >> 24) & 0xFF) << 56;
-    gdt[4] = base >> 32;
-    struct table_register g = { sizeof gdt - 1, (uint64_t)gdt };
-    __asm__ volatile("lgdt %0" : : "m"(g));
-    __asm__ volatile("ltr %w0" : : "r"(0x18));
     for (unsigned v = 0; v < 32; v++) set_gate(v, nv_vector_table[v]);
-    struct table_register i = { sizeof idt - 1, (uint64_t)idt };
-    __asm__ volatile("lidt %0" : : "m"(i));
+    load_tables(&boot_tables, ist_stack + sizeof ist_stack);
 }
 
 /* Called from the stubs for an exception no probe expected: report it and end the machine. */
@@ -194,22 +222,30 @@ void nv_set_interrupt_handler(uint8_t vector, void (*handler)(uint8_t)) {
 
 /* ---- secondary processors: started through their boot-information mailboxes (nestvm(7)) ---- */
 static volatile uint32_t secondaries_running;
+static void (*secondary_entry)(uint32_t index, void *context);
+static void *secondary_context;
 
-/* A secondary's first code: it was started as if called, with RDI = its index. It counts itself and parks. */
+/* A secondary's first code: it was started as if called, with RDI = its index and its stack's pages below
+   RSP. It loads tables of its own, counts itself, and runs the entry (or parks). */
 static void secondary_main(uint64_t index) {
-    (void)index;
+    struct processor_tables *tables = nv_alloc_pages(1);
+    uint8_t *ist = nv_alloc_pages(4);
+    if (tables && ist) load_tables(tables, ist + 4 * 4096);
     __atomic_fetch_add(&secondaries_running, 1, __ATOMIC_SEQ_CST);
+    if (tables && ist && secondary_entry) secondary_entry((uint32_t)index, secondary_context);
     for (;;) { nv_disable_interrupts(); nv_halt(); }
 }
 
-uint32_t nv_start_secondaries(const uint8_t *boot_info) {
+uint32_t nv_start_secondaries(const uint8_t *boot_info, void (*entry)(uint32_t index, void *context), void *context) {
     uint32_t count = *(const uint32_t *)(boot_info + NV_BOOT_HEADER_PROCESSOR_COUNT);
     volatile uint8_t *mailboxes = (volatile uint8_t *)*(const uint64_t *)(boot_info + NV_BOOT_HEADER_MAILBOXES);
+    secondary_entry = entry;
+    secondary_context = context;
     for (uint32_t i = 1; i < count; i++) {
-        uint8_t *stack = nv_alloc_pages(4);
+        uint8_t *stack = nv_alloc_pages(16);
         if (!stack) break;
         volatile uint8_t *box = mailboxes + i * NV_BOOT_MAILBOX_BYTES;
-        *(volatile uint64_t *)(box + NV_BOOT_MAILBOX_STACK_TOP) = (uint64_t)(stack + 4 * 4096 - 8);  /* as if called */
+        *(volatile uint64_t *)(box + NV_BOOT_MAILBOX_STACK_TOP) = (uint64_t)(stack + 16 * 4096 - 8);  /* as if called */
         *(volatile uint64_t *)(box + NV_BOOT_MAILBOX_ARGUMENT) = i;
         *(volatile uint64_t *)(box + NV_BOOT_MAILBOX_ENTRY) = (uint64_t)secondary_main;  /* last: this starts it */
     }
