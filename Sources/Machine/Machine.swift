@@ -53,8 +53,10 @@ public final class Machine {
     var consoleLine = false
     /// Processor mailboxes in the boot information.
     let mailboxes: UInt64
-    /// Round-robin position among several processors.
+    /// Round-robin position among several processors, the processor whose slice it is, and what is left of it.
     var nextProcessor = 0
+    lazy var sliceOwner: VCPU = processors[0]
+    var sliceLeft: UInt64 = 0
     /// Lines about nested entries not yet taken (`takeDiagnostics`).
     var diagnostics: [String] = []
     /// Each processor's MSR access for VM entry's and exit's MSR lists (`msrAccess`), made with the machine.
@@ -201,16 +203,28 @@ public final class Machine {
                 if let status = idle() { return status }
                 continue
             }
-            let vcpu = pickProcessor()
-            var limit = min(target - instructionsRetired, processors.count > 1 ? Self.slice : .max)
+            // A processor keeps its slice across the exits the machine handles for it, so one that exits often
+            // gets its share beside one that does not; PAUSE, HLT and MWAIT give the rest of it up.
+            if sliceLeft == 0 || sliceOwner.isParked || sliceOwner.isHalted {
+                sliceOwner = pickProcessor()
+                sliceLeft = Self.slice
+            }
+            let vcpu = sliceOwner
+            var limit = min(target - instructionsRetired, processors.count > 1 ? sliceLeft : .max)
             if vcpu.index == 0 { offerInterrupt(to: vcpu) }
             // The clock follows the boot processor, or whichever runs while it is halted.
             let keepsTime = vcpu.index == 0 || processors[0].isHalted
             if keepsTime, let deadline = pit.nextInterrupt { limit = min(limit, deadline > now ? deadline - now : 1) }
             let before = vcpu.cpu.instructionsRetired
             vcpu.catchUpTimeStampCounter(now: now)
-            if case .exit(let exit) = vcpu.cpu.run(maxInstructions: limit) { handle(exit, on: vcpu) }
-            if vcpu.index != 0 && processors[0].isHalted { idleTime &+= vcpu.cpu.instructionsRetired &- before }
+            let outcome = vcpu.cpu.run(maxInstructions: limit)
+            let ran = vcpu.cpu.instructionsRetired &- before
+            sliceLeft = sliceLeft > ran ? sliceLeft - max(ran, 1) : 0
+            if case .exit(let exit) = outcome {
+                if exit.reason == ExitReason.pause { sliceLeft = 0 }
+                handle(exit, on: vcpu)
+            }
+            if vcpu.index != 0 && processors[0].isHalted { idleTime &+= ran }
             vcpu.noteTime(now: now)
             if let stop { return .stopped(stop) }
             if !hadChannelOutput && !console.transmitted.isEmpty { break }

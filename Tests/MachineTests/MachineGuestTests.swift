@@ -262,4 +262,22 @@ import X86
         #expect(m.runToEnd() == .stopped(.guestExit(0x2A)))
         #expect(m.processors[1].cpu.instructionsRetired - waited < 20, "woken once, by the store")
     }
+
+    @Test("A processor that exits often keeps its slice across the exits: it gets its share beside one that never exits")
+    func slicesSpanExits() throws {
+        let source = """
+            mov 64(%rdi), %rbx
+            movq $0x300000, 32+16(%rbx)
+            lea second(%rip), %rax
+            mov %rax, 32+8(%rbx)
+            1: inc %rcx
+            jmp 1b
+            second: out %al, $0x80
+            jmp second
+            """
+        let m = try Self.machine(source, processors: 2)
+        #expect(m.run(budget: 2_000_000) == .running)
+        let exiting = m.processors[1].cpu.instructionsRetired
+        #expect(exiting > m.instructionsRetired * 2 / 5, "\(exiting) of \(m.instructionsRetired)")
+    }
 }
