@@ -94,3 +94,17 @@ awk -v t="$(jq '.results[0].median' "$json")" 'BEGIN {
   printf "%-44s %10.1f\n", "vmrun start --host to first console byte, ms", t * 1e3 }'
 rm -f "$json"
 vmrun stop lab1 --turn-off >/dev/null
+
+# Two nested VMs at once on lab1's processors: two `bench` L2s (ROUNDS rounds each) with lab1 given one processor
+# (they take turns) and two (one each, L0 interleaving lab1's processors on its one thread). The work is the
+# same, so the ratio is what spreading it over processors costs or saves: locking, MWAIT, L0's interleaving.
+vmrun set lab1 --command-line "exit-when-idle memory=32 -- rounds=$rounds" >/dev/null
+p1=$(median_vm_s lab1 "" --module a=bench --module b=bench)
+vmproc set lab1 --count 2 >/dev/null
+out=$(vmrun run lab1 --module a=bench --module b=bench 2>/dev/null || true)
+grep -q 'b: 32 MiB, starting on processor 1' <<<"$out" || { echo "bench-nested: the second VM did not run on processor 1" >&2; exit 1; }
+p2=$(median_vm_s lab1 "" --module a=bench --module b=bench)
+awk -v a="$p1" -v b="$p2" 'BEGIN {
+  printf "%-44s %10.1f\n%-44s %10.1f\n%-44s %9.1f%%\n", "two bench L2s, lab1 with 1 processor, ms", a * 1e3,
+    "two bench L2s, lab1 with 2 processors, ms", b * 1e3, "wall time on 2 processors as a share of 1", 100 * b / a }'
+vmproc set lab1 --count 1 >/dev/null
