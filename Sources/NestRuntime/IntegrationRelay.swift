@@ -377,7 +377,9 @@ final class IntegrationRelay {
         switch category {
         case .insufficientMemory:
             fix = " (vmrun stop \(vm); vmrun set \(vm) --memory SIZE; or vmrun set --host \(vm) \(nested) --memory SIZE)"
-        case .processorOutOfRange: fix = ": vmproc set --host \(vm) \(nested) --count 1"
+        case .processorOutOfRange:
+            fix =
+                " (vmproc set --host \(vm) \(nested) --count N with N no more than that; or give \(vm) more: vmrun stop \(vm); vmproc set \(vm) --count N)"
         case .nestedLevelNotOffered: fix = ": vmproc set --host \(vm) \(nested) --expose-virtualization-extensions false"
         default: fix = ""
         }

@@ -14,6 +14,9 @@ extension CPU {
         // budget too, so `run` always returns.
         var eventBudget = maxInstructions
         armPreemptionTimer()
+        // The timer counts down across calls: a caller's budget that ends a call first leaves what remains of it
+        // (SDM vol. 3, "VMX-Preemption Timer": it counts while the processor is in VMX non-root operation).
+        defer { if preemptionDeadline != .max { controls.preemptionTimerValue = preemptionTimerRemaining } }
         invalidateFetchWindow()  // CS, memory or translations may have been changed by the caller
         refreshTranslationTag()
         if let exit = injectPending() { return .exit(exit) }

@@ -8,13 +8,14 @@ import TestSupport
 @Suite("integration channel")
 struct IntegrationChannelTests {
     /// Runs minivisor with `modules` and returns its console and the lines it sent over the channel.
-    static func run(_ modules: [(String, [UInt8])], exposed: Bool = true, inventory: [UInt8]? = nil) throws -> (
+    static func run(_ modules: [(String, [UInt8])], exposed: Bool = true, inventory: [UInt8]? = nil, processors: Int = 1) throws -> (
         console: String, records: [String]
     ) {
         let machine = try Machine(
             MachineConfiguration(
-                memoryBytes: 128 << 20, exposeVirtualizationExtensions: exposed, image: try ShippedGuests.bytes("minivisor"),
-                commandLine: "exit-when-idle memory=16", modules: modules.map { BootModule(name: $0.0, bytes: $0.1) }))
+                memoryBytes: 128 << 20, processorCount: processors, exposeVirtualizationExtensions: exposed,
+                image: try ShippedGuests.bytes("minivisor"), commandLine: "exit-when-idle memory=16",
+                modules: modules.map { BootModule(name: $0.0, bytes: $0.1) }))
         var console: [UInt8] = []
         var framer = LineFramer(limit: 65536)
         var records: [[UInt8]] = []
@@ -203,7 +204,7 @@ extension IntegrationChannelTests {
                 #"{"Kind":"RequestResult","RequestId":1,"VMName":"ghost","Result":"Refused","Category":"VMNotRunning","Message":"it is not running"}"#,
                 #"{"Kind":"RequestResult","RequestId":2,"VMName":"a","Result":"Refused","Category":"BadImage","Message":"no image came with the start request"}"#,
                 #"{"Kind":"RequestResult","RequestId":3,"VMName":"b","Result":"Refused","Category":"BadImage","Message":"its image is not a bootable ELF64 file: it does not start with the ELF magic number"}"#,
-                #"{"Kind":"RequestResult","RequestId":4,"VMName":"c","Result":"Refused","Category":"ProcessorOutOfRange","Message":"its ProcessorCount is 2, and minivisor runs each nested VM on one processor"}"#,
+                #"{"Kind":"RequestResult","RequestId":4,"VMName":"c","Result":"Refused","Category":"ProcessorOutOfRange","Message":"its ProcessorCount is 2, and each of its processors needs one of this VM's, of which 1 runs nested VMs"}"#,
                 #"{"Kind":"RequestResult","RequestId":5,"VMName":"web","Result":"Done"}"#,
                 #"{"Kind":"RequestResult","RequestId":6,"VMName":"web","Result":"Refused","Category":"VMAlreadyRunning","Message":"it is already running"}"#,
             ])
@@ -274,5 +275,69 @@ extension IntegrationChannelTests {
                 == #"{"Kind":"RequestResult","RequestId":4242,"VMName":"last","Result":"Refused","Category":"VMNotRunning","Message":"it is not running"}"#
         )
         #expect(machine.stop == nil, "minivisor is still running")
+    }
+}
+
+extension IntegrationChannelTests {
+    /// An inventory record starting `name` with `image` and `count` processors.
+    static func starting(_ name: String, _ image: [UInt8], processors count: Int) -> [UInt8] {
+        let record =
+            #"{"Kind":"VirtualMachine","VMName":"\#(name)","VMId":"id-\#(name)","MemoryStartup":16777216,"ProcessorCount":\#(count),"ImageBytes":\#(image.count)}"#
+        return Array((record + "\n").utf8) + image
+    }
+
+    @Test("A nested VM with two processors runs them on two of L1's: hello starts its secondary through its mailbox")
+    func twoNestedProcessors() throws {
+        let hello = try ShippedGuests.bytes("hello")
+        let inventory = Self.starting("wide", hello, processors: 2) + Array(#"{"Kind":"InventoryEnd","Count":1}"#.utf8) + [0x0A]
+        let run = try Self.run([], inventory: inventory, processors: 2)
+        #expect(run.console.contains("minivisor: wide: 16 MiB, starting on processors 0, 1 (its AutomaticStartAction)\n"))
+        #expect(run.console.contains("[wide] processors running: 2 of 2\n"), "\(run.console)")
+        #expect(run.console.contains("minivisor: wide ended: status 3, the guest wrote 1 to the exit port;"))
+    }
+
+    /// Processor 1 of each nested VM is started through its mailbox: in one it triple-faults, which ends that VM
+    /// alone; in the other it counts while processor 0 sleeps through three timer interrupts, which reach
+    /// processor 0 while processor 1 runs on another of L1's processors.
+    @Test("A nested secondary processor's triple fault ends its VM alone; timer interrupts wake processor 0 while it computes")
+    func nestedSecondaries() throws {
+        let start = """
+            mov 64(%rdi), %rbx
+            movq $0x300000, 32+16(%rbx)
+            lea second(%rip), %rax
+            mov %rax, 32+8(%rbx)
+            """
+        let crash = try AssembledGuest.build(start + "\n1: pause\njmp 1b\nsecond: ud2")
+        let counter = try AssembledGuest.build(
+            start + "\n" + AssembledGuest.installGate(vector: 0x20, handler: "tick") + "\n" + AssembledGuest.initializePIC(masterMask: 0xFE)
+                + """
+
+                mov $0x34, %al; out %al, $0x43
+                mov $0xa9, %al; out %al, $0x40
+                mov $0x04, %al; out %al, $0x40
+                xor %ebx, %ebx
+                sti
+                1: hlt
+                cmp $3, %ebx
+                jb 1b
+                cmpq $0, count(%rip)
+                setne %al
+                out %al, $0xf4
+                tick: inc %ebx
+                push %rax
+                mov $0x20, %al; out %al, $0x20
+                pop %rax
+                iretq
+                second: incq count(%rip)
+                jmp second
+                .data
+                count: .quad 0
+                """)
+        let inventory =
+            Self.starting("crash", crash, processors: 2) + Self.starting("counter", counter, processors: 2)
+            + Array(#"{"Kind":"InventoryEnd","Count":2}"#.utf8) + [0x0A]
+        let run = try Self.run([], inventory: inventory, processors: 2)
+        #expect(run.console.contains("minivisor: crash ended: status 98, triple fault on processor 1;"), "\(run.console)")
+        #expect(run.console.contains("minivisor: counter ended: status 3, the guest wrote 1 to the exit port;"))
     }
 }

@@ -297,6 +297,20 @@ struct ExitControlTests {
         #expect(m.cpu.instructionsRetired == 5)
     }
 
+    /// A platform that runs its processors in short slices (several processors at L0) must not restart the timer.
+    @Test("The preemption timer counts down across runs that a caller's budget cuts short")
+    func preemptionTimerAcrossRuns() {
+        let m = TestMachine()
+        m.cpu.controls.pinBased = ExecutionControls.PinBased.activatePreemptionTimer
+        m.cpu.controls.preemptionTimerValue = 1000
+        m.memory.load([0xEB, 0xFE], at: TestMachine.code)
+        m.cpu.rip = TestMachine.code
+        for _ in 0..<3 { #expect(m.cpu.run(maxInstructions: 300) == .instructionLimit) }
+        #expect(m.cpu.controls.preemptionTimerValue == 100)
+        #expect(TestMachine.reason(m.cpu.run(maxInstructions: 300)) == ExitReason.preemptionTimer)
+        #expect(m.cpu.instructionsRetired == 1000)
+    }
+
     @Test("Event injection at entry delivers through the IDT; RDTSC counts retired instructions with the offset")
     func injectionAndTime() {
         let m = TestMachine()

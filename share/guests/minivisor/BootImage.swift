@@ -6,6 +6,9 @@ struct BootImage {
     /// The boot layout, as L0's GuestLayout has it.
     static let bootInfo: UInt64 = 0x1000, gdt: UInt64 = 0x4000, tss: UInt64 = 0x4080, idt: UInt64 = 0x5000
     static let strings: UInt64 = 0x6000, pageTables: UInt64 = 0x10000, stackTop: UInt64 = 0xA0000, imageBase: UInt64 = 0x10_0000
+    /// The mailboxes, one per processor, right after the boot-information header and its memory map (of at most
+    /// five entries).
+    static let mailboxes: UInt64 = bootInfo + UInt64(NV_BOOT_HEADER_BYTES) + 5 * UInt64(NV_BOOT_MEMORY_MAP_ENTRY_BYTES)
     /// The longest command line the strings area takes with its NUL: L0's own limit (GuestLayout.stringsSize).
     static let commandLineLimit = Int(pageTables - strings) - 1
 
@@ -16,13 +19,15 @@ struct BootImage {
 
     let image: UnsafeRawBufferPointer
     let memoryBytes: UInt64
+    let processorCount: Int
     /// The loadable segments: file offset, guest-physical address, bytes in the file.
     var segments: [(offset: UInt64, address: UInt64, fileSize: UInt64)] = []
 
     /// Checks `image` for a VM of `memoryBytes`: everything `load` will copy lies inside both.
-    init(_ image: UnsafeRawBufferPointer, memoryBytes: UInt64) throws(NestedFailure) {
+    init(_ image: UnsafeRawBufferPointer, memoryBytes: UInt64, processorCount: Int = 1) throws(NestedFailure) {
         self.image = image
         self.memoryBytes = memoryBytes
+        self.processorCount = processorCount
         func u16(_ at: Int) -> UInt64 { UInt64(image.loadUnaligned(fromByteOffset: at, as: UInt16.self)) }
         func u32(_ at: Int) -> UInt64 { UInt64(image.loadUnaligned(fromByteOffset: at, as: UInt32.self)) }
         func u64(_ at: Int) -> UInt64 { image.loadUnaligned(fromByteOffset: at, as: UInt64.self) }
@@ -87,7 +92,8 @@ struct BootImage {
         put(Self.gdt + 0x18, 0x67 | (Self.tss & 0xFFFF) << 16 | (Self.tss >> 16 & 0xFF) << 32 | 0x8B << 40)
         put(Self.tss + 0x66, 0x68, bytes: 2)
 
-        // The boot information: header, memory map, no modules, one running mailbox, the command line.
+        // The boot information: header, memory map, no modules, a mailbox per processor (processor 0's running),
+        // the command line.
         let aligned = (imageEnd + 0xFFF) & ~0xFFF
         var map: [(UInt64, UInt64, UInt32)] = [
             (0, 0x1000, NV_BOOT_MEMORY_TYPE_RESERVED), (0x1000, Self.stackTop - 0x1000, NV_BOOT_MEMORY_TYPE_BOOT_DATA),
@@ -104,14 +110,19 @@ struct BootImage {
             put(cursor + UInt64(NV_BOOT_MEMORY_MAP_ENTRY_TYPE), UInt64(type), bytes: 4)
             cursor += UInt64(NV_BOOT_MEMORY_MAP_ENTRY_BYTES)
         }
+        cursor = Self.mailboxes
         let mailbox = cursor
-        put(mailbox + UInt64(NV_BOOT_MAILBOX_STATE), UInt64(NV_BOOT_MAILBOX_STATE_RUNNING), bytes: 4)
-        cursor += UInt64(NV_BOOT_MAILBOX_BYTES)
+        for index in 0..<processorCount {
+            put(cursor + UInt64(NV_BOOT_MAILBOX_APIC_ID), UInt64(index), bytes: 4)
+            let state = index == 0 ? NV_BOOT_MAILBOX_STATE_RUNNING : NV_BOOT_MAILBOX_STATE_PARKED
+            put(cursor + UInt64(NV_BOOT_MAILBOX_STATE), UInt64(state), bytes: 4)
+            cursor += UInt64(NV_BOOT_MAILBOX_BYTES)
+        }
         let line = commandLine  // at most `commandLineLimit` bytes (NestedVM checks); the NUL is the slice's zero
         for (k, byte) in line.enumerated() { memory.storeBytes(of: byte, toByteOffset: Int(Self.strings) + k, as: UInt8.self) }
         let header: [(Int32, UInt64, Int)] = [
             (NV_BOOT_HEADER_MAGIC, UInt64(NV_BOOT_MAGIC), 4), (NV_BOOT_HEADER_VERSION, UInt64(NV_BOOT_VERSION), 4),
-            (NV_BOOT_HEADER_BLOCK_SIZE, cursor - info, 4), (NV_BOOT_HEADER_PROCESSOR_COUNT, 1, 4),
+            (NV_BOOT_HEADER_BLOCK_SIZE, cursor - info, 4), (NV_BOOT_HEADER_PROCESSOR_COUNT, UInt64(processorCount), 4),
             (NV_BOOT_HEADER_MEMORY_BYTES, memoryBytes, 8), (NV_BOOT_HEADER_COMMAND_LINE, Self.strings, 8),
             (NV_BOOT_HEADER_COMMAND_LINE_LENGTH, UInt64(line.count), 4), (NV_BOOT_HEADER_MEMORY_MAP_COUNT, UInt64(map.count), 4),
             (NV_BOOT_HEADER_MEMORY_MAP, mapAddress, 8), (NV_BOOT_HEADER_MODULES, mailbox, 8), (NV_BOOT_HEADER_MODULE_COUNT, 0, 4),

@@ -2,16 +2,6 @@
 /// devices on the same ports, CPUID as L1 sees it with VMX hidden, the MSRs the VMCS holds switched through it,
 /// and anything minivisor does not emulate ending that VM alone with a reason.
 extension NestedVM {
-    /// What an exit leaves the VM doing.
-    enum Step {
-        case resume, halted, timerExpired, interrupted, ended
-    }
-
-    typealias R = Hypervisor.Registers
-
-    func read(_ field: UInt32) -> UInt64 { nv_vmread(UInt64(field)) }
-    func set(_ field: UInt32, _ value: UInt64) { _ = nv_vmwrite(UInt64(field), value) }
-
     /// The PIT's deadlines that have passed raise IRQ 0, a rising COM1 interrupt line raises IRQ 4.
     func raiseDeviceInterrupts(now: UInt64) {
         while let deadline = pit.nextInterrupt, deadline <= now {
@@ -22,15 +12,27 @@ extension NestedVM {
         if level && !uartLine { pic.raise(PlatformIRQ.com1) }
         uartLine = level
     }
+}
 
-    /// The event of the next entry: an exception or re-delivered event first, else the PIC's interrupt when the
-    /// VM can take it (the acknowledge cycle happens now), else an interrupt-window exit is asked for (SDM vol. 3,
-    /// "Event Injection" and "Interrupt-Window Exiting").
+extension NestedProcessor {
+    /// What an exit leaves the processor doing.
+    enum Step {
+        case resume, halted, timerExpired, interrupted, ended
+    }
+
+    typealias R = Hypervisor.Registers
+
+    func read(_ field: UInt32) -> UInt64 { nv_vmread(UInt64(field)) }
+    func set(_ field: UInt32, _ value: UInt64) { _ = nv_vmwrite(UInt64(field), value) }
+
+    /// The event of the next entry: an exception or re-delivered event first, else (on processor 0, which the PIC
+    /// interrupts) the PIC's interrupt when the processor can take it (the acknowledge cycle happens now), else an
+    /// interrupt-window exit is asked for (SDM vol. 3, "Event Injection" and "Interrupt-Window Exiting").
     func prepareEntry() {
         var event = pendingEvent
         pendingEvent = 0
         var wantsWindow = false
-        if pic.hasInterrupt {
+        if index == 0 && pic.hasInterrupt {
             let open = read(NV_VMCS_GUEST_RFLAGS) & 0x200 != 0 && read(NV_VMCS_GUEST_INTERRUPTIBILITY_INFO) & 3 == 0
             if event == 0 && open {
                 event = UInt32(pic.acknowledge()) | 1 << 31
@@ -66,7 +68,7 @@ extension NestedVM {
 
     /// Handles the exit that just happened at machine time `now`.
     func handleExit(now: UInt64) -> Step {
-        exits += 1
+        vm.exits += 1
         let reason = read(NV_VMCS_VM_EXIT_REASON)
         let basic = UInt32(truncatingIfNeeded: reason & 0xFFFF)
         let rip = Console.hex(read(NV_VMCS_GUEST_RIP))
@@ -93,16 +95,17 @@ extension NestedVM {
             return .interrupted
         case NV_EXIT_INTERRUPT_WINDOW: break
         case NV_EXIT_TRIPLE_FAULT:
-            finish(.tripleFault)
+            finish(.tripleFault(processor: index))
             return .ended
         case NV_EXIT_CPUID: cpuid()
         case NV_EXIT_HLT:
             skip()
-            guard read(NV_VMCS_GUEST_RFLAGS) & 0x200 != 0 else {
+            if read(NV_VMCS_GUEST_RFLAGS) & 0x200 == 0 { state = .stopped } else { isHalted = true }
+            // Powered off as at L0 once processor 0 is stopped and every other processor done.
+            if vm.isPoweredOff {
                 finish(.poweredOff)
                 return .ended
             }
-            isHalted = true
             return .halted
         case NV_EXIT_IO_INSTRUCTION: return io(now: now)
         case NV_EXIT_RDMSR: readMSR(now: now)
@@ -128,21 +131,26 @@ extension NestedVM {
         return .resume
     }
 
-    /// CPUID as this VM's L1 answers it, for one processor (APIC ID 0, one logical processor, no HTT, whichever
-    /// processor of L1 runs it), VMX and MONITOR hidden (a nested VM cannot run VMs of its own, and waits with HLT)
+    /// CPUID as this VM's L1 answers it, for the VM's processors (this one's APIC ID, the VM's processor count,
+    /// HTT with more than one), VMX and MONITOR hidden (a nested VM cannot run VMs of its own, and waits with HLT)
     /// and leaf 0x40000000 naming minivisor.
     func cpuid() {
         let leaf = UInt32(truncatingIfNeeded: registers[R.rax])
         var r = Processor.cpuid(leaf, UInt32(truncatingIfNeeded: registers[R.rcx]))
+        let count = UInt32(vm.processors.count), apicID = UInt32(index)
         switch leaf {
         case 1:
-            r.ebx = r.ebx & 0xFFFF | 1 << 16
+            r.ebx = r.ebx & 0xFFFF | count << 16 | apicID << 24
             r.ecx &= ~(1 << 5 | 1 << 3)
-            r.edx &= ~(1 << 28)
+            r.edx = count > 1 ? r.edx | 1 << 28 : r.edx & ~(1 << 28)
         case 5: r = Processor.CPUIDResult(eax: 0, ebx: 0, ecx: 0, edx: 0)
         case 0xB:
-            r.edx = 0
-            if r.ecx >> 8 & 0xFF == 2 { r.eax = 0; r.ebx = 1 }  // the core level: one
+            // Extended topology as L0 gives it: one thread per core, the VM's processors as cores.
+            r.edx = apicID
+            if r.ecx >> 8 & 0xFF == 2 {
+                r.eax = count <= 1 ? 0 : UInt32(64 - (UInt64(count) - 1).leadingZeroBitCount)
+                r.ebx = count
+            }
         default: break
         }
         if leaf == 0x4000_0000 { r = Processor.CPUIDResult(eax: 0x4000_0000, ebx: 0x696E_696D, ecx: 0x6F73_6976, edx: 0x72) }  // "minivisor"

@@ -40,7 +40,7 @@ enum NestedFailure: Error {
 enum NestedEnd {
     case guestExit(UInt32)
     case poweredOff
-    case tripleFault
+    case tripleFault(processor: Int)
     case unsupported(String)
     /// Turned off because minivisor itself stops.
     case turnedOff
@@ -61,7 +61,7 @@ enum NestedEnd {
         switch self {
         case .guestExit(let value): return "the guest wrote \(value) to the exit port"
         case .poweredOff: return "the guest halted with interrupts disabled"
-        case .tripleFault: return "triple fault on processor 0"
+        case .tripleFault(let processor): return "triple fault on processor \(processor)"
         case .unsupported(let what): return what
         case .turnedOff: return "turned off (minivisor was asked to stop)"
         case .turnedOffByRequest(let why): return why
@@ -69,66 +69,54 @@ enum NestedEnd {
     }
 }
 
-/// One nested VM (an L2): its memory slice and EPT, its VMCS, registers and x87/SSE state, and its own
-/// platform — the same 16550A, 8259A pair and 8254 models L0's machine uses (DeviceModels), so an image runs
-/// here as it runs at L0.
+/// One nested VM (an L2): its memory slice and EPT, its processors, and its own platform — the same 16550A,
+/// 8259A pair and 8254 models L0's machine uses (DeviceModels), so an image runs here as it runs at L0. Its
+/// processor 0 takes the platform's interrupts; the others start through their boot-information mailboxes, as
+/// an L1's do.
 final class NestedVM {
     let name: String
     /// L1's address of the VM's guest-physical 0 (L1 runs identity-mapped), and the VM's memory.
     let memory: UnsafeMutableRawPointer
     let memoryBytes: UInt64
-    /// The L1 pages the VM's memory, EPT and VMCS live in, given back when it ends.
+    /// The L1 pages the VM's memory, EPT, VMCSs and FXSAVE areas live in, given back when it ended.
     let slice: SliceAllocator.Slice
-    /// The VM's VPID.
+    /// The VM's VPID, which all its processors share (each runs on another of L1's processors).
     let vpid: Int
-    /// The VMCS region's address.
-    let vmcs: UInt64
-    var registers = Hypervisor.Registers()
-    /// Two FXSAVE areas, minivisor's and the VM's (nv_vmx_run switches them).
-    let fxAreas: UnsafeMutableRawPointer
-    var launched = false
+    /// Its processors, processor 0 first.
+    var processors: [NestedProcessor] = []
 
     let uart = UART16550()
     let pic = PIC8259()
     let pit = PIT8254()
     var uartLine = false
 
-    /// Halted (HLT with interrupts enabled) until an interrupt arrives.
-    var isHalted = false
     /// Paused at L0's request: not scheduled until resumed.
     var isPaused = false
     /// A stop was requested: the power port's bit 0 reads 1.
     var isStopRequested = false
     var end: NestedEnd? = nil
-    /// The primary processor-based controls as last written (interrupt-window exiting comes and goes).
-    var primary: UInt32
-    /// An exception to inject at the next entry (VM-entry interruption-information format).
-    var pendingEvent: UInt32 = 0
-    var pendingErrorCode: UInt64 = 0
-    /// The syscall MSRs, which the VMCS does not switch: STAR, LSTAR, CSTAR, FMASK, KERNEL_GS_BASE, TSC_AUX.
-    static let switchedMSRs: [UInt32] = [0xC000_0081, 0xC000_0082, 0xC000_0083, 0xC000_0084, 0xC000_0102, 0xC000_0103]
-    var msrValues: [UInt64] = [0, 0, 0, 0, 0, 0]
     /// Console bytes of the line being written.
     var line: [UInt8] = []
     /// VM exits handled, and instructions the VM retired (while minivisor counts them).
     var exits = 0
     var instructionsRetired: UInt64 = 0
-    /// The index of the processor that runs it, and whether that processor took it yet (`makeCurrent`).
-    var processor = 0
-    var isAdopted = false
-    /// How the VM is to end, set by another processor than its own (a request, minivisor's stop), and the
+    /// How the VM is to end, set by another processor than its processor 0's (a request, minivisor's stop), and the
     /// request to answer once it ended.
     var pendingEnd: NestedEnd? = nil
     var pendingAnswer: Int? = nil
+    /// Whether the processors running it were told it ended.
+    var toldOfEnd = false
+    /// Time skipped while all its processors waited for its timer: its time is L1's TSC plus this.
+    var skipped: UInt64 = 0
     /// Where state and console lines are reported to L0.
     let integration: Integration
 
-    /// Builds the VM: memory and EPT, the image loaded by the boot protocol with `commandLine`, and a VMCS for its one
-    /// processor with `vpid`, cleared again so that any processor can take it (`makeCurrent`). The processor that
-    /// builds it has no current VMCS after.
+    /// Builds the VM: memory and EPT, the image loaded by the boot protocol with `commandLine` and `processorCount`
+    /// mailboxes, and a VMCS per processor with `vpid`, each cleared again so that any of L1's processors can take
+    /// it (`NestedProcessor.makeCurrent`). The processor that builds it has no current VMCS after.
     init(
-        name: String, image: UnsafeRawBufferPointer, commandLine: [UInt8], memoryBytes: UInt64, vpid: Int, controls: Controls,
-        integration: Integration, slices: inout SliceAllocator
+        name: String, image: UnsafeRawBufferPointer, commandLine: [UInt8], memoryBytes: UInt64, processorCount: Int, vpid: Int,
+        controls: Controls, integration: Integration, slices: inout SliceAllocator
     ) throws(NestedFailure) {
         self.name = name
         self.vpid = vpid
@@ -136,17 +124,17 @@ final class NestedVM {
         self.memoryBytes = memoryBytes
         guard memoryBytes <= 1 << 30 else { throw .tooMuchMemory(memoryBytes) }
         guard commandLine.count <= BootImage.commandLineLimit else { throw .commandLineTooLong(commandLine.count) }
-        let boot = try BootImage(image, memoryBytes: memoryBytes)
+        let boot = try BootImage(image, memoryBytes: memoryBytes, processorCount: processorCount)
         // The slice: whole 2 MiB pages, 2 MiB aligned, for the EPT's large pages (zero: fresh or cleared); then
-        // the EPT, the FXSAVE areas and the VMCS region. Nothing is kept when it does not all fit or the VMCS
-        // cannot be made.
+        // the EPT's three pages, and per processor its FXSAVE areas and VMCS region. Nothing is kept when it does
+        // not all fit or a VMCS cannot be made.
         let pages = Int((memoryBytes + 0x1F_FFFF) >> 21) * 512
-        guard let slice = slices.take(pages: pages + 511 + 6) else { throw .noMemory(needed: memoryBytes) }
+        guard let slice = slices.take(pages: pages + 511 + 3 + 2 * processorCount) else { throw .noMemory(needed: memoryBytes) }
         self.slice = slice
         let base = (UInt64(UInt(bitPattern: slice.start)) + 0x1F_FFFF) & ~0x1F_FFFF
         memory = UnsafeMutableRawPointer(bitPattern: UInt(base))!
         boot.load(into: memory, commandLine: commandLine)
-        let tables = memory + pages * 4096, region = tables + 5 * 4096
+        let tables = memory + pages * 4096
         // EPT: guest-physical 0 ..< memoryBytes onto the slice in 2 MiB write-back pages, read/write/execute
         // (SDM vol. 3, "EPT Translation Mechanism"); the rest of the guest-physical space is not present.
         let pml4 = UInt64(UInt(bitPattern: tables)), pdpt = pml4 + 0x1000, directory = pml4 + 0x2000
@@ -157,35 +145,156 @@ final class NestedVM {
             Hypervisor.store((base + address) | 1 << 7 | 6 << 3 | 7, at: directory + (address >> 21) * 8)
             address += 1 << 21
         }
-        fxAreas = tables + 0x3000
-        fxAreas.storeBytes(of: UInt16(0x037F), toByteOffset: 512, as: UInt16.self)  // FCW as after FNINIT
-        fxAreas.storeBytes(of: UInt32(0x1F80), toByteOffset: 512 + 24, as: UInt32.self)  // MXCSR at reset
-
-        vmcs = UInt64(UInt(bitPattern: region))
-        primary = controls.primary
-        region.storeBytes(of: UInt32(truncatingIfNeeded: nv_rdmsr(Hypervisor.basicMSR)) & 0x7FFF_FFFF, as: UInt32.self)
         do throws(NestedFailure) {
-            var flags = nv_vmclear(vmcs)
-            if flags & 0x41 != 0 { throw .instruction("VMCLEAR", flags) }
-            flags = nv_vmptrld(vmcs)
-            if flags & 0x41 != 0 { throw .instruction("VMPTRLD", flags) }
-            try writeControls(controls, eptPointer: pml4 | 3 << 3 | 6, vpid: vpid)
-            try writeBootState(entry: boot.entry)
-            flags = nv_vmclear(vmcs)
-            if flags & 0x41 != 0 { throw .instruction("VMCLEAR", flags) }
+            for index in 0..<processorCount {
+                let pair = tables + (3 + 2 * index) * 4096
+                processors.append(
+                    try NestedProcessor(
+                        index: index, of: self, fxAreas: pair, vmcsRegion: pair + 4096, controls: controls, eptPointer: pml4 | 3 << 3 | 6,
+                        entry: index == 0 ? boot.entry : 0))
+            }
         } catch {
-            _ = nv_vmclear(vmcs)
+            for processor in processors { _ = nv_vmclear(processor.vmcs) }
+            processors.removeAll()
             slices.give(slice)
             throw error
         }
     }
 
-    /// Gives the VM's slice back once it ended, its VMCS cleared first by the processor it ran on (SDM vol. 3,
-    /// "VMCLEAR": a VMCS region is cleared before its memory is used for anything else).
-    func release(to slices: inout SliceAllocator) {
-        _ = nv_vmclear(vmcs)
-        slices.give(slice)
+    /// Where processor `index`'s boot-information mailbox is in L1's memory.
+    func mailbox(_ index: Int) -> UnsafeMutableRawPointer { memory + Int(BootImage.mailboxes) + index * Int(NV_BOOT_MAILBOX_BYTES) }
+
+    /// Processors whose mailbox has an entry address (nestvm(7), "Secondary processors") are given it, their
+    /// mailbox marked running; true when one was.
+    func startParkedProcessors() -> Bool {
+        var started = false
+        for processor in processors where processor.state == .parked && processor.startAt == nil {
+            let box = mailbox(processor.index)
+            let entry = box.load(fromByteOffset: Int(NV_BOOT_MAILBOX_ENTRY), as: UInt64.self)
+            guard entry != 0 else { continue }
+            processor.startAt = (
+                entry, box.load(fromByteOffset: Int(NV_BOOT_MAILBOX_STACK_TOP), as: UInt64.self),
+                box.load(fromByteOffset: Int(NV_BOOT_MAILBOX_ARGUMENT), as: UInt64.self)
+            )
+            box.storeBytes(of: NV_BOOT_MAILBOX_STATE_RUNNING, toByteOffset: Int(NV_BOOT_MAILBOX_STATE), as: UInt32.self)
+            started = true
+        }
+        return started
     }
+
+    /// Whether every processor is done: stopped (HLT with interrupts disabled), parked, or, besides processor 0,
+    /// halted (only processor 0 takes interrupts) — as L0 powers an L1 off.
+    var isPoweredOff: Bool {
+        processors.allSatisfy { $0.state != .running || ($0.index != 0 && $0.isHalted) } && processors[0].state == .stopped
+    }
+
+    /// The VM's time now (on any of L1's processors, whose TSCs agree).
+    var now: UInt64 { nv_rdtsc() &+ skipped }
+
+    /// Asks the guest to shut down as L0 asks an L1 (nestvm(7), "Stopping"): port 0xF5 reads 1, IRQ 9 is raised.
+    func requestStop() {
+        guard !isStopRequested else { return }
+        isStopRequested = true
+        pic.raise(PlatformIRQ.stop)
+    }
+
+    /// Ends the VM with `how`, its last partial console line written out first.
+    func finish(_ how: NestedEnd) {
+        guard end == nil else { return }
+        if !line.isEmpty { line.append(0x0A); flushConsole() }
+        end = how
+        print("minivisor: \(name) ended: status \(how.status), \(how.reason); \(exits) exits handled")
+        var byHost = false
+        if case .turnedOff = how { byHost = true }
+        integration.ended(name, status: how.status, reason: how.reason, exits: exits, instructions: instructionsRetired, byHost: byHost)
+    }
+
+    /// Writes each complete line COM1 transmitted to minivisor's console as `[NAME] line`.
+    func flushConsole() {
+        guard !uart.output.isEmpty || line.last == 0x0A else { return }
+        line.append(contentsOf: uart.output)
+        uart.output.removeAll()
+        let prefix = Array("[\(name)] ".utf8)
+        var start = 0
+        for k in 0..<line.count where line[k] == 0x0A {
+            let text = prefix + line[start...k]
+            text.withUnsafeBufferPointer { nv_console_write($0.baseAddress!, $0.count) }
+            integration.console(name, line[start...k])
+            start = k + 1
+        }
+        line.removeFirst(start)
+    }
+}
+
+/// One processor of a nested VM: its VMCS, registers, x87/SSE state and MSRs, and which of L1's processors runs
+/// it. It handles its own exits (Exits.swift) against its VM's platform.
+final class NestedProcessor {
+    enum State {
+        /// A secondary waiting in its mailbox for an entry address.
+        case parked
+        case running
+        /// HLT with interrupts disabled: it never runs again.
+        case stopped
+    }
+    let index: Int
+    let vm: NestedVM
+    /// The VMCS region's address.
+    let vmcs: UInt64
+    var registers = Hypervisor.Registers()
+    /// Two FXSAVE areas, minivisor's and the processor's (nv_vmx_run switches them).
+    let fxAreas: UnsafeMutableRawPointer
+    var launched = false
+    var state: State
+    /// Halted (HLT with interrupts enabled) until an interrupt arrives.
+    var isHalted = false
+    /// The primary processor-based controls as last written (interrupt-window exiting comes and goes).
+    var primary: UInt32
+    /// An exception to inject at the next entry (VM-entry interruption-information format).
+    var pendingEvent: UInt32 = 0
+    var pendingErrorCode: UInt64 = 0
+    /// The syscall MSRs, which the VMCS does not switch: STAR, LSTAR, CSTAR, FMASK, KERNEL_GS_BASE, TSC_AUX.
+    static let switchedMSRs: [UInt32] = [0xC000_0081, 0xC000_0082, 0xC000_0083, 0xC000_0084, 0xC000_0102, 0xC000_0103]
+    var msrValues: [UInt64] = [0, 0, 0, 0, 0, 0]
+    /// The index of L1's processor that runs it; whether that processor took it yet (`makeCurrent`), and cleared
+    /// it once the VM ended.
+    var runner = 0
+    var isAdopted = false
+    var isReleased = false
+    /// A parked processor's entry, stack top and argument from its mailbox, for its runner to start it with.
+    var startAt: (rip: UInt64, rsp: UInt64, rdi: UInt64)? = nil
+
+    /// Makes processor `index` of `vm` with a VMCS in `vmcsRegion` for the boot state at `entry` (a secondary's
+    /// comes from its mailbox), cleared again.
+    init(
+        index: Int, of vm: NestedVM, fxAreas: UnsafeMutableRawPointer, vmcsRegion region: UnsafeMutableRawPointer, controls: Controls,
+        eptPointer: UInt64, entry: UInt64
+    ) throws(NestedFailure) {
+        self.index = index
+        self.vm = vm
+        self.fxAreas = fxAreas
+        state = index == 0 ? .running : .parked
+        fxAreas.storeBytes(of: UInt16(0x037F), toByteOffset: 512, as: UInt16.self)  // FCW as after FNINIT
+        fxAreas.storeBytes(of: UInt32(0x1F80), toByteOffset: 512 + 24, as: UInt32.self)  // MXCSR at reset
+        vmcs = UInt64(UInt(bitPattern: region))
+        primary = controls.primary
+        region.storeBytes(of: UInt32(truncatingIfNeeded: nv_rdmsr(Hypervisor.basicMSR)) & 0x7FFF_FFFF, as: UInt32.self)
+        var flags = nv_vmclear(vmcs)
+        if flags & 0x41 != 0 { throw .instruction("VMCLEAR", flags) }
+        flags = nv_vmptrld(vmcs)
+        if flags & 0x41 != 0 { throw .instruction("VMPTRLD", flags) }
+        try writeControls(controls, eptPointer: eptPointer, vpid: vm.vpid)
+        try writeBootState(entry: entry)
+        flags = nv_vmclear(vmcs)
+        if flags & 0x41 != 0 { throw .instruction("VMCLEAR", flags) }
+    }
+
+    // The VM's platform and bookkeeping, which every processor's exits reach.
+    var uart: UART16550 { vm.uart }
+    var pic: PIC8259 { vm.pic }
+    var pit: PIT8254 { vm.pit }
+    var isStopRequested: Bool { vm.isStopRequested }
+    var memoryBytes: UInt64 { vm.memoryBytes }
+    func finish(_ how: NestedEnd) { vm.finish(how) }
 
     /// VMWRITE, which must succeed.
     func write(_ field: UInt32, _ value: UInt64) throws(NestedFailure) {
@@ -263,18 +372,11 @@ final class NestedVM {
         registers[Hypervisor.Registers.rdi] = BootImage.bootInfo
     }
 
-    /// Asks the guest to shut down as L0 asks an L1 (nestvm(7), "Stopping"): port 0xF5 reads 1, IRQ 9 is raised.
-    func requestStop() {
-        guard !isStopRequested else { return }
-        isStopRequested = true
-        pic.raise(PlatformIRQ.stop)
-    }
-
-    /// Makes this VM's VMCS current on the processor running this and loads the MSRs the VMCS does not switch.
-    /// The first time, that processor takes the VM: the host state becomes its own, and translations it may have
-    /// cached under the VM's VPID or EPT (an ended VM's, whose slice or VPID this one reuses) are dropped
+    /// Makes this processor's VMCS current on the L1 processor running this and loads the MSRs the VMCS does not
+    /// switch. The first time, that processor takes it: the host state becomes its own, and translations it may
+    /// have cached under the VM's VPID or EPT (an ended VM's, whose slice or VPID this one reuses) are dropped
     /// (INVEPT and INVVPID, all-context: SDM vol. 3, "Invalidating Cached Translation Information"). false when
-    /// the VM ended because its VMCS would not take the host state.
+    /// the VM ended because the VMCS would not take the host state.
     func makeCurrent() -> Bool {
         _ = nv_vmptrld(vmcs)
         if !isAdopted {
@@ -292,31 +394,15 @@ final class NestedVM {
         return true
     }
 
-    /// Ends the VM with `how`, its last partial console line written out first.
-    func finish(_ how: NestedEnd) {
-        guard end == nil else { return }
-        if !line.isEmpty { line.append(0x0A); flushConsole() }
-        end = how
-        print("minivisor: \(name) ended: status \(how.status), \(how.reason); \(exits) exits handled")
-        var byHost = false
-        if case .turnedOff = how { byHost = true }
-        integration.ended(name, status: how.status, reason: how.reason, exits: exits, instructions: instructionsRetired, byHost: byHost)
-    }
-
-    /// Writes each complete line COM1 transmitted to minivisor's console as `[NAME] line`.
-    func flushConsole() {
-        guard !uart.output.isEmpty || line.last == 0x0A else { return }
-        line.append(contentsOf: uart.output)
-        uart.output.removeAll()
-        let prefix = Array("[\(name)] ".utf8)
-        var start = 0
-        for k in 0..<line.count where line[k] == 0x0A {
-            let text = prefix + line[start...k]
-            text.withUnsafeBufferPointer { nv_console_write($0.baseAddress!, $0.count) }
-            integration.console(name, line[start...k])
-            start = k + 1
-        }
-        line.removeFirst(start)
+    /// Starts a parked processor at its mailbox's entry, with its stack top and argument (`startAt`), on the L1
+    /// processor that runs it, its VMCS current.
+    func start() {
+        guard let (rip, rsp, rdi) = startAt else { return }
+        startAt = nil
+        set(NV_VMCS_GUEST_RIP, rip)
+        set(NV_VMCS_GUEST_RSP, rsp)
+        registers[Hypervisor.Registers.rdi] = rdi
+        state = .running
     }
 }
 

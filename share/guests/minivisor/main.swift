@@ -71,13 +71,13 @@ public func guestMain(_ bootInfoPointer: UnsafeRawPointer) -> UInt32 {
 }
 
 /// The nested VMs and this VM's processors: started from the inventory, the boot modules and L0's requests, each
-/// VM run by one processor, round-robin a time slice each among that processor's VMs. Processor 0 serves L0 (the
-/// channel's requests and inventory, the stop request); each processor handles its own VMs' exits. One lock
-/// covers all of minivisor's state: a processor holds it except while one of its VMs runs and while it waits.
+/// nested VM's processors run by as many of this VM's, round-robin a time slice each among the nested processors
+/// one of them runs. Processor 0 serves L0 (the channel's requests and inventory, the stop request); each
+/// processor handles its own nested processors' exits. One lock covers all of minivisor's state: a processor holds
+/// it except while a nested processor of its runs and while it waits.
 ///
-/// Each processor keeps its VMs' clocks: a nested VM's time (its TSC and its PIT) is its processor's TSC plus the
-/// time skipped while every VM of that processor was halted waiting for a timer, so waiting costs nothing and runs
-/// stay deterministic.
+/// A nested VM's time (its TSC and its PIT) is this VM's TSC plus the time skipped while all its processors waited
+/// for its timer and nothing else could run there, so waiting costs nothing and runs stay deterministic.
 final class Minivisor {
     let controls: Controls
     let integration: Integration
@@ -85,8 +85,6 @@ final class Minivisor {
     var slices = SliceAllocator()
     /// The processors, processor 0 first.
     var processors: [Runner]
-    /// The lowest VPID no nested VM has used yet.
-    var freshVPID = 1
     /// A time slice in TSC ticks (nanoseconds of machine time).
     static let slice: UInt64 = 2_000_000
     let lockWord = UnsafeMutablePointer<UInt32>.allocate(capacity: 1)
@@ -150,14 +148,17 @@ final class Minivisor {
     struct Settings {
         var commandLine: [UInt8]
         var memoryBytes: UInt64
+        var processorCount = 1
     }
 
     /// Starts nested VM `name` with the settings of its inventory record (or request), or says why not.
     func start(_ name: String, settings record: ChannelRecord, image: [UInt8], why: String) -> Refusal? {
-        if let count = record.integer("ProcessorCount"), count != 1 {
+        let count = record.integer("ProcessorCount") ?? 1
+        let ready = processors.filter { $0.state == .ready }.count
+        guard count >= 1 && count <= ready else {
             return (
                 "ProcessorOutOfRange",
-                "its ProcessorCount is \(count), and minivisor runs each nested VM on one processor"
+                "its ProcessorCount is \(count), and each of its processors needs one of this VM's, of which \(ready) \(ready == 1 ? "runs" : "run") nested VMs"
             )
         }
         guard record.boolean("ExposeVirtualizationExtensions") != true else {
@@ -167,42 +168,50 @@ final class Minivisor {
             )
         }
         let settings = Settings(
-            commandLine: record.string("CommandLine") ?? [], memoryBytes: UInt64(max(record.integer("MemoryStartup") ?? 0, 0)))
+            commandLine: record.string("CommandLine") ?? [], memoryBytes: UInt64(max(record.integer("MemoryStartup") ?? 0, 0)),
+            processorCount: count)
         return image.withUnsafeBytes { start(name, image: $0, settings, why: why) }
     }
 
-    /// Builds nested VM `name` from `image` on processor 0, gives it to the ready processor with the fewest VMs
-    /// (the lowest-numbered of those), and reports its start; or says why it cannot start.
+    /// Builds nested VM `name` from `image` on processor 0, gives each of its processors to another ready processor,
+    /// those running the fewest nested processors first (the lowest-numbered of equals), and reports its start; or
+    /// says why it cannot start.
     func start(_ name: String, image: UnsafeRawBufferPointer, _ settings: Settings, why: String) -> Refusal? {
         if vm(named: name) != nil { return ("VMAlreadyRunning", "it is already running") }
-        processors[0].current = nil  // building the VM's VMCS leaves none current
+        processors[0].current = nil  // building the VM's VMCSs leaves none current
         do {
             let vm = try NestedVM(
-                name: name, image: image, commandLine: settings.commandLine, memoryBytes: settings.memoryBytes, vpid: takeVPID(),
-                controls: controls, integration: integration, slices: &slices)
-            let ready = processors.filter { $0.state == .ready }
-            let owner = ready.min { count(on: $0) < count(on: $1) } ?? processors[0]
-            vm.processor = owner.index
+                name: name, image: image, commandLine: settings.commandLine, memoryBytes: settings.memoryBytes,
+                processorCount: settings.processorCount, vpid: takeVPID(), controls: controls, integration: integration, slices: &slices)
+            var ready = processors.filter { $0.state == .ready }
+            var on: [Int] = []
+            for processor in vm.processors {
+                let k = ready.indices.min { load(of: ready[$0]) < load(of: ready[$1]) }!
+                processor.runner = ready[k].index
+                on.append(ready[k].index)
+                ready.remove(at: k)
+            }
             vms.append(vm)
-            let on = processors.count > 1 ? " on processor \(owner.index)" : ""
-            print("minivisor: \(name): \(settings.memoryBytes >> 20) MiB, starting" + on + why)
+            let placed =
+                processors.count == 1
+                ? "" : on.count == 1 ? " on processor \(on[0])" : " on processors " + on.map { "\($0)" }.joined(separator: ", ")
+            print("minivisor: \(name): \(settings.memoryBytes >> 20) MiB, starting" + placed + why)
             integration.started(name, memoryBytes: settings.memoryBytes)
-            owner.wake()
+            processors[vm.processors[0].runner].wake()
             return nil
         } catch {
             return (error.category, error.description)
         }
     }
 
-    /// The VMs processor `runner` runs.
-    func count(on runner: Runner) -> Int { vms.filter { $0.processor == runner.index }.count }
+    /// The nested processors processor `runner` runs.
+    func load(of runner: Runner) -> Int { vms.reduce(0) { $0 + $1.processors.filter { $0.runner == runner.index }.count } }
 
-    /// The lowest VPID no running nested VM has (the processor that takes a VM drops what it cached for an ended
-    /// VM's: `NestedVM.makeCurrent`).
+    /// The lowest VPID no running nested VM has (the processor that takes a VM's processor drops what it cached for
+    /// an ended VM's: `NestedProcessor.makeCurrent`).
     func takeVPID() -> Int {
         var vpid = 1
         while vms.contains(where: { $0.end == nil && $0.vpid == vpid }) { vpid += 1 }
-        freshVPID = max(freshVPID, vpid + 1)
         return vpid
     }
 
@@ -252,7 +261,7 @@ final class Minivisor {
             return .now(refusal)
         }
         guard let vm = vm(named: name) else { return .now(("VMNotRunning", "it is not running")) }
-        defer { processors[vm.processor].wake() }
+        defer { processors[vm.processors[0].runner].wake() }
         if request.has("Action", "Stop") {
             vm.isPaused = false
             vm.requestStop()
@@ -303,75 +312,92 @@ final class Minivisor {
         }
     }
 
-    /// A slice of processor `runner`'s next runnable VM, or a skip to the first timer that wakes one. false when
-    /// none of its VMs can run before something else happens (input, a request).
+    /// A slice of processor `runner`'s next runnable nested processor, or a skip to the first timer that wakes one.
+    /// false when none can run before something else happens (input, a request, another processor).
     func step(_ runner: Runner) -> Bool {
-        let t = runner.now
-        let mine = vms.indices.filter { vms[$0].processor == runner.index }
-        for k in mine { vms[k].raiseDeviceInterrupts(now: t) }
-        guard let chosen = (0..<mine.count).map({ mine[(runner.next + $0) % mine.count] }).first(where: { vms[$0].isRunnable })
-        else {
-            // Every VM is halted or paused: skip to the first timer interrupt that wakes one, or wait.
-            guard let wake = mine.compactMap({ vms[$0].waitsForTimer ? vms[$0].pit.nextInterrupt : nil }).min() else {
+        let mine = vms.flatMap { $0.processors }.filter { $0.runner == runner.index && $0.vm.end == nil && !$0.isReleased }
+        for processor in mine where processor.index == 0 { processor.vm.raiseDeviceInterrupts(now: processor.vm.now) }
+        let count = mine.count
+        guard let chosen = (0..<count).map({ mine[(runner.next + $0) % count] }).first(where: { $0.isRunnable }) else {
+            // Nothing here can run: the VM whose processors all wait for its timer, due first in L1's time,
+            // skips to it; else this processor waits.
+            let waiting = mine.filter { $0.index == 0 && $0.vm.waitsForTimer && !$0.vm.processors.contains { $0.isRunnable } }
+            guard let vm = waiting.map({ $0.vm }).min(by: { $0.pit.nextInterrupt! &- $0.skipped < $1.pit.nextInterrupt! &- $1.skipped })
+            else {
                 sayIdle(runner)
                 return false
             }
-            if wake > t { runner.skipped &+= wake - t }
+            let t = vm.now, wake = vm.pit.nextInterrupt!
+            if wake > t { vm.skipped &+= wake - t }
             return true
         }
-        runner.next = (mine.firstIndex(of: chosen) ?? 0) + 1
+        runner.next = (mine.firstIndex { $0 === chosen } ?? 0) + 1
         runner.saidIdle = false
-        runSlice(vms[chosen], on: runner)
+        runSlice(chosen, on: runner)
         return true
     }
 
     /// Says once, on processor 0, that nothing runs until L0 sends something.
     func sayIdle(_ runner: Runner) {
-        guard runner.index == 0, !runner.saidIdle, !vms.contains(where: { $0.isRunnable || $0.waitsForTimer }) else { return }
+        let live = vms.filter { $0.end == nil }
+        let busy = live.contains { $0.waitsForTimer || $0.processors.contains { $0.isRunnable } }
+        guard runner.index == 0, !runner.saidIdle, !busy else { return }
         print(
-            vms.isEmpty
+            live.isEmpty
                 ? "minivisor: no nested VM runs; waiting for L0's requests or a stop request"
                 : "minivisor: every nested VM waits for input; waiting for L0's requests or a stop request")
         runner.saidIdle = true
     }
 
-    /// Processor `runner`'s VMs: those to end do (a request answered once they did), progress is reported every
-    /// `progressInterval`, and the ended are forgotten, their memory kept for the next (processor 0 is told, as it
-    /// may be waiting for every VM to end).
+    /// Processor `runner`'s part of the VMs: those whose processor 0 it runs end as asked (a request answered once
+    /// they did), report progress every `progressInterval` and start processors their mailboxes name; the
+    /// processors of ended VMs are cleared, and a VM all of whose processors are is forgotten, its memory kept for
+    /// the next (processor 0 is told, as it may be waiting for every VM to end).
     func settle(_ runner: Runner) {
-        for vm in vms where vm.processor == runner.index {
+        let report = controls.countsInstructions && nv_rdtsc() &- runner.reportedAt >= Self.progressInterval
+        if report { runner.reportedAt = nv_rdtsc() }
+        for vm in vms where vm.processors[0].runner == runner.index {
             if let end = vm.pendingEnd {
                 vm.pendingEnd = nil
                 vm.finish(end)
                 if let id = vm.pendingAnswer { integration.answer(id, vm.name) }
                 vm.pendingAnswer = nil
             }
-        }
-        if controls.countsInstructions && runner.now &- runner.reportedAt >= Self.progressInterval {
-            runner.reportedAt = runner.now
-            for vm in vms where vm.processor == runner.index && vm.end == nil {
-                integration.progress(vm.name, instructions: vm.instructionsRetired)
+            if vm.end == nil && report { integration.progress(vm.name, instructions: vm.instructionsRetired) }
+            if vm.end == nil && vm.processors.count > 1 && vm.startParkedProcessors() {
+                for processor in vm.processors where processor.startAt != nil { processors[processor.runner].wake() }
             }
         }
         var released = false
-        for vm in vms where vm.processor == runner.index && vm.end != nil {
-            if runner.current === vm { runner.current = nil }
-            vm.release(to: &slices)
-            released = true
+        for vm in vms where vm.end != nil {
+            if !vm.toldOfEnd {
+                vm.toldOfEnd = true
+                for processor in vm.processors where processor.runner != runner.index { processors[processor.runner].wake() }
+            }
+            for processor in vm.processors where processor.runner == runner.index && !processor.isReleased {
+                if runner.current === processor { runner.current = nil }
+                _ = nv_vmclear(processor.vmcs)
+                processor.isReleased = true
+            }
+            if vm.processors.allSatisfy({ $0.isReleased }) {
+                slices.give(vm.slice)
+                released = true
+            }
         }
         guard released else { return }
-        vms.removeAll { $0.processor == runner.index && $0.end != nil }
+        vms.removeAll { $0.end != nil && $0.processors.allSatisfy { $0.isReleased } }
         if runner.index != 0 { processors[0].wake() }
     }
 
     /// Machine time between two progress reports (10 ms: L0 records them about once a second of its own time).
     static let progressInterval: UInt64 = 10_000_000
 
-    /// minivisor stops: every VM is turned off by its processor, and processor 0 waits until all have ended.
+    /// minivisor stops: every VM is turned off by the processor running its processor 0, and processor 0 waits until
+    /// all have ended.
     func turnOffAll() {
         for vm in vms where vm.end == nil && vm.pendingEnd == nil {
             vm.pendingEnd = .turnedOff
-            processors[vm.processor].wake()
+            processors[vm.processors[0].runner].wake()
         }
         settle(processors[0])
         while !vms.isEmpty {
@@ -395,61 +421,64 @@ final class Minivisor {
         }
     }
 
-    /// Runs `vm` on `runner` until its slice ends, it halts, it ends, or minivisor's own interrupt arrives; what it
-    /// retired meanwhile is counted to it.
-    func runSlice(_ vm: NestedVM, on runner: Runner) {
-        if runner.current !== vm {
+    /// Runs nested `processor` on `runner` until its slice ends, it halts, its VM ends, or minivisor's own
+    /// interrupt arrives; what it retired meanwhile is counted to its VM.
+    func runSlice(_ processor: NestedProcessor, on runner: Runner) {
+        if runner.current !== processor {
             runner.current = nil
-            guard vm.makeCurrent() else { return }
-            runner.current = vm
+            guard processor.makeCurrent() else { return }
+            runner.current = processor
         }
+        processor.start()
         if controls.countsInstructions {
             let before = Controls.instructionCounter()
-            defer { vm.instructionsRetired &+= (Controls.instructionCounter() &- before) & (1 << 48 - 1) }
-            runEntries(vm, on: runner)
+            defer { processor.vm.instructionsRetired &+= (Controls.instructionCounter() &- before) & (1 << 48 - 1) }
+            runEntries(processor, on: runner)
         } else {
-            runEntries(vm, on: runner)
+            runEntries(processor, on: runner)
         }
     }
 
-    func runEntries(_ vm: NestedVM, on runner: Runner) {
-        let sliceEnd = runner.now &+ Self.slice
-        while vm.end == nil && vm.pendingEnd == nil {
-            let t = runner.now
-            vm.raiseDeviceInterrupts(now: t)
-            if vm.isHalted && !vm.pic.hasInterrupt { return }
-            if vm.isPaused { return }
-            vm.prepareEntry()
+    func runEntries(_ processor: NestedProcessor, on runner: Runner) {
+        let vm = processor.vm
+        let sliceEnd = vm.now &+ Self.slice
+        while vm.end == nil && vm.pendingEnd == nil && processor.isRunnable {
+            let t = vm.now
+            if processor.index == 0 { vm.raiseDeviceInterrupts(now: t) }
+            processor.prepareEntry()
             var deadline = sliceEnd
             if let timer = vm.pit.nextInterrupt, timer < deadline { deadline = timer }
             let ticks = deadline > t ? (deadline - t) >> controls.timerRate : 0
-            vm.set(NV_VMCS_VMX_PREEMPTION_TIMER_VALUE, max(ticks, 1))
-            vm.set(NV_VMCS_TSC_OFFSET, runner.skipped)
+            processor.set(NV_VMCS_VMX_PREEMPTION_TIMER_VALUE, max(ticks, 1))
+            processor.set(NV_VMCS_TSC_OFFSET, vm.skipped)
             unlock()
-            let flags = nv_vmx_run(&vm.registers.raw, vm.launched ? 0 : 1, vm.fxAreas)
+            let flags = nv_vmx_run(&processor.registers.raw, processor.launched ? 0 : 1, processor.fxAreas)
             lock()
             if flags != 0 {
-                vm.finish(.unsupported(NestedFailure.instruction(vm.launched ? "VMRESUME" : "VMLAUNCH", flags).description))
+                vm.finish(.unsupported(NestedFailure.instruction(processor.launched ? "VMRESUME" : "VMLAUNCH", flags).description))
                 return
             }
-            vm.launched = true
-            let step = vm.handleExit(now: runner.now)
+            processor.launched = true
+            let step = processor.handleExit(now: vm.now)
             vm.flushConsole()
-            if step == .ended || step == .interrupted || (step == .timerExpired && runner.now >= sliceEnd) { return }
+            if processor.index != 0 {
+                // The platform's interrupts are processor 0's: it is woken where it waits for one.
+                vm.raiseDeviceInterrupts(now: vm.now)
+                if vm.processors[0].isRunnable && vm.processors[0].runner != runner.index { processors[vm.processors[0].runner].wake() }
+            }
+            if step == .ended || step == .interrupted || (step == .timerExpired && vm.now >= sliceEnd) { return }
         }
     }
 }
 
-/// One of this VM's processors as minivisor runs nested VMs on it: its clock, its current VMCS, its place in
-/// the round-robin, and the word it waits on (MONITOR/MWAIT) for another processor to write.
+/// One of this VM's processors as minivisor runs nested processors on it: its current VMCS, its place in the
+/// round-robin, and the word it waits on (MONITOR/MWAIT) for another processor to write.
 final class Runner {
     enum State { case starting, ready, failed }
     let index: Int
     var state: State
-    /// Time skipped while every VM of this processor was halted waiting for a timer.
-    var skipped: UInt64 = 0
-    /// The VM whose VMCS is current on this processor.
-    var current: NestedVM? = nil
+    /// The nested processor whose VMCS is current on this processor.
+    var current: NestedProcessor? = nil
     var next = 0
     var reportedAt: UInt64 = 0
     var saidIdle = false
@@ -463,7 +492,6 @@ final class Runner {
         line.initialize(repeating: 0, count: 8)
     }
 
-    var now: UInt64 { nv_rdtsc() &+ skipped }
     var wakeCount: UInt64 { line.pointee }
 
     /// Wakes the processor if it waits (or makes its next wait return at once).
@@ -477,9 +505,17 @@ final class Runner {
     }
 }
 
+extension NestedProcessor {
+    /// Whether the processor can run now: its VM not paused, and it not parked, stopped, or halted without an
+    /// interrupt to take (only processor 0 takes them); a parked one its mailbox started can.
+    var isRunnable: Bool {
+        guard vm.end == nil && vm.pendingEnd == nil && !vm.isPaused && !isReleased else { return false }
+        if startAt != nil { return true }
+        return state == .running && (!isHalted || index == 0 && vm.pic.hasInterrupt)
+    }
+}
+
 extension NestedVM {
-    /// Whether the VM can run now: not paused, and not halted or halted with an interrupt to deliver.
-    var isRunnable: Bool { end == nil && !isPaused && (!isHalted || pic.hasInterrupt) }
-    /// Whether a timer interrupt is to wake it.
+    /// Whether a timer interrupt is to wake its processor 0.
     var waitsForTimer: Bool { end == nil && !isPaused && pic.isUnmasked(PlatformIRQ.timer) && pit.nextInterrupt != nil }
 }
