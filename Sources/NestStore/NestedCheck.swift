@@ -6,8 +6,9 @@ import GRDB
 ///
 /// The checks follow Hyper-V's documented requirements ("Enable nested virtualization": the VM Off while the
 /// flag changes, configuration version 8.0 or later, virtualization extensions exposed, no dynamic memory, MAC
-/// address spoofing for nested guests' networking), plus one of nestvm's own: the VM's startup memory must hold
-/// its nested VMs' startup memory and the hypervisor inside it.
+/// address spoofing for nested guests' networking), plus nestvm's own: the VM's startup memory must hold its
+/// nested VMs' startup memory and the hypervisor inside it, and it needs as many processors as its widest nested
+/// VM (minivisor runs each nested processor on one of its own).
 public enum NestedCheck {
     /// Memory the L1 hypervisor itself is counted to need on top of its nested VMs' startup memory.
     public static let hypervisorReserveBytes: Int64 = 512 << 20
@@ -15,7 +16,7 @@ public enum NestedCheck {
     /// One step of a fix, in the order Hyper-V's Enable-NestedVm script applies them.
     enum Step: Int, Comparable {
         case removeSavedState, turnOff, updateVersion, exposeExtensions, disableDynamicMemory, macSpoofing, raiseMemory,
-            runMinivisor
+            raiseProcessors, runMinivisor
         static func < (a: Step, b: Step) -> Bool { a.rawValue < b.rawValue }
     }
 
@@ -29,6 +30,7 @@ public enum NestedCheck {
         case macAddressSpoofing = "MacAddressSpoofing"
         case memory = "Memory"
         case integrationService = "IntegrationService"
+        case processors = "Processors"
     }
 
     /// Whether a finding stops nesting (an error) or only limits it (a warning); the raw value is the record's
@@ -143,6 +145,17 @@ public enum NestedCheck {
                         fix: .setMemoryStartup(vm: name, bytes: needed)))
             }
         }
+        let widest = try Int.fetchOne(db, sql: "SELECT coalesce(max(processorCount), 0) FROM vm WHERE host = ?", arguments: [vm.id]) ?? 0
+        if widest > vm.processorCount {
+            found.append(
+                Finding(
+                    check: .processors, severity: .error,
+                    message:
+                        "A nested VM has \(widest) processors and this VM \(vm.processorCount); each nested processor runs on one of this VM's, so that nested VM cannot start.",
+                    step: .raiseProcessors, property: "ProcessorCount", current: .int(Int64(vm.processorCount)),
+                    wanted: .int(Int64(widest)),
+                    fix: .setProcessorCount(vm: name, count: widest)))
+        }
         return found
     }
 
@@ -184,6 +197,8 @@ public enum NestedCheck {
                 vm.memoryStartup = bytes
                 vm.memoryMaximum = max(vm.memoryMaximum, bytes)
             }
+        case .raiseProcessors:
+            if case .int(let count) = finding.wanted { vm.processorCount = Int(count) }
         case .runMinivisor: break  // a running VM's image changes only once it is Off: the user's to do
         case .macSpoofing:
             try db.execute(sql: "UPDATE vmNetworkAdapter SET macAddressSpoofing = 1 WHERE id = ?", arguments: [finding.adapterId])

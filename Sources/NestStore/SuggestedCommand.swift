@@ -15,6 +15,8 @@ public enum SuggestedCommand: Equatable, Sendable {
     case enableMACAddressSpoofing(vm: String, adapter: String)
     /// `vmrun set VM --memory-startup-bytes SIZE`.
     case setMemoryStartup(vm: String, bytes: Int64)
+    /// `vmproc set VM --count N`.
+    case setProcessorCount(vm: String, count: Int)
     /// `vmrun set VM --image hello`.
     case setImage(vm: String)
     /// Boot the hypervisor nestvm ships, which speaks the integration channel.
@@ -34,6 +36,7 @@ public enum SuggestedCommand: Equatable, Sendable {
         case .enableMACAddressSpoofing(let vm, let adapter):
             "vmnet set \(vm)\(hostFlag) --adapter-name '\(adapter)' --mac-address-spoofing on"
         case .setMemoryStartup(let vm, let bytes): "vmrun set \(vm)\(hostFlag) --memory-startup-bytes \(ByteSize.format(bytes))"
+        case .setProcessorCount(let vm, let count): "vmproc set \(vm)\(hostFlag) --count \(count)"
         case .setImage(let vm): "vmrun set \(vm)\(hostFlag) --image hello"
         case .runMinivisor(let vm): "vmrun stop \(vm)\(hostFlag) && vmrun set \(vm)\(hostFlag) --image minivisor"
         }

@@ -12,7 +12,8 @@ extension VMProc {
             discussion: """
                 Checks: the VM must be Off for the changes needed, configuration version 8.0 or later, \
                 ExposeVirtualizationExtensions on, dynamic memory off, MAC address spoofing on adapters connected \
-                to a switch (a warning), and startup memory enough for its nested VMs plus 512M for the hypervisor. \
+                to a switch (a warning), startup memory enough for its nested VMs plus 512M for the hypervisor, and as \
+                many processors as its widest nested VM (each nested processor runs on one of its own). \
                 Exits 1 when a problem of severity Error is found, 0 when there are none or only warnings.
                 """)
 

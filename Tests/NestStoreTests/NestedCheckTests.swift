@@ -55,6 +55,24 @@ struct NestedCheckTests {
         #expect(try inventory.vms(host: nil).rows[0].memoryStartup == 1280 << 20)
     }
 
+    @Test("The VM needs as many processors as its widest nested VM")
+    func processors() throws {
+        let inventory = try freshInventory()
+        try inventory.make("lab1", memory: 1 << 30)
+        _ = try inventory.enableNested(host: nil, .name("lab1"), apply: true)
+        try inventory.make("n1", host: "lab1", memory: 64 << 20)
+        var wide = ProcessorChanges()
+        wide.count = 2
+        _ = try inventory.setProcessor(host: "lab1", .name("n1"), wide)
+        let findings = try inventory.nestedFindings(host: nil, selectors: [])
+        #expect(findings.map { $0.record.string("Check")! } == ["Processors"])
+        #expect(findings[0].record.string("Fix") == "vmproc set lab1 --count 2")
+        #expect(findings[0].severity == .error)
+        _ = try inventory.enableNested(host: nil, .name("lab1"), apply: true)
+        #expect(try inventory.vms(host: nil).rows[0].processorCount == 2)
+        #expect(try inventory.nestedFindings(host: nil, selectors: []).isEmpty)
+    }
+
     @Test("A saved VM's saved state is discarded first")
     func saved() throws {
         let inventory = try freshInventory()

@@ -1,6 +1,7 @@
 /// minivisor: the L1 hypervisor nestvm ships. It runs nestvm guest images as nested VMs (L2), each under EPT in
-/// its own slice of this VM's memory, with its own VMCS, VPID and platform (COM1, the PIC pair, the PIT, the exit
-/// and power ports), spread over this VM's processors and round-robin on each with the VMX-preemption timer. Needs a processor with
+/// its own slice of this VM's memory, with a VMCS per processor, its own VPID and platform (COM1, the PIC pair, the
+/// PIT, the exit and power ports), its processors spread over this VM's and round-robin on each with the
+/// VMX-preemption timer. Needs a processor with
 /// ExposeVirtualizationExtensions (`vmproc set NAME --expose-virtualization-extensions true`).
 ///
 /// The nested VMs are those L0 sends over the integration channel (its inventory's VMs to start at boot, then
