@@ -17,15 +17,15 @@ final class TestRAM {
     func get(_ address: Int, _ count: Int) -> UInt64 { memory.load(UInt64(address), count: count)! }
 }
 
-struct TestDriver {
+struct TestDriver<Device: VirtioMMIO> {
     let ram = TestRAM()
-    let device: VirtioConsole
+    let device: Device
     var nextAvailable = [0, 0]
     var nextUsed = [0, 0]
-    static let size = 8
+    static var size: Int { 8 }
 
-    init(features: UInt64 = VirtioMMIO.version1) {
-        device = VirtioConsole(memory: ram.memory)
+    init(features: UInt64 = VirtioMMIO.version1, make: (DeviceMemory) -> Device) {
+        device = make(ram.memory)
         typealias R = VirtioMMIO.Register
         device.write(R.status, size: 4, value: 0)
         device.write(R.status, size: 4, value: 1 | 2)
@@ -79,6 +79,10 @@ struct TestDriver {
     func write(_ text: String, at address: Int) {
         for (k, b) in text.utf8.enumerated() { ram.put(UInt64(b), at: address + k, 1) }
     }
+}
+
+extension TestDriver where Device == VirtioConsole {
+    init(features: UInt64 = VirtioMMIO.version1) { self.init(features: features) { VirtioConsole(memory: $0) } }
 }
 
 /// The shared virtio-mmio transport and virtio console, against virtio 1.2: registers, negotiation, both
@@ -164,7 +168,7 @@ struct VirtioTests {
     }
 
     /// A driver that breaks the queue in `how`, and the failure the device must report.
-    nonisolated(unsafe) static let hostile: [(String, (inout TestDriver) -> Void, Virtqueue.Failure)] = [
+    nonisolated(unsafe) static let hostile: [(String, (inout TestDriver<VirtioConsole>) -> Void, Virtqueue.Failure)] = [
         ("a buffer past the end of RAM", { $0.describe(1, 0, address: TestRAM.size - 4, length: 8) }, .outsideMemory),
         ("a buffer at an address that wraps", { $0.describe(1, 0, address: -8, length: 16) }, .outsideMemory),
         (
@@ -204,7 +208,7 @@ struct VirtioTests {
     @Test("An available index running more than a queue ahead, and a queue size that is not a power of 2, are refused")
     func runawayAndLayout() {
         var driver = TestDriver()
-        driver.ram.put(UInt64(TestDriver.size + 1), at: 0x2000 + 0x400 + 2, 2)
+        driver.ram.put(UInt64(TestDriver<VirtioConsole>.size + 1), at: 0x2000 + 0x400 + 2, 2)
         driver.device.write(R.queueNotify, size: 4, value: 1)
         #expect(driver.device.failure == .indexRunaway)
 
