@@ -61,6 +61,49 @@ enum AssembledGuest {
         mov $\(masterMask), %al; out %al, $0x21
         """
     }
+
+    /// Starts processor 1 at `label` through its boot-information mailbox (RDI still the boot information), its
+    /// stack at 3 MiB.
+    static func startSecondary(at label: String) -> String {
+        """
+        mov 64(%rdi), %rbx
+        movq $0x300000, 32+16(%rbx)
+        lea \(label)(%rip), %rax
+        mov %rax, 32+8(%rbx)
+        """
+    }
+
+    /// Programs the PIT's channel 0 for an interrupt every millisecond (count 1193).
+    static let millisecondTimer = """
+        mov $0x34, %al; out %al, $0x43
+        mov $0xa9, %al; out %al, $0x40
+        mov $0x04, %al; out %al, $0x40
+        """
+
+    /// An interrupt handler at `tick` that counts in EBX and acknowledges the master PIC.
+    static let tickHandler = """
+        tick: inc %ebx
+        push %rax
+        mov $0x20, %al; out %al, $0x20
+        pop %rax
+        iretq
+        """
+
+    /// A guest that sleeps through five timer interrupts and exits with 5.
+    static func ticker() throws -> [UInt8] {
+        try build(
+            installGate(vector: 0x20, handler: "tick") + "\n" + initializePIC(masterMask: 0xFE) + "\n" + millisecondTimer + """
+
+                xor %ebx, %ebx
+                sti
+                1: hlt
+                cmp $5, %ebx
+                jb 1b
+                mov %ebx, %eax
+                out %al, $0xf4
+
+                """ + tickHandler)
+    }
 }
 
 extension Machine {

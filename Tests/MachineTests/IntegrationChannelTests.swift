@@ -301,38 +301,24 @@ extension IntegrationChannelTests {
     /// processor 0 while processor 1 runs on another of L1's processors.
     @Test("A nested secondary processor's triple fault ends its VM alone; timer interrupts wake processor 0 while it computes")
     func nestedSecondaries() throws {
-        let start = """
-            mov 64(%rdi), %rbx
-            movq $0x300000, 32+16(%rbx)
-            lea second(%rip), %rax
-            mov %rax, 32+8(%rbx)
-            """
+        let start = AssembledGuest.startSecondary(at: "second")
         let crash = try AssembledGuest.build(start + "\n1: pause\njmp 1b\nsecond: ud2")
         let counter = try AssembledGuest.build(
             start + "\n" + AssembledGuest.installGate(vector: 0x20, handler: "tick") + "\n" + AssembledGuest.initializePIC(masterMask: 0xFE)
-                + """
+                + "\n" + AssembledGuest.millisecondTimer + """
 
-                mov $0x34, %al; out %al, $0x43
-                mov $0xa9, %al; out %al, $0x40
-                mov $0x04, %al; out %al, $0x40
-                xor %ebx, %ebx
-                sti
-                1: hlt
-                cmp $3, %ebx
-                jb 1b
-                cmpq $0, count(%rip)
-                setne %al
-                out %al, $0xf4
-                tick: inc %ebx
-                push %rax
-                mov $0x20, %al; out %al, $0x20
-                pop %rax
-                iretq
-                second: incq count(%rip)
-                jmp second
-                .data
-                count: .quad 0
-                """)
+                    xor %ebx, %ebx
+                    sti
+                    1: hlt
+                    cmp $3, %ebx
+                    jb 1b
+                    cmpq $0, count(%rip)
+                    setne %al
+                    out %al, $0xf4
+                    second: incq count(%rip)
+                    jmp second
+
+                    """ + AssembledGuest.tickHandler + "\n.data\ncount: .quad 0")
         let inventory =
             Self.starting("crash", crash, processors: 2) + Self.starting("counter", counter, processors: 2)
             + Array(#"{"Kind":"InventoryEnd","Count":2}"#.utf8) + [0x0A]

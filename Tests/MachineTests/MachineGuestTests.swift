@@ -228,32 +228,30 @@ import X86
     /// retires nothing until the boot processor's store to the line wakes it.
     @Test("A secondary waits in MWAIT, costing nothing, until a store to its monitored line wakes it")
     func monitorWait() throws {
-        let source = """
-            mov 64(%rdi), %rbx
-            movq $0x300000, 32+16(%rbx)
-            lea second(%rip), %rax
-            mov %rax, 32+8(%rbx)
-            mov $200000, %ecx
-            1: dec %ecx
-            jnz 1b
-            movl $1, flag(%rip)
-            2: pause
-            jmp 2b
-            second: lea flag(%rip), %rax
-            xor %ecx, %ecx
-            xor %edx, %edx
-            monitor
-            cmpl $0, flag(%rip)
-            jne 3f
-            mwait
-            3: cmpl $0, flag(%rip)
-            je second
-            mov $0x2A, %al
-            out %al, $0xf4
-            .data
-            .balign 64
-            flag: .long 0
-            """
+        let source =
+            AssembledGuest.startSecondary(at: "second") + """
+
+                mov $200000, %ecx
+                1: dec %ecx
+                jnz 1b
+                movl $1, flag(%rip)
+                2: pause
+                jmp 2b
+                second: lea flag(%rip), %rax
+                xor %ecx, %ecx
+                xor %edx, %edx
+                monitor
+                cmpl $0, flag(%rip)
+                jne 3f
+                mwait
+                3: cmpl $0, flag(%rip)
+                je second
+                mov $0x2A, %al
+                out %al, $0xf4
+                .data
+                .balign 64
+                flag: .long 0
+                """
         let m = try Self.machine(source, processors: 2)
         #expect(m.run(budget: 100_000) == .running)
         #expect(m.processors[1].isHalted, "waiting in MWAIT")
@@ -265,16 +263,14 @@ import X86
 
     @Test("A processor that exits often keeps its slice across the exits: it gets its share beside one that never exits")
     func slicesSpanExits() throws {
-        let source = """
-            mov 64(%rdi), %rbx
-            movq $0x300000, 32+16(%rbx)
-            lea second(%rip), %rax
-            mov %rax, 32+8(%rbx)
-            1: inc %rcx
-            jmp 1b
-            second: out %al, $0x80
-            jmp second
-            """
+        let source =
+            AssembledGuest.startSecondary(at: "second") + """
+
+                1: inc %rcx
+                jmp 1b
+                second: out %al, $0x80
+                jmp second
+                """
         let m = try Self.machine(source, processors: 2)
         #expect(m.run(budget: 2_000_000) == .running)
         let exiting = m.processors[1].cpu.instructionsRetired

@@ -81,25 +81,7 @@ struct MinivisorTests {
 
     @Test("A nested VM's timer interrupts: the PIT through the PIC, delivered while it sits halted, time skipped")
     func timerInterrupts() throws {
-        let ticker = try AssembledGuest.build(
-            AssembledGuest.installGate(vector: 0x20, handler: "tick") + "\n" + AssembledGuest.initializePIC(masterMask: 0xFE) + """
-
-                mov $0x34, %al; out %al, $0x43
-                mov $0xa9, %al; out %al, $0x40
-                mov $0x04, %al; out %al, $0x40
-                xor %ebx, %ebx
-                sti
-                1: hlt
-                cmp $5, %ebx
-                jb 1b
-                mov %ebx, %eax
-                out %al, $0xf4
-                tick: inc %ebx
-                push %rax
-                mov $0x20, %al; out %al, $0x20
-                pop %rax
-                iretq
-                """)
+        let ticker = try AssembledGuest.ticker()
         let run = try Self.run([("ticker", ticker)])
         #expect(run.output.contains("minivisor: ticker ended: status 11, the guest wrote 5 to the exit port;"))
     }
@@ -182,25 +164,7 @@ struct MinivisorTests {
     /// Processor 1 has its own clock (time skipped while its VMs wait for a timer) and handles its own VMs' exits.
     @Test("On two processors, a triple fault on processor 1 ends that VM alone, and a VM there gets its timer interrupts")
     func secondProcessorFailures() throws {
-        let ticker = try AssembledGuest.build(
-            AssembledGuest.installGate(vector: 0x20, handler: "tick") + "\n" + AssembledGuest.initializePIC(masterMask: 0xFE) + """
-
-                mov $0x34, %al; out %al, $0x43
-                mov $0xa9, %al; out %al, $0x40
-                mov $0x04, %al; out %al, $0x40
-                xor %ebx, %ebx
-                sti
-                1: hlt
-                cmp $5, %ebx
-                jb 1b
-                mov %ebx, %eax
-                out %al, $0xf4
-                tick: inc %ebx
-                push %rax
-                mov $0x20, %al; out %al, $0x20
-                pop %rax
-                iretq
-                """)
+        let ticker = try AssembledGuest.ticker()
         let run = try Self.run(
             [
                 ("nested1", try ShippedGuests.bytes("bench")), ("crash", try AssembledGuest.build("ud2")),

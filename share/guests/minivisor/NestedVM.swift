@@ -278,14 +278,19 @@ final class NestedProcessor {
         vmcs = UInt64(UInt(bitPattern: region))
         primary = controls.primary
         region.storeBytes(of: UInt32(truncatingIfNeeded: nv_rdmsr(Hypervisor.basicMSR)) & 0x7FFF_FFFF, as: UInt32.self)
-        var flags = nv_vmclear(vmcs)
-        if flags & 0x41 != 0 { throw .instruction("VMCLEAR", flags) }
-        flags = nv_vmptrld(vmcs)
-        if flags & 0x41 != 0 { throw .instruction("VMPTRLD", flags) }
-        try writeControls(controls, eptPointer: eptPointer, vpid: vm.vpid)
-        try writeBootState(entry: entry)
-        flags = nv_vmclear(vmcs)
-        if flags & 0x41 != 0 { throw .instruction("VMCLEAR", flags) }
+        do throws(NestedFailure) {
+            var flags = nv_vmclear(vmcs)
+            if flags & 0x41 != 0 { throw .instruction("VMCLEAR", flags) }
+            flags = nv_vmptrld(vmcs)
+            if flags & 0x41 != 0 { throw .instruction("VMPTRLD", flags) }
+            try writeControls(controls, eptPointer: eptPointer, vpid: vm.vpid)
+            try writeBootState(entry: entry)
+            flags = nv_vmclear(vmcs)
+            if flags & 0x41 != 0 { throw .instruction("VMCLEAR", flags) }
+        } catch {
+            _ = nv_vmclear(vmcs)  // not current, so nothing cached is written back over memory given back
+            throw error
+        }
     }
 
     // The VM's platform and bookkeeping, which every processor's exits reach.
