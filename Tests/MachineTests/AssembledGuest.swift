@@ -90,20 +90,20 @@ enum AssembledGuest {
         """
 
     /// A guest that sleeps through five timer interrupts and exits with 5.
-    static func ticker() throws -> [UInt8] {
-        try build(
-            installGate(vector: 0x20, handler: "tick") + "\n" + initializePIC(masterMask: 0xFE) + "\n" + millisecondTimer + """
+    static let tickerSource =
+        installGate(vector: 0x20, handler: "tick") + "\n" + initializePIC(masterMask: 0xFE) + "\n" + millisecondTimer + """
 
-                xor %ebx, %ebx
-                sti
-                1: hlt
-                cmp $5, %ebx
-                jb 1b
-                mov %ebx, %eax
-                out %al, $0xf4
+            xor %ebx, %ebx
+            sti
+            1: hlt
+            cmp $5, %ebx
+            jb 1b
+            mov %ebx, %eax
+            out %al, $0xf4
 
-                """ + tickHandler)
-    }
+            """ + tickHandler
+
+    static func ticker() throws -> [UInt8] { try build(tickerSource) }
 }
 
 extension Machine {

@@ -66,26 +66,7 @@ import X86
 
     @Test("PIT channel 0 in mode 2 interrupts through the PIC every millisecond of machine time")
     func timerInterrupts() throws {
-        let m = try Self.machine(
-            AssembledGuest.installGate(vector: 0x20, handler: "tick") + "\n"
-                + AssembledGuest.initializePIC(masterMask: 0xFE) + """
-
-                    mov $0x34, %al; out %al, $0x43
-                    mov $0xa9, %al; out %al, $0x40
-                    mov $0x04, %al; out %al, $0x40
-                    xor %ebx, %ebx
-                    sti
-                    1: hlt
-                    cmp $5, %ebx
-                    jb 1b
-                    mov %ebx, %eax
-                    out %al, $0xf4
-                    tick: inc %ebx
-                    push %rax
-                    mov $0x20, %al; out %al, $0x20
-                    pop %rax
-                    iretq
-                    """)
+        let m = try Self.machine(AssembledGuest.tickerSource)
         #expect(m.runToEnd() == .stopped(.guestExit(5)))
         // 1193 input ticks at 1.193182 MHz is 999,848 ns; five of them, while the guest sat halted.
         #expect(m.now >= 5 * 999_848 && m.now < 5 * 999_848 + 1000)
