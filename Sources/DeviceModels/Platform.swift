@@ -24,6 +24,9 @@ public enum PlatformIRQ {
     public static let stop = 9
     /// The virtio console that carries the integration channel.
     public static let virtioConsole = 10
+    /// Every network adapter (virtio-net), shared: a rising edge when any adapter's line rises, so a driver
+    /// acknowledges every adapter on it.
+    public static let virtioNet = 11
 }
 
 /// Where the virtio-mmio devices sit (nestvm(7), "Devices"): from 64 GiB up, above the largest RAM a machine has,
@@ -36,4 +39,8 @@ public enum PlatformVirtio {
     public static let windowSize: UInt64 = 2 << 20
     /// The virtio console of the integration channel.
     public static let console: UInt64 = windowBase
+    /// Network adapter `index`'s register block (virtio-net), the pages after the console's.
+    public static func networkAdapter(_ index: Int) -> UInt64 { windowBase + UInt64(index + 1) * 0x1000 }
+    /// The most network adapters a VM has (Hyper-V's limit of synthetic adapters).
+    public static let networkAdapterLimit = 8
 }

@@ -28,6 +28,8 @@ public final class Machine {
     let powerPort = PowerPort()
     /// The virtio console that carries the integration channel (nestvm(7), "Integration channel").
     public let console: VirtioConsole
+    /// The network adapters' virtio-net devices, in the configuration's order.
+    public let networkAdapters: [VirtioNet]
     /// The I/O ports, with every platform device registered (`wireDevices`).
     public let ports = PortBus()
     /// Guest-physical ranges outside RAM that devices answer.
@@ -49,8 +51,9 @@ public final class Machine {
     var idleTime: UInt64 = 0
     /// COM1's interrupt line at the last look (IRQs are edge-triggered).
     var uartLine = false
-    /// The virtio console's interrupt line at the last look.
+    /// The virtio console's interrupt line at the last look, and the network adapters' shared one.
     var consoleLine = false
+    var networkLine = false
     /// Processor mailboxes in the boot information.
     let mailboxes: UInt64
     /// Round-robin position among several processors, the processor whose slice it is, and what is left of it.
@@ -78,9 +81,10 @@ public final class Machine {
             throw .addressSpace(ram)
         }
         self.memory = memory
-        let loaded = try BootLoader(configuration: configuration, memory: memory, devices: Self.virtioDevices).load()
-        console = VirtioConsole(
-            memory: DeviceMemory(bytes: memory.bytes, size: ram) { [unowned memory] in memory.noteWrite($0, size: $1) })
+        let loaded = try BootLoader(configuration: configuration, memory: memory, devices: Self.virtioDevices(configuration)).load()
+        let dma = DeviceMemory(bytes: memory.bytes, size: ram) { [unowned memory] in memory.noteWrite($0, size: $1) }
+        console = VirtioConsole(memory: dma)
+        networkAdapters = configuration.networkAdapters.map { VirtioNet(memory: dma, mac: $0.mac, linkUp: $0.isConnected) }
         let eptPointer = EPT01.build(at: ram, memoryBytes: ram) { memory.write($0, size: 8, $1) }
         cpuid = CPUIDView(processorCount: configuration.processorCount, exposesVMX: configuration.exposeVirtualizationExtensions)
         mailboxes = BootLoader.mailbox(0, modules: configuration.modules.count, mapEntries: loaded.memoryMap.count)
@@ -125,6 +129,11 @@ public final class Machine {
         do {
             try mmio.register(
                 console, name: "virtio console", base: GuestPhysicalAddress(PlatformVirtio.console), size: VirtioMMIO.windowSize)
+            for (k, adapter) in networkAdapters.enumerated() {
+                try mmio.register(
+                    adapter, name: "virtio-net \(k)", base: GuestPhysicalAddress(PlatformVirtio.networkAdapter(k)),
+                    size: VirtioMMIO.windowSize)
+            }
         } catch { preconditionFailure("platform wiring: \(error)") }
     }
 
@@ -271,7 +280,7 @@ public final class Machine {
     }
 
     /// Edge-triggered IRQs from the devices: IRQ 0 when the timer's time came, IRQ 4 on a rising COM1 line,
-    /// IRQ 10 on a rising virtio-console line.
+    /// IRQ 10 on a rising virtio-console line, IRQ 11 when any network adapter's line rises.
     func raiseDeviceInterrupts() {
         while let deadline = pit.nextInterrupt, deadline <= now {
             pit.fired()
@@ -283,6 +292,9 @@ public final class Machine {
         let consoleLine = console.interruptLine
         if consoleLine && !self.consoleLine { pic.raise(PlatformIRQ.virtioConsole) }
         self.consoleLine = consoleLine
+        let networkLine = networkAdapters.contains { $0.interruptLine }
+        if networkLine && !self.networkLine { pic.raise(PlatformIRQ.virtioNet) }
+        self.networkLine = networkLine
     }
 
     /// Injects the PIC's interrupt into the boot processor when it can take one (the interrupt-acknowledge

@@ -1,3 +1,4 @@
+import DeviceModels
 import X86
 
 /// Everything a machine is built from: the VM's memory and processor settings, the image it boots, and what the
@@ -18,6 +19,8 @@ public struct MachineConfiguration: Sendable {
     public var commandLine: String
     /// Named byte blobs passed in the boot information.
     public var modules: [BootModule]
+    /// The VM's network adapters, in order, each a virtio-net device.
+    public var networkAdapters: [NetworkAdapterConfiguration] = []
 
     /// A configuration; the defaults are one processor, no VMX, an empty command line and no modules.
     public init(
@@ -43,6 +46,9 @@ public struct MachineConfiguration: Sendable {
         guard UInt64(namesSize) <= GuestLayout.stringsSize else { throw .bootStrings(bytes: namesSize, limit: GuestLayout.stringsSize) }
         guard modules.count <= 256 else { throw .moduleCount(modules.count) }
         if let bad = modules.first(where: { $0.name.utf8.count > 255 || $0.name.isEmpty }) { throw .moduleName(bad.name) }
+        guard networkAdapters.count <= PlatformVirtio.networkAdapterLimit, networkAdapters.allSatisfy({ $0.mac.count == 6 }) else {
+            throw .networkAdapters(networkAdapters.count)
+        }
     }
 
     /// Every check building a machine makes, without building it (no guest memory is reserved): the limits,
@@ -93,6 +99,8 @@ public enum MachineError: Error, Equatable, Sendable, CustomStringConvertible {
     case moduleCount(Int)
     /// A module name that is empty or longer than 255 bytes.
     case moduleName(String)
+    /// More network adapters than a machine has, or a MAC address that is not six bytes.
+    case networkAdapters(Int)
 
     /// Whether the image loads below the boot loader's data rather than past the end of memory.
     public var isImageBelowBootData: Bool {
@@ -122,6 +130,9 @@ public enum MachineError: Error, Equatable, Sendable, CustomStringConvertible {
         case .bootStrings(let bytes, let limit): return "the command line and module names take \(bytes) bytes; the limit is \(limit)"
         case .moduleCount: return "a machine takes at most 256 modules"
         case .moduleName: return "a module name must have 1 to 255 bytes"
+        case .networkAdapters(let count):
+            return
+                "a nestvm machine has at most \(PlatformVirtio.networkAdapterLimit) network adapters, each with a 6-byte MAC address (\(count) given)"
         }
     }
 }
@@ -134,4 +145,19 @@ func describeBytes(_ bytes: UInt64) -> String {
     if bytes >= 1 << 30 && bytes % (1 << 30) == 0 { return "\(bytes >> 30) GiB" }
     if bytes >= 1 << 20 && bytes % (1 << 20) == 0 { return "\(bytes >> 20) MiB" }
     return "\(bytes) bytes"
+}
+
+/// A network adapter as the machine builds it: a virtio-net device with the adapter's MAC address, its link up
+/// when the adapter is connected to a switch.
+public struct NetworkAdapterConfiguration: Sendable, Equatable {
+    /// The six bytes of the adapter's MAC address.
+    public var mac: [UInt8]
+    /// Whether the adapter is connected (`vmnet connect`).
+    public var isConnected: Bool
+
+    /// An adapter with address `mac`, connected or not.
+    public init(mac: [UInt8], isConnected: Bool) {
+        self.mac = mac
+        self.isConnected = isConnected
+    }
 }

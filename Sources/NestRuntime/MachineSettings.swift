@@ -6,18 +6,23 @@ import NestStore
 /// How a VM's stored settings become a machine: memory from its startup memory, processors from its Count,
 /// VMX from ExposeVirtualizationExtensions, and its image and command line.
 public enum MachineSettings {
-    /// The configuration for `row`, with `modules` added (image read now; errors say what to fix).
-    public static func configuration(for row: VMRow, modules: [BootModule] = []) throws(NestError) -> MachineConfiguration {
+    /// The configuration for `row`, with `modules` and its network adapters added (image read now; errors say
+    /// what to fix).
+    public static func configuration(
+        for row: VMRow, modules: [BootModule] = [], adapters: [NetworkAdapterConfiguration] = []
+    ) throws(NestError) -> MachineConfiguration {
         guard let image = row.image else {
             throw NestError(
                 .noImage, "VM '\(row.name)' has no image to boot; give it one: vmrun set \(row.name) --image hello", target: row.name)
         }
         var bytes: [UInt8]
         do { bytes = try GuestImages.read(image) } catch var error { error.target = row.name; throw error }
-        return MachineConfiguration(
+        var configuration = MachineConfiguration(
             memoryBytes: UInt64(row.memoryStartup), processorCount: row.processorCount,
             exposeVirtualizationExtensions: row.exposeVirtualizationExtensions, image: bytes,
             commandLine: row.commandLine, modules: modules)
+        configuration.networkAdapters = adapters
+        return configuration
     }
 
     /// Whether a machine can be built for `row` as it would be stored (`Inventory.machineCheck`): its memory and
@@ -33,9 +38,13 @@ public enum MachineSettings {
         do { try configuration.validate() } catch { throw nestError(error, row: row) }
     }
 
-    /// Builds the machine for `row`: every error a start can meet before the guest runs.
-    public static func machine(for row: VMRow, modules: [BootModule] = []) throws(NestError) -> Machine {
-        let configuration = try configuration(for: row, modules: modules)
+    /// Builds the machine for `row` with its network adapters as `inventory` has them: every error a start can
+    /// meet before the guest runs.
+    public static func machine(for row: VMRow, modules: [BootModule] = [], inventory: Inventory? = nil) throws(NestError) -> Machine {
+        let adapters = try inventory?.machineAdapters(vmId: row.id).map {
+            NetworkAdapterConfiguration(mac: $0.mac, isConnected: $0.isConnected)
+        }
+        let configuration = try configuration(for: row, modules: modules, adapters: adapters ?? [])
         do {
             return try Machine(configuration)
         } catch {
@@ -59,6 +68,8 @@ public enum MachineSettings {
         case .memorySize: (category, message) = (.invalidArgument, "\(error); change it with vmrun set \(name) --memory SIZE")
         case .processorCount: (category, message) = (.invalidArgument, "\(error); change it with vmproc set \(name) --count N")
         case .addressSpace, .bootStrings, .moduleCount, .moduleName: (category, message) = (.invalidArgument, "\(error)")
+        case .networkAdapters:
+            (category, message) = (.invalidArgument, "\(error); remove one: vmnet remove \(name) --adapter-name NAME")
         }
         return NestError(category, message, target: name)
     }

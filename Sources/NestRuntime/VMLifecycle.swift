@@ -70,7 +70,7 @@ public struct VMLifecycle {
         try checkSocketPath(files, row)
         guard let lock = try files.acquireLock() else { throw alreadyRunning(row) }
         defer { close(lock) }
-        let machine = try MachineSettings.machine(for: row, modules: modules)
+        let machine = try MachineSettings.machine(for: row, modules: modules, inventory: inventory)
         try trace.check(vmName: row.name, detached: false)
         let outcome: VMRunResult
         let started = try begin(row, files)
@@ -123,7 +123,7 @@ public struct VMLifecycle {
         guard let lock = try files.acquireLock() else { throw alreadyRunning(row) }
         defer { close(lock) }
         // Every error a start can meet shows up here, before anything changes.
-        _ = try MachineSettings.machine(for: row, modules: try MachineSettings.modules(modules))
+        _ = try MachineSettings.machine(for: row, modules: try MachineSettings.modules(modules), inventory: inventory)
         try trace.check(vmName: row.name, detached: true)
         _ = try begin(row, files)
         let reply: String
@@ -168,7 +168,7 @@ public struct VMLifecycle {
         let row: VMRow, machine: Machine, runner: MachineRunner
         do {
             row = try vm(.id(vmId), host: nil)
-            machine = try MachineSettings.machine(for: row, modules: try MachineSettings.modules(modules))
+            machine = try MachineSettings.machine(for: row, modules: try MachineSettings.modules(modules), inventory: inventory)
             files.reserveExitRecord()
             try inventory.recordWorker(vmId: vmId, pid: getpid())
             runner = try MachineRunner(machine: machine, row: row, inventory: inventory, echoToStdout: false, trace: trace)

@@ -148,6 +148,17 @@ extension Inventory {
         }
     }
 
+    /// VM `vmId`'s adapters in their order, as its machine builds them: each MAC address (the adapter's six bytes,
+    /// most significant first) and whether a switch connects it.
+    public func machineAdapters(vmId: String) throws(NestError) -> [(mac: [UInt8], isConnected: Bool)] {
+        try store.read { db in
+            try AdapterRow.filter(Column("vmId") == vmId).order(Column("position")).fetchAll(db).map { row in
+                let value = MacAddress(row.macAddress)?.value ?? 0
+                return ((0..<6).map { UInt8(truncatingIfNeeded: value >> (40 - 8 * UInt64($0))) }, row.switchId != nil)
+            }
+        }
+    }
+
     /// VM adapters (Get-VMNetworkAdapter): all on the host, or those selected; `switchName` filters.
     public func adapterRecords(host path: String?, selectors: [AdapterSelector], switchName: String? = nil) throws(NestError) -> [Record] {
         try store.read { db in

@@ -257,4 +257,42 @@ import X86
         let exiting = m.processors[1].cpu.instructionsRetired
         #expect(exiting > m.instructionsRetired * 2 / 5, "\(exiting) of \(m.instructionsRetired)")
     }
+
+    /// nestvm(7), "Devices": the console, then a virtio-net device per adapter on IRQ 11, each in the device table;
+    /// the guest reads each adapter's MAC and link state from its configuration space.
+    @Test("Network adapters are virtio-net devices after the console, in the device table, with their MAC and link")
+    func networkAdapters() throws {
+        let source = """
+            mov 72(%rdi), %ebx
+            mov $1, %al
+            cmpl $3, 76(%rdi); jne 9f
+            mov $2, %al
+            cmpl $1, 32(%rbx); jne 9f
+            cmpl $11, 36(%rbx); jne 9f
+            mov 40(%rbx), %rsi
+            mov 72(%rbx), %rdi
+            mov $3, %al
+            cmpl $0x74726976, (%rsi); jne 9f
+            cmpl $1, 8(%rsi); jne 9f
+            mov $4, %al
+            cmpb $0x5D, 0x102(%rsi); jne 9f
+            cmpb $0x07, 0x105(%rsi); jne 9f
+            cmpw $1, 0x106(%rsi); jne 9f
+            mov $5, %al
+            cmpb $0x08, 0x105(%rdi); jne 9f
+            cmpw $0, 0x106(%rdi); jne 9f
+            mov $0x2A, %al
+            9: out %al, $0xf4
+            """
+        var configuration = MachineConfiguration(memoryBytes: 32 << 20, image: try AssembledGuest.build(source))
+        configuration.networkAdapters = [
+            NetworkAdapterConfiguration(mac: [0x00, 0x15, 0x5D, 0, 0, 7], isConnected: true),
+            NetworkAdapterConfiguration(mac: [0x00, 0x15, 0x5D, 0, 0, 8], isConnected: false),
+        ]
+        let m = try Machine(configuration)
+        #expect(m.runToEnd() == .stopped(.guestExit(0x2A)))
+        #expect(m.networkAdapters.map(\.isLinkUp) == [true, false])
+        configuration.networkAdapters += Array(repeating: configuration.networkAdapters[0], count: 7)
+        #expect(throws: MachineError.networkAdapters(9)) { try configuration.checkLimits() }
+    }
 }

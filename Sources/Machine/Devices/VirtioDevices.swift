@@ -43,10 +43,14 @@ extension Machine: MMIOWindow {
 }
 
 extension Machine {
-    /// The virtio devices every machine has, as the device table lists them.
-    static let virtioDevices = [
-        DeviceTableEntry(type: 3, irq: PlatformIRQ.virtioConsole, base: PlatformVirtio.console, size: VirtioMMIO.windowSize)
-    ]
+    /// The virtio devices of a machine, as the device table lists them: the console, then a virtio-net device
+    /// per network adapter.
+    static func virtioDevices(_ configuration: MachineConfiguration) -> [DeviceTableEntry] {
+        [DeviceTableEntry(type: 3, irq: PlatformIRQ.virtioConsole, base: PlatformVirtio.console, size: VirtioMMIO.windowSize)]
+            + configuration.networkAdapters.indices.map {
+                DeviceTableEntry(type: 1, irq: PlatformIRQ.virtioNet, base: PlatformVirtio.networkAdapter($0), size: VirtioMMIO.windowSize)
+            }
+    }
 
     /// An EPT violation on device memory: the instruction is emulated with the MMIO bus in reach (as KVM's
     /// emulator serves an MMIO exit). An access the emulation cannot serve (code fetched from a device, an access
