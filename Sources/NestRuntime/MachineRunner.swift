@@ -38,6 +38,8 @@ public final class MachineRunner {
     var turnOffReason: String?
     /// Whether stdout's reader went away (`vmrun run` only): the run then ends.
     var stdoutClosed = false
+    /// When the adapters' links were last compared with the store.
+    var linksCheckedAt = Date.distantPast
     /// Instructions per `Machine.run` call: a few milliseconds of guest time between looks at the outside.
     static let quantum: UInt64 = 2_000_000
 
@@ -143,6 +145,7 @@ public final class MachineRunner {
         relay.diagnostics.removeAll()
         relay.expire()
         relay.sendInventoryChanges()
+        followLinks()
         let output = machine.takeOutput()
         guard !output.isEmpty else { return }
         log.append(output)
@@ -157,6 +160,17 @@ public final class MachineRunner {
                 return
             }
             offset += n
+        }
+    }
+
+    /// Each adapter's link follows the store while the VM runs (`vmnet connect` and `disconnect`), looked at every
+    /// 0.5 s: up while a switch connects the adapter with its MAC address, down once none does (or it was removed).
+    func followLinks(now: Date = Date()) {
+        guard !machine.networkAdapters.isEmpty, now.timeIntervalSince(linksCheckedAt) >= 0.5 else { return }
+        linksCheckedAt = now
+        guard let adapters = try? inventory.machineAdapters(vmId: vmId) else { return }
+        for device in machine.networkAdapters {
+            device.setLink(up: adapters.contains { $0.mac == device.mac && $0.isConnected })
         }
     }
 

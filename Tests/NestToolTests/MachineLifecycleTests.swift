@@ -110,4 +110,50 @@ struct MachineLifecycleTests {
         #expect(record["WorkerPID"] as? Int != nil)
         _ = try runner.run("vmrun stop busy --turn-off")
     }
+
+    /// A guest that polls its first adapter's link (virtio-net status, VIRTIO_NET_S_LINK_UP) every 40,000
+    /// instructions and writes U or D to COM1 at each change sees `vmnet disconnect` and `connect` while it runs.
+    @Test("A running VM's adapter link follows vmnet disconnect and connect")
+    func linkFollowsConnect() throws {
+        let runner = try ToolRunner()
+        let guest = """
+            .globl _start
+            _start: mov 72(%rdi), %ebx
+            mov 40(%rbx), %rsi
+            mov $2, %ecx
+            1: movzwl 0x106(%rsi), %eax
+            cmp %eax, %ecx
+            je 2f
+            mov %eax, %ecx
+            test %eax, %eax
+            mov $0x44, %al
+            jz 3f
+            mov $0x55, %al
+            3: mov $0x3f8, %dx
+            out %al, %dx
+            mov $0x0a, %al
+            out %al, %dx
+            2: mov $20000, %edx
+            4: dec %edx
+            jnz 4b
+            jmp 1b
+            """
+        let directory = runner.stateDirectory
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        try guest.write(toFile: directory + "/link.S", atomically: true, encoding: .utf8)
+        let built = try runner.run(
+            "cc -nostdlib -static -no-pie -Wl,-N -Wl,-Ttext=0x100000 -Wl,--no-warn-rwx-segments -Wl,--build-id=none -Wl,-z,noexecstack -o '\(directory)/link.elf' '\(directory)/link.S'"
+        )
+        try #require(built.status == 0, "\(built.stderr)")
+        _ = try runner.run("vmrun new lk --image '\(directory)/link.elf' --memory 64M && vmswitch new sw --switch-type private")
+        _ = try runner.run("vmnet add lk --switch-name sw && vmrun start lk")
+        // Each wait is bounded (15 s).
+        let seen = try runner.run(
+            """
+            seen() { for i in $(seq 150); do [ "$(tr -d '\\n' < "$NESTVM_HOME"/vms/*/console.log)" = "$1" ] && return 0; sleep 0.1; done; return 1; }
+            seen U && vmnet disconnect lk > /dev/null && seen UD && vmnet connect lk --switch-name sw > /dev/null && seen UDU
+            """)
+        _ = try runner.run("vmrun stop lk --turn-off")
+        #expect(seen.status == 0, "\(seen.stdout)\(seen.stderr)")
+    }
 }
