@@ -22,6 +22,7 @@ let package = Package(
         .target(name: "X86NativeHarness"),
         .target(name: "X86Float"),
         .target(name: "DeviceModels"),
+        .target(name: "Packets"),
         .target(
             name: "X86", dependencies: ["X86Float"],
             swiftSettings: [.unsafeFlags(["-Ounchecked", "-wmo"], .when(configuration: .release))]),
@@ -36,7 +37,7 @@ let package = Package(
             name: "NestTool",
             dependencies: ["NestErrors", "NestRecords", "NestStore", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
-        .target(name: "NestRuntime", dependencies: ["Machine", "DeviceModels", "NestErrors", "NestRecords", "NestStore", "CReadline"]),
+        .target(name: "NestRuntime", dependencies: ["Machine", "DeviceModels", "NestErrors", "NestRecords", "NestStore", "CReadline", "Packets"]),
         .systemLibrary(name: "CReadline", path: "Sources/CReadline"),
         .executableTarget(
             name: "x86bench", dependencies: ["X86"], swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]),
@@ -48,6 +49,7 @@ let package = Package(
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "NestRecordsTests", dependencies: ["NestRecords"]),
         .testTarget(name: "DeviceModelsTests", dependencies: ["DeviceModels", "TestSupport"]),
+        .testTarget(name: "PacketsTests", dependencies: ["Packets", "TestSupport"]),
         .testTarget(name: "NestRuntimeTests", dependencies: ["NestRuntime", "NestStore", "NestErrors", "TestSupport"]),
         .testTarget(name: "VMXTests", dependencies: ["VMX", "X86", "TestSupport"]),
         .testTarget(name: "X86Tests", dependencies: ["X86", "X86NativeHarness", "TestSupport"]),

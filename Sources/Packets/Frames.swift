@@ -1,0 +1,148 @@
+/// Network byte order in byte arrays: the readers return 0 past the end (callers check lengths first), the
+/// writers append.
+extension [UInt8] {
+    /// The big-endian 16-bit value at `offset`.
+    public func be16(_ offset: Int) -> UInt16 {
+        guard offset >= 0, offset + 2 <= count else { return 0 }
+        return UInt16(self[offset]) << 8 | UInt16(self[offset + 1])
+    }
+    /// The big-endian 32-bit value at `offset`.
+    public func be32(_ offset: Int) -> UInt32 {
+        guard offset >= 0, offset + 4 <= count else { return 0 }
+        return UInt32(be16(offset)) << 16 | UInt32(be16(offset + 2))
+    }
+    /// Appends `value` big-endian.
+    public mutating func append16(_ value: UInt16) {
+        append(UInt8(value >> 8))
+        append(UInt8(value & 0xFF))
+    }
+    /// Appends `value` big-endian.
+    public mutating func append32(_ value: UInt32) {
+        append16(UInt16(value >> 16))
+        append16(UInt16(value & 0xFFFF))
+    }
+    /// Stores `value` big-endian at `offset` (inside the array).
+    public mutating func set16(_ offset: Int, _ value: UInt16) {
+        self[offset] = UInt8(value >> 8)
+        self[offset + 1] = UInt8(value & 0xFF)
+    }
+    /// Stores `value` big-endian at `offset` (inside the array).
+    public mutating func set32(_ offset: Int, _ value: UInt32) {
+        set16(offset, UInt16(value >> 16))
+        set16(offset + 2, UInt16(value & 0xFFFF))
+    }
+}
+
+/// A 48-bit IEEE 802 MAC address, its first byte in the high bits.
+public struct EthernetAddress: Hashable, Sendable {
+    /// The address in the low 48 bits.
+    public var bits: UInt64
+
+    /// The address whose six bytes begin at `offset` of `bytes`.
+    public init(_ bytes: [UInt8], at offset: Int = 0) {
+        var bits: UInt64 = 0
+        for k in 0..<6 where offset + k < bytes.count { bits = bits << 8 | UInt64(bytes[offset + k]) }
+        self.bits = bits
+    }
+
+    /// The address with these 48 bits.
+    public init(bits: UInt64) { self.bits = bits & 0xFFFF_FFFF_FFFF }
+
+    /// All ones: every station.
+    public static let broadcast = EthernetAddress(bits: 0xFFFF_FFFF_FFFF)
+
+    /// The six bytes.
+    public var bytes: [UInt8] { (0..<6).map { UInt8(truncatingIfNeeded: bits >> (40 - 8 * UInt64($0))) } }
+
+    /// Group addresses (broadcast among them): the I/G bit, bit 0 of the first byte.
+    public var isMulticast: Bool { bits & (1 << 40) != 0 }
+}
+
+/// The EtherTypes this code reads.
+public enum EtherType {
+    /// IPv4, ARP and IPv6.
+    public static let ipv4: UInt16 = 0x0800, arp: UInt16 = 0x0806, ipv6: UInt16 = 0x86DD
+}
+
+/// An Ethernet II frame without its FCS: destination, source, EtherType, payload.
+public struct EthernetFrame {
+    /// Header bytes.
+    public static let headerBytes = 14
+    /// The frame.
+    public var bytes: [UInt8]
+
+    /// The frame `bytes`, or nil when it is shorter than a header.
+    public init?(_ bytes: [UInt8]) {
+        guard bytes.count >= Self.headerBytes else { return nil }
+        self.bytes = bytes
+    }
+
+    /// A frame from `source` to `destination` carrying `payload` of `etherType`.
+    public init(destination: EthernetAddress, source: EthernetAddress, etherType: UInt16, payload: [UInt8]) {
+        var bytes = destination.bytes + source.bytes
+        bytes.reserveCapacity(Self.headerBytes + payload.count)
+        bytes.append16(etherType)
+        bytes += payload
+        self.bytes = bytes
+    }
+
+    /// The receiving station (or group).
+    public var destination: EthernetAddress { EthernetAddress(bytes, at: 0) }
+    /// The sending station.
+    public var source: EthernetAddress { EthernetAddress(bytes, at: 6) }
+    /// What the payload is.
+    public var etherType: UInt16 { bytes.be16(12) }
+    /// The payload.
+    public var payload: [UInt8] { Array(bytes[Self.headerBytes...]) }
+}
+
+/// An ARP packet for IPv4 over Ethernet (RFC 826): hardware type 1, protocol 0x0800, lengths 6 and 4.
+public struct ARPPacket: Equatable {
+    /// The operations.
+    public static let request: UInt16 = 1, reply: UInt16 = 2
+    /// Bytes of the packet.
+    public static let bytes = 28
+
+    /// Request or reply.
+    public var operation: UInt16
+    /// Who sends it, and whom it is about.
+    public var senderMAC: EthernetAddress, senderIP: UInt32
+    /// The station asked for (zero in a request), and its address.
+    public var targetMAC: EthernetAddress, targetIP: UInt32
+
+    /// A packet with these fields.
+    public init(operation: UInt16, senderMAC: EthernetAddress, senderIP: UInt32, targetMAC: EthernetAddress, targetIP: UInt32) {
+        self.operation = operation
+        self.senderMAC = senderMAC
+        self.senderIP = senderIP
+        self.targetMAC = targetMAC
+        self.targetIP = targetIP
+    }
+
+    /// The packet in an ARP frame's payload; nil unless it is Ethernet/IPv4 ARP.
+    public init?(_ payload: [UInt8]) {
+        guard payload.count >= Self.bytes, payload.be16(0) == 1, payload.be16(2) == EtherType.ipv4, payload[4] == 6, payload[5] == 4
+        else { return nil }
+        operation = payload.be16(6)
+        senderMAC = EthernetAddress(payload, at: 8)
+        senderIP = payload.be32(14)
+        targetMAC = EthernetAddress(payload, at: 18)
+        targetIP = payload.be32(24)
+    }
+
+    /// The packet's bytes.
+    public var bytes: [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(Self.bytes)
+        out.append16(1)
+        out.append16(EtherType.ipv4)
+        out.append(6)
+        out.append(4)
+        out.append16(operation)
+        out += senderMAC.bytes
+        out.append32(senderIP)
+        out += targetMAC.bytes
+        out.append32(targetIP)
+        return out
+    }
+}
