@@ -191,6 +191,9 @@ public final class Machine {
         case running
         /// Every processor is halted waiting for an interrupt that only input can bring (COM1).
         case waitingForInput
+        /// With `idlesInRealTime`: every processor is halted until the timer's next interrupt, this many
+        /// nanoseconds of machine time away, or input; `passIdleTime` lets time pass.
+        case waitingForTimer(UInt64)
         /// The machine stopped for good.
         case stopped(MachineStop)
     }
@@ -242,6 +245,17 @@ public final class Machine {
         return .running
     }
 
+    /// Whether halted time passes as the host's clock does rather than skipping to the timer's next interrupt:
+    /// set for a VM whose frames come from other machines, where a time-out must mean what it says. `run` then
+    /// returns `waitingForTimer`, and the caller waits (for input, or the time) and calls `passIdleTime`.
+    public var idlesInRealTime = false
+
+    /// Lets `nanoseconds` of halted time pass (no further than the timer's next interrupt).
+    public func passIdleTime(_ nanoseconds: UInt64) {
+        guard let deadline = pit.nextInterrupt, deadline > now else { return }
+        idleTime &+= min(nanoseconds, deadline - now)
+    }
+
     /// Turns the machine off at once.
     public func turnOff() {
         if stop == nil { stop = .turnedOff }
@@ -272,6 +286,7 @@ public final class Machine {
             return boot.isHalted ? .waitingForInput : nil
         }
         if let deadline = pit.nextInterrupt {
+            if idlesInRealTime && deadline > now { return .waitingForTimer(deadline - now) }
             if deadline > now { idleTime &+= deadline - now }
             raiseDeviceInterrupts()
             return nil

@@ -40,6 +40,8 @@ public final class MachineRunner {
     var stdoutClosed = false
     /// When the adapters' links were last compared with the store.
     var linksCheckedAt = Date.distantPast
+    /// Each network adapter's link to its switch, in the machine's order.
+    var links: [SwitchLink] = []
     /// Instructions per `Machine.run` call: a few milliseconds of guest time between looks at the outside.
     static let quantum: UInt64 = 2_000_000
 
@@ -65,6 +67,12 @@ public final class MachineRunner {
         machine.tracing = trace.mode
         if let writer = self.trace { machine.traceSink = { writer.append($0) } }
         control = try ControlServer(path: files.controlSocket)
+        let adapters = (try? inventory.machineAdapters(vmId: row.id)) ?? []
+        for (device, adapter) in zip(machine.networkAdapters, adapters) {
+            links.append(SwitchLink(device: device, adapter: adapter, stateDirectory: inventory.store.directory))
+        }
+        // Frames come from other machines in real time: a guest's time-out waiting for one must be real too.
+        machine.idlesInRealTime = !links.isEmpty
     }
 
     /// Runs until the machine stops, a limit is reached, or a signal or request turns it off. When console
@@ -85,6 +93,7 @@ public final class MachineRunner {
         Signals.install()
         var lastProgress = Date()
         let started = Date()
+        for link in links { link.connectIfNeeded() }
         while true {
             control.serve(timeout: 0, handle)
             if let signal = Signals.received {
@@ -119,7 +128,11 @@ public final class MachineRunner {
             case .stopped(let stop):
                 return VMRunResult(exitStatus: stop.exitStatus, reason: stop == .turnedOff ? turnOffReason ?? stop.reason : stop.reason)
             case .waitingForInput:
-                control.serve(timeout: 0.05, handle)
+                waitForEvents(timeout: 0.05)
+            case .waitingForTimer(let nanoseconds):
+                let before = DispatchTime.now().uptimeNanoseconds
+                waitForEvents(timeout: min(Double(nanoseconds) / 1e9, 0.05))
+                machine.passIdleTime(DispatchTime.now().uptimeNanoseconds - before)
             case .running:
                 break
             }
@@ -146,6 +159,7 @@ public final class MachineRunner {
         relay.expire()
         relay.sendInventoryChanges()
         followLinks()
+        for link in links { link.pump() }
         let output = machine.takeOutput()
         guard !output.isEmpty else { return }
         log.append(output)
@@ -164,14 +178,27 @@ public final class MachineRunner {
     }
 
     /// Each adapter's link follows the store while the VM runs (`vmnet connect` and `disconnect`), looked at every
-    /// 0.5 s: up while a switch connects the adapter with its MAC address, down once none does (or it was removed).
+    /// 0.5 s: up while a switch connects the adapter, and joined to that switch; down once none does (or the
+    /// adapter was removed).
     func followLinks(now: Date = Date()) {
-        guard !machine.networkAdapters.isEmpty, now.timeIntervalSince(linksCheckedAt) >= 0.5 else { return }
+        guard !links.isEmpty, now.timeIntervalSince(linksCheckedAt) >= 0.5 else { return }
         linksCheckedAt = now
         guard let adapters = try? inventory.machineAdapters(vmId: vmId) else { return }
-        for device in machine.networkAdapters {
-            device.setLink(up: adapters.contains { $0.mac == device.mac && $0.isConnected })
+        for link in links {
+            let current = adapters.first { $0.id == link.adapter.id }
+            var adapter = current ?? link.adapter
+            if current == nil { adapter.switchId = nil }
+            link.follow(adapter)
         }
+    }
+
+    /// Waits up to `timeout` seconds for a control request or a frame from a switch, then serves what came.
+    func waitForEvents(timeout: Double) {
+        var fds = [pollfd(fd: control.fd, events: Int16(POLLIN), revents: 0)]
+        for link in links where link.fd >= 0 { fds.append(pollfd(fd: link.fd, events: Int16(POLLIN), revents: 0)) }
+        _ = poll(&fds, nfds_t(fds.count), Int32(timeout * 1000))
+        control.serve(timeout: 0, handle)
+        for link in links { link.pump() }
     }
 
     /// One control request; nil when `client` is answered later (a nested VM's request).

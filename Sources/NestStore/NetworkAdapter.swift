@@ -148,15 +148,14 @@ extension Inventory {
         }
     }
 
-    /// VM `vmId`'s adapters in their order, as its machine builds them: each MAC address (the adapter's six bytes,
-    /// most significant first) and whether a switch connects it.
-    public func machineAdapters(vmId: String) throws(NestError) -> [(mac: [UInt8], isConnected: Bool)] {
-        try store.read { db in
-            try AdapterRow.filter(Column("vmId") == vmId).order(Column("position")).fetchAll(db).map { row in
-                let value = MacAddress(row.macAddress)?.value ?? 0
-                return ((0..<6).map { UInt8(truncatingIfNeeded: value >> (40 - 8 * UInt64($0))) }, row.switchId != nil)
-            }
-        }
+    /// The adapters of VM `vmId` as its machine and its switch ports need them, in the VM's order.
+    public func machineAdapters(vmId: String) throws(NestError) -> [MachineAdapter] {
+        try store.read { db in try AdapterRow.filter(Column("vmId") == vmId).order(Column("position")).fetchAll(db).map(MachineAdapter.init) }
+    }
+
+    /// The adapters connected to switch `switchId`: its ports' settings.
+    public func machineAdapters(switchId: String) throws(NestError) -> [MachineAdapter] {
+        try store.read { db in try AdapterRow.filter(Column("switchId") == switchId).fetchAll(db).map(MachineAdapter.init) }
     }
 
     /// VM adapters (Get-VMNetworkAdapter): all on the host, or those selected; `switchName` filters.
@@ -232,5 +231,30 @@ extension Inventory {
                 return record
             }
         }
+    }
+}
+
+/// A VM adapter as a running machine and its switch port see it.
+public struct MachineAdapter: Sendable, Equatable {
+    /// The adapter's id, and the VM's.
+    public var id: String, vmId: String
+    /// Its MAC address, six bytes.
+    public var mac: [UInt8]
+    /// The switch it is connected to, if any.
+    public var switchId: String?
+    /// Its port settings.
+    public var macAddressSpoofing: Bool, dhcpGuard: Bool, routerGuard: Bool
+    /// Whether a switch connects it (its link is up).
+    public var isConnected: Bool { switchId != nil }
+
+    init(_ row: AdapterRow) {
+        id = row.id
+        vmId = row.vmId
+        let value = MacAddress(row.macAddress)?.value ?? 0
+        mac = (0..<6).map { UInt8(truncatingIfNeeded: value >> (40 - 8 * UInt64($0))) }
+        switchId = row.switchId
+        macAddressSpoofing = row.macAddressSpoofing
+        dhcpGuard = row.dhcpGuard
+        routerGuard = row.routerGuard
     }
 }

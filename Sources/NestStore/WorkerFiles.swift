@@ -19,6 +19,15 @@ public struct WorkerFiles: Sendable {
         self.vmId = vmId
     }
 
+    /// The files of the process that runs switch `switchId` (in `switches/SWITCHID/`): its lock, its log, and
+    /// the socket its ports connect to (`switchSocket`).
+    public init(stateDirectory: String, switchId: String) {
+        directory = stateDirectory + "/switches/" + switchId
+        vmId = switchId
+    }
+
+    /// A running switch's socket, which the workers of the VMs connected to it join.
+    public var switchSocket: String { directory + "/switch.sock" }
     /// What the guest printed on COM1 in its current or last run.
     public var consoleLog: String { directory + "/console.log" }
     /// The running worker's control socket (ControlChannel).

@@ -98,8 +98,11 @@ public struct IPv4Packet {
 
     /// The sender, the receiver, the protocol and the time to live.
     public var source: UInt32 { bytes.be32(12) }
+    /// The receiver.
     public var destination: UInt32 { bytes.be32(16) }
+    /// The protocol it carries.
     public var `protocol`: UInt8 { bytes[9] }
+    /// The time to live.
     public var ttl: UInt8 { bytes[8] }
     /// What the packet carries.
     public var payload: [UInt8] { Array(bytes[headerBytes...]) }
@@ -144,6 +147,7 @@ public struct IPv4Packet {
 public struct ICMPMessage {
     /// The types used here: echo reply, destination unreachable, redirect, echo request, router advertisement.
     public static let echoReply: UInt8 = 0, unreachable: UInt8 = 3, redirect: UInt8 = 5, echoRequest: UInt8 = 8
+    /// Router advertisement (RFC 1256).
     public static let routerAdvertisement: UInt8 = 9
 
     /// The message.
@@ -171,9 +175,11 @@ public struct ICMPMessage {
 
     /// Type and code.
     public var type: UInt8 { bytes[0] }
+    /// The code.
     public var code: UInt8 { bytes[1] }
     /// An echo's identifier and sequence number.
     public var identifier: UInt16 { bytes.be16(4) }
+    /// The sequence number.
     public var sequence: UInt16 { bytes.be16(6) }
     /// What follows the first 8 bytes.
     public var data: [UInt8] { Array(bytes[8...]) }
@@ -214,6 +220,7 @@ public struct UDPDatagram {
 
     /// The ports.
     public var sourcePort: UInt16 { bytes.be16(0) }
+    /// The destination port.
     public var destinationPort: UInt16 { bytes.be16(2) }
     /// What it carries.
     public var payload: [UInt8] { Array(bytes[8...]) }
@@ -271,10 +278,15 @@ public struct TCPSegment {
 
     /// The ports, sequence and acknowledgment numbers, control bits and window.
     public var sourcePort: UInt16 { bytes.be16(0) }
+    /// The destination port.
     public var destinationPort: UInt16 { bytes.be16(2) }
+    /// The sequence number.
     public var sequence: UInt32 { bytes.be32(4) }
+    /// The acknowledgment number.
     public var acknowledgment: UInt32 { bytes.be32(8) }
+    /// The control bits.
     public var flags: UInt8 { bytes[13] }
+    /// The receive window.
     public var window: UInt16 { bytes.be16(14) }
     /// The data.
     public var payload: [UInt8] { Array(bytes[headerBytes...]) }

@@ -20,7 +20,7 @@ struct VMRun: ParsableCommand {
             """ + "\n\n" + Help.exitStatuses,
         subcommands: [
             New.self, Get.self, Set.self, Memory.self, Start.self, Run.self, Stop.self, Pause.self, Resume.self,
-            Console.self, Remove.self, RemoveSavedState.self, UpdateVersion.self, Worker.self,
+            Console.self, Remove.self, RemoveSavedState.self, UpdateVersion.self, Worker.self, Switch.self,
         ]
     )
 }

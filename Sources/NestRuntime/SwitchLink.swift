@@ -1,0 +1,104 @@
+import DeviceModels
+import Foundation
+import NestStore
+
+/// A running VM's adapter joined to its switch's process (`SwitchProcess`): frames the guest sends go to the
+/// switch, frames from the switch to the guest. The link connects to the switch the store names, starting its
+/// process when none runs, and follows the adapter to another switch or none.
+final class SwitchLink {
+    let device: VirtioNet
+    let stateDirectory: String
+    /// The adapter as last read from the store.
+    var adapter: MachineAdapter
+    /// The connection, and the switch it is to.
+    var fd: Int32 = -1
+    var connectedSwitch: String?
+    /// When a connection last failed: tried again a second later.
+    var failedAt = Date.distantPast
+    /// A frame the switch had no room for yet (the device keeps the rest: back-pressure).
+    var unsent: [[UInt8]] = []
+
+    init(device: VirtioNet, adapter: MachineAdapter, stateDirectory: String) {
+        self.device = device
+        self.adapter = adapter
+        self.stateDirectory = stateDirectory
+    }
+
+    deinit { disconnect() }
+
+    /// Follows `adapter` as the store now has it: the link is up while a switch connects it, and joined to that
+    /// switch's process.
+    func follow(_ adapter: MachineAdapter) {
+        self.adapter = adapter
+        device.setLink(up: adapter.isConnected)
+        if connectedSwitch != adapter.switchId { disconnect() }
+    }
+
+    /// Joins the switch when not joined (starting its process when none answers, waiting up to 2 s for it).
+    func connectIfNeeded() {
+        guard fd < 0, let switchId = adapter.switchId, Date().timeIntervalSince(failedAt) >= 1 else { return }
+        let path = WorkerFiles(stateDirectory: stateDirectory, switchId: switchId).switchSocket
+        var socket = SwitchProcess.connect(path)
+        if socket == nil {
+            SwitchProcess.spawn(stateDirectory: stateDirectory, switchId: switchId)
+            for _ in 0..<200 where socket == nil {
+                usleep(10_000)
+                socket = SwitchProcess.connect(path)
+            }
+        }
+        guard let socket, SwitchProcess.sendMessage(socket, Array("port \(adapter.id)".utf8)) else {
+            if let socket { close(socket) }
+            failedAt = Date()
+            return
+        }
+        var fds = [pollfd(fd: socket, events: Int16(POLLIN), revents: 0)]
+        guard poll(&fds, 1, 2000) > 0, SwitchProcess.readMessage(socket) == Array("ok".utf8) else {
+            close(socket)
+            failedAt = Date()
+            return
+        }
+        _ = fcntl(socket, F_SETFL, fcntl(socket, F_GETFL) | O_NONBLOCK)
+        fd = socket
+        connectedSwitch = switchId
+    }
+
+    func disconnect() {
+        if fd >= 0 { close(fd) }
+        fd = -1
+        connectedSwitch = nil
+        unsent.removeAll()
+    }
+
+    /// Moves frames both ways until neither side has more; whether any moved.
+    @discardableResult
+    func pump() -> Bool {
+        connectIfNeeded()
+        guard fd >= 0 else {
+            _ = device.takeTransmitted()  // no switch to carry them: they are lost, as on an unplugged cable
+            return false
+        }
+        var moved = false
+        for _ in 0..<8 {
+            var progress = false
+            if unsent.isEmpty { unsent = device.takeTransmitted() }
+            while let frame = unsent.first, SwitchProcess.sendMessage(fd, frame) {
+                unsent.removeFirst()
+                progress = true
+            }
+            reading: for _ in 0..<SwitchProcess.framesPerTurn {
+                switch SwitchProcess.readMessageOrClosed(fd) {
+                case .message(let frame):
+                    device.receive(frame)
+                    progress = true
+                case .none: break reading
+                case .closed:
+                    disconnect()
+                    return moved
+                }
+            }
+            moved = moved || progress
+            if !progress { break }
+        }
+        return moved
+    }
+}

@@ -1,0 +1,314 @@
+import DeviceModels
+import NestErrors
+import Foundation
+import NestStore
+import Packets
+
+/// L0's virtual switch: a process of its own per switch, started by the first running VM connected to it and
+/// ending shortly after the last leaves. Its ports are the workers of those VMs, one Unix `SOCK_SEQPACKET`
+/// connection per adapter (a message is a frame) at `switches/SWITCHID/switch.sock` (mode 0600). The frames
+/// go through a `LearningSwitch` with each adapter's settings, which the process reads from the store every
+/// 0.5 s (so `vmnet set` applies while VMs run); a port whose adapter is no longer connected to this switch is
+/// closed.
+///
+/// The protocol: a worker's first message is `port ADAPTERID`, answered `ok` (or `error …`); every message
+/// after it, both ways, is one Ethernet frame. A connection whose first message is `counters` is answered one
+/// message, a line per port (`ADAPTERID` and the eight counters of `PortCounters`, in its order), and closed.
+public final class SwitchProcess {
+    /// Frames waiting for one port before further ones for it are dropped (`DroppedByQueueLimit`), and frames
+    /// taken from one port per turn, so a flooding VM leaves the others served.
+    static let queueLimit = 256, framesPerTurn = 64
+    /// Seconds the switch waits after the last port left (a VM restarting keeps its switch), and for a first port.
+    static let lingerSeconds = 2.0, firstPortSeconds = 10.0
+    /// The largest message: a frame of 1514 bytes, or a request line.
+    static let messageLimit = 2048
+
+    struct Port {
+        let fd: Int32
+        let adapterId: String
+        var outgoing: [[UInt8]] = []
+    }
+
+    let inventory: Inventory
+    let switchId: String
+    let files: WorkerFiles
+    var listener: Int32 = -1
+    var ports: [Int: Port] = [:]
+    var core = LearningSwitch()
+    var nextPort = 1
+
+    /// The switch `switchId` of `inventory`'s state directory.
+    public init(inventory: Inventory, switchId: String) {
+        self.inventory = inventory
+        self.switchId = switchId
+        files = WorkerFiles(stateDirectory: inventory.store.directory, switchId: switchId)
+    }
+
+    /// Runs the switch until its ports are gone; returns at once when another process runs it.
+    public func run() throws(NestError) {
+        guard let lock = try files.acquireLock() else { return }
+        defer { close(lock) }
+        listener = try Self.listen(files.switchSocket)
+        defer {
+            close(listener)
+            unlink(files.switchSocket)
+        }
+        var lastPortSeen = Date()
+        var lingering = Self.firstPortSeconds
+        var policiesReadAt = Date.distantPast
+        Signals.install()
+        while Signals.received == nil {
+            let now = Date()
+            if now.timeIntervalSince(policiesReadAt) >= 0.5 {
+                policiesReadAt = now
+                readPolicies()
+            }
+            if !ports.isEmpty {
+                lastPortSeen = now
+                lingering = Self.lingerSeconds
+            } else if now.timeIntervalSince(lastPortSeen) >= lingering {
+                return
+            }
+            serve(timeout: 0.25)
+        }
+    }
+
+    /// One round: waits up to `timeout` seconds for a connection, a frame or room to send, then handles them.
+    func serve(timeout: Double) {
+        let numbers = ports.keys.sorted()
+        var fds = [pollfd(fd: listener, events: Int16(POLLIN), revents: 0)]
+        for n in numbers {
+            let port = ports[n]!
+            fds.append(pollfd(fd: port.fd, events: Int16(POLLIN) | (port.outgoing.isEmpty ? 0 : Int16(POLLOUT)), revents: 0))
+        }
+        guard poll(&fds, nfds_t(fds.count), Int32(timeout * 1000)) > 0 else { return }
+        if fds[0].revents & Int16(POLLIN) != 0 { accept() }
+        for (k, n) in numbers.enumerated() {
+            let events = fds[k + 1].revents
+            if events & Int16(POLLIN) != 0 {
+                receive(from: n)
+            } else if events & Int16(POLLHUP | POLLERR) != 0 {
+                drop(n)
+            }
+        }
+        for n in ports.keys { flush(n) }
+    }
+
+    /// Takes a connection: a port's hello, or a counters request.
+    func accept() {
+        while true {
+            let fd = Glibc.accept(listener, nil, nil)
+            guard fd >= 0 else { return }
+            _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
+            _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
+            var fds = [pollfd(fd: fd, events: Int16(POLLIN), revents: 0)]
+            guard poll(&fds, 1, 1000) > 0, let hello = Self.readMessage(fd) else {
+                close(fd)
+                continue
+            }
+            let words = String(decoding: hello, as: UTF8.self).split(separator: " ").map(String.init)
+            switch words.first {
+            case "counters":
+                _ = Self.sendMessage(fd, Array(countersText().utf8))
+                close(fd)
+            case "port" where words.count == 2:
+                let adapters = (try? inventory.machineAdapters(switchId: switchId)) ?? []
+                guard let adapter = adapters.first(where: { $0.id == words[1] }) else {
+                    _ = Self.sendMessage(fd, Array("error adapter \(words[1]) is not connected to this switch".utf8))
+                    close(fd)
+                    continue
+                }
+                for (n, port) in ports where port.adapterId == adapter.id { drop(n) }  // a restarted worker's
+                let n = nextPort
+                nextPort += 1
+                ports[n] = Port(fd: fd, adapterId: adapter.id)
+                core.setPort(n, Self.policy(adapter))
+                _ = Self.sendMessage(fd, Array("ok".utf8))
+            default:
+                close(fd)
+            }
+        }
+    }
+
+    /// Reads a turn's frames from port `n` and forwards them.
+    func receive(from n: Int) {
+        for _ in 0..<Self.framesPerTurn {
+            guard let port = ports[n] else { return }
+            let result = Self.readMessageOrClosed(port.fd)
+            switch result {
+            case .closed: return drop(n)
+            case .none: return
+            case .message(let bytes):
+                guard bytes.count >= VirtioNet.minimumFrame, bytes.count <= VirtioNet.maximumFrame,
+                    let frame = EthernetFrame(bytes)
+                else { continue }
+                for target in core.forward(frame, from: n) {
+                    if ports[target]!.outgoing.count >= Self.queueLimit {
+                        core.undeliver(frame, to: target)
+                    } else {
+                        ports[target]!.outgoing.append(bytes)
+                    }
+                }
+            }
+        }
+    }
+
+    /// Sends what waits for port `n` until its socket is full.
+    func flush(_ n: Int) {
+        guard var port = ports[n], !port.outgoing.isEmpty else { return }
+        var sent = 0
+        while sent < port.outgoing.count {
+            let n = port.outgoing[sent].withUnsafeBytes { Glibc.send(port.fd, $0.baseAddress, $0.count, Int32(MSG_DONTWAIT | MSG_NOSIGNAL)) }
+            if n < 0 && errno == EINTR { continue }
+            guard n >= 0 else { break }
+            sent += 1
+        }
+        port.outgoing.removeFirst(sent)
+        ports[n] = port
+    }
+
+    func drop(_ n: Int) {
+        guard let port = ports.removeValue(forKey: n) else { return }
+        close(port.fd)
+        core.removePort(n)
+    }
+
+    /// Each port's settings from the store; ports whose adapter left this switch are closed.
+    func readPolicies() {
+        guard let adapters = try? inventory.machineAdapters(switchId: switchId) else { return }
+        for (n, port) in ports {
+            if let adapter = adapters.first(where: { $0.id == port.adapterId }) {
+                core.setPort(n, Self.policy(adapter))
+            } else {
+                drop(n)
+            }
+        }
+    }
+
+    func countersText() -> String {
+        ports.keys.sorted().compactMap { n -> String? in
+            guard let port = ports[n], let c = core.counters[n] else { return nil }
+            let values = [
+                c.framesSent, c.framesReceived, c.bytesSent, c.bytesReceived, c.droppedByMacAddressSpoofing, c.droppedByDhcpGuard,
+                c.droppedByRouterGuard, c.droppedByQueueLimit,
+            ]
+            return ([port.adapterId] + values.map(String.init)).joined(separator: " ")
+        }.joined(separator: "\n")
+    }
+
+    static func policy(_ adapter: MachineAdapter) -> PortPolicy {
+        PortPolicy(
+            mac: EthernetAddress(adapter.mac), macAddressSpoofing: adapter.macAddressSpoofing, dhcpGuard: adapter.dhcpGuard,
+            routerGuard: adapter.routerGuard)
+    }
+
+    // MARK: - sockets
+
+    static func listen(_ path: String) throws(NestError) -> Int32 {
+        guard var address = ControlChannel.address(path) else {
+            throw NestError(.controlChannelFailed, "switch socket path \(path) is too long; use a shorter --state-dir")
+        }
+        unlink(path)
+        let fd = socket(AF_UNIX, Int32(SOCK_SEQPACKET.rawValue) | Int32(SOCK_CLOEXEC.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0)
+        let mask = umask(0o177)  // the socket is created 0600
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+        }
+        umask(mask)
+        guard fd >= 0, bound == 0, Glibc.listen(fd, 16) == 0 else {
+            throw NestError(.controlChannelFailed, "cannot listen on \(path): \(String(cString: strerror(errno)))")
+        }
+        return fd
+    }
+
+    /// Connects to the switch socket at `path`: the descriptor, or nil when nothing listens there.
+    static func connect(_ path: String) -> Int32? {
+        guard var address = ControlChannel.address(path) else { return nil }
+        let fd = socket(AF_UNIX, Int32(SOCK_SEQPACKET.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        guard fd >= 0 else { return nil }
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+        }
+        guard connected == 0 else {
+            close(fd)
+            return nil
+        }
+        return fd
+    }
+
+    enum Received {
+        case message([UInt8]), none, closed
+    }
+
+    static func readMessageOrClosed(_ fd: Int32) -> Received {
+        var buffer = [UInt8](repeating: 0, count: messageLimit)
+        while true {
+            let n = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, Int32(MSG_DONTWAIT)) }
+            if n < 0 && errno == EINTR { continue }
+            if n < 0 { return errno == EAGAIN || errno == EWOULDBLOCK ? .none : .closed }
+            if n == 0 { return .closed }
+            return .message(Array(buffer[0..<n]))
+        }
+    }
+
+    static func readMessage(_ fd: Int32) -> [UInt8]? {
+        if case .message(let bytes) = readMessageOrClosed(fd) { return bytes }
+        return nil
+    }
+
+    /// Sends one message; false when the socket is full or gone.
+    static func sendMessage(_ fd: Int32, _ bytes: [UInt8]) -> Bool {
+        while true {
+            let n = bytes.withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_DONTWAIT | MSG_NOSIGNAL)) }
+            if n < 0 && errno == EINTR { continue }
+            return n == bytes.count
+        }
+    }
+
+    /// A running switch's counters by adapter id (empty when the switch does not run).
+    public static func counters(stateDirectory: String, switchId: String) -> [String: PortCounters] {
+        let files = WorkerFiles(stateDirectory: stateDirectory, switchId: switchId)
+        guard let fd = connect(files.switchSocket) else { return [:] }
+        defer { close(fd) }
+        var tv = timeval(tv_sec: 1, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
+        guard sendMessage(fd, Array("counters".utf8)) else { return [:] }
+        var buffer = [UInt8](repeating: 0, count: 1 << 16)
+        let n = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+        guard n > 0 else { return [:] }
+        var result: [String: PortCounters] = [:]
+        for line in String(decoding: buffer[0..<n], as: UTF8.self).split(separator: "\n") {
+            let words = line.split(separator: " ")
+            let v = words.dropFirst().compactMap { UInt64($0) }
+            guard words.count == 9, v.count == 8 else { continue }
+            var c = PortCounters()
+            (c.framesSent, c.framesReceived, c.bytesSent, c.bytesReceived) = (v[0], v[1], v[2], v[3])
+            (c.droppedByMacAddressSpoofing, c.droppedByDhcpGuard, c.droppedByRouterGuard, c.droppedByQueueLimit) = (v[4], v[5], v[6], v[7])
+            result[String(words[0])] = c
+        }
+        return result
+    }
+
+    /// Starts the process of switch `switchId` (`vmrun switch`, in a session of its own, its log in the switch's
+    /// directory); it takes the switch's lock, so of two started at once one runs.
+    static func spawn(stateDirectory: String, switchId: String) {
+        let files = WorkerFiles(stateDirectory: stateDirectory, switchId: switchId)
+        guard (try? files.prepare()) != nil, let logFD = try? files.open(files.workerLog, O_WRONLY | O_CREAT | O_APPEND) else { return }
+        defer { close(logFD) }
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
+        posix_spawn_file_actions_adddup2(&actions, logFD, 2)
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        posix_spawnattr_setflags(&attributes, WorkerProcess.spawnSetSID)
+        let arguments = ["vmrun", "switch", "--state-dir", stateDirectory, switchId]
+        var argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
+        defer { argv.forEach { free($0) } }
+        var pid: pid_t = 0
+        _ = posix_spawn(&pid, WorkerProcess.executable, &actions, &attributes, &argv, environ)
+    }
+}
