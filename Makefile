@@ -67,13 +67,15 @@ demo: build
 # The shipped guests: Embedded Swift (share/guests/lib + share/guests/NAME/main.swift) over a small C and
 # assembly runtime, linked with ld at 1 MiB. Images are build outputs in .build/guests.
 GUEST_DIR     := .build/guests
-GUEST_NAMES   := hello bench vmxlab minivisor
+GUEST_NAMES   := hello bench vmxlab minivisor net
 # A guest's sources: every Swift file in share/guests/NAME; for vmxlab the bench workload it runs as L2, for
-# minivisor the device models L0's machine is built with (Sources/DeviceModels).
+# minivisor the device models L0's machine is built with (Sources/DeviceModels), for net the network stack
+# (share/guests/netstack) over the packet code L0 is built with (Sources/Packets).
 guest_sources  = $(wildcard share/guests/$(1)/*.swift) $(if $(filter vmxlab,$(1)),share/guests/bench/Workload.swift) \
-                 $(if $(filter minivisor,$(1)),$(wildcard Sources/DeviceModels/*.swift))
+                 $(if $(filter minivisor,$(1)),$(wildcard Sources/DeviceModels/*.swift)) \
+                 $(if $(filter net,$(1)),$(wildcard share/guests/netstack/*.swift Sources/Packets/*.swift))
 GUEST_LIB     := $(wildcard share/guests/lib/*.swift)
-GUEST_RUNTIME := $(GUEST_DIR)/start.o $(GUEST_DIR)/runtime.o
+GUEST_RUNTIME := $(GUEST_DIR)/start.o $(GUEST_DIR)/runtime.o $(GUEST_DIR)/float.o
 GUEST_HEADERS := share/guests/runtime/nestvm_guest.h share/guests/runtime/nestvm_boot_info.h share/guests/runtime/nestvm_vmx.h
 GUEST_SWIFTFLAGS := -enable-experimental-feature Embedded -target x86_64-unknown-none-elf -wmo -Osize -parse-as-library \
 	-import-bridging-header share/guests/runtime/nestvm_guest.h -Xcc -mno-red-zone -Xcc -ffreestanding
@@ -89,6 +91,10 @@ $(GUEST_DIR)/start.o: share/guests/runtime/start.S
 $(GUEST_DIR)/runtime.o: share/guests/runtime/runtime.c $(GUEST_HEADERS)
 	mkdir -p $(GUEST_DIR)
 	clang $(GUEST_RUNTIME_CFLAGS) -c -o $@ $<
+
+$(GUEST_DIR)/float.o: share/guests/runtime/float.c
+	mkdir -p $(GUEST_DIR)
+	clang $(filter-out -mgeneral-regs-only,$(GUEST_RUNTIME_CFLAGS)) -c -o $@ $<
 
 .SECONDEXPANSION:
 $(GUEST_DIR)/%.elf: $$(call guest_sources,$$*) $(GUEST_LIB) $(GUEST_RUNTIME) share/guests/guest.ld $(GUEST_HEADERS)

@@ -92,6 +92,13 @@ public struct BootInfo {
         return value
     }
 
+    /// The value of `name=VALUE` among the guest's own words, as bytes, or nil.
+    public func option(_ name: StaticString) -> [UInt8]? {
+        let key = name.withUTF8Buffer { Array($0) } + [UInt8(ascii: "=")]
+        guard let word = ownWords.first(where: { $0.count >= key.count && Array($0.prefix(key.count)) == key }) else { return nil }
+        return Array(word.dropFirst(key.count))
+    }
+
     /// Whether the word `name` is among the guest's own words.
     public func hasWord(_ name: StaticString) -> Bool {
         let key = name.withUTF8Buffer { Array($0) }

@@ -63,7 +63,7 @@ public struct IntegrationChannel {
     /// acknowledges them).
     public func enableInterrupts() {
         guard irq < 16 && irq != 2 && irq != 9 else { return }  // not the cascade, not the stop request's
-        nv_channel_enable_interrupts(registers, UInt8(irq))
+        nv_virtio_enable_interrupts(registers, UInt8(irq))
     }
 
     /// Whether bytes arrived that `receive` has not handed over.

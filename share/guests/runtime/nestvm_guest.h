@@ -120,9 +120,13 @@ static inline void nv_monitor_wait(const volatile uint64_t *word, uint64_t seen,
    returns -1 once a stop has been requested (IRQ 9 wakes it; port 0xF5 says so). */
 void nv_serial_enable_input(void);
 int nv_serial_read_byte(void);
-/* The integration channel's device (virtio-mmio registers at `registers`) interrupts on IRQ `line`; a stop
-   request (IRQ 9) interrupts too. Both stay masked by the processor until the caller lets them in. */
-void nv_channel_enable_interrupts(uint64_t registers, uint8_t line);
+/* A virtio device (virtio-mmio registers at `registers`: the integration channel, a network adapter) interrupts
+   on IRQ `line`, which up to eight devices share; a stop request (IRQ 9) interrupts too. Both stay masked by the
+   processor until the caller lets them in. */
+void nv_virtio_enable_interrupts(uint64_t registers, uint8_t line);
+/* Starts PIT channel 0 at `hertz` (mode 2): IRQ 0 then wakes a halted processor that often, so time passes while
+   it waits. */
+void nv_timer_start(uint32_t hertz);
 /* An interrupt handler for one of the PIC's vectors 32..47, called on the IST stack with interrupts off. */
 void nv_set_interrupt_handler(uint8_t vector, void (*handler)(uint8_t vector));
 /* Runs the handler of interrupt `vector` as its interrupt would (a hypervisor's acknowledged external interrupt). */

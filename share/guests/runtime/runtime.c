@@ -298,24 +298,47 @@ void nv_serial_enable_input(void) {
     nv_outb(0x3F8 + 4, 0x0B);  /* MCR: DTR, RTS, OUT2 (the interrupt line) */
 }
 
-/* The integration channel's interrupt (IRQ 10, on the slave PIC): the device's interrupt status is acknowledged
-   (virtio-mmio InterruptACK), so its next used buffer raises the line again; the driver polls its rings. */
-static volatile uint64_t channel_registers;
-static void channel_interrupt(uint8_t vector) {
-    (void)vector;
-    uint64_t base = channel_registers;
-    if (base) nv_mmio_write32(base + 0x064, nv_mmio_read32(base + 0x060));
+/* A virtio device's interrupt (the integration channel's IRQ 10, the network adapters' shared IRQ 11): each
+   device on the line has its interrupt status acknowledged (virtio-mmio InterruptACK), so its next used buffer
+   raises the line again; the drivers poll their rings. */
+#define VIRTIO_PER_LINE 8
+static volatile uint64_t virtio_registers[16][VIRTIO_PER_LINE];
+static void virtio_interrupt(uint8_t vector) {
+    for (int k = 0; k < VIRTIO_PER_LINE; k++) {
+        uint64_t base = virtio_registers[vector - 0x20][k];
+        if (base) nv_mmio_write32(base + 0x064, nv_mmio_read32(base + 0x060));
+    }
     nv_outb(0xA0, 0x20);
     nv_outb(0x20, 0x20);
 }
 
-void nv_channel_enable_interrupts(uint64_t registers, uint8_t line) {
-    channel_registers = registers;
+void nv_virtio_enable_interrupts(uint64_t registers, uint8_t line) {
+    if (line >= 16) return;
+    for (int k = 0; k < VIRTIO_PER_LINE; k++) {
+        if (virtio_registers[line][k] == registers) break;
+        if (!virtio_registers[line][k]) { virtio_registers[line][k] = registers; break; }
+    }
     nv_mmio_write32(registers + 0x064, nv_mmio_read32(registers + 0x060));  /* what was signalled before */
-    nv_set_interrupt_handler(0x20 + line, channel_interrupt);
+    nv_set_interrupt_handler(0x20 + line, virtio_interrupt);
     nv_set_interrupt_handler(0x29, stop_interrupt);
     pic_unmask(line);
     pic_unmask(9);
+}
+
+/* ---- the timer: PIT channel 0 in mode 2; IRQ 0 only wakes the processor (time is the TSC) ---- */
+static void timer_interrupt(uint8_t vector) {
+    (void)vector;
+    nv_outb(0x20, 0x20);
+}
+
+void nv_timer_start(uint32_t hertz) {
+    uint32_t divisor = 1193182 / (hertz ? hertz : 100);
+    if (divisor < 1 || divisor > 65535) divisor = 11932;
+    nv_set_interrupt_handler(0x20, timer_interrupt);
+    nv_outb(0x43, 0x34);  /* channel 0, lobyte/hibyte, mode 2 */
+    nv_outb(0x40, (uint8_t)divisor);
+    nv_outb(0x40, (uint8_t)(divisor >> 8));
+    pic_unmask(0);
 }
 
 int nv_serial_read_byte(void) {
