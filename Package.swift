@@ -37,7 +37,9 @@ let package = Package(
             name: "NestTool",
             dependencies: ["NestErrors", "NestRecords", "NestStore", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
-        .target(name: "NestRuntime", dependencies: ["Machine", "DeviceModels", "NestErrors", "NestRecords", "NestStore", "CReadline", "Packets"]),
+        .target(
+            name: "NestRuntime",
+            dependencies: ["Machine", "DeviceModels", "NestErrors", "NestRecords", "NestStore", "CReadline", "Packets"]),
         .systemLibrary(name: "CReadline", path: "Sources/CReadline"),
         .executableTarget(
             name: "x86bench", dependencies: ["X86"], swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]),
@@ -55,7 +57,8 @@ let package = Package(
         .testTarget(name: "X86Tests", dependencies: ["X86", "X86NativeHarness", "TestSupport"]),
         .testTarget(name: "NestStoreTests", dependencies: ["NestErrors", "NestStore", "TestSupport"]),
         .testTarget(name: "MachineTests", dependencies: ["Machine", "DeviceModels", "NestErrors", "VMX", "X86", "TestSupport"]),
-        .testTarget(name: "NestToolTests", dependencies: ["NestErrors", "NestTool", "TestSupport"], exclude: ["Golden"]),
+        .testTarget(
+            name: "NestToolTests", dependencies: ["NestErrors", "NestTool", "NestStore", "Packets", "TestSupport"], exclude: ["Golden"]),
     ],
     swiftLanguageModes: [.v6]
 )

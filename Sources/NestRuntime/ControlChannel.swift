@@ -9,16 +9,7 @@ import NestStore
 /// answers over the integration channel (`IntegrationRelay.request`).
 public enum ControlChannel {
     /// A socket address for `path`, or nil when the path does not fit in `sun_path`.
-    static func address(_ path: String) -> sockaddr_un? {
-        var address = sockaddr_un()
-        address.sun_family = sa_family_t(AF_UNIX)
-        let bytes = Array(path.utf8)
-        guard bytes.count < MemoryLayout.size(ofValue: address.sun_path) else { return nil }
-        withUnsafeMutableBytes(of: &address.sun_path) { buffer in
-            for (k, b) in bytes.enumerated() { buffer[k] = b }
-        }
-        return address
-    }
+    static func address(_ path: String) -> sockaddr_un? { SwitchSocket.address(path) }
 
     /// Sends `request` to the VM whose socket is at `path` and returns the reply (without `ok `), or throws.
     public static func send(_ request: String, to path: String, vm: String, timeout: Double = 5) throws(NestError) -> String {

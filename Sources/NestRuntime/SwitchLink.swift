@@ -38,21 +38,21 @@ final class SwitchLink {
     func connectIfNeeded() {
         guard fd < 0, let switchId = adapter.switchId, Date().timeIntervalSince(failedAt) >= 1 else { return }
         let path = WorkerFiles(stateDirectory: stateDirectory, switchId: switchId).switchSocket
-        var socket = SwitchProcess.connect(path)
+        var socket = SwitchSocket.connect(path)
         if socket == nil {
             SwitchProcess.spawn(stateDirectory: stateDirectory, switchId: switchId)
             for _ in 0..<200 where socket == nil {
                 usleep(10_000)
-                socket = SwitchProcess.connect(path)
+                socket = SwitchSocket.connect(path)
             }
         }
-        guard let socket, SwitchProcess.sendMessage(socket, Array("port \(adapter.id)".utf8)) else {
+        guard let socket, SwitchSocket.send(socket, Array("port \(adapter.id)".utf8)) else {
             if let socket { close(socket) }
             failedAt = Date()
             return
         }
         var fds = [pollfd(fd: socket, events: Int16(POLLIN), revents: 0)]
-        guard poll(&fds, 1, 2000) > 0, SwitchProcess.readMessage(socket) == Array("ok".utf8) else {
+        guard poll(&fds, 1, 2000) > 0, SwitchSocket.receive(socket) == .message(Array("ok".utf8)) else {
             close(socket)
             failedAt = Date()
             return
@@ -81,12 +81,12 @@ final class SwitchLink {
         for _ in 0..<8 {
             var progress = false
             if unsent.isEmpty { unsent = device.takeTransmitted() }
-            while let frame = unsent.first, SwitchProcess.sendMessage(fd, frame) {
+            while let frame = unsent.first, SwitchSocket.send(fd, frame) {
                 unsent.removeFirst()
                 progress = true
             }
             reading: for _ in 0..<SwitchProcess.framesPerTurn {
-                switch SwitchProcess.readMessageOrClosed(fd) {
+                switch SwitchSocket.receive(fd) {
                 case .message(let frame):
                     device.receive(frame)
                     progress = true

@@ -20,8 +20,6 @@ public final class SwitchProcess {
     static let queueLimit = 256, framesPerTurn = 64
     /// Seconds the switch waits after the last port left (a VM restarting keeps its switch), and for a first port.
     static let lingerSeconds = 2.0, firstPortSeconds = 10.0
-    /// The largest message: a frame of 1514 bytes, or a request line.
-    static let messageLimit = 2048
 
     struct Port {
         let fd: Int32
@@ -102,19 +100,19 @@ public final class SwitchProcess {
             _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
             _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
             var fds = [pollfd(fd: fd, events: Int16(POLLIN), revents: 0)]
-            guard poll(&fds, 1, 1000) > 0, let hello = Self.readMessage(fd) else {
+            guard poll(&fds, 1, 1000) > 0, case .message(let hello) = SwitchSocket.receive(fd) else {
                 close(fd)
                 continue
             }
             let words = String(decoding: hello, as: UTF8.self).split(separator: " ").map(String.init)
             switch words.first {
             case "counters":
-                _ = Self.sendMessage(fd, Array(countersText().utf8))
+                _ = SwitchSocket.send(fd, Array(countersText().utf8))
                 close(fd)
             case "port" where words.count == 2:
                 let adapters = (try? inventory.machineAdapters(switchId: switchId)) ?? []
                 guard let adapter = adapters.first(where: { $0.id == words[1] }) else {
-                    _ = Self.sendMessage(fd, Array("error adapter \(words[1]) is not connected to this switch".utf8))
+                    _ = SwitchSocket.send(fd, Array("error adapter \(words[1]) is not connected to this switch".utf8))
                     close(fd)
                     continue
                 }
@@ -123,7 +121,7 @@ public final class SwitchProcess {
                 nextPort += 1
                 ports[n] = Port(fd: fd, adapterId: adapter.id)
                 core.setPort(n, Self.policy(adapter))
-                _ = Self.sendMessage(fd, Array("ok".utf8))
+                _ = SwitchSocket.send(fd, Array("ok".utf8))
             default:
                 close(fd)
             }
@@ -134,7 +132,7 @@ public final class SwitchProcess {
     func receive(from n: Int) {
         for _ in 0..<Self.framesPerTurn {
             guard let port = ports[n] else { return }
-            let result = Self.readMessageOrClosed(port.fd)
+            let result = SwitchSocket.receive(port.fd)
             switch result {
             case .closed: return drop(n)
             case .none: return
@@ -158,7 +156,9 @@ public final class SwitchProcess {
         guard var port = ports[n], !port.outgoing.isEmpty else { return }
         var sent = 0
         while sent < port.outgoing.count {
-            let n = port.outgoing[sent].withUnsafeBytes { Glibc.send(port.fd, $0.baseAddress, $0.count, Int32(MSG_DONTWAIT | MSG_NOSIGNAL)) }
+            let n = port.outgoing[sent].withUnsafeBytes {
+                Glibc.send(port.fd, $0.baseAddress, $0.count, Int32(MSG_DONTWAIT | MSG_NOSIGNAL))
+            }
             if n < 0 && errno == EINTR { continue }
             guard n >= 0 else { break }
             sent += 1
@@ -188,7 +188,7 @@ public final class SwitchProcess {
     func countersText() -> String {
         ports.keys.sorted().compactMap { n -> String? in
             guard let port = ports[n], let c = core.counters[n] else { return nil }
-            let values = [
+            let values = [  // SwitchSocket.counterKeys
                 c.framesSent, c.framesReceived, c.bytesSent, c.bytesReceived, c.droppedByMacAddressSpoofing, c.droppedByDhcpGuard,
                 c.droppedByRouterGuard, c.droppedByQueueLimit,
             ]
@@ -205,7 +205,7 @@ public final class SwitchProcess {
     // MARK: - sockets
 
     static func listen(_ path: String) throws(NestError) -> Int32 {
-        guard var address = ControlChannel.address(path) else {
+        guard var address = SwitchSocket.address(path) else {
             throw NestError(.controlChannelFailed, "switch socket path \(path) is too long; use a shorter --state-dir")
         }
         unlink(path)
@@ -219,74 +219,6 @@ public final class SwitchProcess {
             throw NestError(.controlChannelFailed, "cannot listen on \(path): \(String(cString: strerror(errno)))")
         }
         return fd
-    }
-
-    /// Connects to the switch socket at `path`: the descriptor, or nil when nothing listens there.
-    static func connect(_ path: String) -> Int32? {
-        guard var address = ControlChannel.address(path) else { return nil }
-        let fd = socket(AF_UNIX, Int32(SOCK_SEQPACKET.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-        guard fd >= 0 else { return nil }
-        let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
-        }
-        guard connected == 0 else {
-            close(fd)
-            return nil
-        }
-        return fd
-    }
-
-    enum Received {
-        case message([UInt8]), none, closed
-    }
-
-    static func readMessageOrClosed(_ fd: Int32) -> Received {
-        var buffer = [UInt8](repeating: 0, count: messageLimit)
-        while true {
-            let n = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, Int32(MSG_DONTWAIT)) }
-            if n < 0 && errno == EINTR { continue }
-            if n < 0 { return errno == EAGAIN || errno == EWOULDBLOCK ? .none : .closed }
-            if n == 0 { return .closed }
-            return .message(Array(buffer[0..<n]))
-        }
-    }
-
-    static func readMessage(_ fd: Int32) -> [UInt8]? {
-        if case .message(let bytes) = readMessageOrClosed(fd) { return bytes }
-        return nil
-    }
-
-    /// Sends one message; false when the socket is full or gone.
-    static func sendMessage(_ fd: Int32, _ bytes: [UInt8]) -> Bool {
-        while true {
-            let n = bytes.withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_DONTWAIT | MSG_NOSIGNAL)) }
-            if n < 0 && errno == EINTR { continue }
-            return n == bytes.count
-        }
-    }
-
-    /// A running switch's counters by adapter id (empty when the switch does not run).
-    public static func counters(stateDirectory: String, switchId: String) -> [String: PortCounters] {
-        let files = WorkerFiles(stateDirectory: stateDirectory, switchId: switchId)
-        guard let fd = connect(files.switchSocket) else { return [:] }
-        defer { close(fd) }
-        var tv = timeval(tv_sec: 1, tv_usec: 0)
-        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
-        guard sendMessage(fd, Array("counters".utf8)) else { return [:] }
-        var buffer = [UInt8](repeating: 0, count: 1 << 16)
-        let n = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
-        guard n > 0 else { return [:] }
-        var result: [String: PortCounters] = [:]
-        for line in String(decoding: buffer[0..<n], as: UTF8.self).split(separator: "\n") {
-            let words = line.split(separator: " ")
-            let v = words.dropFirst().compactMap { UInt64($0) }
-            guard words.count == 9, v.count == 8 else { continue }
-            var c = PortCounters()
-            (c.framesSent, c.framesReceived, c.bytesSent, c.bytesReceived) = (v[0], v[1], v[2], v[3])
-            (c.droppedByMacAddressSpoofing, c.droppedByDhcpGuard, c.droppedByRouterGuard, c.droppedByQueueLimit) = (v[4], v[5], v[6], v[7])
-            result[String(words[0])] = c
-        }
-        return result
     }
 
     /// Starts the process of switch `switchId` (`vmrun switch`, in a session of its own, its log in the switch's

@@ -150,7 +150,8 @@ extension Inventory {
 
     /// The adapters of VM `vmId` as its machine and its switch ports need them, in the VM's order.
     public func machineAdapters(vmId: String) throws(NestError) -> [MachineAdapter] {
-        try store.read { db in try AdapterRow.filter(Column("vmId") == vmId).order(Column("position")).fetchAll(db).map(MachineAdapter.init) }
+        try store.read { db in try AdapterRow.filter(Column("vmId") == vmId).order(Column("position")).fetchAll(db).map(MachineAdapter.init)
+        }
     }
 
     /// The adapters connected to switch `switchId`: its ports' settings.
@@ -160,7 +161,7 @@ extension Inventory {
 
     /// VM adapters (Get-VMNetworkAdapter): all on the host, or those selected; `switchName` filters.
     public func adapterRecords(host path: String?, selectors: [AdapterSelector], switchName: String? = nil) throws(NestError) -> [Record] {
-        try store.read { db in
+        let (host, pairs, found) = try store.read { db in
             let host = try Host.resolve(path, in: db).host
             var pairs: [(AdapterRow, VMRow)] = []
             if selectors.isEmpty {
@@ -170,9 +171,25 @@ extension Inventory {
             } else {
                 for selector in selectors { pairs += try adapters(selector, on: host, db) }
             }
-            var records = try pairs.map { try adapterRecord($0.0, vm: $0.1, on: host, db) }
-            if let switchName { records = records.filter { $0.string("SwitchName")?.lowercased() == switchName.lowercased() } }
-            return records
+            return (host, pairs, try pairs.map { try adapterRecord($0.0, vm: $0.1, on: host, db) })
+        }
+        // The switches are asked outside the transaction: a slow one must not hold the store.
+        var records = host.level == 0 ? addingPortCounters(found, pairs) : found
+        if let switchName { records = records.filter { $0.string("SwitchName")?.lowercased() == switchName.lowercased() } }
+        return records
+    }
+
+    /// While a VM runs, each of its connected adapters' records carries its switch port's counters, asked of the
+    /// switch's process (`SwitchSocket.counterKeys`); a switch that does not answer adds nothing.
+    func addingPortCounters(_ records: [Record], _ pairs: [(AdapterRow, VMRow)]) -> [Record] {
+        var bySwitch: [String: [String: [UInt64]]] = [:]
+        return zip(records, pairs).map { record, pair in
+            guard let switchId = pair.0.switchId, pair.1.state == .running else { return record }
+            if bySwitch[switchId] == nil { bySwitch[switchId] = SwitchSocket.counters(stateDirectory: store.directory, switchId: switchId) }
+            guard let values = bySwitch[switchId]?[pair.0.id] else { return record }
+            var record = record
+            for (key, value) in zip(SwitchSocket.counterKeys, values) { record[key] = .int(Int64(clamping: value)) }
+            return record
         }
     }
 

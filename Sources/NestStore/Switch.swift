@@ -90,9 +90,10 @@ extension Inventory {
         }
     }
 
-    /// Switches on a host (Get-VMSwitch), all or those selected, optionally of some types only.
+    /// Switches on a host (Get-VMSwitch), all or those selected, optionally of some types only; each with its
+    /// `Ports`, the VM adapters connected to it (with their counters while the VM runs).
     public func switches(host path: String?, selectors: [NamedSelector] = [], types: [SwitchType] = []) throws(NestError) -> [Record] {
-        try store.read { db in
+        let (host, rows, ports) = try store.read { db in
             let host = try Host.resolve(path, in: db).host
             var rows: [SwitchRow]
             if selectors.isEmpty {
@@ -106,7 +107,29 @@ extension Inventory {
                 }
             }
             if !types.isEmpty { rows = rows.filter { types.contains($0.switchType) } }
-            return rows.map { $0.record(on: host) }
+            let ports = try rows.map { row in
+                try AdapterRow.filter(Column("switchId") == row.id).fetchAll(db).map { adapter in
+                    (adapter, try VMRow.fetchOne(db, key: adapter.vmId))
+                }.sorted { ($0.1?.name ?? "", $0.0.position) < ($1.1?.name ?? "", $1.0.position) }
+            }
+            return (host, rows, ports)
+        }
+        // Counters come from the running switches, asked outside the transaction.
+        return zip(rows, ports).map { row, ports in
+            let counters = host.level == 0 ? SwitchSocket.counters(stateDirectory: store.directory, switchId: row.id) : [:]
+            var record = row.record(on: host)
+            record["Ports"] = .array(
+                ports.map { adapter, vm in
+                    var port = Record([
+                        ("VMName", .string(vm?.name ?? "")), ("Name", .string(adapter.name)), ("MacAddress", .string(adapter.macAddress)),
+                        ("Running", .bool(vm?.state == .running)),
+                    ])
+                    for (key, value) in zip(SwitchSocket.counterKeys, counters[adapter.id] ?? []) {
+                        port[key] = .int(Int64(clamping: value))
+                    }
+                    return .object(port)
+                })
+            return record
         }
     }
 

@@ -1,0 +1,168 @@
+import Foundation
+import NestStore
+import Packets
+import TestSupport
+import Testing
+
+/// Frames between running VMs: the shipped `net` guest on both ends of an L0 switch, and the switch process
+/// driven directly, as a worker would, to see each port setting drop what it should and count it.
+@Suite("L0 networks", .serialized)
+struct NetworkTests {
+    /// Two VMs on a private switch: ping, UDP echo and an HTTP GET from a third, each run to its end by `vmrun
+    /// run` (status 1: the guest's 0), with counters in `vmnet get` and the ports in `vmswitch get` while the
+    /// servers run; after `vmnet disconnect`, the ping fails.
+    @Test("ping, UDP echo and HTTP between VMs on a private switch; counters while they run; a disconnected adapter gets nothing")
+    func privateSwitch() throws {
+        let runner = try ToolRunner()
+        let setUp = try runner.run(
+            """
+            vmswitch new lan --switch-type private > /dev/null &&
+            vmrun new echo --image net --memory 64M --switch-name lan --command-line 'ip=10.0.0.1/24 udp-echo=7' > /dev/null &&
+            vmrun new web --image net --memory 64M --switch-name lan --command-line 'ip=10.0.0.3/24 http-serve=80 name=web' > /dev/null &&
+            vmrun new client --image net --memory 64M --switch-name lan --command-line 'ip=10.0.0.2/24 ping=10.0.0.1 count=3' > /dev/null &&
+            vmrun start echo web
+            """)
+        try #require(setUp.status == 0, "\(setUp.stderr)")
+        defer { _ = try? runner.run("vmrun stop echo web --turn-off") }
+
+        let ping = try runner.run("vmrun run client --timeout 60")
+        #expect(ping.status == 1, "\(ping.stdout)\(ping.stderr)")
+        #expect(ping.stdout.contains("64 bytes from 10.0.0.1: icmp_seq=3 ttl=64"))
+        #expect(ping.stdout.contains("3 packets transmitted, 3 received, 0% packet loss"))
+
+        let udp = try runner.run(
+            "vmrun set client --command-line 'ip=10.0.0.2/24 udp-send=10.0.0.1:7 count=2' && vmrun run client --timeout 60")
+        #expect(udp.status == 1, "\(udp.stdout)\(udp.stderr)")
+        #expect(udp.stdout.contains("udp: datagram 2 from 10.0.0.1:7") && udp.stdout.contains("udp: 2 of 2 echoed"))
+
+        let http = try runner.run(
+            "vmrun set client --command-line 'ip=10.0.0.2/24 http-get=http://10.0.0.3:80/index.html' && vmrun run client --timeout 60")
+        #expect(http.status == 1, "\(http.stdout)\(http.stderr)")
+        #expect(http.stdout.hasSuffix("hello from web\n"))
+
+        // The echo server answered 3 pings and 2 datagrams (and an ARP request or more): counted at its port.
+        let counters = try runner.run(
+            "vmnet get echo --format json | jq -r '[.FramesSent, .FramesReceived, .DroppedByMacAddressSpoofing] | @tsv'")
+        let values = counters.stdout.split(whereSeparator: { $0 == "\t" || $0 == "\n" }).compactMap { Int($0) }
+        #expect(values.count == 3 && values[0] >= 5 && values[1] >= 5 && values[2] == 0, "\(counters.stdout)\(counters.stderr)")
+        let ports = try runner.run("vmswitch get lan --format json | jq -r '.Ports[] | \"\\(.VMName) \\(.Running)\"'")
+        #expect(ports.stdout == "client false\necho true\nweb true\n", "\(ports.stdout)\(ports.stderr)")
+
+        let unplugged = try runner.run(
+            "vmnet disconnect client && vmrun set client --command-line 'ip=10.0.0.2/24 ping=10.0.0.1 count=1' && vmrun run client --timeout 60"
+        )
+        #expect(unplugged.status == 3, "\(unplugged.stdout)\(unplugged.stderr)")
+        #expect(unplugged.stdout.contains("the link is down"))
+    }
+
+    /// The switch process, joined by the test as three workers would (`port ADAPTERID`): MAC address spoofing Off
+    /// drops a frame from another source, DhcpGuard a DHCP offer, RouterGuard a router advertisement, each counted
+    /// in `vmswitch get`; `vmnet set` applies while the switch runs; a port that never reads loses frames beyond
+    /// its queue (DroppedByQueueLimit) while the others keep getting theirs; runts and oversized frames are not
+    /// forwarded; a port for an adapter not on the switch is refused.
+    @Test("the switch process applies MAC spoofing, DHCP and router guards and queue limits per port, and counts")
+    func switchProcess() throws {
+        let runner = try ToolRunner()
+        let setUp = try runner.run(
+            """
+            vmswitch new lan --switch-type private > /dev/null && for v in a b c; do vmrun new $v --image hello --memory 64M --switch-name lan > /dev/null; done &&
+            vmrun new other --image hello --memory 64M > /dev/null && vmnet add other &&
+            vmnet set a --dhcp-guard on --router-guard on > /dev/null
+            """)
+        try #require(setUp.status == 0, "\(setUp.stderr)")
+        let inventory = Inventory(store: try Store(directory: runner.stateDirectory))
+        let switchId = try #require(try inventory.switches(host: nil).first?.string("Id"))
+        func adapter(_ vm: String) throws -> MachineAdapter {
+            let id = try #require(try inventory.vms(host: nil, selectors: [.name(vm)]).rows.first?.id)
+            return try #require(try inventory.machineAdapters(vmId: id).first)
+        }
+        let (a, b, c, other) = (try adapter("a"), try adapter("b"), try adapter("c"), try adapter("other"))
+
+        // The switch's process, as a worker starts it (in the background; ended by its PID).
+        let started = try runner.run("vmrun switch --state-dir \"$NESTVM_HOME\" \(switchId) < /dev/null > /dev/null 2>&1 & echo $!")
+        let pid = try #require(Int32(started.stdout.trimmingCharacters(in: .whitespacesAndNewlines)))
+        defer { kill(pid, SIGTERM) }
+        let socketPath = WorkerFiles(stateDirectory: runner.stateDirectory, switchId: switchId).switchSocket
+        func join(_ adapter: MachineAdapter) throws -> (fd: Int32, reply: String) {
+            var fd: Int32?
+            for _ in 0..<200 where fd == nil {
+                fd = SwitchSocket.connect(socketPath)
+                if fd == nil { usleep(10_000) }
+            }
+            let socket = try #require(fd)
+            var tv = timeval(tv_sec: 2, tv_usec: 0)
+            setsockopt(socket, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
+            _ = SwitchSocket.send(socket, Array("port \(adapter.id)".utf8))
+            guard case .message(let reply) = SwitchSocket.receive(socket, waiting: true) else { return (socket, "") }
+            return (socket, String(decoding: reply, as: UTF8.self))
+        }
+        let refused = try join(other)
+        #expect(refused.reply.hasPrefix("error adapter"), "\(refused.reply)")
+        close(refused.fd)
+        let (pa, pb, pc) = (try join(a), try join(b), try join(c))
+        #expect(pa.reply == "ok" && pb.reply == "ok" && pc.reply == "ok")
+        defer { [pa.fd, pb.fd, pc.fd].forEach { close($0) } }
+
+        let macA = EthernetAddress(a.mac), macB = EthernetAddress(b.mac), spoofed = EthernetAddress(bits: 0x00155D0000EE)
+        func udp(from: EthernetAddress, _ sourcePort: UInt16, _ destinationPort: UInt16) -> [UInt8] {
+            let d = UDPDatagram(source: 1, sourcePort: sourcePort, destination: 2, destinationPort: destinationPort, payload: [1])
+            return EthernetFrame(
+                destination: .broadcast, source: from, etherType: EtherType.ipv4,
+                payload: IPv4Packet(source: 1, destination: 2, protocol: IPProtocol.udp, payload: d.bytes).bytes
+            ).bytes
+        }
+        let advertisement = EthernetFrame(
+            destination: .broadcast, source: macA, etherType: EtherType.ipv4,
+            payload: IPv4Packet(
+                source: 1, destination: 2, protocol: IPProtocol.icmp,
+                payload: ICMPMessage(type: ICMPMessage.routerAdvertisement, identifier: 0, sequence: 0, data: []).bytes
+            ).bytes
+        ).bytes
+        /// What `fd` received within 0.3 s.
+        func drain(_ fd: Int32) -> [[UInt8]] {
+            var frames: [[UInt8]] = []
+            var fds = [pollfd(fd: fd, events: Int16(POLLIN), revents: 0)]
+            while poll(&fds, 1, 300) > 0, case .message(let m) = SwitchSocket.receive(fd) { frames.append(m) }
+            return frames
+        }
+
+        for frame in [
+            udp(from: spoofed, 68, 67), udp(from: macA, 67, 68), advertisement, udp(from: macA, 68, 67),
+            [UInt8](repeating: 0xFF, count: 10),
+        ] {
+            #expect(SwitchSocket.send(pa.fd, frame))
+        }
+        #expect(SwitchSocket.send(pa.fd, udp(from: macA, 68, 67) + [UInt8](repeating: 0, count: 1600)))  // over 1514: not forwarded
+        let atB = drain(pb.fd)
+        #expect(atB == [udp(from: macA, 68, 67)], "b got \(atB.count) frames")
+        #expect(drain(pc.fd).count == 1)
+
+        // MAC address spoofing On for a, applied while the switch runs (read every 0.5 s): the spoofed source passes.
+        _ = try runner.run("vmnet set a --mac-address-spoofing on")
+        usleep(800_000)
+        #expect(SwitchSocket.send(pa.fd, udp(from: spoofed, 68, 67)))
+        #expect(drain(pb.fd).count == 1)
+
+        // b floods c, which never reads: c's queue fills, the frames beyond are dropped; a still gets b's unicasts.
+        let toC = EthernetFrame(
+            destination: EthernetAddress(c.mac), source: macB, etherType: EtherType.ipv4, payload: [UInt8](repeating: 7, count: 1000)
+        ).bytes
+        let toA = EthernetFrame(destination: macA, source: macB, etherType: EtherType.ipv4, payload: [1, 2]).bytes
+        _ = SwitchSocket.send(
+            pc.fd, EthernetFrame(destination: macB, source: EthernetAddress(c.mac), etherType: EtherType.ipv4, payload: [0]).bytes)
+        _ = drain(pb.fd)
+        var sent = 0
+        for k in 0..<3000 {
+            var fds = [pollfd(fd: pb.fd, events: Int16(POLLOUT), revents: 0)]
+            guard poll(&fds, 1, 1000) > 0 else { break }
+            if SwitchSocket.send(pb.fd, k % 100 == 0 ? toA : toC) { sent += 1 }
+        }
+        let atA = drain(pa.fd)
+        #expect(sent == 3000 && atA.filter { $0 == toA }.count == 30, "sent \(sent), a got \(atA.count)")
+
+        let record = try runner.run(
+            "vmswitch get lan --format json | jq -r '.Ports[] | \"\\(.VMName) \\(.DroppedByMacAddressSpoofing) \\(.DroppedByDhcpGuard) \\(.DroppedByRouterGuard) \\(.DroppedByQueueLimit > 0)\"'"
+        )
+        #expect(record.stdout == "a 1 1 1 false\nb 0 0 0 false\nc 0 0 0 true\n", "\(record.stdout)\(record.stderr)")
+    }
+}
