@@ -8,8 +8,9 @@ TOOLS       := vmrun vmproc vmnet vmswitch netnat
 # toolchain's directory, and start without the dynamic loader resolving a dozen Swift libraries.
 RELEASE     := -c release --static-swift-stdlib
 RELEASE_BIN  = $$($(SWIFT) build $(RELEASE) --show-bin-path)
-# Debian packages the build, the tests and the demo need (SQLite for GRDB, readline for the console; jq for the pipelines).
-APT_PACKAGES := libsqlite3-dev libreadline-dev sqlite3 jq gcc
+# Debian packages the build, the tests and the demo need (SQLite for GRDB, readline for the console, libslirp for
+# internal switches' host adapters; jq and curl for the pipelines).
+APT_PACKAGES := libsqlite3-dev libreadline-dev libslirp-dev sqlite3 jq curl gcc
 
 .PHONY: all deps guests suite build debug test test-release test-long check generate demo bench install completions man clean
 

@@ -39,8 +39,9 @@ let package = Package(
         ),
         .target(
             name: "NestRuntime",
-            dependencies: ["Machine", "DeviceModels", "NestErrors", "NestRecords", "NestStore", "CReadline", "Packets"]),
+            dependencies: ["Machine", "DeviceModels", "NestErrors", "NestRecords", "NestStore", "CReadline", "CSlirp", "Packets"]),
         .systemLibrary(name: "CReadline", path: "Sources/CReadline"),
+        .systemLibrary(name: "CSlirp", path: "Sources/CSlirp"),
         .executableTarget(
             name: "x86bench", dependencies: ["X86"], swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]),
         .executableTarget(name: "vmrun", dependencies: ["NestErrors", "NestTool", "NestStore", "NestRecords", "NestRuntime"]),

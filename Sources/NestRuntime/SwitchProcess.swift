@@ -34,6 +34,9 @@ public final class SwitchProcess {
     var ports: [Int: Port] = [:]
     var core = LearningSwitch()
     var nextPort = 1
+    /// An internal switch's host adapter (user-mode, through libslirp), at port `hostPort` of the core.
+    var host: SlirpHost?
+    static let hostPort = 0
 
     /// The switch `switchId` of `inventory`'s state directory.
     public init(inventory: Inventory, switchId: String) {
@@ -71,7 +74,8 @@ public final class SwitchProcess {
         }
     }
 
-    /// One round: waits up to `timeout` seconds for a connection, a frame or room to send, then handles them.
+    /// One round: waits up to `timeout` seconds for a connection, a frame, room to send or the host adapter's
+    /// sockets, then handles them.
     func serve(timeout: Double) {
         let numbers = ports.keys.sorted()
         var fds = [pollfd(fd: listener, events: Int16(POLLIN), revents: 0)]
@@ -79,7 +83,12 @@ public final class SwitchProcess {
             let port = ports[n]!
             fds.append(pollfd(fd: port.fd, events: Int16(POLLIN) | (port.outgoing.isEmpty ? 0 : Int16(POLLOUT)), revents: 0))
         }
-        guard poll(&fds, nfds_t(fds.count), Int32(timeout * 1000)) > 0 else { return }
+        let wait = host?.fillPoll(&fds, timeout: Int32(timeout * 1000)) ?? Int32(timeout * 1000)
+        let ready = poll(&fds, nfds_t(fds.count), wait)
+        host?.handlePoll(fds, failed: ready < 0)
+        for line in host?.diagnostics ?? [] { FileHandle.standardError.write(Data("vmrun switch: \(line)\n".utf8)) }
+        host?.diagnostics.removeAll()
+        guard ready > 0 else { return flushAll() }
         if fds[0].revents & Int16(POLLIN) != 0 { accept() }
         for (k, n) in numbers.enumerated() {
             let events = fds[k + 1].revents
@@ -89,7 +98,22 @@ public final class SwitchProcess {
                 drop(n)
             }
         }
-        for n in ports.keys { flush(n) }
+        flushAll()
+    }
+
+    func flushAll() { for n in ports.keys { flush(n) } }
+
+    /// Forwards `frame` from port `n` (a worker's, or the host adapter's) to the ports it goes to.
+    func forward(_ frame: EthernetFrame, from n: Int) {
+        for target in core.forward(frame, from: n) {
+            if target == Self.hostPort {
+                host?.input(frame)
+            } else if ports[target]!.outgoing.count >= Self.queueLimit {
+                core.undeliver(frame, to: target)
+            } else {
+                ports[target]!.outgoing.append(frame.bytes)
+            }
+        }
     }
 
     /// Takes a connection: a port's hello, or a counters request.
@@ -140,13 +164,7 @@ public final class SwitchProcess {
                 guard bytes.count >= VirtioNet.minimumFrame, bytes.count <= VirtioNet.maximumFrame,
                     let frame = EthernetFrame(bytes)
                 else { continue }
-                for target in core.forward(frame, from: n) {
-                    if ports[target]!.outgoing.count >= Self.queueLimit {
-                        core.undeliver(frame, to: target)
-                    } else {
-                        ports[target]!.outgoing.append(bytes)
-                    }
-                }
+                forward(frame, from: n)
             }
         }
     }
@@ -173,8 +191,10 @@ public final class SwitchProcess {
         core.removePort(n)
     }
 
-    /// Each port's settings from the store; ports whose adapter left this switch are closed.
+    /// Each port's settings from the store; ports whose adapter left this switch are closed. An internal switch's
+    /// host adapter follows its first address, the NetNats and their mappings.
     func readPolicies() {
+        followHostAdapter()
         guard let adapters = try? inventory.machineAdapters(switchId: switchId) else { return }
         for (n, port) in ports {
             if let adapter = adapters.first(where: { $0.id == port.adapterId }) {
@@ -183,6 +203,25 @@ public final class SwitchProcess {
                 drop(n)
             }
         }
+    }
+
+    func followHostAdapter() {
+        guard let settings = try? inventory.hostAdapterSettings(switchId: switchId), let address = settings.addresses.first else {
+            if host != nil {
+                host = nil
+                core.removePort(Self.hostPort)
+            }
+            return
+        }
+        if host?.address != address {
+            host = SlirpHost(address: address, translated: settings.isTranslated(address))
+            host?.output = { [unowned self] bytes in
+                if let frame = EthernetFrame(bytes) { self.forward(frame, from: Self.hostPort) }
+            }
+            // The host is trusted with any source address (slirp answers with addresses of its own).
+            core.setPort(Self.hostPort, PortPolicy(mac: EthernetAddress(settings.mac), macAddressSpoofing: true))
+        }
+        host?.apply(translated: settings.isTranslated(address), mappings: settings.mappings)
     }
 
     func countersText() -> String {
