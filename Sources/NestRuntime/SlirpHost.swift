@@ -85,7 +85,8 @@ final class SlirpHost {
         guard let slirp else { return }
         let wanted = Set(mappings.filter { address.prefix.contains($0.internalAddress) })
         for gone in forwards.subtracting(wanted) {
-            _ = slirp_remove_hostfwd(slirp, gone.isUDP ? 1 : 0, in_addr(s_addr: gone.externalAddress.value.bigEndian), Int32(gone.externalPort))
+            _ = slirp_remove_hostfwd(
+                slirp, gone.isUDP ? 1 : 0, in_addr(s_addr: gone.externalAddress.value.bigEndian), Int32(gone.externalPort))
             forwards.remove(gone)
         }
         for new in wanted.subtracting(forwards) {

@@ -51,7 +51,9 @@ extension Inventory {
             let prefixes = nats.compactMap { try? IPv4Prefix.parse($0.internalPrefix).get() }
             let mappings = try nats.flatMap { nat in
                 try MappingRow.filter(Column("natId") == nat.id).fetchAll(db).compactMap { row -> HostAdapterSettings.PortMapping? in
-                    guard let external = IPv4Address(row.externalIPAddress), let internalAddress = IPv4Address(row.internalIPAddress) else { return nil }
+                    guard let external = IPv4Address(row.externalIPAddress), let internalAddress = IPv4Address(row.internalIPAddress) else {
+                        return nil
+                    }
                     return HostAdapterSettings.PortMapping(
                         isUDP: row.protocol.uppercased() == "UDP", externalAddress: external, externalPort: row.externalPort,
                         internalAddress: internalAddress, internalPort: row.internalPort)

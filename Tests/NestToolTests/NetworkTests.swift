@@ -55,6 +55,41 @@ struct NetworkTests {
         #expect(unplugged.stdout.contains("the link is down"))
     }
 
+    /// An internal switch's host adapter in user mode (libslirp): a guest fetches a page from an HTTP server the
+    /// test runs on the host's loopback, through `vEthernet (Lab)`'s address; with a NetNat over the subnet and a
+    /// static mapping, curl on the host reaches an HTTP server in the guest.
+    @Test("internal switch: a guest reaches the host's loopback through the host adapter, and a NetNat mapping brings curl to a guest")
+    func internalSwitch() throws {
+        let runner = try ToolRunner()
+        let web = Int.random(in: 20000..<30000), mapped = Int.random(in: 30000..<40000)
+        let www = runner.stateDirectory + "/www"
+        try FileManager.default.createDirectory(atPath: www, withIntermediateDirectories: true)
+        try "page from the host\n".write(toFile: www + "/index.html", atomically: true, encoding: .utf8)
+        let pid = try runner.startBackground("python3 -m http.server \(web) --bind 127.0.0.1 --directory '\(www)'")
+        defer { kill(pid, SIGTERM) }
+        let setUp = try runner.run(
+            """
+            vmswitch new Lab --switch-type internal > /dev/null &&
+            vmnet ip add --interface-alias 'vEthernet (Lab)' --ip-address 10.10.0.1 --prefix-length 24 > /dev/null &&
+            vmrun new g --image net --memory 64M --switch-name Lab \
+              --command-line 'ip=10.10.0.20/24 gw=10.10.0.1 http-get=http://10.10.0.1:\(web)/index.html' > /dev/null &&
+            for i in $(seq 50); do curl -s -o /dev/null http://127.0.0.1:\(web)/ && break; sleep 0.1; done
+            """)
+        try #require(setUp.status == 0, "\(setUp.stderr)")
+        let fetched = try runner.run("vmrun run g --timeout 60")
+        #expect(fetched.status == 1 && fetched.stdout.hasSuffix("page from the host\n"), "\(fetched.stdout)\(fetched.stderr)")
+
+        let served = try runner.run(
+            """
+            netnat new LabNAT --internal-prefix 10.10.0.0/24 > /dev/null &&
+            netnat mapping add LabNAT --protocol tcp --external-ip-address 127.0.0.1 --external-port \(mapped) --internal-ip-address 10.10.0.20 --internal-port 80 > /dev/null &&
+            vmrun set g --command-line 'ip=10.10.0.20/24 gw=10.10.0.1 http-serve=80 name=g' && vmrun start g &&
+            for i in $(seq 100); do curl -sS -m 5 http://127.0.0.1:\(mapped)/ 2> /dev/null && break; sleep 0.1; done
+            """)
+        _ = try runner.run("vmrun stop g --turn-off")
+        #expect(served.stdout == "hello from g\n", "\(served.stdout)\(served.stderr)")
+    }
+
     /// The switch process, joined by the test as three workers would (`port ADAPTERID`): MAC address spoofing Off
     /// drops a frame from another source, DhcpGuard a DHCP offer, RouterGuard a router advertisement, each counted
     /// in `vmswitch get`; `vmnet set` applies while the switch runs; a port that never reads loses frames beyond
@@ -79,8 +114,7 @@ struct NetworkTests {
         let (a, b, c, other) = (try adapter("a"), try adapter("b"), try adapter("c"), try adapter("other"))
 
         // The switch's process, as a worker starts it (in the background; ended by its PID).
-        let started = try runner.run("vmrun switch --state-dir \"$NESTVM_HOME\" \(switchId) < /dev/null > /dev/null 2>&1 & echo $!")
-        let pid = try #require(Int32(started.stdout.trimmingCharacters(in: .whitespacesAndNewlines)))
+        let pid = try runner.startBackground("vmrun switch --state-dir '\(runner.stateDirectory)' \(switchId)")
         defer { kill(pid, SIGTERM) }
         let socketPath = WorkerFiles(stateDirectory: runner.stateDirectory, switchId: switchId).switchSocket
         func join(_ adapter: MachineAdapter) throws -> (fd: Int32, reply: String) {

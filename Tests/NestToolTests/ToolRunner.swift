@@ -55,4 +55,23 @@ struct ToolRunner {
             stdout: String(decoding: outData, as: UTF8.self), stderr: String(decoding: errData, as: UTF8.self),
             status: process.terminationStatus)
     }
+
+    /// Starts `command` in the background (stdin, stdout and stderr on /dev/null) and returns its PID, for the
+    /// caller to end. Every other descriptor is closed first: one inherited from this process (Foundation's
+    /// Process keeps a socket per child it waits for) would keep `run` waiting for as long as the command runs.
+    func startBackground(_ command: String) throws -> Int32 {
+        let started = try run(
+            """
+            ( for fd in /proc/self/fd/*; do n=${fd##*/}; [ "$n" -gt 2 ] && eval "exec $n>&-"; done 2> /dev/null; exec \(command) ) \
+              < /dev/null > /dev/null 2>&1 & echo $!
+            """)
+        guard let pid = Int32(started.stdout.trimmingCharacters(in: .whitespacesAndNewlines)) else {
+            throw ToolRunnerError.notStarted(command, started.stderr)
+        }
+        return pid
+    }
+}
+
+enum ToolRunnerError: Error {
+    case notStarted(String, String)
 }
