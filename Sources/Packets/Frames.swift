@@ -21,6 +21,28 @@ extension [UInt8] {
         append16(UInt16(value >> 16))
         append16(UInt16(value & 0xFFFF))
     }
+    /// `head` followed by `tail`, made with block copies (Embedded Swift's `+=` copies a byte at a time, and every
+    /// layer of a packet puts its header before what it carries).
+    public static func joined(_ head: [UInt8], _ tail: [UInt8]) -> [UInt8] {
+        [UInt8](unsafeUninitializedCapacity: head.count + tail.count) { out, initialized in
+            guard let base = out.baseAddress else { return }
+            head.withUnsafeBytes { if let h = $0.baseAddress { UnsafeMutableRawPointer(base).copyMemory(from: h, byteCount: head.count) } }
+            tail.withUnsafeBytes {
+                if let t = $0.baseAddress { UnsafeMutableRawPointer(base + head.count).copyMemory(from: t, byteCount: tail.count) }
+            }
+            initialized = head.count + tail.count
+        }
+    }
+    /// The bytes from `offset` to the end (or `count` of them), with one block copy.
+    public func tail(from offset: Int, count length: Int? = nil) -> [UInt8] {
+        let n = Swift.max(0, Swift.min(length ?? count - offset, count - offset))
+        return [UInt8](unsafeUninitializedCapacity: n) { out, initialized in
+            if n > 0, let base = out.baseAddress {
+                withUnsafeBytes { UnsafeMutableRawPointer(base).copyMemory(from: $0.baseAddress! + offset, byteCount: n) }
+            }
+            initialized = n
+        }
+    }
     /// Stores `value` big-endian at `offset` (inside the array).
     public mutating func set16(_ offset: Int, _ value: UInt16) {
         self[offset] = UInt8(value >> 8)
@@ -79,11 +101,9 @@ public struct EthernetFrame {
 
     /// A frame from `source` to `destination` carrying `payload` of `etherType`.
     public init(destination: EthernetAddress, source: EthernetAddress, etherType: UInt16, payload: [UInt8]) {
-        var bytes = destination.bytes + source.bytes
-        bytes.reserveCapacity(Self.headerBytes + payload.count)
-        bytes.append16(etherType)
-        bytes += payload
-        self.bytes = bytes
+        var header = destination.bytes + source.bytes
+        header.append16(etherType)
+        bytes = .joined(header, payload)
     }
 
     /// The receiving station (or group).
@@ -93,7 +113,7 @@ public struct EthernetFrame {
     /// What the payload is.
     public var etherType: UInt16 { bytes.be16(12) }
     /// The payload.
-    public var payload: [UInt8] { Array(bytes[Self.headerBytes...]) }
+    public var payload: [UInt8] { bytes.tail(from: Self.headerBytes) }
 }
 
 /// An ARP packet for IPv4 over Ethernet (RFC 826): hardware type 1, protocol 0x0800, lengths 6 and 4.

@@ -5,15 +5,27 @@ public struct InternetChecksum {
     /// An empty sum.
     public init() {}
 
-    /// Adds `count` bytes of `bytes` from `offset` (an odd last byte padded with zero).
+    /// Adds `count` bytes of `bytes` from `offset` (an odd last byte padded with zero). The words are summed as
+    /// they lie in memory, four bytes at a time, and the folded sum swapped once: RFC 1071's sum does not depend on
+    /// byte order (x86 is little-endian).
     public mutating func add(_ bytes: [UInt8], from offset: Int = 0, count: Int? = nil) {
         let end = min(bytes.count, offset + (count ?? bytes.count - offset))
-        var k = offset
-        while k + 1 < end {
-            sum &+= UInt64(bytes[k]) << 8 | UInt64(bytes[k + 1])
-            k += 2
+        guard offset >= 0, offset < end else { return }
+        var native: UInt64 = 0
+        bytes.withUnsafeBytes { raw in
+            var k = offset
+            while k + 4 <= end {
+                native &+= UInt64(raw.loadUnaligned(fromByteOffset: k, as: UInt32.self))
+                k += 4
+            }
+            if k + 2 <= end {
+                native &+= UInt64(raw.loadUnaligned(fromByteOffset: k, as: UInt16.self))
+                k += 2
+            }
+            if k < end { native &+= UInt64(raw[k]) }
         }
-        if k < end { sum &+= UInt64(bytes[k]) << 8 }
+        while native >> 16 != 0 { native = (native & 0xFFFF) + (native >> 16) }
+        sum &+= UInt64(UInt16(native).byteSwapped)
     }
 
     /// Adds a 16-bit word.
@@ -71,7 +83,7 @@ public struct IPv4Packet {
         var c = InternetChecksum()
         c.add(bytes, count: header)
         guard c.value == 0, bytes.be16(6) & 0x3FFF == 0 else { return nil }
-        self.bytes = total == bytes.count ? bytes : Array(bytes[0..<total])
+        self.bytes = total == bytes.count ? bytes : bytes.tail(from: 0, count: total)
         headerBytes = header
     }
 
@@ -79,7 +91,6 @@ public struct IPv4Packet {
     public init(source: UInt32, destination: UInt32, protocol number: UInt8, payload: [UInt8], ttl: UInt8 = 64, identification: UInt16 = 0)
     {
         var b: [UInt8] = [0x45, 0]
-        b.reserveCapacity(20 + payload.count)
         b.append16(UInt16(truncatingIfNeeded: 20 + payload.count))
         b.append16(identification)
         b.append16(0x4000)
@@ -91,8 +102,7 @@ public struct IPv4Packet {
         var c = InternetChecksum()
         c.add(b)
         b.set16(10, c.value)
-        b += payload
-        bytes = b
+        bytes = .joined(b, payload)
         headerBytes = 20
     }
 
@@ -105,7 +115,7 @@ public struct IPv4Packet {
     /// The time to live.
     public var ttl: UInt8 { bytes[8] }
     /// What the packet carries.
-    public var payload: [UInt8] { Array(bytes[headerBytes...]) }
+    public var payload: [UInt8] { bytes.tail(from: headerBytes) }
 
     /// Rewrites the source or destination address, keeping the header checksum and, for TCP and UDP, the
     /// transport checksum (whose pseudo-header covers the addresses) right.
@@ -163,10 +173,10 @@ public struct ICMPMessage {
 
     /// An echo request or reply.
     public init(type: UInt8, identifier: UInt16, sequence: UInt16, data: [UInt8]) {
-        var b: [UInt8] = [type, 0, 0, 0]
-        b.append16(identifier)
-        b.append16(sequence)
-        b += data
+        var header: [UInt8] = [type, 0, 0, 0]
+        header.append16(identifier)
+        header.append16(sequence)
+        var b = [UInt8].joined(header, data)
         var c = InternetChecksum()
         c.add(b)
         b.set16(2, c.value)
@@ -182,7 +192,7 @@ public struct ICMPMessage {
     /// The sequence number.
     public var sequence: UInt16 { bytes.be16(6) }
     /// What follows the first 8 bytes.
-    public var data: [UInt8] { Array(bytes[8...]) }
+    public var data: [UInt8] { bytes.tail(from: 8) }
 }
 
 /// A UDP datagram (RFC 768) with its length and (when not zero) its checksum checked.
@@ -194,7 +204,7 @@ public struct UDPDatagram {
     public init?(_ packet: IPv4Packet) {
         let b = packet.payload
         guard b.count >= 8, Int(b.be16(4)) >= 8, Int(b.be16(4)) <= b.count else { return nil }
-        let datagram = Array(b[0..<Int(b.be16(4))])
+        let datagram = b.tail(from: 0, count: Int(b.be16(4)))
         if datagram.be16(6) != 0 {
             guard
                 InternetChecksum.transport(
@@ -206,13 +216,12 @@ public struct UDPDatagram {
 
     /// A datagram between these ports and addresses (the addresses enter the checksum).
     public init(source: UInt32, sourcePort: UInt16, destination: UInt32, destinationPort: UInt16, payload: [UInt8]) {
-        var b: [UInt8] = []
-        b.reserveCapacity(8 + payload.count)
-        b.append16(sourcePort)
-        b.append16(destinationPort)
-        b.append16(UInt16(truncatingIfNeeded: 8 + payload.count))
-        b.append16(0)
-        b += payload
+        var header: [UInt8] = []
+        header.append16(sourcePort)
+        header.append16(destinationPort)
+        header.append16(UInt16(truncatingIfNeeded: 8 + payload.count))
+        header.append16(0)
+        var b = [UInt8].joined(header, payload)
         let c = InternetChecksum.transport(source: source, destination: destination, protocol: IPProtocol.udp, segment: b)
         b.set16(6, c == 0 ? 0xFFFF : c)
         bytes = b
@@ -223,7 +232,7 @@ public struct UDPDatagram {
     /// The destination port.
     public var destinationPort: UInt16 { bytes.be16(2) }
     /// What it carries.
-    public var payload: [UInt8] { Array(bytes[8...]) }
+    public var payload: [UInt8] { bytes.tail(from: 8) }
 }
 
 /// A TCP segment (RFC 9293) with its header length and checksum checked; the MSS option is read and written.
@@ -256,21 +265,20 @@ public struct TCPSegment {
         flags: UInt8, window: UInt16, mss: UInt16? = nil, payload: [UInt8] = []
     ) {
         let header = mss == nil ? 20 : 24
-        var b: [UInt8] = []
-        b.reserveCapacity(header + payload.count)
-        b.append16(sourcePort)
-        b.append16(destinationPort)
-        b.append32(sequence)
-        b.append32(acknowledgment)
-        b.append(UInt8(header / 4) << 4)
-        b.append(flags)
-        b.append16(window)
-        b.append32(0)  // checksum, urgent pointer
+        var h: [UInt8] = []
+        h.append16(sourcePort)
+        h.append16(destinationPort)
+        h.append32(sequence)
+        h.append32(acknowledgment)
+        h.append(UInt8(header / 4) << 4)
+        h.append(flags)
+        h.append16(window)
+        h.append32(0)  // checksum, urgent pointer
         if let mss {
-            b += [2, 4]
-            b.append16(mss)
+            h += [2, 4]
+            h.append16(mss)
         }
-        b += payload
+        var b = [UInt8].joined(h, payload)
         b.set16(16, InternetChecksum.transport(source: source, destination: destination, protocol: IPProtocol.tcp, segment: b))
         bytes = b
         headerBytes = header
@@ -289,7 +297,7 @@ public struct TCPSegment {
     /// The receive window.
     public var window: UInt16 { bytes.be16(14) }
     /// The data.
-    public var payload: [UInt8] { Array(bytes[headerBytes...]) }
+    public var payload: [UInt8] { bytes.tail(from: headerBytes) }
     /// Sequence space the segment takes: its data, and one each for SYN and FIN.
     public var length: UInt32 {
         UInt32(bytes.count - headerBytes) + (flags & Flag.syn != 0 ? 1 : 0) + (flags & Flag.fin != 0 ? 1 : 0)

@@ -22,6 +22,26 @@ struct PacketsTests {
         #expect(whole.value == 0)
     }
 
+    @Test("the word-at-a-time checksum equals RFC 1071's 16-bit sum for every offset and length")
+    func checksumMatchesReference() {
+        var random = SplitMix64(seed: 7)
+        for _ in 0..<500 {
+            let bytes = (0..<Int(random.next() % 90)).map { _ in UInt8(truncatingIfNeeded: random.next()) }
+            let offset = bytes.isEmpty ? 0 : Int(random.next() % UInt64(bytes.count))
+            let count = Int(random.next() % UInt64(bytes.count - offset + 1))
+            var reference: UInt32 = 0
+            var k = offset
+            while k < offset + count {
+                reference += UInt32(bytes[k]) << 8 | (k + 1 < offset + count ? UInt32(bytes[k + 1]) : 0)
+                k += 2
+            }
+            while reference >> 16 != 0 { reference = (reference & 0xFFFF) + (reference >> 16) }
+            var c = InternetChecksum()
+            c.add(bytes, from: offset, count: count)
+            #expect(c.value == ~UInt16(reference), "offset \(offset) count \(count)")
+        }
+    }
+
     @Test("IPv4: built and parsed back; a bad checksum, a fragment, a short total length and IPv6 are refused")
     func ipv4() throws {
         let built = IPv4Packet(

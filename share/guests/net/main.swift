@@ -183,12 +183,15 @@ func udpSend(_ stack: NetStack, _ destination: UInt32, _ port: UInt16, count: In
     return answered == max(count, 1) ? 0 : 1
 }
 
-/// Answers every GET with `hello from NAME`, until stopped.
+/// Answers every GET with `hello from NAME`, and `GET /bytes/N` with N bytes (at most 1 GiB, sent as the peer takes
+/// them: a bulk transfer for measuring), until stopped.
 func httpServe(_ stack: NetStack, _ port: UInt16, name: [UInt8]) -> UInt32 {
     stack.tcp.listen(port)
     print("net: http-serve on port \(port)")
     var open: [(connection: TCPConnection, request: [UInt8])] = []
-    let end = Array("\r\n\r\n".utf8)
+    var streaming: [(connection: TCPConnection, left: Int)] = []
+    let end = Array("\r\n\r\n".utf8), bulk = Array("GET /bytes/".utf8)
+    let chunk = [UInt8](repeating: UInt8(ascii: "x"), count: 16384)
     while !Machine.isStopRequested {
         stack.poll()
         while let c = stack.tcp.accept() { open.append((c, [])) }
@@ -204,17 +207,33 @@ func httpServe(_ stack: NetStack, _ port: UInt16, name: [UInt8]) -> UInt32 {
             if contains(request, end) || c.peerClosed || request.count > 8192 {
                 let line = request.prefix { $0 != 0x0D && $0 != 0x0A }
                 let isGet = line.count >= 4 && Array(line.prefix(4)) == Array("GET ".utf8)
-                let body = isGet ? Array("hello from ".utf8) + name + [0x0A] : Array("only GET is served\n".utf8)
+                var count = -1
+                if line.count > bulk.count && Array(line.prefix(bulk.count)) == bulk {
+                    count = decimal(line[(line.startIndex + bulk.count)...].prefix { $0 != UInt8(ascii: " ") }) ?? -1
+                }
+                let body = !isGet ? Array("only GET is served\n".utf8) : count >= 0 ? [] : Array("hello from ".utf8) + name + [0x0A]
+                let length = count >= 0 ? min(count, 1 << 30) : body.count
                 let status = isGet ? "200 OK" : "501 Not Implemented"
-                let head = "HTTP/1.0 \(status)\r\nContent-Type: text/plain\r\nContent-Length: \(body.count)\r\nConnection: close\r\n\r\n"
+                let head = "HTTP/1.0 \(status)\r\nContent-Type: text/plain\r\nContent-Length: \(length)\r\nConnection: close\r\n\r\n"
                 c.write(Array(head.utf8) + body, stack)
-                c.close(stack)
+                if count >= 0 { streaming.append((c, length)) } else { c.close(stack) }
                 print("http: \(String(decoding: line, as: UTF8.self)) from \(DottedQuad.text(c.remote)) -> \(isGet ? 200 : 501)")
                 open.remove(at: k)  // the stack finishes the close
                 continue
             }
             k += 1
         }
+        // Bulk bodies are queued a chunk at a time while the connection has little waiting.
+        for n in streaming.indices {
+            let c = streaming[n].connection
+            while streaming[n].left > 0 && c.unsentBytes < 65536 && c.state != .closed {
+                let take = min(chunk.count, streaming[n].left)
+                c.write(take == chunk.count ? chunk : Array(chunk[0..<take]), stack)
+                streaming[n].left -= take
+            }
+            if streaming[n].left == 0 { c.close(stack) }
+        }
+        streaming.removeAll { $0.left == 0 || $0.connection.state == .closed }
         stack.wait()
     }
     return 0

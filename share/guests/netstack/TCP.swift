@@ -84,7 +84,7 @@ public final class TCPConnection {
     var rcvNxt: UInt32 = 0
     var mss = 536
     /// Data not yet acknowledged, from `sndUna`, and how much of it was sent.
-    var sendBuffer: [UInt8] = []
+    let sendBuffer = ByteQueue()
     var sent = 0
     /// Whether our SYN and FIN were acknowledged, and whether the application closed and our FIN went.
     var synAcked = false, finAcked = false, closeRequested = false, finSent = false
@@ -111,10 +111,13 @@ public final class TCPConnection {
     /// Whether the handshake completed.
     public var isEstablished: Bool { synAcked && state != .closed }
 
+    /// Bytes written and not yet acknowledged.
+    public var unsentBytes: Int { sendBuffer.count }
+
     /// Queues `bytes` to send.
     public func write(_ bytes: [UInt8], _ stack: NetStack) {
         guard !closeRequested else { return }
-        sendBuffer += bytes
+        sendBuffer.append(bytes)
         output(stack)
     }
 
@@ -169,7 +172,7 @@ public final class TCPConnection {
             while sent < sendBuffer.count && UInt32(sent) < sndWnd {
                 let count = min(mss, sendBuffer.count - sent, Int(sndWnd) - sent)
                 let sequence = sndUna &+ UInt32(sent)
-                sendSegment(stack, sequence: sequence, flags: TCPSegment.Flag.ack | TCPSegment.Flag.psh, payload: Array(sendBuffer[sent..<sent + count]))
+                sendSegment(stack, sequence: sequence, flags: TCPSegment.Flag.ack | TCPSegment.Flag.psh, payload: sendBuffer.bytes(from: sent, count: count))
                 sent += count
                 if Self.before(sndNxt, sequence &+ UInt32(count)) { sndNxt = sequence &+ UInt32(count) }
             }
@@ -290,7 +293,7 @@ public final class TCPConnection {
         var whole = true  // every byte taken, so a FIN after them counts
         if !payload.isEmpty && (state == .established || state == .finWait1 || state == .finWait2) {
             let take = min(payload.count, Int(window))
-            received += payload[0..<take]
+            received = .joined(received, take == payload.count ? payload : payload.tail(from: 0, count: take))
             rcvNxt = rcvNxt &+ UInt32(take)
             needsAck = true
             whole = take == payload.count
