@@ -153,6 +153,8 @@ bench: build guests suite
 	NESTVM_BIN="$(RELEASE_BIN)" NESTVM_GUESTS="$(CURDIR)/$(GUEST_DIR)" bash scripts/bench-machine.sh
 	@echo "== nested (vmxlab: an L1 hypervisor and its L2)"
 	NESTVM_BIN="$(RELEASE_BIN)" NESTVM_GUESTS="$(CURDIR)/$(GUEST_DIR)" bash scripts/bench-nested.sh
+	@echo "== network (net guests on L0 switches)"
+	NESTVM_BIN="$(RELEASE_BIN)" NESTVM_GUESTS="$(CURDIR)/$(GUEST_DIR)" bash scripts/bench-network.sh
 	@echo "== management plane"
 	NESTVM_BIN="$(RELEASE_BIN)" bash scripts/bench.sh
 

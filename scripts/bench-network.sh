@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# Network figures (make bench), with the shipped `net` guest at L0:
+# - ping round trips between two VMs on a private switch (the guest's own ping: min/avg/max of 20);
+# - frames through the L0 switch per second: UDP echo rounds (two frames each) between two VMs, the difference of
+#   a long and a short run over the difference in frames, so start-up cancels out;
+# - TCP throughput host <- guest: curl of GET /bytes/N from a guest's http-serve through a NetNat mapping on an
+#   internal switch (libslirp), and host -> guest: the guest's http-get of an N-byte file from a server on the
+#   host's loopback (wall time of the run less a run fetching an empty file).
+# Nested (L2) figures need minivisor's networks, which are not there yet.
+# shellcheck source=common.sh
+source "$(dirname "$0")/common.sh"
+runs=${RUNS:-3}
+bytes=${BYTES:-20000000}
+port=$((20000 + RANDOM % 10000))
+web=$((30000 + RANDOM % 10000))
+
+vmswitch new lan --switch-type private >/dev/null
+vmrun new echo --image net --memory 64M --switch-name lan --command-line "ip=10.0.0.1/24 udp-echo=7" >/dev/null
+vmrun new client --image net --memory 64M --switch-name lan --command-line "ip=10.0.0.2/24 ping=10.0.0.1 count=20" >/dev/null
+vmrun start echo >/dev/null
+vmrun run client | awk '/time=/ { sub("time=", "", $7); t = $7 + 0; s += t; n++
+    if (n == 1 || t < lo) lo = t; if (t > hi) hi = t }
+  END { printf "%-44s %10.3f / %.3f / %.3f\n", "ping between VMs (L0 switch), ms min/avg/max", lo, s / n, hi }' || true
+
+wall() {  # command line of the client → the median wall time in seconds of its run
+  local json
+  json=$(mktemp)
+  vmrun set client --command-line "$1" >/dev/null
+  hyperfine -N --ignore-failure --warmup 1 --runs "$runs" --export-json "$json" "vmrun run client" >/dev/null 2>&1
+  jq '.results[0].median' "$json"
+  rm -f "$json"
+}
+t_short=$(wall "ip=10.0.0.2/24 udp-send=10.0.0.1:7 count=10")
+t_long=$(wall "ip=10.0.0.2/24 udp-send=10.0.0.1:7 count=1010")
+awk -v a="$t_short" -v b="$t_long" 'BEGIN { printf "%-44s %10.0f\n", "frames per second through an L0 switch", 2000 / (b - a) }'
+
+vmswitch new Lab --switch-type internal >/dev/null
+vmnet ip add --interface-alias 'vEthernet (Lab)' --ip-address 10.10.0.1 --prefix-length 24 >/dev/null
+netnat new LabNAT --internal-prefix 10.10.0.0/24 >/dev/null
+netnat mapping add LabNAT --protocol tcp --external-ip-address 127.0.0.1 --external-port "$port" \
+  --internal-ip-address 10.10.0.20 --internal-port 80 >/dev/null
+vmrun new web --image net --memory 64M --switch-name Lab --command-line "ip=10.10.0.20/24 gw=10.10.0.1 http-serve=80" >/dev/null
+vmrun start web >/dev/null
+for _ in $(seq 100); do curl -s -o /dev/null "http://127.0.0.1:$port/" && break; sleep 0.1; done
+for _ in $(seq "$runs"); do
+  curl -sS -o /dev/null -w '%{speed_download}\n' "http://127.0.0.1:$port/bytes/$bytes"
+done | median | awk '{ printf "%-44s %10.2f\n", "TCP host <- L1 guest (internal switch, NAT), MB/s", $1 / 1e6 }'
+
+www="$(dirname "$NESTVM_HOME")/www"
+mkdir -p "$www"
+head -c "$bytes" /dev/zero >"$www/big"
+: >"$www/empty"
+python3 -m http.server "$web" --bind 127.0.0.1 --directory "$www" </dev/null >/dev/null 2>&1 &
+server=$!
+trap 'kill "$server" 2>/dev/null; cleanup' EXIT
+for _ in $(seq 100); do curl -s -o /dev/null "http://127.0.0.1:$web/empty" && break; sleep 0.1; done
+vmnet connect client --switch-name Lab >/dev/null
+t_empty=$(wall "ip=10.10.0.21/24 gw=10.10.0.1 http-get=http://10.10.0.1:$web/empty discard")
+t_big=$(wall "ip=10.10.0.21/24 gw=10.10.0.1 http-get=http://10.10.0.1:$web/big discard")
+awk -v a="$t_empty" -v b="$t_big" -v n="$bytes" 'BEGIN {
+  printf "%-44s %10.2f\n", "TCP host -> L1 guest (internal switch), MB/s", n / (b - a) / 1e6 }'
