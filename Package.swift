@@ -39,9 +39,10 @@ let package = Package(
         ),
         .target(
             name: "NestRuntime",
-            dependencies: ["Machine", "DeviceModels", "NestErrors", "NestRecords", "NestStore", "CReadline", "CSlirp", "Packets"]),
+            dependencies: ["Machine", "DeviceModels", "NestErrors", "NestRecords", "NestStore", "CReadline", "CSlirp", "CTap", "Packets"]),
         .systemLibrary(name: "CReadline", path: "Sources/CReadline"),
         .systemLibrary(name: "CSlirp", path: "Sources/CSlirp"),
+        .target(name: "CTap"),
         .executableTarget(
             name: "x86bench", dependencies: ["X86"], swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]),
         .executableTarget(name: "vmrun", dependencies: ["NestErrors", "NestTool", "NestStore", "NestRecords", "NestRuntime"]),

@@ -34,9 +34,11 @@ public final class SwitchProcess {
     var ports: [Int: Port] = [:]
     var core = LearningSwitch()
     var nextPort = 1
-    /// An internal switch's host adapter (user-mode, through libslirp), at port `hostPort` of the core.
-    var host: SlirpHost?
+    /// An internal switch's host adapter (user-mode through libslirp, or a TAP interface), at port `hostPort`.
+    var host: HostAdapter?
     static let hostPort = 0
+    /// The address a host adapter could not be made for.
+    var hostFailedAt: HostAdapterSettings.HostAddress?
 
     /// The switch `switchId` of `inventory`'s state directory.
     public init(inventory: Inventory, switchId: String) {
@@ -213,8 +215,17 @@ public final class SwitchProcess {
             }
             return
         }
-        if host?.address != address {
-            host = SlirpHost(address: address, translated: settings.isTranslated(address))
+        if host?.address != address && hostFailedAt != address {
+            host = nil
+            switch settings.type {
+            case .user:
+                host = SlirpHost(address: address, translated: settings.isTranslated(address))
+            case .tap:
+                var failure = ""
+                host = TapHost(name: settings.tapName, address: address, mac: settings.mac, failure: &failure)
+                if host == nil { FileHandle.standardError.write(Data("vmrun switch: \(failure)\n".utf8)) }
+            }
+            hostFailedAt = host == nil ? address : nil  // not tried again until the address changes
             host?.output = { [unowned self] bytes in
                 if let frame = EthernetFrame(bytes) { self.forward(frame, from: Self.hostPort) }
             }

@@ -5,6 +5,8 @@ import GRDB
 /// addresses `vmnet ip add` gave it, the NetNats of its host (whose internal prefixes decide how far guests reach
 /// through it) and their static mappings.
 public struct HostAdapterSettings: Sendable, Equatable {
+    /// How the adapter is made, and the name of its TAP interface when it is one.
+    public var type: HostAdapterType, tapName: String
     /// The adapter's MAC address, six bytes.
     public var mac: [UInt8]
     /// Its IPv4 addresses with their prefix lengths.
@@ -61,6 +63,7 @@ extension Inventory {
             }
             let value = MacAddress(adapter.macAddress)?.value ?? 0
             return HostAdapterSettings(
+                type: vmSwitch.hostAdapterType, tapName: SwitchRow.tapName(ifIndex: adapter.ifIndex),
                 mac: (0..<6).map { UInt8(truncatingIfNeeded: value >> (40 - 8 * UInt64($0))) }, addresses: addresses, natPrefixes: prefixes,
                 mappings: mappings)
         }

@@ -127,6 +127,11 @@ enum Schema {
             // not be the VM's MemoryStartup); null for L0 VMs, which get their MemoryStartup.
             try db.execute(sql: "ALTER TABLE vm ADD COLUMN memoryAssigned INTEGER")
         }
+        migrator.registerMigration("v5: host adapter type") { db in
+            // How an internal switch's host adapter is made: User (libslirp, any user) or Tap (a Linux TAP
+            // interface, as root).
+            try db.execute(sql: "ALTER TABLE vmSwitch ADD COLUMN hostAdapterType TEXT NOT NULL DEFAULT 'User'")
+        }
         return migrator
     }
 }

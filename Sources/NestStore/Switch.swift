@@ -1,5 +1,6 @@
 import NestErrors
 import NestRecords
+import Foundation
 import GRDB
 
 /// Hyper-V's switch types. External needs a physical adapter to bind, which nestvm does not manage yet.
@@ -7,6 +8,13 @@ public enum SwitchType: String, Sendable, CaseIterable, Codable {
     case `private` = "Private"
     case `internal` = "Internal"
     case external = "External"
+}
+
+/// How an internal switch's host adapter `vEthernet (NAME)` is made (nestvm(7), "NETWORKS"): user-mode
+/// networking through libslirp, for any user, or a Linux TAP interface carrying its addresses, as root.
+public enum HostAdapterType: String, Sendable, CaseIterable, Codable {
+    case user = "User"
+    case tap = "Tap"
 }
 
 /// A virtual switch as stored.
@@ -24,6 +32,12 @@ public struct SwitchRow: Codable, FetchableRecord, PersistableRecord, Sendable {
     public var switchType: SwitchType
     /// Notes.
     public var notes: String
+    /// How the host adapter of an internal switch is made.
+    public var hostAdapterType: HostAdapterType = .user
+
+    /// The Linux name of a Tap host adapter: `nvtap` and its InterfaceIndex (an interface name cannot hold
+    /// `vEthernet (NAME)`'s spaces and parentheses).
+    public static func tapName(ifIndex: Int) -> String { "nvtap\(ifIndex)" }
 
     /// The name of the host adapter an internal switch creates.
     public var hostAdapterName: String { "vEthernet (\(name))" }
@@ -36,7 +50,7 @@ public struct SwitchRow: Codable, FetchableRecord, PersistableRecord, Sendable {
                 ("ComputerName", .string(host.computerName)), ("Name", .string(name)),
                 ("Id", .string(id)), ("SwitchType", .string(switchType.rawValue)),
                 ("AllowManagementOS", .bool(switchType == .internal)), ("NetAdapterInterfaceDescription", .null),
-                ("Notes", .string(notes)),
+                ("HostAdapterType", switchType == .internal ? .string(hostAdapterType.rawValue) : .null), ("Notes", .string(notes)),
             ])
     }
 
@@ -73,9 +87,23 @@ public enum NamedSelector: Sendable, Equatable {
 
 extension Inventory {
     /// Creates a switch (New-VMSwitch). An internal one also creates its host adapter `vEthernet (NAME)`.
-    public func newSwitch(host path: String?, name: String, type: SwitchType, notes: String) throws(NestError) -> Record {
+    public func newSwitch(host path: String?, name: String, type: SwitchType, notes: String, hostAdapter: HostAdapterType = .user)
+        throws(NestError) -> Record
+    {
         try ObjectName.validate(name, kind: "switch")
         if type == .external { throw SwitchRow.refuseExternal(name) }
+        if hostAdapter == .tap {
+            guard type == .internal else {
+                throw NestError(
+                    .invalidArgument, "--host-adapter tap is for internal switches (only they have a host adapter)", target: name)
+            }
+            guard geteuid() == 0 else {
+                throw NestError(
+                    .switchTypeNotAvailable,
+                    "a Tap host adapter is a Linux TAP interface, which needs root; run as root, or leave out --host-adapter (libslirp, for any user)",
+                    target: name)
+            }
+        }
         return try store.write { db in
             let host = try Host.resolveForChange(path, in: db)
             if let existing = try SwitchRow.filter(Column("host") == host.key && Column("name") == name).fetchOne(db) {
@@ -83,7 +111,12 @@ extension Inventory {
                     .nameInUse, "a switch named '\(existing.name)' already exists on \(host.computerName); choose another name",
                     target: name)
             }
-            let row = SwitchRow(id: Self.newId(), host: host.key, name: name, switchType: type, notes: notes)
+            guard hostAdapter == .user || host.level == 0 else {
+                throw NestError(
+                    .invalidArgument, "--host-adapter tap is for switches of this machine (L0), not inside \(host.computerName)",
+                    target: name)
+            }
+            let row = SwitchRow(id: Self.newId(), host: host.key, name: name, switchType: type, notes: notes, hostAdapterType: hostAdapter)
             try row.insert(db)
             if type == .internal { try NetAdapterRow.addSwitchAdapter(for: row, on: host, db) }
             return row.record(on: host)

@@ -199,6 +199,16 @@ extension VMState: ExpressibleByArgument {
     public static var allValueStrings: [String] { allCases.map { $0.rawValue.lowercased() } }
 }
 
+extension HostAdapterType: ExpressibleByArgument {
+    /// `user` or `tap`, in any letter case.
+    public init?(argument: String) {
+        guard let type = HostAdapterType.allCases.first(where: { $0.rawValue.lowercased() == argument.lowercased() }) else { return nil }
+        self = type
+    }
+    /// The names completion offers.
+    public static var allValueStrings: [String] { allCases.map { $0.rawValue.lowercased() } }
+}
+
 extension SwitchType: ExpressibleByArgument {
     /// The value named `argument`, in any letter case.
     public init?(argument: String) {

@@ -21,6 +21,12 @@ extension VMSwitch {
             help: ArgumentHelp("Bind a physical adapter (makes an External switch: not available yet).", valueName: "adapter"))
         var netAdapterName: String?
 
+        @Option(
+            help: ArgumentHelp(
+                "How an internal switch's host adapter is made: user (libslirp, the default) or tap (a Linux TAP interface nvtapN, as root).",
+                valueName: "type"))
+        var hostAdapter: HostAdapterType = .user
+
         @Option(help: "Free-form notes.")
         var notes = ""
 
@@ -28,7 +34,9 @@ extension VMSwitch {
             try Session.run(tool: tool, global: global) { session in
                 let type: SwitchType = netAdapterName == nil ? switchType : .external
                 let emitter = Emitter(options: output, view: Views.vmSwitch)
-                emitter.emit(try session.inventory().newSwitch(host: global.hostPath, name: name, type: type, notes: notes))
+                emitter.emit(
+                    try session.inventory().newSwitch(host: global.hostPath, name: name, type: type, notes: notes, hostAdapter: hostAdapter)
+                )
                 emitter.finish()
             }
         }

@@ -90,6 +90,48 @@ struct NetworkTests {
         #expect(served.stdout == "hello from g\n", "\(served.stdout)\(served.stderr)")
     }
 
+    /// As root, in a network namespace the test makes: `--host-adapter tap` makes `vEthernet (Lab)` a TAP interface
+    /// with its address, so the host's own ping and curl reach a guest; a NetNat over the subnet becomes an
+    /// nftables table that masquerades the subnet and turns the static mapping into a DNAT rule.
+    @Test(
+        "as root, in a network namespace: a TAP host adapter lets the host ping and curl a guest; a NetNat becomes kernel NAT",
+        .enabled(if: geteuid() == 0, "needs root (a TAP interface and a network namespace)"))
+    func tapHostAdapter() throws {
+        let runner = try ToolRunner()
+        let namespace = "nvtest\(getpid() % 100000)"
+        let made = try runner.run("ip netns add \(namespace) && ip netns exec \(namespace) ip link set lo up")
+        try #require(made.status == 0, "\(made.stderr)")
+        defer { _ = try? runner.run("ip netns del \(namespace)") }
+        func inside(_ command: String) throws -> ToolRunner.Result {
+            try runner.run("ip netns exec \(namespace) bash -o pipefail -c \(Self.quoted(command))")
+        }
+        let setUp = try inside(
+            """
+            vmswitch new Lab --switch-type internal --host-adapter tap > /dev/null &&
+            vmnet ip add --interface-alias 'vEthernet (Lab)' --ip-address 10.10.0.1 --prefix-length 24 > /dev/null &&
+            netnat new LabNAT --internal-prefix 10.10.0.0/24 > /dev/null &&
+            netnat mapping add LabNAT --protocol tcp --external-ip-address 0.0.0.0 --external-port 8080 --internal-ip-address 10.10.0.20 --internal-port 80 > /dev/null &&
+            vmrun new g --image net --memory 64M --switch-name Lab --command-line 'ip=10.10.0.20/24 gw=10.10.0.1 http-serve=80 name=g' > /dev/null &&
+            vmrun start g
+            """)
+        try #require(setUp.status == 0, "\(setUp.stderr)")
+        defer { _ = try? inside("vmrun stop g --turn-off") }
+        let tapName = try inside("vmnet adapter get 'vEthernet (Lab)' --format json | jq -r '\"nvtap\\(.ifIndex)\"'").stdout
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+        let reached = try inside(
+            """
+            for i in $(seq 50); do ping -c 1 -W 1 10.10.0.20 > /dev/null && break; sleep 0.1; done
+            ping -c 2 -W 2 10.10.0.20 | grep -c 'bytes from 10.10.0.20' && curl -sS -m 5 http://10.10.0.20/ &&
+            ip -4 -o addr show \(tapName) | grep -o 'inet [0-9./]*'
+            """)
+        #expect(reached.stdout == "2\nhello from g\ninet 10.10.0.1/24\n", "\(reached.stdout)\(reached.stderr)")
+        let rules = try inside("sleep 0.6; nft list table ip nestvm-\(tapName)")
+        #expect(rules.stdout.contains("ip saddr 10.10.0.0/24 oifname != \"\(tapName)\" masquerade"), "\(rules.stdout)\(rules.stderr)")
+        #expect(rules.stdout.contains("tcp dport 8080 dnat to 10.10.0.20:80"), "\(rules.stdout)")
+    }
+
+    static func quoted(_ text: String) -> String { "'" + text.replacingOccurrences(of: "'", with: "'\\''") + "'" }
+
     /// The switch process, joined by the test as three workers would (`port ADAPTERID`): MAC address spoofing Off
     /// drops a frame from another source, DhcpGuard a DHCP offer, RouterGuard a router advertisement, each counted
     /// in `vmswitch get`; `vmnet set` applies while the switch runs; a port that never reads loses frames beyond
