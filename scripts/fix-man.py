@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Finishes the man pages swift-argument-parser generates (make man), for each page given:
 
-- the hidden `worker` subcommand of vmrun is left out (vmrun start spawns it; it is not for users);
+- the hidden `worker` and `switch` subcommands of vmrun are left out (running VMs spawn them; they are not for
+  users);
 - blank lines, which mdoc warns about, become paragraph breaks (.Pp);
 - the exit statuses, which the tools' help gives in one sentence, become the EXIT STATUS section instead of
   the plugin's generic "exits 0 on success, and >0 if an error occurs";
@@ -17,7 +18,7 @@ def fix(text, tool):
     lines = text.split("\n")
     out, skip = [], False
     for line in lines:
-        if line == ".It Em worker":
+        if line in (".It Em worker", ".It Em switch"):
             skip = True
             continue
         if skip:

@@ -37,8 +37,8 @@ public final class SwitchProcess {
     /// An internal switch's host adapter (user-mode through libslirp, or a TAP interface), at port `hostPort`.
     var host: HostAdapter?
     static let hostPort = 0
-    /// The address a host adapter could not be made for.
-    var hostFailedAt: HostAdapterSettings.HostAddress?
+    /// What the host adapter was last made (or tried) for.
+    var hostMadeFor: HostKey?
 
     /// The switch `switchId` of `inventory`'s state directory.
     public init(inventory: Inventory, switchId: String) {
@@ -208,31 +208,42 @@ public final class SwitchProcess {
     }
 
     func followHostAdapter() {
-        guard let settings = try? inventory.hostAdapterSettings(switchId: switchId), let address = settings.addresses.first else {
-            if host != nil {
-                host = nil
-                core.removePort(Self.hostPort)
-            }
+        guard let settings = try? inventory.hostAdapterSettings(switchId: switchId), settings.bridges || !settings.addresses.isEmpty else {
+            if host != nil { core.removePort(Self.hostPort) }
+            host = nil
+            hostMadeFor = nil
             return
         }
-        if host?.address != address && hostFailedAt != address {
-            host = nil
+        let address = settings.addresses.first  // nil for an External switch's TAP interface
+        let wanted = HostKey(type: settings.type, tapName: settings.tapName, address: address)
+        if wanted != hostMadeFor {
+            // Made (or tried) once for what the store says: a failure is not tried again until that changes.
+            hostMadeFor = wanted
+            var failure = ""
             switch settings.type {
-            case .user:
-                host = SlirpHost(address: address, translated: settings.isTranslated(address))
-            case .tap:
-                var failure = ""
-                host = TapHost(name: settings.tapName, address: address, mac: settings.mac, failure: &failure)
-                if host == nil { FileHandle.standardError.write(Data("vmrun switch: \(failure)\n".utf8)) }
+            case .user: host = address.flatMap { SlirpHost(address: $0, translated: settings.isTranslated($0)) }
+            case .tap: host = TapHost(name: settings.tapName, address: address, mac: settings.mac, failure: &failure)
             }
-            hostFailedAt = host == nil ? address : nil  // not tried again until the address changes
+            if host == nil {
+                FileHandle.standardError.write(Data("vmrun switch: \(failure.isEmpty ? "cannot start libslirp" : failure)\n".utf8))
+            }
             host?.output = { [unowned self] bytes in
                 if let frame = EthernetFrame(bytes) { self.forward(frame, from: Self.hostPort) }
             }
-            // The host is trusted with any source address (slirp answers with addresses of its own).
-            core.setPort(Self.hostPort, PortPolicy(mac: EthernetAddress(settings.mac), macAddressSpoofing: true))
+            // The host is trusted with any source address (slirp answers with addresses of its own; a bound TAP
+            // interface is the host's whole network).
+            if host == nil {
+                core.removePort(Self.hostPort)
+            } else {
+                core.setPort(Self.hostPort, PortPolicy(mac: EthernetAddress(settings.mac), macAddressSpoofing: true))
+            }
         }
-        host?.apply(translated: settings.isTranslated(address), mappings: settings.mappings)
+        if let address { host?.apply(translated: settings.isTranslated(address), mappings: settings.mappings) }
+    }
+
+    /// What a host adapter was made for.
+    struct HostKey: Equatable {
+        var type: HostAdapterType, tapName: String, address: HostAdapterSettings.HostAddress?
     }
 
     func countersText() -> String {

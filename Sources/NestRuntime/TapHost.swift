@@ -5,8 +5,8 @@ import Packets
 
 /// What a switch needs of its host adapter, however it is made (`SlirpHost`, `TapHost`).
 protocol HostAdapter: AnyObject {
-    /// The address it carries.
-    var address: HostAdapterSettings.HostAddress { get }
+    /// The address it carries (nil: a bound TAP interface, whose addresses are the host's).
+    var carried: HostAdapterSettings.HostAddress? { get }
     /// Frames from the host to the guests (into the switch).
     var output: ([UInt8]) -> Void { get set }
     /// What it has to say for the switch's log.
@@ -21,30 +21,38 @@ protocol HostAdapter: AnyObject {
     func handlePoll(_ fds: [pollfd], failed: Bool)
 }
 
-extension SlirpHost: HostAdapter {}
+extension SlirpHost: HostAdapter {
+    var carried: HostAdapterSettings.HostAddress? { address }
+}
 
 /// An internal switch's host adapter as root (`vmswitch new --host-adapter tap`): a Linux TAP interface `nvtapN`
 /// carrying the adapter's address, so the host's own `ping` and `curl` reach guests. A NetNat covering the subnet
 /// becomes kernel NAT: an nftables table `nestvm-nvtapN` that masquerades the subnet's traffic leaving by another
 /// interface and turns each static mapping into a DNAT rule, with IPv4 forwarding on. The interface and the table
-/// go when the switch ends.
+/// go when the switch ends. An External switch binds an existing TAP interface the same way, as the host set it up
+/// (no address of nestvm's, no NAT).
 final class TapHost: HostAdapter {
     let name: String
-    let address: HostAdapterSettings.HostAddress
+    let carried: HostAdapterSettings.HostAddress?
     let fd: Int32
     var output: ([UInt8]) -> Void = { _ in }
     var diagnostics: [String] = []
     private var pollIndex = -1
     private var ruleset: String?
 
-    /// The TAP interface `name` with `address`; nil (with the reason in `failure`) when it cannot be made.
-    init?(name: String, address: HostAdapterSettings.HostAddress, mac: [UInt8], failure: inout String) {
+    /// The TAP interface `name`, given `address` and `mac` when there is an address (a host adapter), as it is
+    /// when not (an External switch's); nil (with the reason in `failure`) when it cannot be opened or set up.
+    init?(name: String, address: HostAdapterSettings.HostAddress?, mac: [UInt8], failure: inout String) {
         self.name = name
-        self.address = address
+        carried = address
         let opened = nestvm_tap_open(name)
         guard opened >= 0 else {
             failure = "cannot open TAP interface \(name): \(String(cString: strerror(-opened)))"
             return nil
+        }
+        guard let address else {
+            fd = opened
+            return
         }
         _ = nestvm_tap_set_mac(name, mac)  // the adapter's MacAddress, as Hyper-V gives vEthernet adapters theirs
         let configured = nestvm_tap_configure(name, address.address.value, Int32(address.prefixLength))
@@ -85,7 +93,7 @@ final class TapHost: HostAdapter {
     }
 
     func apply(translated: Bool, mappings: [HostAdapterSettings.PortMapping]) {
-        let prefix = address.prefix
+        guard let prefix = carried?.prefix else { return }
         var rules = ""
         if translated {
             rules += "table ip \(table) {\n"

@@ -3,10 +3,13 @@ import GRDB
 
 /// What an internal switch's host adapter `vEthernet (NAME)` carries while the switch runs: its MAC address, the
 /// addresses `vmnet ip add` gave it, the NetNats of its host (whose internal prefixes decide how far guests reach
-/// through it) and their static mappings.
+/// through it) and their static mappings. For an External switch: the TAP interface it binds (`bridges`), whose
+/// addresses are the host's business.
 public struct HostAdapterSettings: Sendable, Equatable {
     /// How the adapter is made, and the name of its TAP interface when it is one.
     public var type: HostAdapterType, tapName: String
+    /// Whether the switch is External: its port to the host is the TAP interface `tapName` as the host set it up.
+    public var bridges = false
     /// The adapter's MAC address, six bytes.
     public var mac: [UInt8]
     /// Its IPv4 addresses with their prefix lengths.
@@ -43,7 +46,12 @@ extension Inventory {
     /// (private, external).
     public func hostAdapterSettings(switchId: String) throws(NestError) -> HostAdapterSettings? {
         try store.read { db in
-            guard let vmSwitch = try SwitchRow.fetchOne(db, key: switchId), vmSwitch.switchType == .internal,
+            guard let vmSwitch = try SwitchRow.fetchOne(db, key: switchId) else { return nil }
+            if vmSwitch.switchType == .external, let bound = vmSwitch.netAdapterName {
+                return HostAdapterSettings(
+                    type: .tap, tapName: bound, bridges: true, mac: [0, 0, 0, 0, 0, 0], addresses: [], natPrefixes: [], mappings: [])
+            }
+            guard vmSwitch.switchType == .internal,
                 let adapter = try NetAdapterRow.filter(Column("switchId") == switchId && Column("vmAdapterId") == nil).fetchOne(db)
             else { return nil }
             let addresses = try IPAddressRow.filter(Column("netAdapterId") == adapter.id).fetchAll(db).compactMap { row in

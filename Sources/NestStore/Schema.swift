@@ -131,6 +131,8 @@ enum Schema {
             // How an internal switch's host adapter is made: User (libslirp, any user) or Tap (a Linux TAP
             // interface, as root).
             try db.execute(sql: "ALTER TABLE vmSwitch ADD COLUMN hostAdapterType TEXT NOT NULL DEFAULT 'User'")
+            // The TAP interface an External switch binds.
+            try db.execute(sql: "ALTER TABLE vmSwitch ADD COLUMN netAdapterName TEXT")
         }
         return migrator
     }

@@ -3,7 +3,7 @@ import NestRecords
 import Foundation
 import GRDB
 
-/// Hyper-V's switch types. External needs a physical adapter to bind, which nestvm does not manage yet.
+/// Hyper-V's switch types. An External switch binds a Linux TAP interface (as root).
 public enum SwitchType: String, Sendable, CaseIterable, Codable {
     case `private` = "Private"
     case `internal` = "Internal"
@@ -34,6 +34,8 @@ public struct SwitchRow: Codable, FetchableRecord, PersistableRecord, Sendable {
     public var notes: String
     /// How the host adapter of an internal switch is made.
     public var hostAdapterType: HostAdapterType = .user
+    /// The TAP interface an External switch binds.
+    public var netAdapterName: String? = nil
 
     /// The Linux name of a Tap host adapter: `nvtap` and its InterfaceIndex (an interface name cannot hold
     /// `vEthernet (NAME)`'s spaces and parentheses).
@@ -49,7 +51,8 @@ public struct SwitchRow: Codable, FetchableRecord, PersistableRecord, Sendable {
             [
                 ("ComputerName", .string(host.computerName)), ("Name", .string(name)),
                 ("Id", .string(id)), ("SwitchType", .string(switchType.rawValue)),
-                ("AllowManagementOS", .bool(switchType == .internal)), ("NetAdapterInterfaceDescription", .null),
+                ("AllowManagementOS", .bool(switchType == .internal)),
+                ("NetAdapterInterfaceDescription", netAdapterName.map(JSONValue.string) ?? .null),
                 ("HostAdapterType", switchType == .internal ? .string(hostAdapterType.rawValue) : .null), ("Notes", .string(notes)),
             ])
     }
@@ -71,11 +74,36 @@ public struct SwitchRow: Codable, FetchableRecord, PersistableRecord, Sendable {
         return row
     }
 
-    static func refuseExternal(_ name: String) -> NestError {
-        NestError(
-            .switchTypeNotAvailable,
-            "External switches are not available yet: nestvm does not bind physical adapters; use --switch-type internal with a NAT (netnat new) to reach the outside",
-            target: name)
+    /// Why an External switch cannot be made here: it needs the TAP interface `adapter` to bind, existing, and
+    /// root; nil when it can.
+    static func refusalOfExternal(_ name: String, adapter: String?) -> NestError? {
+        guard let adapter else {
+            return NestError(
+                .switchTypeNotAvailable,
+                "an External switch binds a TAP interface: give it with --net-adapter-name TAP (as root; make one with ip tuntap add dev TAP mode tap), or use --switch-type internal with a NAT (netnat new) to reach the outside",
+                target: name)
+        }
+        guard adapter.range(of: "^[A-Za-z0-9_.-]{1,15}$", options: .regularExpression) != nil,
+            FileManager.default.fileExists(atPath: "/sys/class/net/" + adapter)
+        else {
+            return NestError(
+                .switchTypeNotAvailable,
+                "there is no network interface '\(adapter)' to bind; make a TAP one as root: ip tuntap add dev \(adapter) mode tap",
+                target: name)
+        }
+        guard FileManager.default.fileExists(atPath: "/sys/class/net/\(adapter)/tun_flags") else {
+            return NestError(
+                .switchTypeNotAvailable,
+                "'\(adapter)' is not a TAP interface, and nestvm binds only TAP interfaces (ip tuntap add dev NAME mode tap; bridge it to a physical adapter if you want one)",
+                target: name)
+        }
+        guard geteuid() == 0 else {
+            return NestError(
+                .switchTypeNotAvailable,
+                "binding the TAP interface '\(adapter)' needs root; run as root, or use --switch-type internal with a NAT (netnat new)",
+                target: name)
+        }
+        return nil
     }
 }
 
@@ -87,11 +115,12 @@ public enum NamedSelector: Sendable, Equatable {
 
 extension Inventory {
     /// Creates a switch (New-VMSwitch). An internal one also creates its host adapter `vEthernet (NAME)`.
-    public func newSwitch(host path: String?, name: String, type: SwitchType, notes: String, hostAdapter: HostAdapterType = .user)
-        throws(NestError) -> Record
-    {
+    public func newSwitch(
+        host path: String?, name: String, type: SwitchType, notes: String, hostAdapter: HostAdapterType = .user,
+        netAdapterName: String? = nil
+    ) throws(NestError) -> Record {
         try ObjectName.validate(name, kind: "switch")
-        if type == .external { throw SwitchRow.refuseExternal(name) }
+        if type == .external, let refusal = SwitchRow.refusalOfExternal(name, adapter: netAdapterName) { throw refusal }
         if hostAdapter == .tap {
             guard type == .internal else {
                 throw NestError(
@@ -111,12 +140,14 @@ extension Inventory {
                     .nameInUse, "a switch named '\(existing.name)' already exists on \(host.computerName); choose another name",
                     target: name)
             }
-            guard hostAdapter == .user || host.level == 0 else {
+            guard hostAdapter == .user && type != .external || host.level == 0 else {
                 throw NestError(
-                    .invalidArgument, "--host-adapter tap is for switches of this machine (L0), not inside \(host.computerName)",
+                    .invalidArgument, "TAP interfaces are for switches of this machine (L0), not inside \(host.computerName)",
                     target: name)
             }
-            let row = SwitchRow(id: Self.newId(), host: host.key, name: name, switchType: type, notes: notes, hostAdapterType: hostAdapter)
+            let row = SwitchRow(
+                id: Self.newId(), host: host.key, name: name, switchType: type, notes: notes, hostAdapterType: hostAdapter,
+                netAdapterName: type == .external ? netAdapterName : nil)
             try row.insert(db)
             if type == .internal { try NetAdapterRow.addSwitchAdapter(for: row, on: host, db) }
             return row.record(on: host)
@@ -177,7 +208,13 @@ extension Inventory {
             case .id(let id): row = try SwitchRow.fetch(id: id, on: host, db)
             }
             if let type, type != row.switchType {
-                if type == .external { throw SwitchRow.refuseExternal(row.name) }
+                if type == .external {
+                    throw NestError(
+                        .switchTypeNotAvailable,
+                        "an External switch is made with the TAP interface it binds: vmswitch new NAME --switch-type external --net-adapter-name TAP",
+                        target: row.name)
+                }
+                if row.switchType == .external { row.netAdapterName = nil }
                 if type == .internal {
                     try NetAdapterRow.addSwitchAdapter(for: row, on: host, db)
                 } else {

@@ -207,6 +207,8 @@ extension HostAdapterType: ExpressibleByArgument {
     }
     /// The names completion offers.
     public static var allValueStrings: [String] { allCases.map { $0.rawValue.lowercased() } }
+    /// As help shows a default.
+    public var defaultValueDescription: String { rawValue.lowercased() }
 }
 
 extension SwitchType: ExpressibleByArgument {

@@ -13,12 +13,14 @@ extension VMSwitch {
         @Argument(help: "The switch's name: letters, digits, '.', '-', '_', a letter first.")
         var name: String
 
-        @Option(name: [.customLong("switch-type"), .customLong("type")], help: "internal or private (external is not available yet).")
+        @Option(
+            name: [.customLong("switch-type"), .customLong("type")],
+            help: "internal, private or external (external binds the TAP interface --net-adapter-name, as root).")
         var switchType: SwitchType
 
         @Option(
             name: .customLong("net-adapter-name"),
-            help: ArgumentHelp("Bind a physical adapter (makes an External switch: not available yet).", valueName: "adapter"))
+            help: ArgumentHelp("The TAP interface an External switch binds (as root; makes the switch External).", valueName: "adapter"))
         var netAdapterName: String?
 
         @Option(
@@ -35,7 +37,9 @@ extension VMSwitch {
                 let type: SwitchType = netAdapterName == nil ? switchType : .external
                 let emitter = Emitter(options: output, view: Views.vmSwitch)
                 emitter.emit(
-                    try session.inventory().newSwitch(host: global.hostPath, name: name, type: type, notes: notes, hostAdapter: hostAdapter)
+                    try session.inventory().newSwitch(
+                        host: global.hostPath, name: name, type: type, notes: notes, hostAdapter: hostAdapter,
+                        netAdapterName: netAdapterName)
                 )
                 emitter.finish()
             }

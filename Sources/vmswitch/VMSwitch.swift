@@ -15,8 +15,8 @@ struct VMSwitch: ParsableCommand {
         abstract: "Create, list, change and remove virtual switches.",
         discussion: """
             Internal switches connect VMs with each other and with the host, through the host adapter \
-            `vEthernet (NAME)` each one creates; private switches connect VMs only. External switches are not \
-            available yet.
+            `vEthernet (NAME)` each one creates; private switches connect VMs only; External switches bind a Linux \
+            TAP interface (as root), which the host bridges where it wants.
             """ + "\n\n" + Help.exitStatuses,
         subcommands: [New.self, Get.self, Set.self, Remove.self]
     )

@@ -130,6 +130,41 @@ struct NetworkTests {
         #expect(rules.stdout.contains("tcp dport 8080 dnat to 10.10.0.20:80"), "\(rules.stdout)")
     }
 
+    /// As root, in a network namespace: an External switch binds a TAP interface the namespace's host set up with
+    /// an address of its own, and the host pings and curls a guest on it; binding an interface that is not a TAP
+    /// one is refused, saying so.
+    @Test(
+        "as root, in a network namespace: an External switch binds a TAP interface, and the host reaches a guest through it",
+        .enabled(if: geteuid() == 0, "needs root (a TAP interface and a network namespace)"))
+    func externalSwitch() throws {
+        let runner = try ToolRunner()
+        let namespace = "nvext\(getpid() % 100000)"
+        let made = try runner.run("ip netns add \(namespace) && ip netns exec \(namespace) ip link set lo up")
+        try #require(made.status == 0, "\(made.stderr)")
+        defer { _ = try? runner.run("ip netns del \(namespace)") }
+        func inside(_ command: String) throws -> ToolRunner.Result {
+            try runner.run("ip netns exec \(namespace) bash -o pipefail -c \(Self.quoted(command))")
+        }
+        let refused = try inside("vmswitch new Out --switch-type external --net-adapter-name lo")
+        #expect(refused.status != 0 && refused.stderr.contains("'lo' is not a TAP interface"), "\(refused.stderr)")
+        let setUp = try inside(
+            """
+            ip tuntap add dev uplink0 mode tap && ip addr add 10.20.0.1/24 dev uplink0 && ip link set uplink0 up &&
+            vmswitch new Out --switch-type external --net-adapter-name uplink0 --format json | jq -r .NetAdapterInterfaceDescription &&
+            vmrun new g --image net --memory 64M --switch-name Out --command-line 'ip=10.20.0.2/24 http-serve=80 name=outside' > /dev/null &&
+            vmrun start g
+            """)
+        try #require(setUp.status == 0, "\(setUp.stderr)")
+        defer { _ = try? inside("vmrun stop g --turn-off") }
+        #expect(setUp.stdout == "uplink0\n")
+        let reached = try inside(
+            """
+            for i in $(seq 50); do ping -c 1 -W 1 10.20.0.2 > /dev/null && break; sleep 0.1; done
+            ping -c 2 -W 2 10.20.0.2 | grep -c 'bytes from 10.20.0.2' && curl -sS -m 5 http://10.20.0.2/
+            """)
+        #expect(reached.stdout == "2\nhello from outside\n", "\(reached.stdout)\(reached.stderr)")
+    }
+
     static func quoted(_ text: String) -> String { "'" + text.replacingOccurrences(of: "'", with: "'\\''") + "'" }
 
     /// The switch process, joined by the test as three workers would (`port ADAPTERID`): MAC address spoofing Off

@@ -23,7 +23,7 @@ function __vmswitch_parse_tokens -S
         __vmswitch_parse_subcommand 0 'h/help'
         switch $unparsed_tokens[1]
         case 'new'
-            __vmswitch_parse_subcommand 1 'state-dir=' 'host=' 'n/no-stdin' 'format=' 'o/fields=' 'no-headings' 'name' 'switch-type=' 'net-adapter-name=' 'notes=' 'h/help'
+            __vmswitch_parse_subcommand 1 'state-dir=' 'host=' 'n/no-stdin' 'format=' 'o/fields=' 'no-headings' 'name' 'switch-type=' 'net-adapter-name=' 'host-adapter=' 'notes=' 'h/help'
         case 'get'
             __vmswitch_parse_subcommand -r 1 'state-dir=' 'host=' 'n/no-stdin' 'format=' 'o/fields=' 'no-headings' 'name' 'switch-type=+' 'h/help'
         case 'set'
@@ -100,6 +100,7 @@ complete -c 'vmswitch' -n '__vmswitch_should_offer_completions_for_flags_or_opti
 complete -c 'vmswitch' -n '__vmswitch_should_offer_completions_for_flags_or_options "vmswitch new" name' -l 'name' -d 'Print only names, one per line (for xargs and scripts).'
 complete -c 'vmswitch' -n '__vmswitch_should_offer_completions_for_flags_or_options "vmswitch new" switch-type type' -l 'switch-type' -l 'type' -d 'internal or private (external is not available yet).' -rfka 'private internal external'
 complete -c 'vmswitch' -n '__vmswitch_should_offer_completions_for_flags_or_options "vmswitch new" net-adapter-name' -l 'net-adapter-name' -d 'Bind a physical adapter (makes an External switch: not available yet).' -rfka ''
+complete -c 'vmswitch' -n '__vmswitch_should_offer_completions_for_flags_or_options "vmswitch new" host-adapter' -l 'host-adapter' -d 'How an internal switch\'s host adapter is made: user (libslirp, the default) or tap (a Linux TAP interface nvtapN, as root).' -rfka 'user tap'
 complete -c 'vmswitch' -n '__vmswitch_should_offer_completions_for_flags_or_options "vmswitch new" notes' -l 'notes' -d 'Free-form notes.' -rfka ''
 complete -c 'vmswitch' -n '__vmswitch_should_offer_completions_for_flags_or_options "vmswitch new" h help' -s 'h' -l 'help' -d 'Show help information.'
 complete -c 'vmswitch' -n '__vmswitch_should_offer_completions_for_flags_or_options "vmswitch get" state-dir' -l 'state-dir' -d 'The state directory (default: $NESTVM_HOME, else ${XDG_STATE_HOME:-~/.local/state}/nestvm).' -rfa '(__vmswitch_complete_directories)'
