@@ -85,7 +85,9 @@ final class SwitchLink {
                 unsent.removeFirst()
                 progress = true
             }
-            reading: for _ in 0..<SwitchProcess.framesPerTurn {
+            // Frames are taken only while the guest has room for them: beyond that they wait in the socket, and
+            // then in the switch's queue for this port, where the ones beyond its limit are counted.
+            reading: for _ in 0..<SwitchProcess.framesPerTurn where device.pendingFrames.count < VirtioNet.queueLimit {
                 switch SwitchSocket.receive(fd) {
                 case .message(let frame):
                     device.receive(frame)

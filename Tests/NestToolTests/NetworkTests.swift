@@ -55,6 +55,37 @@ struct NetworkTests {
         #expect(unplugged.stdout.contains("the link is down"))
     }
 
+    /// A flood from one VM at another that never takes its frames (hello does not drive its adapter): the frames
+    /// beyond the victim's queue are dropped and counted at its port (DroppedByQueueLimit), and meanwhile two other
+    /// VMs on the same switch still ping each other with every reply.
+    @Test("a flooding VM fills only its victim's queue (DroppedByQueueLimit); the other VMs keep being served")
+    func flood() throws {
+        let runner = try ToolRunner()
+        let setUp = try runner.run(
+            """
+            vmswitch new lan --switch-type private > /dev/null &&
+            vmrun new echo --image net --memory 64M --switch-name lan --command-line 'ip=10.0.0.1/24 udp-echo=7' > /dev/null &&
+            vmrun new victim --image hello --memory 64M --switch-name lan --command-line echo > /dev/null &&
+            mac=$(vmnet get victim -o MacAddress --format tsv --no-headings) &&
+            vmrun new flooder --image net --memory 64M --switch-name lan --command-line "ip=10.0.0.6/24 flood=10.0.0.5:9 count=10000000 mac=$mac" > /dev/null &&
+            vmrun new client --image net --memory 64M --switch-name lan --command-line 'ip=10.0.0.2/24 ping=10.0.0.1 count=3' > /dev/null &&
+            vmrun start echo victim flooder
+            """)
+        try #require(setUp.status == 0, "\(setUp.stderr)")
+        defer { _ = try? runner.run("vmrun stop echo victim flooder --turn-off") }
+        // Bounded: 20 s for the victim's queue to overflow.
+        let overflowed = try runner.run(
+            "for i in $(seq 200); do n=$(vmnet get victim --format json | jq '.DroppedByQueueLimit // 0'); [ \"$n\" -gt 0 ] && exit 0; sleep 0.1; done; exit 1"
+        )
+        #expect(overflowed.status == 0, "\(overflowed.stderr)")
+        let ping = try runner.run("vmrun run client --timeout 60")
+        #expect(ping.stdout.contains("3 packets transmitted, 3 received"), "\(ping.stdout)\(ping.stderr)")
+        let counters = try runner.run(
+            "vmnet get --format json | jq -r 'select(.VMName != \"client\") | \"\\(.VMName) \\(.FramesSent > 1000) \\(.DroppedByQueueLimit > 0)\"'"
+        )
+        #expect(counters.stdout == "echo false false\nflooder true false\nvictim false true\n", "\(counters.stdout)\(counters.stderr)")
+    }
+
     /// An internal switch's host adapter in user mode (libslirp): a guest fetches a page from an HTTP server the
     /// test runs on the host's loopback, through `vEthernet (Lab)`'s address; with a NetNat over the subnet and a
     /// static mapping, curl on the host reaches an HTTP server in the guest.

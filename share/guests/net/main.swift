@@ -2,7 +2,8 @@
 /// separated by spaces (nestvm(7), "GUESTS"):
 ///
 ///     ip=ADDR/PREFIX [gw=ADDR] [name=NAME] JOB
-///     JOB: ping=ADDR [count=N] | udp-echo=PORT | udp-send=ADDR:PORT [count=N] | http-serve=PORT | http-get=http://ADDR:PORT/PATH
+///     JOB: ping=ADDR [count=N] | udp-echo=PORT | udp-send=ADDR:PORT [count=N] | flood=ADDR:PORT [count=N] [mac=MAC]
+///          | http-serve=PORT | http-get=http://ADDR:PORT/PATH [discard]
 ///
 /// Exit statuses (the guest's; `vmrun run` reports (status << 1) | 1): 0 when the job succeeded (a ping with
 /// replies, a 200 response, every datagram echoed), 1 when it failed, 2 for a command line it cannot use or no
@@ -48,6 +49,15 @@ public func guestMain(_ bootInfoPointer: UnsafeRawPointer) -> UInt32 {
         guard let (destination, port) = hostPort(target[...]) else { return usage("udp-send=ADDR:PORT: not an address and port") }
         return udpSend(stack, destination, port, count: count)
     }
+    if let target = boot.option("flood") {
+        guard let (destination, port) = hostPort(target[...]) else { return usage("flood=ADDR:PORT: not an address and port") }
+        var hardware: EthernetAddress? = nil
+        if let text = boot.option("mac") {
+            guard let mac = macAddress(text) else { return usage("mac=XX:XX:XX:XX:XX:XX: not a MAC address") }
+            hardware = mac
+        }
+        return flood(stack, destination, port, count: boot.integerOption("count") ?? 100_000, mac: hardware)
+    }
     if let port = boot.option("http-serve") {
         guard let p = decimal(port[...]), p > 0, p < 65536 else { return usage("http-serve=PORT: not a port") }
         return httpServe(stack, UInt16(p), name: boot.option("name") ?? Array("net".utf8))
@@ -85,6 +95,24 @@ func hostPort(_ bytes: ArraySlice<UInt8>, defaultPort: Int? = nil) -> (UInt32, U
     guard let address = DottedQuad.parse(bytes[..<(colon ?? bytes.endIndex)]) else { return nil }
     guard let port = colon.map({ decimal(bytes[($0 + 1)...]) }) ?? defaultPort, port > 0, port < 65536 else { return nil }
     return (address, UInt16(port))
+}
+
+/// `XX:XX:XX:XX:XX:XX` (or with `-`, or none).
+func macAddress(_ text: [UInt8]) -> EthernetAddress? {
+    var bits: UInt64 = 0, digits = 0
+    for b in text {
+        let value: UInt8
+        switch b {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): value = b - UInt8(ascii: "0")
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): value = b - UInt8(ascii: "a") + 10
+        case UInt8(ascii: "A")...UInt8(ascii: "F"): value = b - UInt8(ascii: "A") + 10
+        case UInt8(ascii: ":"), UInt8(ascii: "-"): continue
+        default: return nil
+        }
+        bits = bits << 4 | UInt64(value)
+        digits += 1
+    }
+    return digits == 12 ? EthernetAddress(bits: bits) : nil
 }
 
 func text(_ mac: EthernetAddress) -> String {
@@ -181,6 +209,29 @@ func udpSend(_ stack: NetStack, _ destination: UInt32, _ port: UInt16, count: In
     }
     print("udp: \(answered) of \(max(count, 1)) echoed")
     return answered == max(count, 1) ? 0 : 1
+}
+
+/// Sends `count` 1000-byte UDP datagrams to `destination`:`port` as fast as the adapter takes them (a load for
+/// queue limits), then says how many went.
+func flood(_ stack: NetStack, _ destination: UInt32, _ port: UInt16, count: Int, mac: EthernetAddress?) -> UInt32 {
+    let payload = [UInt8](repeating: 0x5A, count: 1000)
+    if let mac { stack.learn(destination, mac) }  // `mac=`: no ARP (a station that never answers one)
+    // The first datagram waits for ARP to find the destination; the rest go straight to its address.
+    stack.sendUDP(to: destination, port: port, from: 40001, payload)
+    guard run(stack, timeout: 5000, until: { stack.knows(destination) }) else {
+        print("flood: no answer to ARP from \(DottedQuad.text(destination))")
+        return 1
+    }
+    var sent = 1
+    while sent < count && !Machine.isStopRequested {
+        if stack.trySendUDP(to: destination, port: port, from: 40001, payload) {
+            sent += 1
+        } else {
+            stack.poll()  // the transmit ring is full: take back what the device finished
+        }
+    }
+    print("flood: \(sent) datagrams sent to \(DottedQuad.text(destination)):\(port)")
+    return 0
 }
 
 /// Answers every GET with `hello from NAME`, and `GET /bytes/N` with N bytes (at most 1 GiB, sent as the peer takes

@@ -156,6 +156,22 @@ public final class NetStack {
         send(to: destination, protocol: IPProtocol.icmp, ICMPMessage(type: ICMPMessage.echoRequest, identifier: identifier, sequence: sequence, data: data).bytes)
     }
 
+    /// Whether the hardware address of `destination`'s next hop is known (ARP answered).
+    public func knows(_ destination: UInt32) -> Bool {
+        let local = destination & netmask == address & netmask
+        return arpCache[local ? destination : gateway] != nil
+    }
+
+    /// Sends a datagram when the adapter has room and the next hop is known; false when not (nothing is queued).
+    public func trySendUDP(to destination: UInt32, port: UInt16, from sourcePort: UInt16, _ payload: [UInt8]) -> Bool {
+        let local = destination & netmask == address & netmask
+        guard let hardware = arpCache[local ? destination : gateway] else { return false }
+        identification &+= 1
+        let datagram = UDPDatagram(source: address, sourcePort: sourcePort, destination: destination, destinationPort: port, payload: payload)
+        let packet = IPv4Packet(source: address, destination: destination, protocol: IPProtocol.udp, payload: datagram.bytes, identification: identification)
+        return device.send(EthernetFrame(destination: hardware, source: mac, etherType: EtherType.ipv4, payload: packet.bytes).bytes)
+    }
+
     /// Opens UDP port `port` for receiving.
     public func bindUDP(_ port: UInt16) { if udpQueues[port] == nil { udpQueues[port] = [] } }
 
