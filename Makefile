@@ -10,7 +10,7 @@ RELEASE     := -c release --static-swift-stdlib
 RELEASE_BIN  = $$($(SWIFT) build $(RELEASE) --show-bin-path)
 # Debian packages the build, the tests and the demo need (SQLite for GRDB, readline for the console, libslirp for
 # internal switches' host adapters, nftables for their NAT as root; jq, curl, ping and ip for the pipelines).
-APT_PACKAGES := libsqlite3-dev libreadline-dev libslirp-dev nftables sqlite3 jq curl iputils-ping iproute2 gcc
+APT_PACKAGES := libsqlite3-dev libreadline-dev libslirp-dev nftables sqlite3 jq curl iputils-ping iproute2 python3 gcc
 
 .PHONY: all deps guests suite build debug test test-release test-long check generate demo bench install completions man clean
 

@@ -64,6 +64,24 @@ step "vmproc check lab1 && echo 'lab1 can host nested VMs'"
 step "vmnet get --format table"
 step "vmrun get --host lab1 --format table"
 echo
+echo "Frames at L0: the net guest pings and fetches across a private switch; on VmNAT, whose host adapter is"
+echo "192.168.100.1 (libslirp), a guest fetches a page from a server on the host's loopback, and LocalNAT's static"
+echo "mapping brings the host's curl to a guest's server."
+web_port=$((18000 + RANDOM % 1000))
+mapped_port=$((19000 + RANDOM % 1000))
+mkdir -p "$NESTVM_HOME/www" && echo "a page from the host's loopback" >"$NESTVM_HOME/www/index.html"
+python3 -m http.server "$web_port" --bind 127.0.0.1 --directory "$NESTVM_HOME/www" </dev/null >/dev/null 2>&1 &
+web_server=$!
+trap 'kill "$web_server" 2>/dev/null; cleanup' EXIT
+step "vmswitch new lan --switch-type private >/dev/null && vmrun new echo1 --image net --memory 64M --switch-name lan --command-line 'ip=10.0.0.1/24 udp-echo=7' >/dev/null && vmrun start echo1"
+step "vmrun new client1 --image net --memory 64M --switch-name lan --command-line 'ip=10.0.0.2/24 ping=10.0.0.1 count=2' >/dev/null && vmrun run client1 || true"
+step "vmnet get echo1 -o VMName,FramesSent,FramesReceived,DroppedByMacAddressSpoofing --format table"
+step "vmrun new web1 --image net --memory 64M --switch-name VmNAT --command-line 'ip=192.168.100.20/24 gw=192.168.100.1 http-serve=80 name=web1' >/dev/null"
+step "netnat mapping add LocalNAT --protocol tcp --external-ip-address 127.0.0.1 --external-port $mapped_port --internal-ip-address 192.168.100.20 --internal-port 80 --format table"
+step "vmrun start web1 && for i in \$(seq 50); do curl -s -m 2 http://127.0.0.1:$mapped_port/ && break; sleep 0.1; done"
+step "for i in \$(seq 50); do curl -s -o /dev/null http://127.0.0.1:$web_port/ && break; sleep 0.1; done; vmnet connect client1 --switch-name VmNAT && vmrun set client1 --command-line 'ip=192.168.100.30/24 gw=192.168.100.1 http-get=http://192.168.100.1:$web_port/index.html' && vmrun run client1 || true"
+step "vmrun stop echo1 web1 --turn-off >/dev/null"
+echo
 echo "Rules are enforced as Hyper-V documents them:"
 step "netnat new Second --internal-ip-interface-address-prefix 10.0.0.0/24 || true"
 step "vmrun new old --version 7.0 >/dev/null && vmproc set old --expose-virtualization-extensions true || true"
