@@ -15,24 +15,16 @@ rounds=${ROUNDS:-200}
 vmrun new lab --image vmxlab --memory-startup-bytes 64M >/dev/null
 vmproc set lab --expose-virtualization-extensions true >/dev/null
 
-median_s() {  # command line → the median wall time in seconds of `vmrun run lab` with it
-  local json
-  json=$(mktemp)
-  vmrun set lab --command-line "$1" >/dev/null
-  hyperfine -N --ignore-failure --warmup 1 --runs "$runs" --export-json "$json" "vmrun run lab" >/dev/null 2>&1
-  jq '.results[0].median' "$json"
-  rm -f "$json"
-}
 retired() { vmrun get lab -o InstructionsRetired --format tsv --no-headings; }
 
-t_short=$(median_s "cpuid count=$short")
-t_long=$(median_s "cpuid count=$long")
+t_short=$(median_vm_s lab "cpuid count=$short")
+t_long=$(median_vm_s lab "cpuid count=$long")
 awk -v a="$t_short" -v b="$t_long" -v n=$((long - short)) 'BEGIN {
   us = (b - a) / n * 1e6
   printf "%-44s %10.2f\n%-44s %10.0f\n", "nested exit round trip (CPUID), us", us, "round trips per second", 1e6 / us }'
 
-t_l1=$(median_s "bench rounds=$rounds level=1"); n_l1=$(retired)
-t_l2=$(median_s "bench rounds=$rounds"); n_l2=$(retired)
+t_l1=$(median_vm_s lab "bench rounds=$rounds level=1"); n_l1=$(retired)
+t_l2=$(median_vm_s lab "bench rounds=$rounds"); n_l2=$(retired)
 awk -v t1="$t_l1" -v n1="$n_l1" -v t2="$t_l2" -v n2="$n_l2" 'BEGIN {
   m1 = n1 / t1 / 1e6; m2 = n2 / t2 / 1e6
   printf "%-44s %10.1f\n%-44s %10.1f\n%-44s %9.1f%%\n", "bench workload as L1 (vmxlab level=1), MIPS", m1,
@@ -47,19 +39,6 @@ vmrun new hi --image hello --memory-startup-bytes 32M >/dev/null
 vmrun new lab1 --image minivisor --memory-startup-bytes 128M >/dev/null
 vmproc set lab1 --expose-virtualization-extensions true >/dev/null
 
-median_vm_s() {  # VM, command line, extra words of `vmrun run` → the median wall time in seconds
-  local vm=$1 line=$2 json
-  shift 2
-  json=$(mktemp)
-  [ -z "$line" ] || vmrun set "$vm" --command-line "$line" >/dev/null
-  # A guest's run ends with a non-zero status by design (writing 0 to the exit port gives 1).
-  if ! hyperfine -N --ignore-failure --warmup 1 --runs "$runs" --export-json "$json" "vmrun run $vm $*" >/dev/null 2>&1; then
-    echo "bench-nested: cannot time vmrun run $vm $*" >&2
-    exit 1
-  fi
-  jq '.results[0].median' "$json"
-  rm -f "$json"
-}
 many=$((3 * rounds))
 vmrun set lab1 --command-line "exit-when-idle memory=32 -- rounds=1" >/dev/null
 out=$(vmrun run lab1 --module nested1=bench 2>/dev/null || true)

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Network figures (make bench), with the shipped `net` guest at L0:
 # - ping round trips between two VMs on a private switch (the guest's own ping: min/avg/max of 20);
-# - frames through the L0 switch per second: UDP echo rounds (two frames each) between two VMs, the difference of
-#   a long and a short run over the difference in frames, so start-up cancels out;
+# - frames through the L0 switch per second: UDP echo rounds (two frames each) between two VMs, and a flood of
+#   1000-byte datagrams from one VM; each the difference of a long and a short run over the difference in frames,
+#   so start-up cancels out;
 # - TCP throughput host <- guest: curl of GET /bytes/N from a guest's http-serve through a NetNat mapping on an
 #   internal switch (libslirp), and host -> guest: the guest's http-get of an N-byte file from a server on the
 #   host's loopback (wall time of the run less a run fetching an empty file).
@@ -22,17 +23,16 @@ vmrun run client | awk '/time=/ { sub("time=", "", $7); t = $7 + 0; s += t; n++
     if (n == 1 || t < lo) lo = t; if (t > hi) hi = t }
   END { printf "%-44s %10.3f / %.3f / %.3f\n", "ping between VMs (L0 switch), ms min/avg/max", lo, s / n, hi }' || true
 
-wall() {  # command line of the client → the median wall time in seconds of its run
-  local json
-  json=$(mktemp)
-  vmrun set client --command-line "$1" >/dev/null
-  hyperfine -N --ignore-failure --warmup 1 --runs "$runs" --export-json "$json" "vmrun run client" >/dev/null 2>&1
-  jq '.results[0].median' "$json"
-  rm -f "$json"
-}
-t_short=$(wall "ip=10.0.0.2/24 udp-send=10.0.0.1:7 count=10")
-t_long=$(wall "ip=10.0.0.2/24 udp-send=10.0.0.1:7 count=1010")
-awk -v a="$t_short" -v b="$t_long" 'BEGIN { printf "%-44s %10.0f\n", "frames per second through an L0 switch", 2000 / (b - a) }'
+t_short=$(median_vm_s client "ip=10.0.0.2/24 udp-send=10.0.0.1:7 count=10")
+t_long=$(median_vm_s client "ip=10.0.0.2/24 udp-send=10.0.0.1:7 count=1010")
+awk -v a="$t_short" -v b="$t_long" 'BEGIN { printf "%-44s %10.0f\n", "UDP echo frames per second (L0 switch)", 2000 / (b - a) }'
+# A flood: one VM sending 1000-byte datagrams as fast as it can to one that never takes them (hello).
+vmrun new sink --image hello --memory 64M --switch-name lan --command-line echo >/dev/null
+vmrun start sink >/dev/null
+mac=$(vmnet get sink -o MacAddress --format tsv --no-headings)
+t_short=$(median_vm_s client "ip=10.0.0.2/24 flood=10.0.0.5:9 count=1000 mac=$mac")
+t_long=$(median_vm_s client "ip=10.0.0.2/24 flood=10.0.0.5:9 count=21000 mac=$mac")
+awk -v a="$t_short" -v b="$t_long" 'BEGIN { printf "%-44s %10.0f\n", "flood frames per second into an L0 switch", 20000 / (b - a) }'
 
 vmswitch new Lab --switch-type internal >/dev/null
 vmnet ip add --interface-alias 'vEthernet (Lab)' --ip-address 10.10.0.1 --prefix-length 24 >/dev/null
@@ -55,7 +55,7 @@ server=$!
 trap 'kill "$server" 2>/dev/null; cleanup' EXIT
 for _ in $(seq 100); do curl -s -o /dev/null "http://127.0.0.1:$web/empty" && break; sleep 0.1; done
 vmnet connect client --switch-name Lab >/dev/null
-t_empty=$(wall "ip=10.10.0.21/24 gw=10.10.0.1 http-get=http://10.10.0.1:$web/empty discard")
-t_big=$(wall "ip=10.10.0.21/24 gw=10.10.0.1 http-get=http://10.10.0.1:$web/big discard")
+t_empty=$(median_vm_s client "ip=10.10.0.21/24 gw=10.10.0.1 http-get=http://10.10.0.1:$web/empty discard")
+t_big=$(median_vm_s client "ip=10.10.0.21/24 gw=10.10.0.1 http-get=http://10.10.0.1:$web/big discard")
 awk -v a="$t_empty" -v b="$t_big" -v n="$bytes" 'BEGIN {
   printf "%-44s %10.2f\n", "TCP host -> L1 guest (internal switch), MB/s", n / (b - a) / 1e6 }'

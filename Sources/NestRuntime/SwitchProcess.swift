@@ -288,20 +288,6 @@ public final class SwitchProcess {
         let files = WorkerFiles(stateDirectory: stateDirectory, switchId: switchId)
         guard (try? files.prepare()) != nil, let logFD = try? files.open(files.workerLog, O_WRONLY | O_CREAT | O_APPEND) else { return }
         defer { close(logFD) }
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
-        posix_spawn_file_actions_adddup2(&actions, logFD, 2)
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
-        defer { posix_spawnattr_destroy(&attributes) }
-        posix_spawnattr_setflags(&attributes, WorkerProcess.spawnSetSID)
-        let arguments = ["vmrun", "switch", "--state-dir", stateDirectory, switchId]
-        var argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
-        defer { argv.forEach { free($0) } }
-        var pid: pid_t = 0
-        _ = posix_spawn(&pid, WorkerProcess.executable, &actions, &attributes, &argv, environ)
+        _ = WorkerProcess.spawnDetached(["vmrun", "switch", "--state-dir", stateDirectory, switchId], log: logFD)
     }
 }

@@ -26,28 +26,33 @@ public enum WorkerProcess {
         // The log is opened here, not by the spawn, so that a symbolic link planted in its place is refused.
         let logFD = try WorkerFiles(directory: stateDirectory, vmId: vmId).open(log, O_WRONLY | O_CREAT | O_TRUNC)
         defer { close(logFD) }
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
-        posix_spawn_file_actions_adddup2(&actions, logFD, 2)
-        posix_spawn_file_actions_adddup2(&actions, lock, lockDescriptor)
-        posix_spawn_file_actions_adddup2(&actions, writeEnd, readyDescriptor)
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
-        defer { posix_spawnattr_destroy(&attributes) }
-        posix_spawnattr_setflags(&attributes, spawnSetSID)
-
-        let arguments = ["vmrun", "worker", "--state-dir", stateDirectory, vmId] + extra
-        var argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
-        defer { argv.forEach { free($0) } }
-        var pid: pid_t = 0
-        let result = posix_spawn(&pid, executable, &actions, &attributes, &argv, environ)
+        let result = spawnDetached(
+            ["vmrun", "worker", "--state-dir", stateDirectory, vmId] + extra, log: logFD,
+            passing: [(lock, lockDescriptor), (writeEnd, readyDescriptor)])
         close(writeEnd)
         guard result == 0 else {
             throw NestError(.workerFailed, "cannot start the worker process: \(String(cString: strerror(result)))")
         }
         return ControlChannel.readLine(readEnd) ?? ""
+    }
+
+    /// Runs this program with `arguments` in a session of its own: stdin and stdout on /dev/null, stderr to `log`,
+    /// and each of `passing` (a descriptor here, its number there) handed on. posix_spawn's result (0: started).
+    static func spawnDetached(_ arguments: [String], log: Int32, passing: [(Int32, Int32)] = []) -> Int32 {
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
+        posix_spawn_file_actions_adddup2(&actions, log, 2)
+        for (fd, number) in passing { posix_spawn_file_actions_adddup2(&actions, fd, number) }
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        posix_spawnattr_setflags(&attributes, spawnSetSID)
+        var argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
+        defer { argv.forEach { free($0) } }
+        var pid: pid_t = 0
+        return posix_spawn(&pid, executable, &actions, &attributes, &argv, environ)
     }
 }

@@ -27,21 +27,8 @@ public struct IntegrationChannel {
         guard let device = boot.devices.first(where: { $0.type == Self.consoleType }) else { return nil }
         registers = device.base
         irq = device.irq
-        func register(_ offset: UInt64) -> UInt32 { nv_mmio_read32(device.base + offset) }
-        func set(_ offset: UInt64, _ value: UInt32) { nv_mmio_write32(device.base + offset, value) }
-        guard register(0x000) == 0x7472_6976, register(0x004) == 2, register(0x008) == Self.consoleType else { return nil }
-        set(0x070, 0)  // reset
-        set(0x070, 1)  // ACKNOWLEDGE
-        set(0x070, 1 | 2)  // DRIVER
-        set(0x014, 1)
-        guard register(0x010) & 1 != 0 else { return nil }  // VIRTIO_F_VERSION_1 (bit 32)
-        set(0x024, 0)
-        set(0x020, 0)
-        set(0x024, 1)
-        set(0x020, 1)
-        set(0x070, 1 | 2 | 8)  // FEATURES_OK
-        guard register(0x070) & 8 != 0 else { return nil }
-        guard let receive = DriverRing(device: device.base, index: 0, size: Self.queueSize),
+        guard VirtioDriver.negotiate(device.base, type: Self.consoleType, wanted: 0) != nil,
+            let receive = DriverRing(device: device.base, index: 0, size: Self.queueSize),
             let transmit = DriverRing(device: device.base, index: 1, size: Self.queueSize),
             let buffers = nv_alloc_pages(1 + Int(Self.queueSize))
         else { return nil }
@@ -51,7 +38,7 @@ public struct IntegrationChannel {
         transmitBuffer = buffers.assumingMemoryBound(to: UInt8.self)
         receiveBuffers = transmitBuffer + Self.bufferBytes
         for k in 0..<Int(Self.queueSize) { postReceive(UInt16(k)) }
-        set(0x070, 1 | 2 | 8 | 4)  // DRIVER_OK
+        nv_mmio_write32(device.base + 0x070, 1 | 2 | 8 | 4)  // DRIVER_OK
         receiveRing.notify()
     }
 
@@ -108,6 +95,32 @@ public struct IntegrationChannel {
     func postReceive(_ id: UInt16) {
         let address = UInt64(UInt(bitPattern: receiveBuffers + Int(id) * Self.bufferBytes))
         receiveRing.post(descriptor: id, address: address, length: UInt32(Self.bufferBytes), writable: true)
+    }
+}
+
+/// The driver's side of virtio 1.2's "Device Initialization" over virtio-mmio, up to FEATURES_OK.
+enum VirtioDriver {
+    /// Checks that `base` is a virtio-mmio version 2 device of `type`, resets it, sets ACKNOWLEDGE and DRIVER,
+    /// accepts VIRTIO_F_VERSION_1 and those of `wanted` (feature bits 0–31) the device offers, and sets
+    /// FEATURES_OK: the features of `wanted` accepted, or nil when the device is not one or refuses the driver.
+    static func negotiate(_ base: UInt64, type: UInt32, wanted: UInt32) -> UInt32? {
+        func register(_ offset: UInt64) -> UInt32 { nv_mmio_read32(base + offset) }
+        func set(_ offset: UInt64, _ value: UInt32) { nv_mmio_write32(base + offset, value) }
+        guard register(0x000) == 0x7472_6976, register(0x004) == 2, register(0x008) == type else { return nil }
+        set(0x070, 0)  // reset
+        set(0x070, 1)  // ACKNOWLEDGE
+        set(0x070, 1 | 2)  // DRIVER
+        set(0x014, 0)
+        let accepted = register(0x010) & wanted
+        set(0x014, 1)
+        guard register(0x010) & 1 != 0 else { return nil }  // VIRTIO_F_VERSION_1 (bit 32)
+        set(0x024, 0)
+        set(0x020, accepted)
+        set(0x024, 1)
+        set(0x020, 1)
+        set(0x070, 1 | 2 | 8)  // FEATURES_OK
+        guard register(0x070) & 8 != 0 else { return nil }
+        return accepted
     }
 }
 

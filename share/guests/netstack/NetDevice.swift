@@ -31,21 +31,9 @@ public struct NetDevice {
         registers = device.base
         irq = device.irq
         func register(_ offset: UInt64) -> UInt32 { nv_mmio_read32(device.base + offset) }
-        func set(_ offset: UInt64, _ value: UInt32) { nv_mmio_write32(device.base + offset, value) }
-        guard register(0x000) == 0x7472_6976, register(0x004) == 2, register(0x008) == Self.networkType else { return nil }
-        set(0x070, 0)  // reset
-        set(0x070, 1)  // ACKNOWLEDGE
-        set(0x070, 1 | 2)  // DRIVER
-        set(0x014, 0)
-        let offered = register(0x010)
-        set(0x014, 1)
-        guard register(0x010) & 1 != 0, offered & (1 << 5) != 0 else { return nil }  // VERSION_1 (bit 32), MAC
-        set(0x024, 0)
-        set(0x020, offered & (1 << 5 | 1 << 16))  // MAC, STATUS
-        set(0x024, 1)
-        set(0x020, 1)
-        set(0x070, 1 | 2 | 8)  // FEATURES_OK
-        guard register(0x070) & 8 != 0 else { return nil }
+        // VIRTIO_NET_F_MAC (required: the adapter's address) and VIRTIO_NET_F_STATUS (the link).
+        guard let accepted = VirtioDriver.negotiate(device.base, type: Self.networkType, wanted: 1 << 5 | 1 << 16), accepted & (1 << 5) != 0
+        else { return nil }
         let low = register(0x100), high = register(0x104)
         mac = EthernetAddress(
             bits: UInt64(low & 0xFF) << 40 | UInt64(low >> 8 & 0xFF) << 32 | UInt64(low >> 16 & 0xFF) << 24 | UInt64(low >> 24) << 16
@@ -61,7 +49,7 @@ public struct NetDevice {
         receiveBuffers = buffers.assumingMemoryBound(to: UInt8.self)
         transmitBuffers = receiveBuffers + Int(Self.queueSize) * Self.bufferBytes
         for k in 0..<Self.queueSize { postReceive(k) }
-        set(0x070, 1 | 2 | 8 | 4)  // DRIVER_OK
+        nv_mmio_write32(device.base + 0x070, 1 | 2 | 8 | 4)  // DRIVER_OK
         receiveRing.notify()
     }
 
