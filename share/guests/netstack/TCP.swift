@@ -72,7 +72,7 @@ public final class TCPConnection {
 
     /// The MSS announced, the receive buffer (the window advertised is what is free of it), retransmissions
     /// before giving up, and the time-out's first and largest values (ms).
-    static let ourMSS = 1460, receiveBufferBytes = 16384, maximumRetries = 8
+    static let ourMSS = 1460, receiveBufferBytes = 65535, maximumRetries = 8
     static let initialTimeout: UInt64 = 300, maximumTimeout: UInt64 = 8000, timeWaitMilliseconds: UInt64 = 2000
 
     /// Where it is.
