@@ -93,7 +93,7 @@ public final class MachineRunner {
         Signals.install()
         var lastProgress = Date()
         let started = Date()
-        for link in links { link.connectIfNeeded() }
+        for link in links { link.connectIfNeeded(waiting: true) }
         while true {
             control.serve(timeout: 0, handle)
             if let signal = Signals.received {

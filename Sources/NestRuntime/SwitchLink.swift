@@ -13,8 +13,9 @@ final class SwitchLink {
     /// The connection, and the switch it is to.
     var fd: Int32 = -1
     var connectedSwitch: String?
-    /// When a connection last failed: tried again a second later.
+    /// When a connection last failed (tried again a second later), and when the switch's process was last started.
     var failedAt = Date.distantPast
+    var spawnedAt = Date.distantPast
     /// A frame the switch had no room for yet (the device keeps the rest: back-pressure).
     var unsent: [[UInt8]] = []
 
@@ -34,25 +35,29 @@ final class SwitchLink {
         if connectedSwitch != adapter.switchId { disconnect() }
     }
 
-    /// Joins the switch when not joined (starting its process when none answers, waiting up to 2 s for it).
-    func connectIfNeeded() {
+    /// Joins the switch when not joined, starting its process when none answers. With `waiting` (a VM's start) it
+    /// waits up to 2 s for the process to listen; otherwise it tries again at a later pump, never holding up the
+    /// VM (a switch that cannot start costs one attempt a second).
+    func connectIfNeeded(waiting: Bool = false) {
         guard fd < 0, let switchId = adapter.switchId, Date().timeIntervalSince(failedAt) >= 1 else { return }
         let path = WorkerFiles(stateDirectory: stateDirectory, switchId: switchId).switchSocket
         var socket = SwitchSocket.connect(path)
-        if socket == nil {
+        if socket == nil && Date().timeIntervalSince(spawnedAt) >= 3 {
             SwitchProcess.spawn(stateDirectory: stateDirectory, switchId: switchId)
-            for _ in 0..<200 where socket == nil {
-                usleep(10_000)
-                socket = SwitchSocket.connect(path)
-            }
+            spawnedAt = Date()
         }
-        guard let socket, SwitchSocket.send(socket, Array("port \(adapter.id)".utf8)) else {
-            if let socket { close(socket) }
-            failedAt = Date()
+        for _ in 0..<(waiting ? 200 : 0) where socket == nil {
+            usleep(10_000)
+            socket = SwitchSocket.connect(path)
+        }
+        guard let socket else {
+            if !waiting && Date().timeIntervalSince(spawnedAt) >= 2 { failedAt = Date() }
             return
         }
         var fds = [pollfd(fd: socket, events: Int16(POLLIN), revents: 0)]
-        guard poll(&fds, 1, 2000) > 0, SwitchSocket.receive(socket) == .message(Array("ok".utf8)) else {
+        guard SwitchSocket.send(socket, Array("port \(adapter.id)".utf8)), poll(&fds, 1, 2000) > 0,
+            SwitchSocket.receive(socket) == .message(Array("ok".utf8))
+        else {
             close(socket)
             failedAt = Date()
             return
