@@ -16,6 +16,9 @@ final class SwitchLink {
     /// When a connection last failed (tried again a second later), and when the switch's process was last started.
     var failedAt = Date.distantPast
     var spawnedAt = Date.distantPast
+    /// Switch processes this link started that have not ended: reaped as they end (a switch ending before the
+    /// VM would otherwise stay a zombie for the VM's life).
+    var started: [pid_t] = []
     /// A frame the switch had no room for yet (the device keeps the rest: back-pressure).
     var unsent: [[UInt8]] = []
 
@@ -43,7 +46,7 @@ final class SwitchLink {
         let path = WorkerFiles(stateDirectory: stateDirectory, switchId: switchId).switchSocket
         var socket = SwitchSocket.connect(path)
         if socket == nil && Date().timeIntervalSince(spawnedAt) >= 3 {
-            SwitchProcess.spawn(stateDirectory: stateDirectory, switchId: switchId)
+            if let pid = SwitchProcess.spawn(stateDirectory: stateDirectory, switchId: switchId) { started.append(pid) }
             spawnedAt = Date()
         }
         for _ in 0..<(waiting ? 200 : 0) where socket == nil {
@@ -77,6 +80,7 @@ final class SwitchLink {
     /// Moves frames both ways until neither side has more; whether any moved.
     @discardableResult
     func pump() -> Bool {
+        started.removeAll { waitpid($0, nil, WNOHANG) != 0 }
         connectIfNeeded()
         guard fd >= 0 else {
             _ = device.takeTransmitted()  // no switch to carry them: they are lost, as on an unplugged cable

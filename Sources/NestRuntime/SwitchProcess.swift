@@ -283,11 +283,12 @@ public final class SwitchProcess {
     }
 
     /// Starts the process of switch `switchId` (`vmrun switch`, in a session of its own, its log in the switch's
-    /// directory); it takes the switch's lock, so of two started at once one runs.
-    static func spawn(stateDirectory: String, switchId: String) {
+    /// directory); it takes the switch's lock, so of two started at once one runs. The PID, for the caller to reap.
+    static func spawn(stateDirectory: String, switchId: String) -> pid_t? {
         let files = WorkerFiles(stateDirectory: stateDirectory, switchId: switchId)
-        guard (try? files.prepare()) != nil, let logFD = try? files.open(files.workerLog, O_WRONLY | O_CREAT | O_APPEND) else { return }
+        guard (try? files.prepare()) != nil, let logFD = try? files.open(files.workerLog, O_WRONLY | O_CREAT | O_APPEND) else { return nil }
         defer { close(logFD) }
-        _ = WorkerProcess.spawnDetached(["vmrun", "switch", "--state-dir", stateDirectory, switchId], log: logFD)
+        let (result, pid) = WorkerProcess.spawnDetached(["vmrun", "switch", "--state-dir", stateDirectory, switchId], log: logFD)
+        return result == 0 ? pid : nil
     }
 }

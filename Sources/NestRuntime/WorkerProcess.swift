@@ -26,7 +26,7 @@ public enum WorkerProcess {
         // The log is opened here, not by the spawn, so that a symbolic link planted in its place is refused.
         let logFD = try WorkerFiles(directory: stateDirectory, vmId: vmId).open(log, O_WRONLY | O_CREAT | O_TRUNC)
         defer { close(logFD) }
-        let result = spawnDetached(
+        let (result, _) = spawnDetached(
             ["vmrun", "worker", "--state-dir", stateDirectory, vmId] + extra, log: logFD,
             passing: [(lock, lockDescriptor), (writeEnd, readyDescriptor)])
         close(writeEnd)
@@ -37,8 +37,9 @@ public enum WorkerProcess {
     }
 
     /// Runs this program with `arguments` in a session of its own: stdin and stdout on /dev/null, stderr to `log`,
-    /// and each of `passing` (a descriptor here, its number there) handed on. posix_spawn's result (0: started).
-    static func spawnDetached(_ arguments: [String], log: Int32, passing: [(Int32, Int32)] = []) -> Int32 {
+    /// and each of `passing` (a descriptor here, its number there) handed on. posix_spawn's result (0: started) and
+    /// the child's PID.
+    static func spawnDetached(_ arguments: [String], log: Int32, passing: [(Int32, Int32)] = []) -> (Int32, pid_t) {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
@@ -53,6 +54,7 @@ public enum WorkerProcess {
         var argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
         defer { argv.forEach { free($0) } }
         var pid: pid_t = 0
-        return posix_spawn(&pid, executable, &actions, &attributes, &argv, environ)
+        let result = posix_spawn(&pid, executable, &actions, &attributes, &argv, environ)
+        return (result, pid)
     }
 }
