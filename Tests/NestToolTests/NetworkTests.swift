@@ -91,7 +91,8 @@ struct NetworkTests {
 
     /// An internal switch's host adapter in user mode (libslirp): a guest fetches a page from an HTTP server the
     /// test runs on the host's loopback, through `vEthernet (Lab)`'s address; with a NetNat over the subnet and a
-    /// static mapping, curl on the host reaches an HTTP server in the guest.
+    /// static mapping, curl on the host reaches an HTTP server in the guest, and the guest reaches a server on
+    /// another of the host's addresses.
     @Test("internal switch: a guest reaches the host's loopback through the host adapter, and a NetNat mapping brings curl to a guest")
     func internalSwitch() throws {
         let runner = try ToolRunner()
@@ -122,6 +123,20 @@ struct NetworkTests {
             """)
         _ = try runner.run("vmrun stop g --turn-off")
         #expect(served.stdout == "hello from g\n", "\(served.stdout)\(served.stderr)")
+
+        // With the NetNat, a guest reaches past the host adapter: a server on another of the host's addresses (when
+        // the host has one besides loopback), through the host's own sockets.
+        let other = try runner.run("hostname -I 2> /dev/null | tr ' ' '\\n' | grep -E '^[0-9]+\\.' | grep -v '^127\\.' | head -1")
+            .stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !other.isEmpty else { return }
+        let outside = try runner.startBackground("python3 -m http.server \(web + 1) --bind \(other) --directory '\(www)'")
+        defer { kill(outside, SIGTERM) }
+        let beyond = try runner.run(
+            """
+            for i in $(seq 50); do curl -s -o /dev/null http://\(other):\(web + 1)/ && break; sleep 0.1; done
+            vmrun set g --command-line 'ip=10.10.0.20/24 gw=10.10.0.1 http-get=http://\(other):\(web + 1)/index.html' && vmrun run g --timeout 60
+            """)
+        #expect(beyond.stdout.hasSuffix("page from the host\n"), "\(beyond.stdout)\(beyond.stderr)")
     }
 
     /// As root, in a network namespace the test makes: `--host-adapter tap` makes `vEthernet (Lab)` a TAP interface
