@@ -219,6 +219,53 @@ struct LearningSwitchTests {
         #expect(s.forward(Self.frame(from: Self.vm2, to: .broadcast, udp(67, 68).payload), from: 2) == [1])
     }
 
+    @Test("random frames from random ports under random settings: the switch's rules hold for every one")
+    func fuzz() {
+        var random = SplitMix64(seed: 99)
+        var s = LearningSwitch()
+        let macs = (1...4).map { EthernetAddress(bits: 0x00155D00_0000 + UInt64($0)) }
+        var delivered = [Int: UInt64]()
+        for step in 0..<20_000 {
+            if step % 500 == 0 {  // settings change while frames flow
+                for (k, mac) in macs.enumerated() {
+                    s.setPort(
+                        k + 1,
+                        PortPolicy(
+                            mac: mac, macAddressSpoofing: random.next() % 2 == 0, dhcpGuard: random.next() % 2 == 0,
+                            routerGuard: random.next() % 2 == 0))
+                }
+            }
+            let port = Int(random.next() % 4) + 1
+            let pick = { (r: UInt64) in r % 3 == 0 ? EthernetAddress(bits: r >> 8) : r % 3 == 1 ? macs[Int(r >> 8) % 4] : .broadcast }
+            let source = pick(random.next()), destination = pick(random.next())
+            var payload = (0..<Int(random.next() % 64)).map { _ in UInt8(truncatingIfNeeded: random.next()) }
+            if random.next() % 4 == 0 {  // now and then a DHCP server message or a router advertisement
+                let d = UDPDatagram(source: 1, sourcePort: 67, destination: 2, destinationPort: 68, payload: [1])
+                let m = ICMPMessage(type: ICMPMessage.routerAdvertisement, identifier: 0, sequence: 0, data: [])
+                payload =
+                    IPv4Packet(
+                        source: 1, destination: 2, protocol: random.next() % 2 == 0 ? IPProtocol.udp : IPProtocol.icmp,
+                        payload: random.next() % 2 == 0 ? d.bytes : m.bytes
+                    ).bytes
+            }
+            let frame = EthernetFrame(destination: destination, source: source, etherType: EtherType.ipv4, payload: payload)
+            let policy = s.policy(port)!
+            let targets = s.forward(frame, from: port)
+            #expect(!targets.contains(port))
+            if !policy.macAddressSpoofing && source != policy.mac { #expect(targets.isEmpty) }
+            if policy.dhcpGuard && FrameKind(frame) == .dhcpServer { #expect(targets.isEmpty) }
+            if policy.routerGuard && FrameKind(frame) == .routerMessage { #expect(targets.isEmpty) }
+            for t in targets {
+                let p = s.policy(t)!
+                #expect(destination.isMulticast || p.macAddressSpoofing || destination == p.mac)
+                delivered[t, default: 0] += 1
+            }
+        }
+        let sent = (1...4).reduce(UInt64(0)) { $0 + (s.counters[$1]?.framesSent ?? 0) }
+        #expect(sent == 20_000)
+        for k in 1...4 { #expect(s.counters[k]?.framesReceived == delivered[k] ?? 0) }
+    }
+
     @Test("a VM sending from ever new addresses cannot grow the table past its limit")
     func tableLimit() {
         var s = Self.twoPorts(spoofing: true)
