@@ -101,7 +101,7 @@ struct NetworkTests {
         try FileManager.default.createDirectory(atPath: www, withIntermediateDirectories: true)
         try "page from the host\n".write(toFile: www + "/index.html", atomically: true, encoding: .utf8)
         let pid = try runner.startBackground("python3 -m http.server \(web) --bind 127.0.0.1 --directory '\(www)'")
-        defer { kill(pid, SIGTERM) }
+        defer { kill(pid, SIGKILL) }  // SIGTERM may be ignored in what this process hands down
         let setUp = try runner.run(
             """
             vmswitch new Lab --switch-type internal > /dev/null &&
@@ -130,7 +130,7 @@ struct NetworkTests {
             .stdout.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !other.isEmpty else { return }
         let outside = try runner.startBackground("python3 -m http.server \(web + 1) --bind \(other) --directory '\(www)'")
-        defer { kill(outside, SIGTERM) }
+        defer { kill(outside, SIGKILL) }  // SIGTERM may be ignored in what this process hands down
         let beyond = try runner.run(
             """
             for i in $(seq 50); do curl -s -o /dev/null http://\(other):\(web + 1)/ && break; sleep 0.1; done
@@ -251,7 +251,7 @@ struct NetworkTests {
 
         // The switch's process, as a worker starts it (in the background; ended by its PID).
         let pid = try runner.startBackground("vmrun switch --state-dir '\(runner.stateDirectory)' \(switchId)")
-        defer { kill(pid, SIGTERM) }
+        defer { kill(pid, SIGKILL) }  // SIGTERM may be ignored in what this process hands down
         let socketPath = WorkerFiles(stateDirectory: runner.stateDirectory, switchId: switchId).switchSocket
         func join(_ adapter: MachineAdapter) throws -> (fd: Int32, reply: String) {
             var fd: Int32?
