@@ -76,7 +76,7 @@ final class SlirpHost {
         guard !isTranslated, frame.etherType == EtherType.ipv4 else { return true }
         guard let packet = IPv4Packet(frame.payload) else { return false }
         return packet.destination == address.address.value || packet.destination == 0xFFFF_FFFF
-            || packet.destination == IPv4Prefix(containing: address.address, length: address.prefixLength).broadcast.value
+            || packet.destination == address.prefix.broadcast.value
     }
 
     /// Follows the store: whether a NetNat covers the subnet, and the static mappings into it.

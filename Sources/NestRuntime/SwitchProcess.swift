@@ -175,14 +175,7 @@ public final class SwitchProcess {
     func flush(_ n: Int) {
         guard var port = ports[n], !port.outgoing.isEmpty else { return }
         var sent = 0
-        while sent < port.outgoing.count {
-            let n = port.outgoing[sent].withUnsafeBytes {
-                Glibc.send(port.fd, $0.baseAddress, $0.count, Int32(MSG_DONTWAIT | MSG_NOSIGNAL))
-            }
-            if n < 0 && errno == EINTR { continue }
-            guard n >= 0 else { break }
-            sent += 1
-        }
+        while sent < port.outgoing.count, SwitchSocket.send(port.fd, port.outgoing[sent]) { sent += 1 }
         port.outgoing.removeFirst(sent)
         ports[n] = port
     }

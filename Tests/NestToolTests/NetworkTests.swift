@@ -162,12 +162,7 @@ struct NetworkTests {
         defer { _ = try? inside("vmrun stop g --turn-off") }
         let tapName = try inside("vmnet adapter get 'vEthernet (Lab)' --format json | jq -r '\"nvtap\\(.ifIndex)\"'").stdout
             .trimmingCharacters(in: .whitespacesAndNewlines)
-        let reached = try inside(
-            """
-            for i in $(seq 50); do ping -c 1 -W 1 10.10.0.20 > /dev/null && break; sleep 0.1; done
-            ping -c 2 -W 2 10.10.0.20 | grep -c 'bytes from 10.10.0.20' && curl -sS -m 5 http://10.10.0.20/ &&
-            ip -4 -o addr show \(tapName) | grep -o 'inet [0-9./]*'
-            """)
+        let reached = try inside(Self.pingAndFetch("10.10.0.20") + " && ip -4 -o addr show \(tapName) | grep -o 'inet [0-9./]*'")
         #expect(reached.stdout == "2\nhello from g\ninet 10.10.0.1/24\n", "\(reached.stdout)\(reached.stderr)")
         let rules = try inside("sleep 0.6; nft list table ip nestvm-\(tapName)")
         #expect(rules.stdout.contains("ip saddr 10.10.0.0/24 oifname != \"\(tapName)\" masquerade"), "\(rules.stdout)\(rules.stderr)")
@@ -196,12 +191,17 @@ struct NetworkTests {
         try #require(setUp.status == 0, "\(setUp.stderr)")
         defer { _ = try? inside("vmrun stop g --turn-off") }
         #expect(setUp.stdout == "uplink0\n")
-        let reached = try inside(
-            """
-            for i in $(seq 50); do ping -c 1 -W 1 10.20.0.2 > /dev/null && break; sleep 0.1; done
-            ping -c 2 -W 2 10.20.0.2 | grep -c 'bytes from 10.20.0.2' && curl -sS -m 5 http://10.20.0.2/
-            """)
+        let reached = try inside(Self.pingAndFetch("10.20.0.2"))
         #expect(reached.stdout == "2\nhello from outside\n", "\(reached.stdout)\(reached.stderr)")
+    }
+
+    /// A script for the host: once `address` answers a ping (within 5 s), two pings counted by their replies, then
+    /// the page its HTTP server gives.
+    static func pingAndFetch(_ address: String) -> String {
+        """
+        for i in $(seq 50); do ping -c 1 -W 1 \(address) > /dev/null && break; sleep 0.1; done
+        ping -c 2 -W 2 \(address) | grep -c 'bytes from \(address)' && curl -sS -m 5 http://\(address)/
+        """
     }
 
     /// A network namespace of the test's own, with its loopback up, for commands as root.
