@@ -70,11 +70,11 @@ demo: build
 GUEST_DIR     := .build/guests
 GUEST_NAMES   := hello bench vmxlab minivisor net
 # A guest's sources: every Swift file in share/guests/NAME; for vmxlab the bench workload it runs as L2, for
-# minivisor the device models L0's machine is built with (Sources/DeviceModels), for net the network stack
-# (share/guests/netstack) over the packet code L0 is built with (Sources/Packets).
+# minivisor the device models L0's machine is built with (Sources/DeviceModels), for net and minivisor the network
+# stack (share/guests/netstack) over the packet code L0 is built with (Sources/Packets).
 guest_sources  = $(wildcard share/guests/$(1)/*.swift) $(if $(filter vmxlab,$(1)),share/guests/bench/Workload.swift) \
                  $(if $(filter minivisor,$(1)),$(wildcard Sources/DeviceModels/*.swift)) \
-                 $(if $(filter net,$(1)),$(wildcard share/guests/netstack/*.swift Sources/Packets/*.swift))
+                 $(if $(filter net minivisor,$(1)),$(wildcard share/guests/netstack/*.swift Sources/Packets/*.swift))
 GUEST_LIB     := $(wildcard share/guests/lib/*.swift)
 GUEST_RUNTIME := $(GUEST_DIR)/start.o $(GUEST_DIR)/runtime.o $(GUEST_DIR)/float.o
 GUEST_HEADERS := share/guests/runtime/nestvm_guest.h share/guests/runtime/nestvm_boot_info.h share/guests/runtime/nestvm_vmx.h

@@ -176,7 +176,9 @@ final class IntegrationRelay {
         }
         for (key, old) in sentInventory.sorted(by: { $0.key < $1.key }) where objects.lines[key] == nil {
             var removed = Record([("Kind", old.record["Kind"] ?? .null), ("Removed", true)])
-            for field in ["VMName", "VMId", "Name", "Id"] { if let value = old.record[field] { removed[field] = value } }
+            for field in ["VMName", "VMId", "Name", "Id", "InterfaceAlias", "IPAddress", "StaticMappingID"] {
+                if let value = old.record[field] { removed[field] = value }
+            }
             sendRecord(removed)
             changed += 1
         }
@@ -196,10 +198,11 @@ final class IntegrationRelay {
     /// The nested inventory's objects in the order sent (each VM, then its processor, memory and adapters), and
     /// each record's line by key; nil (and said) when the store cannot be read.
     func inventoryObjects() -> (records: [InventoryObject], lines: [String: (record: Record, line: String)], vmCount: Int)? {
-        let host: NestStore.Host, rows: [VMRow], adapters: [Record]
+        let host: NestStore.Host, rows: [VMRow], adapters: [Record], network: [(key: String, record: Record)]
         do throws(NestError) {
             (host, rows) = try inventory.vms(host: vmName)
             adapters = try inventory.adapterRecords(host: vmName, selectors: [])
+            network = try networkObjects()
         } catch {
             diagnostics.append("integration channel: the nested inventory cannot be read: \(error.message)")
             return nil
@@ -215,9 +218,30 @@ final class IntegrationRelay {
                 objects.append(InventoryObject(key: "VMNetworkAdapter " + (adapter["Id"]?.stringValue ?? ""), record: Self.flat(adapter)))
             }
         }
+        objects += network.map { InventoryObject(key: $0.key, record: Self.flat($0.record)) }
         var lines: [String: (record: Record, line: String)] = [:]
         for object in objects { lines[object.key] = (object.record, JSONWriter.line(object.record)) }
         return (objects, lines, rows.count)
+    }
+
+    /// The network of the VM's own inventory, each object keyed by kind and id: its switches, its adapters (its
+    /// own `Ethernet`s and the `vEthernet (NAME)` of each internal switch), their IP addresses, NetNats and static
+    /// mappings.
+    func networkObjects() throws(NestError) -> [(key: String, record: Record)] {
+        func keyed(_ records: [Record], _ kind: String, by fields: [String]) -> [(key: String, record: Record)] {
+            records.map { record in
+                (
+                    kind + " "
+                        + fields.map { record[$0].map { v in v.stringValue ?? v.intValue.map(String.init) ?? "" } ?? "" }.joined(
+                            separator: " "), record
+                )
+            }
+        }
+        return try keyed(inventory.switches(host: vmName), "VMSwitch", by: ["Id"])
+            + keyed(inventory.netAdapterRecords(host: vmName), "NetAdapter", by: ["Id"])
+            + keyed(inventory.ipAddressRecords(host: vmName), "NetIPAddress", by: ["InterfaceAlias", "IPAddress"])
+            + keyed(inventory.natRecords(host: vmName), "NetNat", by: ["Id"])
+            + keyed(inventory.mappingRecords(host: vmName), "NetNatStaticMapping", by: ["StaticMappingID"])
     }
 
     /// `record` as the channel carries an inventory object: flat (no arrays or objects), without ComputerName,

@@ -107,6 +107,37 @@ public struct SwitchRow: Codable, FetchableRecord, PersistableRecord, Sendable {
     }
 }
 
+extension SwitchRow {
+    /// Why an External switch inside a VM cannot bind `adapter`: it must be one of the VM's own adapters (`Ethernet`,
+    /// the guest's side of a VM network adapter, as `vmnet adapter get --host VM` lists them) that no other External
+    /// switch binds; nil when it can.
+    static func refusalOfNestedExternal(_ name: String, adapter: String?, on host: Host, _ db: Database) throws -> NestError? {
+        let own = try NetAdapterRow.filter(Column("host") == host.key && Column("vmAdapterId") != nil).fetchAll(db)
+        let names = own.map(\.name).sorted()
+        let choice =
+            names.isEmpty
+            ? "it has none: add one to the VM first (vmnet add VM --switch-name SWITCH)" : "it has " + names.joined(separator: ", ")
+        guard let adapter else {
+            return NestError(
+                .switchTypeNotAvailable,
+                "an External switch inside \(host.computerName) binds one of its adapters: give it with --net-adapter-name (\(choice))",
+                target: name)
+        }
+        guard let bound = own.first(where: { $0.name.lowercased() == adapter.lowercased() }) else {
+            return NestError(
+                .switchTypeNotAvailable, "\(host.computerName) has no adapter '\(adapter)' of its own to bind (\(choice))", target: name)
+        }
+        let taken = try SwitchRow.filter(Column("host") == host.key && Column("netAdapterName") != nil).fetchAll(db)
+        if let other = taken.first(where: { $0.netAdapterName?.lowercased() == bound.name.lowercased() }) {
+            return NestError(
+                .switchTypeNotAvailable,
+                "the External switch '\(other.name)' already binds '\(bound.name)'; an adapter carries one External switch",
+                target: name)
+        }
+        return nil
+    }
+}
+
 /// How a command names a switch: by name or by a record's `Id`.
 public enum NamedSelector: Sendable, Equatable {
     case name(String)
@@ -120,7 +151,6 @@ extension Inventory {
         netAdapterName: String? = nil
     ) throws(NestError) -> Record {
         try ObjectName.validate(name, kind: "switch")
-        if type == .external, let refusal = SwitchRow.refusalOfExternal(name, adapter: netAdapterName) { throw refusal }
         if hostAdapter == .tap {
             guard type == .internal else {
                 throw NestError(
@@ -140,10 +170,17 @@ extension Inventory {
                     .nameInUse, "a switch named '\(existing.name)' already exists on \(host.computerName); choose another name",
                     target: name)
             }
-            guard hostAdapter == .user && type != .external || host.level == 0 else {
+            guard hostAdapter == .user || host.level == 0 else {
                 throw NestError(
                     .invalidArgument, "TAP interfaces are for switches of this machine (L0), not inside \(host.computerName)",
                     target: name)
+            }
+            if type == .external {
+                let refusal =
+                    host.level == 0
+                    ? SwitchRow.refusalOfExternal(name, adapter: netAdapterName)
+                    : try SwitchRow.refusalOfNestedExternal(name, adapter: netAdapterName, on: host, db)
+                if let refusal { throw refusal }
             }
             let row = SwitchRow(
                 id: Self.newId(), host: host.key, name: name, switchType: type, notes: notes, hostAdapterType: hostAdapter,

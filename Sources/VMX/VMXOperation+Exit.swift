@@ -6,6 +6,17 @@ extension VMXOperation {
     /// Reflects `exit` to L1; returns a VMX abort's message when the MSR lists cannot be processed.
     /// `halted`: L2 waits in the HLT activity state (L0 halted it), which is saved as such.
     public mutating func exitToL1(_ exit: VMExit, halted: Bool = false, cpu: CPU, memory: L1Memory, msrs: MSRAccess) -> String? {
+        var exit = exit
+        // An event VM entry injected and L2 has not yet taken (an exit before its first instruction: an
+        // interrupt of L1's, the preemption timer at zero) is reported as one whose delivery the exit
+        // interrupted, so L1 injects it again rather than losing it (SDM vol. 3, "Information for VM Exits That
+        // Occur During Event Delivery").
+        if let event = cpu.pendingInjection, exit.idtVectoringInfo >> 31 == 0 {
+            exit.idtVectoringInfo =
+                UInt32(event.vector) | UInt32(event.kind.rawValue) << 8 | (event.errorCode != nil ? 1 << 11 : 0) | 1 << 31
+            exit.idtVectoringErrorCode = event.errorCode ?? 0
+            if exit.instructionLength == 0 { exit.instructionLength = UInt32(event.instructionLength) }
+        }
         vmcs.withFields { v in
             v[.vmExitReason] = UInt64(exit.reason.rawValue) | (exit.entryFailed ? 1 << 31 : 0)
             v[.exitQualification] = exit.qualification

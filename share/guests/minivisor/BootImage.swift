@@ -61,8 +61,9 @@ struct BootImage {
     }
 
     /// Copies the segments into the VM's memory, which starts at `memory` (L1's address of guest-physical 0) and
-    /// is zeroed, and writes the boot data; `commandLine` goes into the boot information.
-    func load(into memory: UnsafeMutableRawPointer, commandLine: [UInt8]) {
+    /// is zeroed, and writes the boot data; `commandLine` goes into the boot information, and `adapterCount`
+    /// network adapters into its device table, at L0's addresses and IRQ (`PlatformVirtio`).
+    func load(into memory: UnsafeMutableRawPointer, commandLine: [UInt8], adapterCount: Int = 0) {
         for s in segments {
             // Memory starts zeroed (nv_alloc_pages), so the part past the file's bytes (.bss) already is.
             if s.fileSize > 0 { (memory + Int(s.address)).copyMemory(from: image.baseAddress! + Int(s.offset), byteCount: Int(s.fileSize)) }
@@ -77,7 +78,8 @@ struct BootImage {
         }
         // Identity page tables: PML4, PDPT, one page directory per GiB, 2 MiB pages present, writable.
         put(Self.pageTables, (Self.pageTables + 0x1000) | 3)
-        for g in 0..<((memoryBytes + (1 << 30) - 1) >> 30) {
+        let gigabytes = (memoryBytes + (1 << 30) - 1) >> 30
+        for g in 0..<gigabytes {
             let directory = Self.pageTables + 0x2000 + g * 0x1000
             put(Self.pageTables + 0x1000 + g * 8, directory | 3)
             var address = g << 30
@@ -86,6 +88,10 @@ struct BootImage {
                 address += 1 << 21
             }
         }
+        // The device window: one more page directory, its 2 MiB page uncached (PCD, PWT) and not executable.
+        let window = PlatformVirtio.windowBase, windowDirectory = Self.pageTables + 0x2000 + gigabytes * 0x1000
+        put(Self.pageTables + 0x1000 + (window >> 30) * 8, windowDirectory | 3)
+        put(windowDirectory + (window >> 21 & 511) * 8, window | 0x83 | 1 << 3 | 1 << 4 | 1 << 63)
         // GDT: null, 64-bit code (0x08), data (0x10), the 64-bit TSS (0x18, busy) with no I/O bitmap.
         put(Self.gdt + 0x08, 0x00AF_9B00_0000_FFFF)
         put(Self.gdt + 0x10, 0x00CF_9300_0000_FFFF)
@@ -118,6 +124,14 @@ struct BootImage {
             put(cursor + UInt64(NV_BOOT_MAILBOX_STATE), UInt64(state), bytes: 4)
             cursor += UInt64(NV_BOOT_MAILBOX_BYTES)
         }
+        let deviceTable = cursor
+        for k in 0..<adapterCount {
+            put(cursor + UInt64(NV_BOOT_DEVICE_ENTRY_TYPE), 1, bytes: 4)
+            put(cursor + UInt64(NV_BOOT_DEVICE_ENTRY_IRQ), UInt64(PlatformIRQ.virtioNet), bytes: 4)
+            put(cursor + UInt64(NV_BOOT_DEVICE_ENTRY_BASE), PlatformVirtio.networkAdapter(k))
+            put(cursor + UInt64(NV_BOOT_DEVICE_ENTRY_SIZE), VirtioMMIO.windowSize)
+            cursor += UInt64(NV_BOOT_DEVICE_ENTRY_BYTES)
+        }
         let line = commandLine  // at most `commandLineLimit` bytes (NestedVM checks); the NUL is the slice's zero
         for (k, byte) in line.enumerated() { memory.storeBytes(of: byte, toByteOffset: Int(Self.strings) + k, as: UInt8.self) }
         let header: [(Int32, UInt64, Int)] = [
@@ -127,6 +141,7 @@ struct BootImage {
             (NV_BOOT_HEADER_COMMAND_LINE_LENGTH, UInt64(line.count), 4), (NV_BOOT_HEADER_MEMORY_MAP_COUNT, UInt64(map.count), 4),
             (NV_BOOT_HEADER_MEMORY_MAP, mapAddress, 8), (NV_BOOT_HEADER_MODULES, mailbox, 8), (NV_BOOT_HEADER_MODULE_COUNT, 0, 4),
             (NV_BOOT_HEADER_BOOT_PROCESSOR, 0, 4), (NV_BOOT_HEADER_MAILBOXES, mailbox, 8),
+            (NV_BOOT_HEADER_DEVICES, adapterCount == 0 ? 0 : deviceTable, 4), (NV_BOOT_HEADER_DEVICE_COUNT, UInt64(adapterCount), 4),
         ]
         for (offset, value, bytes) in header { put(info + UInt64(offset), value, bytes: bytes) }
         put(Self.stackTop - 8, 0)  // a zero return address, as if the entry had been called

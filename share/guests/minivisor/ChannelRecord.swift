@@ -41,6 +41,9 @@ struct ChannelRecord {
     /// Whether string `key` is `value`.
     func has(_ key: StaticString, _ value: StaticString) -> Bool { string(key) == value.withUTF8Buffer { Array($0) } }
 
+    /// A record of these fields.
+    init(fields: [([UInt8], Value)]) { self.fields = fields }
+
     /// Parses `line`; nil when it is not one flat JSON object.
     init?(_ line: [UInt8]) {
         var p = Parser(bytes: line)

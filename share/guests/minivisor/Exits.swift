@@ -2,7 +2,8 @@
 /// devices on the same ports, CPUID as L1 sees it with VMX hidden, the MSRs the VMCS holds switched through it,
 /// and anything minivisor does not emulate ending that VM alone with a reason.
 extension NestedVM {
-    /// The PIT's deadlines that have passed raise IRQ 0, a rising COM1 interrupt line raises IRQ 4.
+    /// The PIT's deadlines that have passed raise IRQ 0, a rising COM1 interrupt line raises IRQ 4, a rising line
+    /// of any network adapter IRQ 11 (the lines share it, as at L0).
     func raiseDeviceInterrupts(now: UInt64) {
         while let deadline = pit.nextInterrupt, deadline <= now {
             pit.fired()
@@ -11,6 +12,9 @@ extension NestedVM {
         let level = uart.interruptLine
         if level && !uartLine { pic.raise(PlatformIRQ.com1) }
         uartLine = level
+        let network = adapters.contains { $0.device.interruptLine }
+        if network && !networkLine { pic.raise(PlatformIRQ.virtioNet) }
+        networkLine = network
     }
 }
 
@@ -118,12 +122,7 @@ extension NestedProcessor {
             // No VMX for nested VMs, no hypercalls, no SMX, no XSAVE, no MONITOR/MWAIT: #UD, as on a processor without
             // them.
             inject(vector: 6)
-        case NV_EXIT_EPT_VIOLATION:
-            finish(
-                .unsupported(
-                    "an access to guest-physical \(Console.hex(read(NV_VMCS_GUEST_PHYSICAL_ADDRESS))) at RIP \(rip), outside its \(memoryBytes >> 20) MiB of memory"
-                ))
-            return .ended
+        case NV_EXIT_EPT_VIOLATION: return deviceAccess(read(NV_VMCS_GUEST_PHYSICAL_ADDRESS))
         default:
             finish(.unsupported("VM exit \(basic) at RIP \(rip), which minivisor does not handle"))
             return .ended

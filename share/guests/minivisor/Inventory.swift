@@ -16,9 +16,27 @@ struct NestedInventory {
     /// What the batch so far changed, a phrase per change ("nested2 defined (32 MiB, 1 processor)", "nested1: 64 MiB").
     var changes: [(id: [UInt8], what: String, isDefinition: Bool)] = []
 
+    /// This VM's own network objects (its switches, adapters, IP addresses, NetNats and static mappings), each by
+    /// its kind and id, and whether the batch being received changed any.
+    var network: [(key: [UInt8], record: ChannelRecord)] = []
+    var networkChanged = false
+
     /// Takes `record` when it is an inventory object's; false for any other record.
     mutating func apply(_ record: ChannelRecord) -> Bool {
         let removed = record.boolean("Removed") == true
+        if let key = Self.networkKey(record) {
+            let known = network.firstIndex { $0.key == key }
+            if removed {
+                if let known { network.remove(at: known) }
+            } else if let known {
+                if Self.same(network[known].record.fields, record.fields) { return true }
+                network[known].record = record
+            } else {
+                network.append((key, record))
+            }
+            networkChanged = true
+            return true
+        }
         guard let vmId = record.string("VMId") else { return false }
         let index = entries.firstIndex { $0.id == vmId }
         if record.isKind("VirtualMachine") {
@@ -65,10 +83,35 @@ struct NestedInventory {
         return true
     }
 
+    /// The network object `record` describes, as its kind and id; nil for a record of another kind.
+    static func networkKey(_ record: ChannelRecord) -> [UInt8]? {
+        for (kind, fields) in [
+            ("VMSwitch", ["Id"]), ("NetAdapter", ["Id"]), ("NetIPAddress", ["InterfaceAlias", "IPAddress"]), ("NetNat", ["Id"]),
+            ("NetNatStaticMapping", ["StaticMappingID"]),
+        ] as [(StaticString, [StaticString])] where record.isKind(kind) {
+            var key = kind.withUTF8Buffer { Array($0) }
+            for field in fields {
+                key.append(0x20)
+                switch record.value(field) {
+                case .string(let text)?: key += text
+                case .integer(let n)?: key += Array("\(n)".utf8)
+                default: break
+                }
+            }
+            return key
+        }
+        return nil
+    }
+
+    /// The network objects of kind `kind`.
+    func networkRecords(_ kind: StaticString) -> [ChannelRecord] { network.filter { $0.record.isKind(kind) }.map { $0.record } }
+
     /// The batch's changes as one phrase ("nested2 defined (32 MiB, 1 processor); nested1: 64 MiB"), taken; nil
     /// when nothing changed.
     mutating func takeChanges() -> String? {
         defer { changes.removeAll() }
+        if networkChanged { changes.append(([], "this VM's network", false)) }
+        networkChanged = false
         guard !changes.isEmpty else { return nil }
         var phrase = ""
         for (k, change) in changes.enumerated() { phrase += (k == 0 ? "" : "; ") + change.what }

@@ -110,17 +110,23 @@ final class NestedVM {
     var skipped: UInt64 = 0
     /// Where state and console lines are reported to L0.
     let integration: Integration
+    /// Its network adapters (on minivisor's switches while it runs), and their shared interrupt line as last seen.
+    var adapters: [NestedAdapter] = []
+    var networkLine = false
+    let networks: Networks
 
     /// Builds the VM: memory and EPT, the image loaded by the boot protocol with `commandLine` and `processorCount`
     /// mailboxes, and a VMCS per processor with `vpid`, each cleared again so that any of L1's processors can take
     /// it (`NestedProcessor.makeCurrent`). The processor that builds it has no current VMCS after.
     init(
         name: String, image: UnsafeRawBufferPointer, commandLine: [UInt8], memoryBytes: UInt64, processorCount: Int, vpid: Int,
-        controls: Controls, integration: Integration, slices: inout SliceAllocator
+        controls: Controls, integration: Integration, networks: Networks, adapters adapterRecords: [ChannelRecord],
+        slices: inout SliceAllocator
     ) throws(NestedFailure) {
         self.name = name
         self.vpid = vpid
         self.integration = integration
+        self.networks = networks
         self.memoryBytes = memoryBytes
         guard memoryBytes <= 1 << 30 else { throw .tooMuchMemory(memoryBytes) }
         guard commandLine.count <= BootImage.commandLineLimit else { throw .commandLineTooLong(commandLine.count) }
@@ -133,7 +139,8 @@ final class NestedVM {
         self.slice = slice
         let base = (UInt64(UInt(bitPattern: slice.start)) + 0x1F_FFFF) & ~0x1F_FFFF
         memory = UnsafeMutableRawPointer(bitPattern: UInt(base))!
-        boot.load(into: memory, commandLine: commandLine)
+        adapters = networks.makeAdapters(adapterRecords, memory: DeviceMemory(bytes: memory, size: memoryBytes))
+        boot.load(into: memory, commandLine: commandLine, adapterCount: adapters.count)
         let tables = memory + pages * 4096
         // EPT: guest-physical 0 ..< memoryBytes onto the slice in 2 MiB write-back pages, read/write/execute
         // (SDM vol. 3, "EPT Translation Mechanism"); the rest of the guest-physical space is not present.
@@ -203,6 +210,7 @@ final class NestedVM {
         guard end == nil else { return }
         if !line.isEmpty { line.append(0x0A); flushConsole() }
         end = how
+        networks.detach(adapters)
         print("minivisor: \(name) ended: status \(how.status), \(how.reason); \(exits) exits handled")
         var byHost = false
         if case .turnedOff = how { byHost = true }

@@ -47,10 +47,12 @@ public func guestMain(_ bootInfoPointer: UnsafeRawPointer) -> UInt32 {
         return 2
     }
     let nestedLine = boot.passedOnCommandLine
-    let minivisor = Minivisor(controls: controls, integration: integration)
+    let minivisor = Minivisor(controls: controls, integration: integration, networks: Networks(boot))
     minivisor.lock()
     minivisor.startProcessors(count: boot.processorCount, bootInfo: bootInfoPointer)
-    for entry in integration.receiveInventory() {
+    let entries = integration.receiveInventory()
+    minivisor.networks.configure(integration.inventory)
+    for entry in entries {
         guard let image = entry.image, let name = entry.record.text("VMName"),
             !modules.contains(where: { Array($0.name.utf8) == Array(name.utf8) })  // bytes: String == would pull in Unicode tables
         else { continue }
@@ -82,6 +84,7 @@ public func guestMain(_ bootInfoPointer: UnsafeRawPointer) -> UInt32 {
 final class Minivisor {
     let controls: Controls
     let integration: Integration
+    let networks: Networks
     var vms: [NestedVM] = []
     var slices = SliceAllocator()
     /// The processors, processor 0 first.
@@ -90,9 +93,10 @@ final class Minivisor {
     static let slice: UInt64 = 2_000_000
     let lockWord = UnsafeMutablePointer<UInt32>.allocate(capacity: 1)
 
-    init(controls: Controls, integration: Integration) {
+    init(controls: Controls, integration: Integration, networks: Networks) {
         self.controls = controls
         self.integration = integration
+        self.networks = networks
         processors = [Runner(index: 0, state: .ready)]
         lockWord.initialize(to: 0)
     }
@@ -180,10 +184,15 @@ final class Minivisor {
     func start(_ name: String, image: UnsafeRawBufferPointer, _ settings: Settings, why: String) -> Refusal? {
         if vm(named: name) != nil { return ("VMAlreadyRunning", "it is already running") }
         processors[0].current = nil  // building the VM's VMCSs leaves none current
+        let bytes = Array(name.utf8)
+        let adapterRecords =
+            integration.inventory.entries.first { $0.name == bytes }?.adapters.map { ChannelRecord(fields: $0.fields) } ?? []
         do {
             let vm = try NestedVM(
                 name: name, image: image, commandLine: settings.commandLine, memoryBytes: settings.memoryBytes,
-                processorCount: settings.processorCount, vpid: takeVPID(), controls: controls, integration: integration, slices: &slices)
+                processorCount: settings.processorCount, vpid: takeVPID(), controls: controls, integration: integration, networks: networks,
+                adapters: adapterRecords, slices: &slices)
+            networks.attach(vm.adapters, records: adapterRecords, inventory: integration.inventory)
             var ready = processors.filter { $0.state == .ready }
             var on: [Int] = []
             for processor in vm.processors {
@@ -230,6 +239,9 @@ final class Minivisor {
             let request = message.record
             if integration.inventory.apply(request) { continue }
             if request.isKind("InventoryEnd") {
+                let inventory = integration.inventory
+                networks.update(inventory.entries.flatMap { $0.adapters.map { ChannelRecord(fields: $0.fields) } })
+                networks.configure(inventory)
                 if let changes = integration.inventory.takeChanges() { print("minivisor: inventory changed: " + changes) }
                 continue
             }
@@ -296,12 +308,23 @@ final class Minivisor {
                 return
             }
             serveRequests()
+            pumpNetworks()
             settle(boot)
             if vms.isEmpty && exitWhenIdle {
                 print("minivisor: no nested VM runs; ending (exit-when-idle)")
                 return
             }
             if !step(boot) { waitForL0() }
+        }
+    }
+
+    /// Moves frames between this VM's adapters, its switches and the nested VMs' adapters; a nested VM given
+    /// frames has its processor 0 woken.
+    func pumpNetworks() {
+        guard networks.pump() else { return }
+        for vm in vms where vm.adapters.contains(where: { $0.delivered }) {
+            for adapter in vm.adapters { adapter.delivered = false }
+            processors[vm.processors[0].runner].wake()
         }
     }
 
@@ -322,7 +345,11 @@ final class Minivisor {
         guard let chosen = (0..<count).map({ mine[(runner.next + $0) % count] }).first(where: { $0.isRunnable }) else {
             // Nothing here can run: the VM whose processors all wait for its timer, due first in L1's time,
             // skips to it; else this processor waits.
-            let waiting = mine.filter { $0.index == 0 && $0.vm.waitsForTimer && !$0.vm.processors.contains { $0.isRunnable } }
+            // A VM with network adapters waits in real time, as L0's networked VMs do: its peers' answers take
+            // real time (L1's own timer, or a frame, wakes this processor).
+            let waiting = mine.filter {
+                $0.index == 0 && $0.vm.waitsForTimer && $0.vm.adapters.isEmpty && !$0.vm.processors.contains { $0.isRunnable }
+            }
             guard let vm = waiting.map({ $0.vm }).min(by: { $0.pit.nextInterrupt! &- $0.skipped < $1.pit.nextInterrupt! &- $1.skipped })
             else {
                 sayIdle(runner)
@@ -412,7 +439,7 @@ final class Minivisor {
     func waitForL0() {
         let boot = processors[0]
         nv_disable_interrupts()
-        guard !(integration.channel?.hasReceived ?? false) && !Machine.isStopRequested else { return }
+        guard !(integration.channel?.hasReceived ?? false) && !networks.hasReceived && !Machine.isStopRequested else { return }
         if processors.count > 1 {
             boot.wait(seen: boot.wakeCount, unlocking: self, interruptible: true)
         } else {
@@ -462,6 +489,7 @@ final class Minivisor {
             processor.launched = true
             let step = processor.handleExit(now: vm.now)
             vm.flushConsole()
+            if !vm.adapters.isEmpty { pumpNetworks() }
             if processor.index != 0 {
                 // The platform's interrupts are processor 0's: it is woken where it waits for one.
                 vm.raiseDeviceInterrupts(now: vm.now)
