@@ -82,6 +82,18 @@ step "vmrun start web1 && for i in \$(seq 50); do curl -s -m 2 http://127.0.0.1:
 step "for i in \$(seq 50); do curl -s -o /dev/null http://127.0.0.1:$web_port/ && break; sleep 0.1; done; vmnet connect client1 --switch-name VmNAT && vmrun set client1 --command-line 'ip=192.168.100.30/24 gw=192.168.100.1 http-get=http://192.168.100.1:$web_port/index.html' && vmrun run client1 || true"
 step "vmrun stop echo1 web1 --turn-off >/dev/null"
 echo
+echo "Frames two levels deep, the guide's NAT topology: lab1 runs minivisor on VmNAT (its Ethernet at 192.168.100.2)."
+echo "Inside it, its own switch VmNAT and NetNat LocalNAT put nested1 at 172.16.0.2 behind lab1's address; nested1"
+echo "fetches the host's page through both NATs, and a chain of static mappings brings the host's curl to nested1."
+nested_port=$((20000 + RANDOM % 1000))
+step "vmswitch new --host lab1 VmNAT --switch-type internal >/dev/null && vmnet ip add --host lab1 --interface-alias 'vEthernet (VmNAT)' --ip-address 172.16.0.1 --prefix-length 24 >/dev/null"
+step "vmrun set lab1 --image minivisor --command-line '' >/dev/null && vmrun set --host lab1 nested1 --image net --memory-startup-bytes 32M >/dev/null && vmnet add --host lab1 nested1 --switch-name VmNAT"
+step "netnat new --host lab1 LocalNAT --internal-ip-interface-address-prefix 172.16.0.0/24 --format table"
+step "vmrun start lab1 && vmrun set --host lab1 nested1 --command-line 'ip=172.16.0.2/24 gw=172.16.0.1 http-get=http://192.168.100.1:$web_port/index.html' >/dev/null && vmrun start --host lab1 nested1 && vmrun console --host lab1 nested1"
+step "netnat mapping add LocalNAT --protocol tcp --external-ip-address 127.0.0.1 --external-port $nested_port --internal-ip-address 192.168.100.2 --internal-port 8080 >/dev/null && netnat mapping add --host lab1 LocalNAT --protocol tcp --external-port 8080 --internal-ip-address 172.16.0.2 --internal-port 80 --format table"
+step "vmrun set --host lab1 nested1 --command-line 'ip=172.16.0.2/24 gw=172.16.0.1 http-serve=80 name=nested1' >/dev/null && vmrun start --host lab1 nested1 && for i in \$(seq 50); do curl -s -m 5 http://127.0.0.1:$nested_port/ && break; sleep 0.2; done"
+step "vmrun stop lab1 --turn-off >/dev/null"
+echo
 echo "Rules are enforced as Hyper-V documents them:"
 step "netnat new Second --internal-ip-interface-address-prefix 10.0.0.0/24 || true"
 step "vmrun new old --version 7.0 >/dev/null && vmproc set old --expose-virtualization-extensions true || true"
