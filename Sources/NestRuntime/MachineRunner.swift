@@ -196,7 +196,9 @@ public final class MachineRunner {
     func waitForEvents(timeout: Double) {
         var fds = [pollfd(fd: control.fd, events: Int16(POLLIN), revents: 0)]
         for link in links where link.fd >= 0 { fds.append(pollfd(fd: link.fd, events: Int16(POLLIN), revents: 0)) }
-        _ = poll(&fds, nfds_t(fds.count), Int32(timeout * 1000))
+        // Rounded up: a guest's timer a fraction of a millisecond away is waited for, not spun on (rounding down
+        // would make it no wait at all, and a guest ticking at 1 kHz would keep a core busy while idle).
+        _ = poll(&fds, nfds_t(fds.count), Int32((max(timeout, 0) * 1000).rounded(.up)))
         control.serve(timeout: 0, handle)
         for link in links { link.pump() }
     }

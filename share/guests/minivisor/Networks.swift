@@ -31,7 +31,11 @@ final class Networks {
     struct Uplink {
         let device: NetDevice
         var name: [UInt8] = []
+        /// Frames waiting for a transmit buffer (the device's ring holds 32), sent first at the next pump.
+        var backlog: [[UInt8]] = []
     }
+    /// The most frames an uplink's backlog holds; beyond it frames are dropped, as a full queue drops them.
+    static let backlogLimit = 256
     /// An IP interface of this VM's: an adapter's addresses, its ARP cache, packets waiting for an ARP answer, and
     /// where its frames go (straight to an uplink, or into a switch at a port).
     final class Endpoint {
@@ -302,6 +306,7 @@ final class Networks {
     @discardableResult
     func pump() -> Bool {
         var moved = false
+        for k in uplinks.indices where !uplinks[k].backlog.isEmpty { flushBacklog(k) }
         for k in uplinks.indices {
             var budget = 64
             while budget > 0, let frame = uplinks[k].device.receive() {
@@ -323,6 +328,20 @@ final class Networks {
         return moved
     }
 
+    /// Sends frame `bytes` out of uplink `k`, after what waits for a transmit buffer.
+    func transmit(_ bytes: [UInt8], uplink k: Int) -> Bool {
+        if uplinks[k].backlog.isEmpty && uplinks[k].device.send(bytes) { return true }
+        guard uplinks[k].backlog.count < Self.backlogLimit else { return false }
+        uplinks[k].backlog.append(bytes)
+        return true
+    }
+
+    func flushBacklog(_ k: Int) {
+        var sent = 0
+        while sent < uplinks[k].backlog.count && uplinks[k].device.send(uplinks[k].backlog[sent]) { sent += 1 }
+        uplinks[k].backlog.removeFirst(sent)
+    }
+
     func fromUplink(_ k: Int, _ frame: [UInt8]) {
         for s in switches.indices {
             if case .uplink(let u)? = switches[s].targets[0], u == k { return input(frame, switchIndex: s, port: 0) }
@@ -337,7 +356,7 @@ final class Networks {
         guard let frame = EthernetFrame(bytes), bytes.count <= VirtioNet.maximumFrame else { return }
         for destination in switches[s].table.forward(frame, from: port) {
             switch switches[s].targets[destination] {
-            case .uplink(let k)?: if !uplinks[k].device.send(bytes) { switches[s].table.undeliver(frame, to: destination) }
+            case .uplink(let k)?: if !transmit(bytes, uplink: k) { switches[s].table.undeliver(frame, to: destination) }
             case .endpoint(let e)?: receive(bytes, at: e)
             case .adapter(let adapter)?:
                 if adapter.device.receive(bytes) { adapter.delivered = true } else { switches[s].table.undeliver(frame, to: destination) }
@@ -349,7 +368,7 @@ final class Networks {
     /// Sends a frame from endpoint `e`.
     func send(_ bytes: [UInt8], from e: Endpoint) {
         switch e.output {
-        case .uplink(let k): uplinks[k].device.send(bytes)
+        case .uplink(let k): _ = transmit(bytes, uplink: k)
         case .port(let s, let port): if s < switches.count { input(bytes, switchIndex: s, port: port) }
         }
     }
