@@ -319,8 +319,12 @@ final class Minivisor {
     }
 
     /// Moves frames between this VM's adapters, its switches and the nested VMs' adapters; a nested VM given
-    /// frames has its processor 0 woken.
+    /// frames has its processor 0 woken, and so has one whose timer is due (networked VMs wait in real time,
+    /// and only processor 0 takes L1's own timer).
     func pumpNetworks() {
+        for vm in vms where !vm.adapters.isEmpty && vm.processors[0].runner != 0 {
+            if let due = vm.pit.nextInterrupt, due <= vm.now { processors[vm.processors[0].runner].wake() }
+        }
         guard networks.pump() else { return }
         for vm in vms where vm.adapters.contains(where: { $0.delivered }) {
             for adapter in vm.adapters { adapter.delivered = false }
