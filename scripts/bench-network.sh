@@ -93,7 +93,7 @@ nested_s() {
   vmrun set --host lab nested2 --command-line "$1" >/dev/null
   for _ in $(seq "$runs"); do
     start=$(date +%s.%N)
-    vmrun start --host lab nested2 >/dev/null && vmrun console --host lab nested2 >/dev/null
+    vmrun start --host lab nested2 >/dev/null && vmrun console --host lab nested2 >/dev/null 2>&1
     awk -v a="$start" -v b="$(date +%s.%N)" 'BEGIN { print b - a }'
   done | median
 }
