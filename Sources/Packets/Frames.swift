@@ -70,6 +70,26 @@ public struct EthernetAddress: Hashable, Sendable {
     /// The address with these 48 bits.
     public init(bits: UInt64) { self.bits = bits & 0xFFFF_FFFF_FFFF }
 
+    /// The address `text` spells in hex digits, bytes separated by `:` or `-` or not at all (`00:15:5d:00:00:04`,
+    /// Hyper-V's `00-15-5D-00-00-04` and `00155D000004`); nil unless it has exactly 12 digits.
+    public init?(text: [UInt8]) {
+        var bits: UInt64 = 0, digits = 0
+        for c in text {
+            let value: UInt8
+            switch c {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): value = c - UInt8(ascii: "0")
+            case UInt8(ascii: "a")...UInt8(ascii: "f"): value = c - UInt8(ascii: "a") + 10
+            case UInt8(ascii: "A")...UInt8(ascii: "F"): value = c - UInt8(ascii: "A") + 10
+            case UInt8(ascii: "-"), UInt8(ascii: ":"): continue
+            default: return nil
+            }
+            bits = bits << 4 | UInt64(value)
+            digits += 1
+        }
+        guard digits == 12 else { return nil }
+        self.bits = bits
+    }
+
     /// All ones: every station.
     public static let broadcast = EthernetAddress(bits: 0xFFFF_FFFF_FFFF)
 

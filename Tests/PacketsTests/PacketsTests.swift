@@ -22,6 +22,17 @@ struct PacketsTests {
         #expect(whole.value == 0)
     }
 
+    @Test("MAC addresses in every spelling the tools and guests use; anything else is refused")
+    func macText() {
+        let bits: UInt64 = 0x0015_5D00_0004
+        for text in ["00:15:5d:00:00:04", "00-15-5D-00-00-04", "00155D000004"] {
+            #expect(EthernetAddress(text: Array(text.utf8))?.bits == bits, "\(text)")
+        }
+        for text in ["", "00:15:5d:00:00", "00:15:5d:00:00:04:05", "00:15:5g:00:00:04", "00 15 5d 00 00 04"] {
+            #expect(EthernetAddress(text: Array(text.utf8)) == nil, "\(text)")
+        }
+    }
+
     @Test("the word-at-a-time checksum equals RFC 1071's 16-bit sum for every offset and length")
     func checksumMatchesReference() {
         var random = SplitMix64(seed: 7)

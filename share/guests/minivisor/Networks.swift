@@ -224,23 +224,7 @@ final class Networks {
     }
 
     /// A MAC address in either of the inventory's spellings (00-15-5D-00-00-03, 00155D000004).
-    static func mac(_ text: [UInt8]?) -> EthernetAddress? {
-        guard let text else { return nil }
-        var bits: UInt64 = 0, digits = 0
-        for c in text {
-            let value: UInt8
-            switch c {
-            case UInt8(ascii: "0")...UInt8(ascii: "9"): value = c - UInt8(ascii: "0")
-            case UInt8(ascii: "a")...UInt8(ascii: "f"): value = c - UInt8(ascii: "a") + 10
-            case UInt8(ascii: "A")...UInt8(ascii: "F"): value = c - UInt8(ascii: "A") + 10
-            case UInt8(ascii: "-"), UInt8(ascii: ":"): continue
-            default: return nil
-            }
-            bits = bits << 4 | UInt64(value)
-            digits += 1
-        }
-        return digits == 12 ? EthernetAddress(bits: bits) : nil
-    }
+    static func mac(_ text: [UInt8]?) -> EthernetAddress? { text.flatMap { EthernetAddress(text: $0) } }
 
     static func number(_ text: ArraySlice<UInt8>) -> Int? {
         guard !text.isEmpty, text.count <= 3 else { return nil }

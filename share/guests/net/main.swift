@@ -98,22 +98,7 @@ func hostPort(_ bytes: ArraySlice<UInt8>, defaultPort: Int? = nil) -> (UInt32, U
 }
 
 /// `XX:XX:XX:XX:XX:XX` (or with `-`, or none).
-func macAddress(_ text: [UInt8]) -> EthernetAddress? {
-    var bits: UInt64 = 0, digits = 0
-    for b in text {
-        let value: UInt8
-        switch b {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): value = b - UInt8(ascii: "0")
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): value = b - UInt8(ascii: "a") + 10
-        case UInt8(ascii: "A")...UInt8(ascii: "F"): value = b - UInt8(ascii: "A") + 10
-        case UInt8(ascii: ":"), UInt8(ascii: "-"): continue
-        default: return nil
-        }
-        bits = bits << 4 | UInt64(value)
-        digits += 1
-    }
-    return digits == 12 ? EthernetAddress(bits: bits) : nil
-}
+func macAddress(_ text: [UInt8]) -> EthernetAddress? { EthernetAddress(text: text) }
 
 func text(_ mac: EthernetAddress) -> String {
     let digits: [UInt8] = Array("0123456789abcdef".utf8)
