@@ -59,11 +59,8 @@ struct NestedNetworkTests {
     func natTwoLevels() throws {
         let runner = try ToolRunner()
         let web = Int.random(in: 20000..<30000), mapped = Int.random(in: 30000..<40000)
-        let www = runner.stateDirectory + "/www"
-        try FileManager.default.createDirectory(atPath: www, withIntermediateDirectories: true)
-        try "page from the host\n".write(toFile: www + "/index.html", atomically: true, encoding: .utf8)
-        let pid = try runner.startBackground("python3 -m http.server \(web) --bind 127.0.0.1 --directory '\(www)'")
-        defer { kill(pid, SIGKILL) }  // SIGTERM may be ignored in what this process hands down
+        let pid = try runner.servePage("page from the host\n", port: web)
+        defer { kill(pid, SIGKILL) }
         let setUp = try runner.run(
             Self.lab + """
                  &&

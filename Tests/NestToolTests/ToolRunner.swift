@@ -56,6 +56,16 @@ struct ToolRunner {
             status: process.terminationStatus)
     }
 
+    /// Starts an HTTP server on 127.0.0.1:`port` serving `page` as /index.html from a folder in the state
+    /// directory; returns its PID, for the caller to end with SIGKILL (SIGTERM may be ignored in what the test
+    /// process hands down).
+    func servePage(_ page: String, port: Int) throws -> Int32 {
+        let www = stateDirectory + "/www"
+        try FileManager.default.createDirectory(atPath: www, withIntermediateDirectories: true)
+        try page.write(toFile: www + "/index.html", atomically: true, encoding: .utf8)
+        return try startBackground("python3 -m http.server \(port) --bind 127.0.0.1 --directory '\(www)'")
+    }
+
     /// Starts `command` in the background (stdin, stdout and stderr on /dev/null) and returns its PID, for the
     /// caller to end. Every other descriptor is closed first: one inherited from this process (Foundation's
     /// Process keeps a socket per child it waits for) would keep `run` waiting for as long as the command runs.
