@@ -77,10 +77,11 @@ final class Networks {
         var table = LearningSwitch()
         var targets: [Int: Target] = [:]
     }
-    /// A NetNat: its translator, and its internal prefix's endpoint's name.
+    /// A NetNat: its translator, and the endpoint its translated packets leave from (`externalEndpoint`).
     struct NAT {
         let name: [UInt8]
         var translator: NetworkAddressTranslator
+        var external: Endpoint? = nil
     }
 
     var uplinks: [Uplink] = []
@@ -195,7 +196,7 @@ final class Networks {
         for record in inventory.networkRecords("NetNat") {
             guard let name = record.string("Name"), let prefixText = record.string("InternalIPInterfaceAddressPrefix"),
                 let slash = prefixText.firstIndex(of: UInt8(ascii: "/")), let prefix = DottedQuad.parse(prefixText[..<slash]),
-                let length = Self.number(prefixText[(slash + 1)...]), length <= 32
+                let length = decimal(prefixText[(slash + 1)...]), length <= 32
             else { continue }
             var settings = NetworkAddressTranslator.Settings(prefix: prefix, prefixLength: length)
             settings.icmpTimeout = UInt64(max(record.integer("IcmpQueryTimeout") ?? 30, 1))
@@ -218,6 +219,7 @@ final class Networks {
                         protocol: number, externalAddress: external, externalPort: UInt16(externalPort), internalAddress: internalAddress,
                         internalPort: UInt16(internalPort))
                 })
+            nat.external = externalEndpoint(of: nat)
             newNATs.append(nat)
         }
         nats = newNATs
@@ -225,16 +227,6 @@ final class Networks {
 
     /// A MAC address in either of the inventory's spellings (00-15-5D-00-00-03, 00155D000004).
     static func mac(_ text: [UInt8]?) -> EthernetAddress? { text.flatMap { EthernetAddress(text: $0) } }
-
-    static func number(_ text: ArraySlice<UInt8>) -> Int? {
-        guard !text.isEmpty, text.count <= 3 else { return nil }
-        var n = 0
-        for c in text {
-            guard c >= UInt8(ascii: "0") && c <= UInt8(ascii: "9") else { return nil }
-            n = n * 10 + Int(c - UInt8(ascii: "0"))
-        }
-        return n
-    }
 
     // MARK: Nested VMs' adapters
 
@@ -382,7 +374,7 @@ final class Networks {
         let destination = packet.destination
         let now = Self.milliseconds()
         if e.owns(destination) {
-            for k in nats.indices where externalEndpoint(of: nats[k]) === e {
+            for k in nats.indices where nats[k].external === e {
                 if nats[k].translator.inbound(&packet, external: destination, now: now) { return forward(&packet) }
             }
         }
@@ -395,7 +387,7 @@ final class Networks {
                 IPv4Packet(source: destination, destination: packet.source, protocol: IPProtocol.icmp, payload: reply.bytes), from: e)
         }
         for k in nats.indices where nats[k].translator.settings.covers(packet.source) && !nats[k].translator.settings.covers(destination) {
-            guard let outside = externalEndpoint(of: nats[k]), let external = outside.addresses.first?.address else { return }
+            guard let outside = nats[k].external, let external = outside.addresses.first?.address else { return }
             if nats[k].translator.outbound(&packet, external: external, now: now) { forward(&packet) }
             return
         }

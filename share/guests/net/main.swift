@@ -79,16 +79,6 @@ func usage(_ why: StaticString) -> UInt32 {
     return 2
 }
 
-func decimal(_ bytes: ArraySlice<UInt8>) -> Int? {
-    guard !bytes.isEmpty, bytes.count <= 9 else { return nil }
-    var value = 0
-    for b in bytes {
-        guard b >= UInt8(ascii: "0") && b <= UInt8(ascii: "9") else { return nil }
-        value = value * 10 + Int(b - UInt8(ascii: "0"))
-    }
-    return value
-}
-
 /// `ADDR:PORT` (or `ADDR` with a default port).
 func hostPort(_ bytes: ArraySlice<UInt8>, defaultPort: Int? = nil) -> (UInt32, UInt16)? {
     let colon = bytes.firstIndex(of: UInt8(ascii: ":"))

@@ -190,6 +190,17 @@ public final class NetStack {
     }
 }
 
+/// The number `bytes` spell in decimal digits (at most nine), or nil.
+public func decimal(_ bytes: ArraySlice<UInt8>) -> Int? {
+    guard !bytes.isEmpty, bytes.count <= 9 else { return nil }
+    var value = 0
+    for b in bytes {
+        guard b >= UInt8(ascii: "0") && b <= UInt8(ascii: "9") else { return nil }
+        value = value * 10 + Int(b - UInt8(ascii: "0"))
+    }
+    return value
+}
+
 /// IPv4 addresses in dotted-quad text, as bytes (Embedded Swift's String comparison would pull in Unicode tables).
 public enum DottedQuad {
     /// The address `text` names, or nil.
