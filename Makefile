@@ -75,10 +75,13 @@ GUEST_NAMES   := hello bench vmxlab minivisor net
 guest_sources  = $(wildcard share/guests/$(1)/*.swift) $(if $(filter vmxlab,$(1)),share/guests/bench/Workload.swift) \
                  $(if $(filter minivisor,$(1)),$(wildcard Sources/DeviceModels/*.swift)) \
                  $(if $(filter net minivisor,$(1)),$(wildcard share/guests/netstack/*.swift Sources/Packets/*.swift))
+# Guests are built for size, but minivisor for speed: every exit and every frame of its nested VMs runs through
+# it (about 16% fewer instructions per byte a nested VM sends than with -Osize).
+guest_optimization = $(if $(filter minivisor,$(1)),-O,-Osize)
 GUEST_LIB     := $(wildcard share/guests/lib/*.swift)
 GUEST_RUNTIME := $(GUEST_DIR)/start.o $(GUEST_DIR)/runtime.o $(GUEST_DIR)/float.o
 GUEST_HEADERS := share/guests/runtime/nestvm_guest.h share/guests/runtime/nestvm_boot_info.h share/guests/runtime/nestvm_vmx.h
-GUEST_SWIFTFLAGS := -enable-experimental-feature Embedded -target x86_64-unknown-none-elf -wmo -Osize -parse-as-library \
+GUEST_SWIFTFLAGS := -enable-experimental-feature Embedded -target x86_64-unknown-none-elf -wmo -parse-as-library \
 	-import-bridging-header share/guests/runtime/nestvm_guest.h -Xcc -mno-red-zone -Xcc -ffreestanding
 GUEST_RUNTIME_CFLAGS := -target x86_64-unknown-none-elf -ffreestanding -fno-pic -mno-red-zone -fno-stack-protector \
 	-mgeneral-regs-only -O2 -Wall
@@ -99,7 +102,7 @@ $(GUEST_DIR)/float.o: share/guests/runtime/float.c
 
 .SECONDEXPANSION:
 $(GUEST_DIR)/%.elf: $$(call guest_sources,$$*) $(GUEST_LIB) $(GUEST_RUNTIME) share/guests/guest.ld $(GUEST_HEADERS)
-	swiftc $(GUEST_SWIFTFLAGS) -module-name $* $(GUEST_LIB) $(call guest_sources,$*) -c -o $(GUEST_DIR)/$*.o
+	swiftc $(GUEST_SWIFTFLAGS) $(call guest_optimization,$*) -module-name $* $(GUEST_LIB) $(call guest_sources,$*) -c -o $(GUEST_DIR)/$*.o
 	ld -static -nostdlib --build-id=none -T share/guests/guest.ld -o $@ $(GUEST_RUNTIME) $(GUEST_DIR)/$*.o
 
 # The processor benchmark suite: small freestanding C programs built as users build them (share/guests/suite,

@@ -23,17 +23,33 @@ public final class DeviceMemory {
     /// A little-endian value of `count` bytes (1, 2, 4 or 8) at `address`; nil outside RAM.
     public func load(_ address: UInt64, count: Int) -> UInt64? {
         guard contains(address, count: count) else { return nil }
-        var value: UInt64 = 0
-        for k in 0..<count { value |= UInt64(bytes.load(fromByteOffset: Int(address) + k, as: UInt8.self)) << (8 * UInt64(k)) }
-        return value
+        let at = Int(address)
+        switch count {
+        case 1: return UInt64(bytes.load(fromByteOffset: at, as: UInt8.self))
+        case 2: return UInt64(UInt16(littleEndian: bytes.loadUnaligned(fromByteOffset: at, as: UInt16.self)))
+        case 4: return UInt64(UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: at, as: UInt32.self)))
+        case 8: return UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: at, as: UInt64.self))
+        default:
+            var value: UInt64 = 0
+            for k in 0..<min(count, 8) { value |= UInt64(bytes.load(fromByteOffset: at + k, as: UInt8.self)) << (8 * UInt64(k)) }
+            return value
+        }
     }
 
     /// Stores the low `count` bytes of `value` at `address`, little-endian; false (and nothing stored) outside RAM.
     @discardableResult
     public func store(_ value: UInt64, at address: UInt64, count: Int) -> Bool {
         guard contains(address, count: count) else { return false }
-        for k in 0..<count {
-            bytes.storeBytes(of: UInt8(truncatingIfNeeded: value >> (8 * UInt64(k))), toByteOffset: Int(address) + k, as: UInt8.self)
+        let at = Int(address)
+        switch count {
+        case 1: bytes.storeBytes(of: UInt8(truncatingIfNeeded: value), toByteOffset: at, as: UInt8.self)
+        case 2: bytes.storeBytes(of: UInt16(truncatingIfNeeded: value).littleEndian, toByteOffset: at, as: UInt16.self)
+        case 4: bytes.storeBytes(of: UInt32(truncatingIfNeeded: value).littleEndian, toByteOffset: at, as: UInt32.self)
+        case 8: bytes.storeBytes(of: value.littleEndian, toByteOffset: at, as: UInt64.self)
+        default:
+            for k in 0..<min(count, 8) {
+                bytes.storeBytes(of: UInt8(truncatingIfNeeded: value >> (8 * UInt64(k))), toByteOffset: at + k, as: UInt8.self)
+            }
         }
         didWrite(address, count)
         return true
@@ -44,6 +60,13 @@ public final class DeviceMemory {
         guard contains(address, count: count) else { return false }
         let start = bytes + Int(address)
         buffer.append(contentsOf: UnsafeRawBufferPointer(start: start, count: count))
+        return true
+    }
+
+    /// Copies `count` bytes from `address` to `destination`; false (and nothing copied) outside RAM.
+    public func copy(from address: UInt64, count: Int, to destination: UnsafeMutableRawPointer) -> Bool {
+        guard contains(address, count: count) else { return false }
+        if count > 0 { destination.copyMemory(from: bytes + Int(address), byteCount: count) }
         return true
     }
 

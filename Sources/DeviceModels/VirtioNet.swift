@@ -61,11 +61,11 @@ public final class VirtioNet: VirtioMMIO {
 
     /// Takes the frames the driver sent, which lets the device take further chains.
     public func takeTransmitted() -> [[UInt8]] {
-        defer {
-            transmitted.removeAll(keepingCapacity: true)
-            if isLive && queues[Queue.transmit].isReady { drainTransmit() }
-        }
-        return transmitted
+        // Handed over whole: emptying an array that is still shared would allocate its like.
+        let taken = transmitted
+        if !taken.isEmpty { transmitted = [] }
+        if isLive && queues[Queue.transmit].isReady { drainTransmit() }
+        return taken
     }
 
     /// Queues `frame` for the driver and hands over what its receive chains can take; false when it was dropped
@@ -137,52 +137,65 @@ public final class VirtioNet: VirtioMMIO {
         while transmitted.count < Self.queueLimit {
             do throws(Virtqueue.Failure) {
                 guard let chain = try queues[Queue.transmit].nextChain(in: memory) else { return }
-                var bytes: [UInt8] = []
-                var oversized = false
-                for buffer in chain.buffers where !buffer.isWritable {
-                    let room = Self.headerBytes + Self.maximumFrame - bytes.count
-                    if Int(buffer.length) > room { oversized = true }
-                    guard memory.copy(from: buffer.address, count: min(Int(buffer.length), room), appendingTo: &bytes) else {
-                        throw Virtqueue.Failure.outsideMemory
-                    }
-                }
+                let length = chain.buffers.reduce(0) { $0 + ($1.isWritable ? 0 : Int($1.length)) } - Self.headerBytes
+                // flags and gso_type (VIRTIO_NET_HDR_GSO_NONE) must be zero: no offload was negotiated.
+                let valid = length <= Self.maximumFrame && gather(chain, from: 0, count: 2) == [0, 0]
+                let frame = valid ? gather(chain, from: Self.headerBytes, count: length) : nil
                 try queues[Queue.transmit].complete(chain.head, written: 0, in: memory)
                 completed = true
-                send(bytes, oversized: oversized)
+                send(frame, length: length)
             } catch {
                 return fail(error)
             }
         }
     }
 
-    /// A chain's bytes (header, then frame) the driver sent, taken or dropped.
-    func send(_ bytes: [UInt8], oversized: Bool) {
+    /// `count` bytes of a chain's readable buffers taken as one, from byte `start`, in one allocation and a block
+    /// copy per buffer (a byte at a time would be slow in the guests' Embedded Swift); nil when they hold fewer or a
+    /// buffer left RAM.
+    func gather(_ chain: Virtqueue.Chain, from start: Int, count: Int) -> [UInt8]? {
+        guard start >= 0, count >= 0 else { return nil }
+        var failed = false
+        let bytes = [UInt8](unsafeUninitializedCapacity: count) { out, initialized in
+            var skip = start, filled = 0
+            for buffer in chain.buffers where !buffer.isWritable && filled < count {
+                let length = Int(buffer.length)
+                if skip >= length {
+                    skip -= length
+                    continue
+                }
+                let n = min(length - skip, count - filled)
+                guard memory.copy(from: buffer.address + UInt64(skip), count: n, to: out.baseAddress! + filled) else {
+                    failed = true
+                    break
+                }
+                filled += n
+                skip = 0
+            }
+            if filled < count { failed = true }
+            initialized = failed ? 0 : count
+        }
+        return failed ? nil : bytes
+    }
+
+    /// A frame the driver sent (nil: malformed, or asking for an offload), `length` bytes after the header, taken
+    /// or dropped.
+    func send(_ frame: [UInt8]?, length: Int) {
         guard isLinkUp else {
             counters.droppedLinkDown &+= 1
             return
         }
-        let frameBytes = bytes.count - Self.headerBytes
-        // flags and gso_type (VIRTIO_NET_HDR_GSO_NONE) must be zero: no offload was negotiated.
-        guard !oversized, frameBytes >= Self.minimumFrame, bytes[0] == 0, bytes[1] == 0 else {
+        guard let frame, length >= Self.minimumFrame else {
             counters.droppedMalformed &+= 1
             return
         }
-        transmitted.append(Self.frame(of: bytes))
+        transmitted.append(frame)
         counters.framesSent &+= 1
-        counters.bytesSent &+= UInt64(frameBytes)
+        counters.bytesSent &+= UInt64(length)
     }
 
-    /// The frame after a chain's header, in one block copy (slicing an array copies byte by byte in the guests'
-    /// Embedded Swift).
-    static func frame(of bytes: [UInt8]) -> [UInt8] {
-        let count = bytes.count - headerBytes
-        return [UInt8](unsafeUninitializedCapacity: count) { out, initialized in
-            bytes.withUnsafeBytes {
-                UnsafeMutableRawPointer(out.baseAddress!).copyMemory(from: $0.baseAddress! + headerBytes, byteCount: count)
-            }
-            initialized = count
-        }
-    }
+    /// The receive header: all zero but `num_buffers`, 1 (one frame per chain).
+    static let receiveHeader: [UInt8] = [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0]
 
     /// Fills the driver's receive chains with the waiting frames, one frame per chain.
     func fillReceive() {
@@ -195,8 +208,7 @@ public final class VirtioNet: VirtioMMIO {
                 guard let chain = try queues[Queue.receive].nextChain(in: memory) else { break }
                 let frame = pendingFrames[taken]
                 taken += 1
-                var header = [UInt8](repeating: 0, count: Self.headerBytes)
-                header[10] = 1  // num_buffers
+                let header = Self.receiveHeader
                 let total = Self.headerBytes + frame.count
                 let room = chain.buffers.reduce(0) { $0 + ($1.isWritable ? Int($1.length) : 0) }
                 var written = 0

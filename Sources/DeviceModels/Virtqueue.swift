@@ -88,14 +88,15 @@ public struct Virtqueue {
         guard let headValue = memory.load(slot, count: 2) else { throw .outsideMemory }
         let head = UInt16(truncatingIfNeeded: headValue)
         var buffers: [Buffer] = []
+        buffers.reserveCapacity(2)  // a header and a frame, the usual chain: one allocation, not two
         var index = head
         while true {
             guard UInt32(index) < size else { throw .badIndex }
             guard buffers.count < Int(size) else { throw .chainTooLong }
             let entry = descriptorTable + UInt64(index) * 16
-            guard let address = memory.load(entry, count: 8), let length = memory.load(entry + 8, count: 4),
-                let flags = memory.load(entry + 12, count: 2), let next = memory.load(entry + 14, count: 2)
-            else { throw .outsideMemory }
+            // struct virtq_desc: addr (8 bytes), then len (4), flags (2) and next (2) in one word.
+            guard let address = memory.load(entry, count: 8), let rest = memory.load(entry + 8, count: 8) else { throw .outsideMemory }
+            let length = rest & 0xFFFF_FFFF, flags = rest >> 32 & 0xFFFF, next = rest >> 48
             if UInt16(truncatingIfNeeded: flags) & DescriptorFlag.indirect != 0 { throw .indirectNotNegotiated }
             guard memory.contains(address, count: Int(length)) else { throw .outsideMemory }
             let isWritable = UInt16(truncatingIfNeeded: flags) & DescriptorFlag.write != 0

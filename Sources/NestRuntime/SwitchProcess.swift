@@ -241,7 +241,7 @@ public final class SwitchProcess {
 
     func countersText() -> String {
         ports.keys.sorted().compactMap { n -> String? in
-            guard let port = ports[n], let c = core.counters[n] else { return nil }
+            guard let port = ports[n], let c = core.counters(n) else { return nil }
             let values = [  // SwitchSocket.counterKeys
                 c.framesSent, c.framesReceived, c.bytesSent, c.bytesReceived, c.droppedByMacAddressSpoofing, c.droppedByDhcpGuard,
                 c.droppedByRouterGuard, c.droppedByQueueLimit,

@@ -62,9 +62,17 @@ public struct EthernetAddress: Hashable, Sendable {
 
     /// The address whose six bytes begin at `offset` of `bytes`.
     public init(_ bytes: [UInt8], at offset: Int = 0) {
-        var bits: UInt64 = 0
-        for k in 0..<6 where offset + k < bytes.count { bits = bits << 8 | UInt64(bytes[offset + k]) }
-        self.bits = bits
+        guard offset >= 0, offset + 6 <= bytes.count else {
+            var bits: UInt64 = 0
+            for k in 0..<6 where offset + k >= 0 && offset + k < bytes.count { bits = bits << 8 | UInt64(bytes[offset + k]) }
+            self.bits = bits
+            return
+        }
+        // Two loads rather than six checked subscripts: every frame's addresses are read this way.
+        bits = bytes.withUnsafeBytes {
+            UInt64(UInt32(bigEndian: $0.loadUnaligned(fromByteOffset: offset, as: UInt32.self))) << 16
+                | UInt64(UInt16(bigEndian: $0.loadUnaligned(fromByteOffset: offset + 4, as: UInt16.self)))
+        }
     }
 
     /// The address with these 48 bits.
@@ -121,9 +129,23 @@ public struct EthernetFrame {
 
     /// A frame from `source` to `destination` carrying `payload` of `etherType`.
     public init(destination: EthernetAddress, source: EthernetAddress, etherType: UInt16, payload: [UInt8]) {
-        var header = destination.bytes + source.bytes
-        header.append16(etherType)
-        bytes = .joined(header, payload)
+        // One allocation and one block copy: every frame a guest or minivisor sends is made here.
+        let header = Self.headerBytes
+        bytes = [UInt8](unsafeUninitializedCapacity: header + payload.count) { out, initialized in
+            for k in 0..<6 {
+                let shift = UInt64(40 - 8 * k)
+                out[k] = UInt8(truncatingIfNeeded: destination.bits >> shift)
+                out[6 + k] = UInt8(truncatingIfNeeded: source.bits >> shift)
+            }
+            out[12] = UInt8(etherType >> 8)
+            out[13] = UInt8(etherType & 0xFF)
+            payload.withUnsafeBytes {
+                if let p = $0.baseAddress {
+                    UnsafeMutableRawPointer(out.baseAddress! + header).copyMemory(from: p, byteCount: payload.count)
+                }
+            }
+            initialized = header + payload.count
+        }
     }
 
     /// The receiving station (or group).

@@ -54,7 +54,12 @@ public struct InternetChecksum {
     /// A checksum at `offset` of `bytes` updated for one 16-bit word changing from `old` to `new` (RFC 1624,
     /// equation 3): what an address or port translation does to the checksums that cover it.
     public static func adjust(_ bytes: inout [UInt8], at offset: Int, old: UInt16, new: UInt16) {
-        var s = UInt32(~bytes.be16(offset)) + UInt32(~old) + UInt32(new)
+        adjust(&bytes, at: offset, old: UInt32(old), new: UInt32(new))
+    }
+
+    /// The same for a 32-bit value (an address): both its words at once.
+    public static func adjust(_ bytes: inout [UInt8], at offset: Int, old: UInt32, new: UInt32) {
+        var s = UInt32(~bytes.be16(offset)) + (~old >> 16) + (~old & 0xFFFF) + (new >> 16) + (new & 0xFFFF)
         while s >> 16 != 0 { s = (s & 0xFFFF) + (s >> 16) }
         bytes.set16(offset, ~UInt16(s))
     }
@@ -120,16 +125,15 @@ public struct IPv4Packet {
     /// Rewrites the source or destination address, keeping the header checksum and, for TCP and UDP, the
     /// transport checksum (whose pseudo-header covers the addresses) right.
     public mutating func rewrite(source newSource: UInt32? = nil, destination newDestination: UInt32? = nil) {
-        for (offset, new) in [(12, newSource), (16, newDestination)] {
-            guard let new else { continue }
+        let transport = transportChecksumOffset
+        func replace(at offset: Int, with new: UInt32) {
             let old = bytes.be32(offset)
-            for (half, shift) in [(0, UInt32(16)), (2, 0)] {
-                let o = UInt16(truncatingIfNeeded: old >> shift), n = UInt16(truncatingIfNeeded: new >> shift)
-                InternetChecksum.adjust(&bytes, at: 10, old: o, new: n)
-                if let at = transportChecksumOffset { InternetChecksum.adjust(&bytes, at: at, old: o, new: n) }
-                bytes.set16(offset + half, n)
-            }
+            InternetChecksum.adjust(&bytes, at: 10, old: old, new: new)
+            if let transport { InternetChecksum.adjust(&bytes, at: transport, old: old, new: new) }
+            bytes.set32(offset, new)
         }
+        if let newSource { replace(at: 12, with: newSource) }
+        if let newDestination { replace(at: 16, with: newDestination) }
     }
 
     /// Rewrites the transport's port at `portOffset` (0: source, 2: destination) of a TCP or UDP packet, or an

@@ -72,101 +72,150 @@ public enum FrameKind {
 /// each port's policy on the way in and out, and counts. Frames to a known unicast address go to its port;
 /// broadcasts, multicasts and unknown destinations go to every other port that takes them. Ports are numbers the
 /// owner gives (a worker's connection at L0, a nested VM's adapter in minivisor).
+///
+/// A switch has a handful of ports, so they are an array searched in order: a dictionary's hashing and its
+/// in-place update of a counter cost more per frame than the frame's own work in a guest (minivisor runs this
+/// for every nested frame).
 public struct LearningSwitch {
     /// The most addresses learned; beyond it the oldest is forgotten (a VM sending from random addresses cannot
     /// grow the table without bound).
     public static let tableLimit = 1024
 
-    var policies: [Int: PortPolicy] = [:]
-    /// The counters of each port.
-    public private(set) var counters: [Int: PortCounters] = [:]
+    struct Port {
+        var number: Int
+        var policy: PortPolicy
+        var counters = PortCounters()
+    }
+    /// The ports, ascending by number.
+    var portList: [Port] = []
     var table: [EthernetAddress: Int] = [:]
     var learnedOrder: [EthernetAddress] = []
+    /// The two addresses learned last and their ports, newest first: a flow's frames repeat them each way, and
+    /// two comparisons cost less than hashing (minivisor switches every nested frame).
+    var recent: [(address: EthernetAddress, port: Int)] = []
 
     /// An empty switch.
     public init() {}
 
     /// The ports, ascending.
-    public var ports: [Int] { policies.keys.sorted() }
+    public var ports: [Int] { portList.map { $0.number } }
+
+    func index(_ port: Int) -> Int? {
+        for k in portList.indices where portList[k].number == port { return k }
+        return nil
+    }
 
     /// Adds port `port` or changes its policy (settings change while VMs run).
     public mutating func setPort(_ port: Int, _ policy: PortPolicy) {
-        if policies[port] != policy { forget(port) }
-        policies[port] = policy
-        if counters[port] == nil { counters[port] = PortCounters() }
+        if let k = index(port) {
+            if portList[k].policy != policy {
+                forget(port)
+                portList[k].policy = policy
+            }
+        } else {
+            let at = portList.firstIndex { $0.number > port } ?? portList.count
+            portList.insert(Port(number: port, policy: policy), at: at)
+        }
     }
 
     /// Removes a port and what was learned behind it.
     public mutating func removePort(_ port: Int) {
-        policies[port] = nil
-        counters[port] = nil
+        portList.removeAll { $0.number == port }
         forget(port)
     }
 
     /// The policy of `port`.
-    public func policy(_ port: Int) -> PortPolicy? { policies[port] }
+    public func policy(_ port: Int) -> PortPolicy? { index(port).map { portList[$0].policy } }
+
+    /// The counters of `port`.
+    public func counters(_ port: Int) -> PortCounters? { index(port).map { portList[$0].counters } }
 
     /// Counts a frame for `port` dropped because its queue was full.
-    public mutating func countQueueDrop(_ port: Int) { counters[port]?.droppedByQueueLimit &+= 1 }
+    public mutating func countQueueDrop(_ port: Int) {
+        if let k = index(port) { portList[k].counters.droppedByQueueLimit &+= 1 }
+    }
 
     /// The ports `frame` from `port` goes to (not `port` itself); empty when the port's policy dropped it.
     public mutating func forward(_ frame: EthernetFrame, from port: Int) -> [Int] {
-        guard let policy = policies[port] else { return [] }
-        counters[port]?.framesSent &+= 1
-        counters[port]?.bytesSent &+= UInt64(frame.bytes.count)
+        guard let k = index(port) else { return [] }
+        let policy = portList[k].policy, length = UInt64(frame.bytes.count)
+        portList[k].counters.framesSent &+= 1
+        portList[k].counters.bytesSent &+= length
         let source = frame.source
         if !policy.macAddressSpoofing && source != policy.mac {
-            counters[port]?.droppedByMacAddressSpoofing &+= 1
+            portList[k].counters.droppedByMacAddressSpoofing &+= 1
             return []
         }
         switch FrameKind(frame) {
         case .dhcpServer where policy.dhcpGuard:
-            counters[port]?.droppedByDhcpGuard &+= 1
+            portList[k].counters.droppedByDhcpGuard &+= 1
             return []
         case .routerMessage where policy.routerGuard:
-            counters[port]?.droppedByRouterGuard &+= 1
+            portList[k].counters.droppedByRouterGuard &+= 1
             return []
         default: break
         }
         if !source.isMulticast { learn(source, port) }
         let destination = frame.destination
-        let targets: [Int]
-        if !destination.isMulticast, let known = table[destination] {
-            targets = known != port && takes(known, destination) ? [known] : []
+        var targets: [Int] = []
+        if !destination.isMulticast, let known = lookup(destination) {
+            if known != port, let t = index(known), takes(portList[t].policy, destination) {
+                portList[t].counters.framesReceived &+= 1
+                portList[t].counters.bytesReceived &+= length
+                targets.append(known)
+            }
         } else {
-            targets = ports.filter { $0 != port && takes($0, destination) }
-        }
-        for t in targets {
-            counters[t]?.framesReceived &+= 1
-            counters[t]?.bytesReceived &+= UInt64(frame.bytes.count)
+            for t in portList.indices where portList[t].number != port && takes(portList[t].policy, destination) {
+                portList[t].counters.framesReceived &+= 1
+                portList[t].counters.bytesReceived &+= length
+                targets.append(portList[t].number)
+            }
         }
         return targets
     }
 
-    /// Whether `port` is given frames for `destination`: groups always; unicast for its own address, or any with
-    /// MAC address spoofing on.
-    func takes(_ port: Int, _ destination: EthernetAddress) -> Bool {
-        guard let policy = policies[port] else { return false }
-        return destination.isMulticast || policy.macAddressSpoofing || destination == policy.mac
+    /// Whether a port with `policy` is given frames for `destination`: groups always; unicast for its own
+    /// address, or any with MAC address spoofing on.
+    func takes(_ policy: PortPolicy, _ destination: EthernetAddress) -> Bool {
+        destination.isMulticast || policy.macAddressSpoofing || destination == policy.mac
     }
 
     /// Takes back a delivery `forward` counted for `port` that could not be made (its queue was full).
     public mutating func undeliver(_ frame: EthernetFrame, to port: Int) {
-        counters[port]?.framesReceived &-= 1
-        counters[port]?.bytesReceived &-= UInt64(frame.bytes.count)
-        countQueueDrop(port)
+        guard let k = index(port) else { return }
+        portList[k].counters.framesReceived &-= 1
+        portList[k].counters.bytesReceived &-= UInt64(frame.bytes.count)
+        portList[k].counters.droppedByQueueLimit &+= 1
+    }
+
+    /// The port `address` was learned behind.
+    func lookup(_ address: EthernetAddress) -> Int? {
+        for entry in recent where entry.address == address { return entry.port }
+        return table[address]
     }
 
     mutating func learn(_ address: EthernetAddress, _ port: Int) {
+        if let k = recent.firstIndex(where: { $0.address == address && $0.port == port }) {
+            if k != 0 { recent.swapAt(0, k) }
+            return
+        }
         if table[address] == nil {
-            if learnedOrder.count >= Self.tableLimit { table[learnedOrder.removeFirst()] = nil }
+            if learnedOrder.count >= Self.tableLimit {
+                let oldest = learnedOrder.removeFirst()
+                table[oldest] = nil
+                recent.removeAll { $0.address == oldest }
+            }
             learnedOrder.append(address)
         }
         table[address] = port
+        recent.removeAll { $0.address == address }
+        recent.insert((address, port), at: 0)
+        if recent.count > 2 { recent.removeLast() }
     }
 
     mutating func forget(_ port: Int) {
         learnedOrder.removeAll { table[$0] == port }
         table = table.filter { $0.value != port }
+        recent.removeAll()
     }
 }

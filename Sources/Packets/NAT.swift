@@ -58,17 +58,29 @@ public struct NetworkAddressTranslator {
         /// TCP: packets seen each way, and a FIN or RST seen (the transient timeout applies until both ways were
         /// seen, and again after).
         var outboundSeen = false, inboundSeen = false, closing = false
+        /// Whether its slot holds it (a removed connection's slot waits for the next).
+        var isLive = true
+
+        /// The flow inside, as outbound packets name it.
+        var insideFlow: Flow { Flow(`protocol`, internalAddress, internalPort, remoteAddress, remotePort) }
+        /// The flow outside, as inbound packets name it (the external address left out: it is the caller's).
+        var outsideFlow: Flow { Flow(`protocol`, 0, externalPort, remoteAddress, remotePort) }
     }
 
     /// The prefix and timeouts in force.
     public var settings: Settings
     /// The static mappings in force (`setMappings` changes them).
     public private(set) var mappings: [StaticMapping] = []
-    /// Connections by their inside flow, the inside flow by the outside one, and a dynamic connection by its
-    /// protocol and external port (for address-dependent filtering).
-    var connections: [Flow: Connection] = [:]
-    var outside: [Flow: Flow] = [:]
-    var dynamicPorts: [UInt32: Flow] = [:]
+    /// The connections, in slots (`freeSlots` those a removed one left); each found by its inside flow, its
+    /// outside flow, and a dynamic one also by protocol and external port (for address-dependent filtering).
+    var slots: [Connection] = []
+    var freeSlots: [Int] = []
+    var inside: [Flow: Int] = [:]
+    var outside: [Flow: Int] = [:]
+    var dynamicPorts: [UInt32: Int] = [:]
+    /// The slot each direction used last: a flow's packets come in runs, and comparing two words costs less than
+    /// hashing them (minivisor translates every nested packet).
+    var lastOutbound: (flow: Flow, slot: Int)? = nil, lastInbound: (flow: Flow, slot: Int)? = nil
     var nextPort: UInt16 = Self.firstDynamicPort
     var sweptAt: UInt64 = 0
     /// Packets dropped: for a full table, for no connection or mapping expecting them, for a protocol not translated.
@@ -82,7 +94,7 @@ public struct NetworkAddressTranslator {
     public init(settings: Settings) { self.settings = settings }
 
     /// Connections in the table.
-    public var connectionCount: Int { connections.count }
+    public var connectionCount: Int { inside.count }
 
     /// Where a packet's translated port is: TCP and UDP source (0) or destination (2) port, an ICMP echo's
     /// identifier (4 for both); nil for what is not translated.
@@ -115,27 +127,33 @@ public struct NetworkAddressTranslator {
         let port = packet.bytes.be16(packet.headerBytes + offset)
         let remote = packet.destination, remotePort = Self.remotePort(packet, outbound: true)
         let flow = Flow(packet.protocol, packet.source, port, remote, remotePort)
-        if connections[flow] == nil {
+        var found: Int? = nil
+        if let last = lastOutbound, last.flow == flow, slots[last.slot].isLive, slots[last.slot].insideFlow == flow {
+            found = last.slot
+        } else {
+            found = inside[flow]
+        }
+        if found == nil {
             let mapped = mappings.first {
                 $0.protocol == packet.protocol && $0.internalAddress == packet.source && $0.internalPort == port
                     && ($0.externalAddress == 0 || $0.externalAddress == external)
             }
-            guard connections.count < Self.connectionLimit, let externalPort = mapped?.externalPort ?? takePort(packet.protocol) else {
+            guard connectionCount < Self.connectionLimit, let externalPort = mapped?.externalPort ?? takePort(packet.protocol) else {
                 droppedTableFull += 1
                 return false
             }
-            add(
+            found = add(
                 Connection(
                     protocol: packet.protocol, internalAddress: packet.source, internalPort: port, remoteAddress: remote,
-                    remotePort: remotePort,
-                    externalPort: externalPort, isStatic: mapped != nil), flow: flow)
+                    remotePort: remotePort, externalPort: externalPort, isStatic: mapped != nil))
         }
-        var connection = connections[flow]!
-        connection.outboundSeen = true
-        refresh(&connection, packet, now: now)
-        connections[flow] = connection
+        guard let slot = found else { return false }
+        lastOutbound = (flow, slot)
+        slots[slot].outboundSeen = true
+        refresh(slot, packet, now: now)
         packet.rewrite(source: external)
-        if connection.externalPort != port { packet.rewritePort(at: offset, to: connection.externalPort) }
+        let externalPort = slots[slot].externalPort
+        if externalPort != port { packet.rewritePort(at: offset, to: externalPort) }
         return true
     }
 
@@ -150,62 +168,77 @@ public struct NetworkAddressTranslator {
         let icmp = packet.protocol == IPProtocol.icmp
         let port = packet.bytes.be16(packet.headerBytes + offset)
         let remote = packet.source, remotePort = Self.remotePort(packet, outbound: false)
-        var flow = outside[Flow(packet.protocol, 0, port, remote, remotePort)]
-        if flow == nil, let dynamic = dynamicPorts[UInt32(packet.protocol) << 16 | UInt32(port)],
-            connections[dynamic]?.remoteAddress == remote
-        {
-            flow = dynamic  // address-dependent filtering: the address the connection was made to, any port
+        let key = Flow(packet.protocol, 0, port, remote, remotePort)
+        var found: Int? = nil
+        if let last = lastInbound, last.flow == key, slots[last.slot].isLive, slots[last.slot].outsideFlow == key {
+            found = last.slot
+        } else {
+            found = outside[key]
         }
-        if flow == nil, !icmp,
+        if found == nil, let dynamic = dynamicPorts[UInt32(packet.protocol) << 16 | UInt32(port)], slots[dynamic].remoteAddress == remote {
+            found = dynamic  // address-dependent filtering: the address the connection was made to, any port
+        }
+        if found == nil, !icmp,
             let mapping = mappings.first(where: {
                 $0.protocol == packet.protocol && $0.externalPort == port && ($0.externalAddress == 0 || $0.externalAddress == external)
             })
         {
-            let inside = Flow(packet.protocol, mapping.internalAddress, mapping.internalPort, remote, remotePort)
-            guard connections.count < Self.connectionLimit || connections[inside] != nil else {
-                droppedTableFull += 1
-                return false
-            }
-            if connections[inside] == nil {
-                add(
+            let flow = Flow(packet.protocol, mapping.internalAddress, mapping.internalPort, remote, remotePort)
+            if let existing = inside[flow] {
+                found = existing
+            } else {
+                guard connectionCount < Self.connectionLimit else {
+                    droppedTableFull += 1
+                    return false
+                }
+                found = add(
                     Connection(
                         protocol: packet.protocol, internalAddress: mapping.internalAddress, internalPort: mapping.internalPort,
-                        remoteAddress: remote, remotePort: remotePort, externalPort: port, isStatic: true), flow: inside)
+                        remoteAddress: remote, remotePort: remotePort, externalPort: port, isStatic: true))
             }
-            flow = inside
         }
-        guard let flow, var connection = connections[flow] else {
+        guard let slot = found else {
             droppedUnexpected += 1
             return false
         }
-        connection.inboundSeen = true
-        refresh(&connection, packet, now: now)
-        connections[flow] = connection
-        packet.rewrite(destination: connection.internalAddress)
-        if connection.internalPort != port { packet.rewritePort(at: offset, to: connection.internalPort) }
+        if slots[slot].outsideFlow == key { lastInbound = (key, slot) }
+        slots[slot].inboundSeen = true
+        refresh(slot, packet, now: now)
+        packet.rewrite(destination: slots[slot].internalAddress)
+        let internalPort = slots[slot].internalPort
+        if internalPort != port { packet.rewritePort(at: offset, to: internalPort) }
         return true
     }
 
-    mutating func add(_ connection: Connection, flow: Flow) {
-        connections[flow] = connection
-        let key = Flow(connection.protocol, 0, connection.externalPort, connection.remoteAddress, connection.remotePort)
-        outside[key] = flow
-        if !connection.isStatic { dynamicPorts[UInt32(connection.protocol) << 16 | UInt32(connection.externalPort)] = flow }
+    /// Puts `connection` in a slot and its indexes; its slot.
+    mutating func add(_ connection: Connection) -> Int {
+        let slot: Int
+        if let free = freeSlots.popLast() {
+            slot = free
+            slots[slot] = connection
+        } else {
+            slot = slots.count
+            slots.append(connection)
+        }
+        inside[connection.insideFlow] = slot
+        outside[connection.outsideFlow] = slot
+        if !connection.isStatic { dynamicPorts[UInt32(connection.protocol) << 16 | UInt32(connection.externalPort)] = slot }
+        return slot
     }
 
-    /// The connection's timeout from now, after `packet` went through it.
-    mutating func refresh(_ connection: inout Connection, _ packet: IPv4Packet, now: UInt64) {
+    /// The timeout of the connection in `slot` from now, after `packet` went through it.
+    mutating func refresh(_ slot: Int, _ packet: IPv4Packet, now: UInt64) {
         var seconds: UInt64
-        switch connection.protocol {
+        switch slots[slot].protocol {
         case IPProtocol.icmp: seconds = settings.icmpTimeout
         case IPProtocol.udp: seconds = settings.udpTimeout
         default:
             let flags = packet.bytes[packet.headerBytes + 13]
-            if flags & (TCPSegment.Flag.fin | TCPSegment.Flag.rst) != 0 { connection.closing = true }
-            let established = connection.outboundSeen && connection.inboundSeen && !connection.closing
-            seconds = established ? settings.tcpEstablishedTimeout : settings.tcpTransientTimeout
+            if flags & (TCPSegment.Flag.fin | TCPSegment.Flag.rst) != 0 { slots[slot].closing = true }
+            let c = slots[slot]
+            seconds = c.outboundSeen && c.inboundSeen && !c.closing ? settings.tcpEstablishedTimeout : settings.tcpTransientTimeout
         }
-        connection.expires = now &+ seconds * 1000
+        slots[slot].expires = now &+ seconds * 1000
     }
 
     /// A free external port for a dynamic connection of `protocol` (one no static mapping holds), or nil.
@@ -226,28 +259,30 @@ public struct NetworkAddressTranslator {
     mutating func sweep(_ now: UInt64) {
         guard now >= sweptAt &+ 1000 || now < sweptAt else { return }
         sweptAt = now
-        let expired = connections.filter { $0.value.expires <= now }
-        for (flow, connection) in expired { remove(flow, connection) }
+        for slot in slots.indices where slots[slot].isLive && slots[slot].expires <= now { remove(slot) }
     }
 
-    mutating func remove(_ flow: Flow, _ connection: Connection) {
-        connections[flow] = nil
-        outside[Flow(connection.protocol, 0, connection.externalPort, connection.remoteAddress, connection.remotePort)] = nil
+    mutating func remove(_ slot: Int) {
+        let connection = slots[slot]
+        if inside[connection.insideFlow] == slot { inside[connection.insideFlow] = nil }
+        if outside[connection.outsideFlow] == slot { outside[connection.outsideFlow] = nil }
         let port = UInt32(connection.protocol) << 16 | UInt32(connection.externalPort)
-        if dynamicPorts[port] == flow { dynamicPorts[port] = nil }
+        if dynamicPorts[port] == slot { dynamicPorts[port] = nil }
+        slots[slot].isLive = false
+        freeSlots.append(slot)
     }
 
     /// Takes new mappings; connections a removed mapping made go.
     public mutating func setMappings(_ new: [StaticMapping]) {
         guard new != mappings else { return }
         mappings = new
-        let stale = connections.filter { entry in
-            entry.value.isStatic
-                && !new.contains {
-                    $0.protocol == entry.value.protocol && $0.externalPort == entry.value.externalPort
-                        && $0.internalAddress == entry.value.internalAddress && $0.internalPort == entry.value.internalPort
-                }
+        for slot in slots.indices where slots[slot].isLive && slots[slot].isStatic {
+            let c = slots[slot]
+            let kept = new.contains {
+                $0.protocol == c.protocol && $0.externalPort == c.externalPort && $0.internalAddress == c.internalAddress
+                    && $0.internalPort == c.internalPort
+            }
+            if !kept { remove(slot) }
         }
-        for (flow, connection) in stale { remove(flow, connection) }
     }
 }

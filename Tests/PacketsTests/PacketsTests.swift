@@ -181,20 +181,20 @@ struct LearningSwitchTests {
         #expect(s.forward(Self.frame(from: Self.vm1, to: Self.vm2), from: 1) == [2])
         // 3 has spoofing off: a unicast for an address not its own is not delivered to it.
         #expect(s.forward(Self.frame(from: Self.vm1, to: EthernetAddress(bits: 0x00155D0000FF)), from: 1) == [])
-        #expect(s.counters[1]?.framesSent == 3 && s.counters[1]?.framesReceived == 1 && s.counters[3]?.framesReceived == 1)
+        #expect(s.counters(1)?.framesSent == 3 && s.counters(1)?.framesReceived == 1 && s.counters(3)?.framesReceived == 1)
     }
 
     @Test("MacAddressSpoofing Off drops frames from another source and counts them; On learns the nested address behind the port")
     func spoofing() {
         var off = Self.twoPorts()
         #expect(off.forward(Self.frame(from: Self.nested, to: .broadcast), from: 1) == [])
-        #expect(off.counters[1]?.droppedByMacAddressSpoofing == 1)
+        #expect(off.counters(1)?.droppedByMacAddressSpoofing == 1)
         #expect(off.forward(Self.frame(from: Self.vm2, to: Self.nested), from: 2) == [])
 
         var on = Self.twoPorts(spoofing: true)
         #expect(on.forward(Self.frame(from: Self.nested, to: .broadcast), from: 1) == [2, 3])
         #expect(on.forward(Self.frame(from: Self.vm2, to: Self.nested), from: 2) == [1])
-        #expect(on.counters[1]?.droppedByMacAddressSpoofing == 0)
+        #expect(on.counters(1)?.droppedByMacAddressSpoofing == 0)
         // Turning spoofing off forgets what was learned behind the port.
         on.setPort(1, PortPolicy(mac: Self.vm1))
         #expect(on.forward(Self.frame(from: Self.vm2, to: Self.nested), from: 2) == [])
@@ -225,7 +225,7 @@ struct LearningSwitchTests {
         ra[6] = IPProtocol.icmpv6
         ra[40] = 134
         #expect(s.forward(EthernetFrame(destination: .broadcast, source: Self.vm1, etherType: EtherType.ipv6, payload: ra), from: 1) == [])
-        #expect(s.counters[1]?.droppedByDhcpGuard == 1 && s.counters[1]?.droppedByRouterGuard == 3)
+        #expect(s.counters(1)?.droppedByDhcpGuard == 1 && s.counters(1)?.droppedByRouterGuard == 3)
         // The same messages from a port without guards pass.
         #expect(s.forward(Self.frame(from: Self.vm2, to: .broadcast, udp(67, 68).payload), from: 2) == [1])
     }
@@ -272,9 +272,9 @@ struct LearningSwitchTests {
                 delivered[t, default: 0] += 1
             }
         }
-        let sent = (1...4).reduce(UInt64(0)) { $0 + (s.counters[$1]?.framesSent ?? 0) }
+        let sent = (1...4).reduce(UInt64(0)) { $0 + (s.counters($1)?.framesSent ?? 0) }
         #expect(sent == 20_000)
-        for k in 1...4 { #expect(s.counters[k]?.framesReceived == delivered[k] ?? 0) }
+        for k in 1...4 { #expect(s.counters(k)?.framesReceived == delivered[k] ?? 0) }
     }
 
     @Test("a VM sending from ever new addresses cannot grow the table past its limit")

@@ -33,7 +33,7 @@ extension NestedProcessor {
         let bytes = instructionBytes(at: rip)
         guard let move = Self.decodeMove(bytes) else {
             var shown = ""
-            for b in bytes.prefix(8) { shown += (shown.isEmpty ? "" : " ") + Console.hex(UInt64(b)) }
+            for k in 0..<min(bytes.count, 8) { shown += (shown.isEmpty ? "" : " ") + Console.hex(UInt64(bytes[k])) }
             finish(
                 .unsupported(
                     "an instruction minivisor does not emulate on device memory (\(Console.hex(address))) at RIP \(Console.hex(rip)): bytes \(shown); use MOV"
@@ -66,7 +66,7 @@ extension NestedProcessor {
     }
 
     /// The MOV `bytes` begin with, or nil for anything else.
-    static func decodeMove(_ bytes: [UInt8]) -> DeviceMove? {
+    static func decodeMove(_ bytes: CodeBytes) -> DeviceMove? {
         var at = 0, operandSize16 = false, rex: UInt8 = 0
         while at < bytes.count {
             let b = bytes[at]
@@ -161,9 +161,31 @@ extension NestedProcessor {
         if target == 4 { set(NV_VMCS_GUEST_RSP, new) } else { registers[target] = new }
     }
 
+    /// Up to 15 bytes of an instruction, in two words (an array would be allocated and grown on every exit).
+    struct CodeBytes {
+        var words: (UInt64, UInt64) = (0, 0)
+        var count = 0
+
+        subscript(k: Int) -> UInt8 { UInt8(truncatingIfNeeded: (k < 8 ? words.0 : words.1) >> (8 * UInt64(k & 7))) }
+
+        mutating func append(_ byte: UInt8) {
+            if count < 8 { words.0 |= UInt64(byte) << (8 * UInt64(count)) } else { words.1 |= UInt64(byte) << (8 * UInt64(count - 8)) }
+            count += 1
+        }
+    }
+
     /// Up to 15 bytes of code at linear `rip`, read through the VM's page tables; fewer where a page is not mapped.
-    func instructionBytes(at rip: UInt64) -> [UInt8] {
-        var bytes: [UInt8] = []
+    func instructionBytes(at rip: UInt64) -> CodeBytes {
+        var bytes = CodeBytes()
+        // Within one page (nearly always): two loads after one page walk.
+        if rip & 0xFFF <= 0x1000 - 16, let physical = translate(rip), physical + 16 <= memoryBytes {
+            bytes.words = (
+                vm.memory.loadUnaligned(fromByteOffset: Int(physical), as: UInt64.self),
+                vm.memory.loadUnaligned(fromByteOffset: Int(physical) + 8, as: UInt64.self) & 0x00FF_FFFF_FFFF_FFFF
+            )
+            bytes.count = 15
+            return bytes
+        }
         var page: UInt64 = ~0, physical: UInt64 = 0
         for k in 0..<15 {
             let linear = rip &+ UInt64(k)

@@ -75,7 +75,6 @@ extension NestedProcessor {
         vm.exits += 1
         let reason = read(NV_VMCS_VM_EXIT_REASON)
         let basic = UInt32(truncatingIfNeeded: reason & 0xFFFF)
-        let rip = Console.hex(read(NV_VMCS_GUEST_RIP))
         if reason & 1 << 31 != 0 {
             finish(.unsupported("VM entry failed: exit reason \(basic), qualification \(Console.hex(read(NV_VMCS_EXIT_QUALIFICATION)))"))
             return .ended
@@ -124,7 +123,7 @@ extension NestedProcessor {
             inject(vector: 6)
         case NV_EXIT_EPT_VIOLATION: return deviceAccess(read(NV_VMCS_GUEST_PHYSICAL_ADDRESS))
         default:
-            finish(.unsupported("VM exit \(basic) at RIP \(rip), which minivisor does not handle"))
+            finish(.unsupported("VM exit \(basic) at RIP \(Console.hex(read(NV_VMCS_GUEST_RIP))), which minivisor does not handle"))
             return .ended
         }
         return .resume

@@ -9,6 +9,8 @@ final class NestedAdapter {
     let port: Int
     /// Frames were put in its receive queue since minivisor last looked (its VM's processor is woken).
     var delivered = false
+    /// The switch it is on (`Networks.switches`), nil while on none.
+    var switchIndex: Int? = nil
 
     init(id: [UInt8], device: VirtioNet, mac: EthernetAddress, port: Int) {
         self.id = id
@@ -60,6 +62,15 @@ final class Networks {
 
         func owns(_ address: UInt32) -> Bool { addresses.contains { $0.address == address } }
 
+        /// The MAC of `ip` in its ARP cache; the last one found is remembered, as a flow's packets ask again.
+        func neighbour(_ ip: UInt32) -> EthernetAddress? {
+            if let last = lastNeighbour, last.ip == ip { return last.mac }
+            guard let mac = arp[ip] else { return nil }
+            lastNeighbour = (ip, mac)
+            return mac
+        }
+        var lastNeighbour: (ip: UInt32, mac: EthernetAddress)? = nil
+
         static func mask(_ length: Int) -> UInt32 { length <= 0 ? 0 : ~UInt32(0) << UInt32(32 - min(length, 32)) }
     }
     enum Output {
@@ -75,7 +86,17 @@ final class Networks {
     struct Switch {
         let name: [UInt8]
         var table = LearningSwitch()
-        var targets: [Int: Target] = [:]
+        /// Each port's far side; `list` holds them too, searched in order for each frame (a switch has a handful
+        /// of ports, and hashing costs more).
+        var targets: [Int: Target] = [:] { didSet { list = targets.map { (port: $0.key, target: $0.value) } } }
+        private(set) var list: [(port: Int, target: Target)] = []
+
+        init(name: [UInt8]) { self.name = name }
+
+        func target(_ port: Int) -> Target? {
+            for entry in list where entry.port == port { return entry.target }
+            return nil
+        }
     }
     /// A NetNat: its translator, and the endpoint its translated packets leave from (`externalEndpoint`).
     struct NAT {
@@ -174,6 +195,7 @@ final class Networks {
         for (adapter, fields) in adapters {
             let s = fields.string("SwitchName").flatMap { name in newSwitches.firstIndex { $0.name == name } }
             adapter.device.setLink(up: s != nil && fields.boolean("Connected") != false)
+            adapter.switchIndex = s
             guard let s else { continue }
             targets[s][adapter.port] = .adapter(adapter)
             policies[s][adapter.port] = PortPolicy(
@@ -260,8 +282,9 @@ final class Networks {
     func detach(_ vmAdapters: [NestedAdapter]) {
         guard !vmAdapters.isEmpty else { return }
         adapters.removeAll { entry in vmAdapters.contains { $0 === entry.adapter } }
+        for adapter in vmAdapters { adapter.switchIndex = nil }
         for s in switches.indices {
-            for adapter in vmAdapters where switches[s].targets[adapter.port] != nil {
+            for adapter in vmAdapters where switches[s].target(adapter.port) != nil {
                 switches[s].table.removePort(adapter.port)
                 switches[s].targets[adapter.port] = nil
             }
@@ -295,7 +318,7 @@ final class Networks {
         for (adapter, _) in adapters {
             for frame in adapter.device.takeTransmitted() {
                 moved = true
-                guard let s = switches.firstIndex(where: { $0.targets[adapter.port] != nil }) else { continue }
+                guard let s = adapter.switchIndex else { continue }
                 input(frame, switchIndex: s, port: adapter.port)
             }
         }
@@ -320,7 +343,7 @@ final class Networks {
 
     func fromUplink(_ k: Int, _ frame: [UInt8]) {
         for s in switches.indices {
-            if case .uplink(let u)? = switches[s].targets[0], u == k { return input(frame, switchIndex: s, port: 0) }
+            if case .uplink(let u)? = switches[s].target(0), u == k { return input(frame, switchIndex: s, port: 0) }
         }
         if let e = endpoints.first(where: { if case .uplink(let u) = $0.output { return u == k } else { return false } }) {
             receive(frame, at: e)
@@ -331,7 +354,7 @@ final class Networks {
     func input(_ bytes: [UInt8], switchIndex s: Int, port: Int) {
         guard let frame = EthernetFrame(bytes), bytes.count <= VirtioNet.maximumFrame else { return }
         for destination in switches[s].table.forward(frame, from: port) {
-            switch switches[s].targets[destination] {
+            switch switches[s].target(destination) {
             case .uplink(let k)?: if !transmit(bytes, uplink: k) { switches[s].table.undeliver(frame, to: destination) }
             case .endpoint(let e)?: receive(bytes, at: e)
             case .adapter(let adapter)?:
@@ -424,7 +447,7 @@ final class Networks {
         let destination = packet.destination
         let hop = e.local(destination) != nil ? destination : e.addresses.first { $0.gateway != 0 }?.gateway ?? 0
         guard hop != 0 else { return }
-        if let mac = e.arp[hop] {
+        if let mac = e.neighbour(hop) {
             send(EthernetFrame(destination: mac, source: e.mac, etherType: EtherType.ipv4, payload: packet.bytes).bytes, from: e)
             return
         }
@@ -444,6 +467,7 @@ final class Networks {
     func learn(_ ip: UInt32, _ mac: EthernetAddress, at e: Endpoint) {
         if e.arp[ip] == nil && e.arp.count >= 256 { e.arp.removeAll() }
         e.arp[ip] = mac
+        e.lastNeighbour = nil
         let ready = e.waiting.filter { $0.hop == ip }
         guard !ready.isEmpty else { return }
         e.waiting.removeAll { $0.hop == ip }
